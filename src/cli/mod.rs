@@ -1,0 +1,165 @@
+//! The `infrasynth` command line: `synth`, `list`.
+//!
+//! The binary passes in the stack definitions it was compiled with; everything
+//! else lives here so `src/main.rs` stays a few lines.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::core::environment::{Cloud, Environment};
+use crate::platform::{output_dir, pipeline, StackDefinition};
+
+/// Synthesizes Terraform JSON and Helm values from typed Rust stacks.
+#[derive(Debug, Parser)]
+#[command(name = "infrasynth", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes DIR/<cloud>/<env>/main.tf.json (and Helm values) for one stack.
+    ///
+    /// Output is written atomically: on any error nothing is written and the
+    /// previous output stays as it was.
+    Synth {
+        /// aws, gcp or azure.
+        cloud: Cloud,
+        /// dev, staging or production.
+        env: Environment,
+        /// The output root.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Which stack (default: the only one, or the first listed).
+        #[arg(long)]
+        stack: Option<String>,
+    },
+    /// Lists the stacks, clouds and environments.
+    List,
+}
+
+/// Parses the command line and runs it against `stacks`.
+pub fn run(stacks: &[StackDefinition]) -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Synth {
+            cloud,
+            env,
+            out,
+            stack,
+        } => synth(stacks, cloud, env, &out, stack.as_deref()),
+        Command::List => {
+            list(stacks);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn list(stacks: &[StackDefinition]) {
+    println!("stacks:");
+    for stack in stacks {
+        println!("  {:<12} {}", stack.name, stack.description);
+    }
+    let clouds: Vec<&str> = Cloud::ALL.iter().map(|c| c.as_str()).collect();
+    let envs: Vec<&str> = Environment::ALL.iter().map(|e| e.as_str()).collect();
+    println!("clouds:       {}", clouds.join(", "));
+    println!("environments: {}", envs.join(", "));
+}
+
+/// Finds a stack by name (or the first one).
+pub fn find_stack<'a>(
+    stacks: &'a [StackDefinition],
+    name: Option<&str>,
+) -> Result<&'a StackDefinition, String> {
+    let names = || stacks.iter().map(|s| s.name).collect::<Vec<_>>().join(", ");
+    match name {
+        None => stacks
+            .first()
+            .ok_or_else(|| "no stacks are defined; add one in stacks/mod.rs".to_string()),
+        Some(name) => stacks
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| format!("unknown stack `{name}`; defined stacks: {}", names())),
+    }
+}
+
+fn synth(
+    stacks: &[StackDefinition],
+    cloud: Cloud,
+    env: Environment,
+    out: &std::path::Path,
+    stack: Option<&str>,
+) -> ExitCode {
+    let definition = match find_stack(stacks, stack) {
+        Ok(definition) => definition,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    let synthesized = match definition.synthesize(cloud, env) {
+        Ok(synthesized) => synthesized,
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            eprintln!(
+                "synth of {}/{cloud}/{env} failed; nothing was written",
+                definition.name
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    for warning in synthesized.warnings().iter() {
+        eprintln!("{warning}");
+    }
+    let dir = output_dir(out, cloud, env);
+    if let Err(error) = pipeline::write(&dir, &synthesized) {
+        eprintln!(
+            "error: writing {}: {error}; the previous output was left as it was",
+            dir.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let summary = summarize(synthesized.main_tf_json());
+    let bytes: usize = synthesized.files().values().map(Vec::len).sum();
+    println!(
+        "synthesized {}/{cloud}/{env}: {} resources, {} data sources, {} outputs, {} files ({} bytes) -> {} in {:.1} ms",
+        definition.name,
+        summary.0,
+        summary.1,
+        summary.2,
+        synthesized.files().len(),
+        bytes,
+        dir.display(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    ExitCode::SUCCESS
+}
+
+/// Counts resources, data sources and outputs in a rendered document.
+pub fn summarize(main_tf_json: &str) -> (usize, usize, usize) {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(main_tf_json) else {
+        return (0, 0, 0);
+    };
+    let count_blocks = |section: &str| {
+        doc.get(section)
+            .and_then(|s| s.as_object())
+            .map(|types| {
+                types
+                    .values()
+                    .filter_map(|t| t.as_object())
+                    .map(|t| t.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let outputs = doc
+        .get("output")
+        .and_then(|o| o.as_object())
+        .map_or(0, |o| o.len());
+    (count_blocks("resource"), count_blocks("data"), outputs)
+}

@@ -1,0 +1,14 @@
+//! The cloud-neutral core: stacks, blocks, typed references, values, the
+//! dependency graph, diagnostics, and the deterministic writer.
+
+pub mod block;
+pub mod cidr;
+pub mod diagnostics;
+pub mod environment;
+pub mod graph;
+pub mod output;
+pub mod policy;
+pub mod reference;
+pub mod stack;
+pub mod synth;
+pub mod value;

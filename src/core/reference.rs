@@ -1,0 +1,337 @@
+//! Typed references between resources.
+//!
+//! Adding a resource to a [`Stack`](super::Stack) returns a [`Ref<K>`], where `K` is
+//! the resource's kind (`aws::kind::Vpc`). Its attributes are [`Attr<T>`] values
+//! that render as `${aws_vpc.main.id}`; builders take `Attr<Id<aws::kind::Vpc>>`
+//! where they need a VPC id, so passing a subnet id there is a compile error.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::value::{Expr, TemplatePart, Value};
+
+/// Identifies the stack a block belongs to, so a reference into another stack
+/// is caught at synth time instead of failing in `terraform plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StackId(u32);
+
+impl StackId {
+    /// A stack id for unit tests that build addresses by hand.
+    pub const TEST: StackId = StackId(0);
+
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        StackId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Whether a block is a managed resource or a data source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BlockKind {
+    /// `resource "type" "name"`.
+    Resource,
+    /// `data "type" "name"`.
+    Data,
+}
+
+/// The address of a block: `aws_vpc.main` or `data.aws_caller_identity.current`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    stack: StackId,
+    kind: BlockKind,
+    resource_type: String,
+    name: String,
+}
+
+impl Address {
+    /// A managed resource's address.
+    pub fn resource(stack: StackId, resource_type: &str, name: &str) -> Self {
+        Address {
+            stack,
+            kind: BlockKind::Resource,
+            resource_type: resource_type.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// A data source's address.
+    pub fn data(stack: StackId, resource_type: &str, name: &str) -> Self {
+        Address {
+            kind: BlockKind::Data,
+            ..Address::resource(stack, resource_type, name)
+        }
+    }
+
+    /// The stack this address lives in.
+    pub fn stack(&self) -> StackId {
+        self.stack
+    }
+
+    /// Resource or data source.
+    pub fn kind(&self) -> BlockKind {
+        self.kind
+    }
+
+    /// The Terraform type, such as `aws_vpc`.
+    pub fn resource_type(&self) -> &str {
+        &self.resource_type
+    }
+
+    /// The logical name, such as `main`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The path used in expressions and `depends_on`.
+    pub fn expression_path(&self) -> String {
+        match self.kind {
+            BlockKind::Resource => format!("{}.{}", self.resource_type, self.name),
+            BlockKind::Data => format!("data.{}.{}", self.resource_type, self.name),
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.expression_path())
+    }
+}
+
+/// A kind of Terraform resource or data source, named by its Terraform type.
+///
+/// Each cloud module declares its kinds as uninhabited enums:
+///
+/// ```
+/// use infrasynth::ResourceKind;
+/// pub enum Vpc {}
+/// impl ResourceKind for Vpc { const TYPE: &'static str = "aws_vpc"; }
+/// ```
+pub trait ResourceKind {
+    /// The Terraform type name.
+    const TYPE: &'static str;
+}
+
+/// Kinds whose resources have an `arn` attribute.
+pub trait HasArn: ResourceKind {}
+
+/// Kinds whose resources have a `name` attribute.
+pub trait HasName: ResourceKind {}
+
+/// The marker type of an `id` attribute of a `K` resource.
+pub struct Id<K>(PhantomData<fn() -> K>);
+/// The marker type of an `arn` attribute of a `K` resource.
+pub struct Arn<K>(PhantomData<fn() -> K>);
+/// The marker type of a `name` attribute of a `K` resource.
+pub struct Name<K>(PhantomData<fn() -> K>);
+/// A list-typed attribute of `T` items.
+pub struct List<T>(PhantomData<fn() -> T>);
+
+/// A handle to one block in a stack.
+pub struct Ref<K> {
+    address: Address,
+    _kind: PhantomData<fn() -> K>,
+}
+
+impl<K> Clone for Ref<K> {
+    fn clone(&self) -> Self {
+        Ref {
+            address: self.address.clone(),
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl<K> fmt::Debug for Ref<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ref({})", self.address)
+    }
+}
+
+impl<K> Ref<K> {
+    pub(crate) fn new(address: Address) -> Self {
+        Ref {
+            address,
+            _kind: PhantomData,
+        }
+    }
+
+    /// The block's address.
+    pub fn address(&self) -> &Address {
+        &self.address
+    }
+
+    /// Any attribute, typed by the caller; typed accessors are preferred.
+    pub fn attr<T>(&self, attribute: &str) -> Attr<T> {
+        Attr::from_expr(Expr::attribute(&self.address, attribute))
+    }
+
+    /// The `id` attribute.
+    pub fn id(&self) -> Attr<Id<K>> {
+        self.attr("id")
+    }
+}
+
+impl<K: HasArn> Ref<K> {
+    /// The `arn` attribute.
+    pub fn arn(&self) -> Attr<Arn<K>> {
+        self.attr("arn")
+    }
+}
+
+impl<K: HasName> Ref<K> {
+    /// The `name` attribute.
+    pub fn name(&self) -> Attr<Name<K>> {
+        self.attr("name")
+    }
+}
+
+/// A typed attribute value: an expression whose Terraform value has type `T`.
+pub struct Attr<T> {
+    expr: Expr,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Attr<T> {
+    fn clone(&self) -> Self {
+        Attr::from_expr(self.expr.clone())
+    }
+}
+
+impl<T> fmt::Debug for Attr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Attr({})", self.expr.template())
+    }
+}
+
+impl<T> Attr<T> {
+    /// Wraps an expression the caller vouches is of type `T`.
+    pub fn from_expr(expr: Expr) -> Self {
+        Attr {
+            expr,
+            _type: PhantomData,
+        }
+    }
+
+    /// The expression.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
+    /// Reinterprets the attribute as another type (for attributes whose type a
+    /// provider documents differently from the marker, e.g. an ARN used as text).
+    pub fn cast<U>(self) -> Attr<U> {
+        Attr::from_expr(self.expr)
+    }
+
+    /// The attribute as text inside a template: `attr.to_text().suffix("/*")`.
+    pub fn to_text(&self) -> Expr {
+        self.expr.clone()
+    }
+
+    /// `literal` + this attribute, as text.
+    pub fn prefixed(&self, literal: &str) -> Attr<String> {
+        Attr::from_expr(Expr::concat([
+            TemplatePart::from(literal),
+            TemplatePart::from(self.expr.clone()),
+        ]))
+    }
+
+    /// This attribute + `literal`, as text.
+    pub fn suffixed(&self, literal: &str) -> Attr<String> {
+        Attr::from_expr(self.expr.clone().suffix(literal))
+    }
+}
+
+impl<T> Attr<List<T>> {
+    /// The item at `index` of a list attribute.
+    pub fn get(&self, index: usize) -> Attr<T> {
+        Attr::from_expr(self.expr.index(index))
+    }
+}
+
+impl<T> From<Attr<T>> for Value {
+    fn from(attr: Attr<T>) -> Self {
+        Value::Expr(attr.expr)
+    }
+}
+
+impl<T> From<&Attr<T>> for Value {
+    fn from(attr: &Attr<T>) -> Self {
+        Value::Expr(attr.expr.clone())
+    }
+}
+
+/// A value that is either a literal or a typed attribute: builders take
+/// `impl Into<Input<T>>` where a user may pass either (`"10.0.0.0/16"` or a
+/// computed CIDR).
+#[derive(Clone, Debug)]
+pub enum Input<T> {
+    /// Known at synth time.
+    Literal(Value),
+    /// Computed by Terraform.
+    Attr(Attr<T>),
+}
+
+impl<T> From<Attr<T>> for Input<T> {
+    fn from(attr: Attr<T>) -> Self {
+        Input::Attr(attr)
+    }
+}
+
+impl<T> From<&Attr<T>> for Input<T> {
+    fn from(attr: &Attr<T>) -> Self {
+        Input::Attr(attr.clone())
+    }
+}
+
+impl From<&str> for Input<String> {
+    fn from(text: &str) -> Self {
+        Input::Literal(Value::from(text))
+    }
+}
+
+impl From<String> for Input<String> {
+    fn from(text: String) -> Self {
+        Input::Literal(Value::from(text))
+    }
+}
+
+impl<T> From<Input<T>> for Value {
+    fn from(input: Input<T>) -> Self {
+        match input {
+            Input::Literal(value) => value,
+            Input::Attr(attr) => attr.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    enum Bucket {}
+    impl ResourceKind for Bucket {
+        const TYPE: &'static str = "aws_s3_bucket";
+    }
+    impl HasArn for Bucket {}
+
+    #[test]
+    fn attributes_render_as_interpolations() {
+        let r: Ref<Bucket> = Ref::new(Address::resource(StackId::TEST, Bucket::TYPE, "data"));
+        assert_eq!(r.id().expr().template(), "${aws_s3_bucket.data.id}");
+        assert_eq!(
+            r.arn().suffixed("/*").expr().template(),
+            "${aws_s3_bucket.data.arn}/*"
+        );
+        let data = Address::data(StackId::TEST, "aws_caller_identity", "current");
+        assert_eq!(data.to_string(), "data.aws_caller_identity.current");
+    }
+
+    #[test]
+    fn list_items_index_inside_the_interpolation() {
+        let r: Ref<Bucket> = Ref::new(Address::resource(StackId::TEST, Bucket::TYPE, "b"));
+        let list: Attr<List<String>> = r.attr("ids");
+        assert_eq!(list.get(2).expr().template(), "${aws_s3_bucket.b.ids[2]}");
+    }
+}

@@ -1,0 +1,473 @@
+//! The [`Stack`]: every block, variable, output and setting of one Terraform root
+//! module, plus the diagnostics found while building it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::block::{Attributes, Block, Tagging};
+use super::diagnostics::{Diagnostic, Diagnostics, Severity};
+use super::environment::Environment;
+use super::reference::{Address, Ref, ResourceKind, StackId};
+use super::value::Value;
+
+/// Something that adds blocks to a stack: a builder such as `aws::Vpc`.
+///
+/// `build` records problems with [`Stack::error`] instead of failing, so one synth
+/// reports every problem; it still returns handles, which is harmless because a
+/// stack with errors never synthesizes.
+pub trait Construct {
+    /// What the caller gets back: handles to the blocks it made.
+    type Output;
+
+    /// A short label for messages, such as `aws::Vpc "main"`.
+    fn describe(&self) -> String;
+
+    /// Adds the blocks.
+    fn build(self, stack: &mut Stack) -> Self::Output;
+}
+
+/// A `variable` block.
+#[derive(Clone, Debug, Default)]
+pub struct Variable {
+    /// Terraform type expression, such as `string` or `list(string)`.
+    pub type_expr: String,
+    /// Shown by `terraform plan` prompts and docs.
+    pub description: String,
+    /// Default value; none makes the variable required.
+    pub default: Option<Value>,
+    /// Redacted in Terraform's output.
+    pub sensitive: bool,
+}
+
+/// An `output` block.
+#[derive(Clone, Debug)]
+pub struct Output {
+    /// The value.
+    pub value: Value,
+    /// What the output is for.
+    pub description: String,
+    /// Redacted in Terraform's output and never written into Helm values.
+    pub sensitive: bool,
+}
+
+/// One `provider` configuration.
+#[derive(Clone, Debug)]
+pub struct ProviderConfig {
+    /// Local provider name, such as `aws`.
+    pub name: String,
+    /// Attributes and nested blocks.
+    pub attributes: BTreeMap<String, Value>,
+}
+
+/// A `required_providers` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequiredProvider {
+    /// Registry source, such as `hashicorp/aws`.
+    pub source: String,
+    /// Version constraint, such as `~> 5.100`.
+    pub version: String,
+}
+
+/// The `terraform` block.
+#[derive(Clone, Debug, Default)]
+pub struct TerraformSettings {
+    /// `required_version` constraint.
+    pub required_version: Option<String>,
+    /// Local name to source and version.
+    pub required_providers: BTreeMap<String, RequiredProvider>,
+    /// Backend type and its configuration.
+    pub backend: Option<(String, Value)>,
+}
+
+/// One Terraform root module being built.
+///
+/// ```
+/// use infrasynth::{Attributes, Stack, ResourceKind};
+/// enum Topic {}
+/// impl ResourceKind for Topic { const TYPE: &'static str = "aws_sns_topic"; }
+///
+/// let mut stack = Stack::new("demo");
+/// let topic = stack.resource::<Topic>("alerts", Attributes::new().set("name", "alerts"));
+/// assert_eq!(topic.id().expr().template(), "${aws_sns_topic.alerts.id}");
+/// let out = stack.synth().expect("valid stack");
+/// assert!(out.file("main.tf.json").is_some());
+/// ```
+pub struct Stack {
+    id: StackId,
+    name: String,
+    environment: Option<Environment>,
+    pub(crate) blocks: Vec<Block>,
+    index: HashMap<Address, usize>,
+    origins: Vec<String>,
+    builders: Vec<String>,
+    pub(crate) variables: BTreeMap<String, Variable>,
+    pub(crate) locals: BTreeMap<String, Value>,
+    pub(crate) outputs: BTreeMap<String, Output>,
+    pub(crate) providers: Vec<ProviderConfig>,
+    pub(crate) terraform: TerraformSettings,
+    pub(crate) default_tags: BTreeMap<String, String>,
+    diagnostics: Diagnostics,
+    pub(crate) files: BTreeMap<String, Vec<u8>>,
+    pub(crate) acknowledged: Vec<(Address, String, String)>,
+}
+
+impl Stack {
+    /// An empty stack. `name` appears in every diagnostic.
+    pub fn new(name: &str) -> Self {
+        Stack {
+            id: StackId::next(),
+            name: name.to_string(),
+            environment: None,
+            blocks: Vec::new(),
+            index: HashMap::new(),
+            origins: Vec::new(),
+            builders: Vec::new(),
+            variables: BTreeMap::new(),
+            locals: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            providers: Vec::new(),
+            terraform: TerraformSettings::default(),
+            default_tags: BTreeMap::new(),
+            diagnostics: Diagnostics::new(),
+            files: BTreeMap::new(),
+            acknowledged: Vec::new(),
+        }
+    }
+
+    /// Sets the environment, which production-only rules read.
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// The stack's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The stack's id (addresses carry it).
+    pub fn id(&self) -> StackId {
+        self.id
+    }
+
+    /// The environment, if set.
+    pub fn environment(&self) -> Option<Environment> {
+        self.environment
+    }
+
+    /// Whether the stack is for production.
+    pub fn is_production(&self) -> bool {
+        self.environment == Some(Environment::Production)
+    }
+
+    /// Adds a construct (a builder) and returns its handles.
+    pub fn add<C: Construct>(&mut self, construct: C) -> C::Output {
+        self.builders.push(construct.describe());
+        let output = construct.build(self);
+        self.builders.pop();
+        output
+    }
+
+    /// Adds a resource of kind `K` named `name`.
+    ///
+    /// A name already used for that type is an error naming both builders.
+    pub fn resource<K: ResourceKind>(&mut self, name: &str, attributes: Attributes) -> Ref<K> {
+        let address = Address::resource(self.id, K::TYPE, name);
+        self.insert_block(address.clone(), attributes);
+        Ref::new(address)
+    }
+
+    /// Adds a data source of kind `K` named `name`.
+    pub fn data<K: ResourceKind>(&mut self, name: &str, attributes: Attributes) -> Ref<K> {
+        let address = Address::data(self.id, K::TYPE, name);
+        self.insert_block(address.clone(), attributes);
+        Ref::new(address)
+    }
+
+    /// Adds a resource of any type the library does not model (escape hatch).
+    pub fn raw_resource(
+        &mut self,
+        resource_type: &str,
+        name: &str,
+        attributes: Attributes,
+    ) -> Ref<RawKind> {
+        let address = Address::resource(self.id, resource_type, name);
+        self.insert_block(address.clone(), attributes);
+        Ref::new(address)
+    }
+
+    fn insert_block(&mut self, address: Address, attributes: Attributes) {
+        let origin = self
+            .builders
+            .last()
+            .cloned()
+            .unwrap_or_else(|| "Stack::resource".to_string());
+        if !is_valid_identifier(address.name()) {
+            self.error(
+                &address.to_string(),
+                "name",
+                &format!("`{}` is not a valid Terraform name", address.name()),
+                "use letters, digits, `_` and `-`, starting with a letter or `_`",
+            );
+        }
+        if let Some(&existing) = self.index.get(&address) {
+            let first = self.origins[existing].clone();
+            self.error(
+                &address.to_string(),
+                "name",
+                &format!("`{address}` is defined twice: by {first} and by {origin}"),
+                "give one of the two builders a different name",
+            );
+            return;
+        }
+        self.index.insert(address.clone(), self.blocks.len());
+        self.origins.push(origin);
+        self.blocks.push(Block {
+            address,
+            attributes: attributes.values,
+            depends_on: attributes.depends_on,
+            tagging: attributes.tagging.unwrap_or(Tagging::None),
+        });
+    }
+
+    /// The block at `address`, if the stack has it.
+    pub fn block(&self, address: &Address) -> Option<&Block> {
+        self.index.get(address).map(|&i| &self.blocks[i])
+    }
+
+    /// Every block, in the order added.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    /// Adds an explicit `depends_on` from `from` to `to`.
+    pub fn depends_on<A, B>(&mut self, from: &Ref<A>, to: &Ref<B>) {
+        if let Some(&i) = self.index.get(from.address()) {
+            let deps = &mut self.blocks[i].depends_on;
+            if !deps.contains(to.address()) {
+                deps.push(to.address().clone());
+            }
+        } else {
+            self.unknown_block(from.address(), "depends_on");
+        }
+    }
+
+    /// Escape hatch: sets any attribute or nested block the builder does not
+    /// model, at a dotted path (`"lifecycle.prevent_destroy"`; a number indexes a
+    /// list, a one-item block list is looked through).
+    ///
+    /// Overriding an attribute a built-in policy guards (encryption, public access,
+    /// deletion protection) is reported by the policy check at synth time unless
+    /// acknowledged with [`Stack::acknowledge`].
+    pub fn set_raw<K>(&mut self, target: &Ref<K>, path: &str, value: impl Into<Value>) {
+        let Some(&i) = self.index.get(target.address()) else {
+            self.unknown_block(target.address(), path);
+            return;
+        };
+        let attributes = &mut self.blocks[i].attributes;
+        let mut parts = path.split('.');
+        let Some(first) = parts.next() else { return };
+        let mut slot = attributes.entry(first.to_string()).or_insert(Value::Null);
+        for part in parts {
+            slot = descend(slot, part);
+        }
+        *slot = value.into();
+    }
+
+    /// Records that the user knowingly made `target` break the policy `rule`
+    /// (for example `"public-access"`), with the reason, so the policy check
+    /// reports a warning instead of an error.
+    pub fn acknowledge<K>(&mut self, target: &Ref<K>, rule: &str, reason: &str) {
+        self.acknowledged.push((
+            target.address().clone(),
+            rule.to_string(),
+            reason.to_string(),
+        ));
+    }
+
+    /// Whether `rule` was acknowledged for `address`.
+    pub fn is_acknowledged(&self, address: &Address, rule: &str) -> bool {
+        self.acknowledged
+            .iter()
+            .any(|(a, r, _)| a == address && r == rule)
+    }
+
+    fn unknown_block(&mut self, address: &Address, field: &str) {
+        let message = if address.stack() != self.id {
+            format!("`{address}` belongs to another stack")
+        } else {
+            format!("`{address}` is not in this stack")
+        };
+        self.error(
+            &address.to_string(),
+            field,
+            &message,
+            "modify only blocks this stack created",
+        );
+    }
+
+    /// Declares an input variable.
+    pub fn variable(&mut self, name: &str, variable: Variable) {
+        self.variables.insert(name.to_string(), variable);
+    }
+
+    /// Declares a local value.
+    pub fn local(&mut self, name: &str, value: impl Into<Value>) {
+        self.locals.insert(name.to_string(), value.into());
+    }
+
+    /// Declares an output.
+    pub fn output(&mut self, name: &str, value: impl Into<Value>, description: &str) {
+        self.outputs.insert(
+            name.to_string(),
+            Output {
+                value: value.into(),
+                description: description.to_string(),
+                sensitive: false,
+            },
+        );
+    }
+
+    /// Declares a sensitive output (never written into Helm values).
+    pub fn sensitive_output(&mut self, name: &str, value: impl Into<Value>, description: &str) {
+        self.outputs.insert(
+            name.to_string(),
+            Output {
+                value: value.into(),
+                description: description.to_string(),
+                sensitive: true,
+            },
+        );
+    }
+
+    /// The outputs declared so far.
+    pub fn outputs(&self) -> &BTreeMap<String, Output> {
+        &self.outputs
+    }
+
+    /// Adds a provider configuration.
+    pub fn provider(&mut self, name: &str, attributes: BTreeMap<String, Value>) {
+        self.providers.push(ProviderConfig {
+            name: name.to_string(),
+            attributes,
+        });
+    }
+
+    /// The provider configurations.
+    pub fn providers(&self) -> &[ProviderConfig] {
+        &self.providers
+    }
+
+    /// Pins a provider in `required_providers`.
+    pub fn require_provider(&mut self, name: &str, source: &str, version: &str) {
+        self.terraform.required_providers.insert(
+            name.to_string(),
+            RequiredProvider {
+                source: source.to_string(),
+                version: version.to_string(),
+            },
+        );
+    }
+
+    /// Sets `required_version`.
+    pub fn require_terraform(&mut self, constraint: &str) {
+        self.terraform.required_version = Some(constraint.to_string());
+    }
+
+    /// Sets the backend (for example `s3` with bucket, key and region).
+    pub fn backend(&mut self, backend_type: &str, config: Value) {
+        self.terraform.backend = Some((backend_type.to_string(), config));
+    }
+
+    /// The `terraform` block settings.
+    pub fn terraform_settings(&self) -> &TerraformSettings {
+        &self.terraform
+    }
+
+    /// Adds a tag merged into every taggable block (a block's own tag wins).
+    pub fn default_tag(&mut self, key: &str, value: &str) {
+        self.default_tags.insert(key.to_string(), value.to_string());
+    }
+
+    /// The stack-wide default tags.
+    pub fn default_tags(&self) -> &BTreeMap<String, String> {
+        &self.default_tags
+    }
+
+    /// Attaches a file written beside `main.tf.json` (such as Helm values at
+    /// `helm/app.values.yaml`).
+    pub fn attach_file(&mut self, relative_path: &str, contents: Vec<u8>) {
+        self.files.insert(relative_path.to_string(), contents);
+    }
+
+    /// Records an error against `resource`'s `field`.
+    pub fn error(&mut self, resource: &str, field: &str, message: &str, hint: &str) {
+        self.diagnose(Severity::Error, resource, field, message, hint);
+    }
+
+    /// Records a warning against `resource`'s `field`.
+    pub fn warning(&mut self, resource: &str, field: &str, message: &str, hint: &str) {
+        self.diagnose(Severity::Warning, resource, field, message, hint);
+    }
+
+    fn diagnose(
+        &mut self,
+        severity: Severity,
+        resource: &str,
+        field: &str,
+        message: &str,
+        hint: &str,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            severity,
+            stack: self.name.clone(),
+            resource: resource.to_string(),
+            field: field.to_string(),
+            message: message.to_string(),
+            hint: hint.to_string(),
+        });
+    }
+
+    /// The diagnostics recorded while building.
+    pub fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
+    }
+}
+
+/// The kind of a block added with [`Stack::raw_resource`].
+pub enum RawKind {}
+
+fn descend<'a>(slot: &'a mut Value, part: &str) -> &'a mut Value {
+    let index = part.parse::<usize>().ok();
+    let through_list = match slot {
+        Value::List(items) => index.is_some() || items.len() == 1,
+        _ => false,
+    };
+    if through_list {
+        let Value::List(items) = slot else {
+            unreachable!("checked above")
+        };
+        return match index {
+            Some(index) => {
+                if index >= items.len() {
+                    items.resize(index + 1, Value::Null);
+                }
+                &mut items[index]
+            }
+            None => descend(&mut items[0], part),
+        };
+    }
+    if !matches!(slot, Value::Map(_)) {
+        *slot = Value::map();
+    }
+    match slot {
+        Value::Map(map) => map.entry(part.to_string()).or_insert(Value::Null),
+        _ => unreachable!("slot was just made a map"),
+    }
+}
+
+/// Whether `name` is a valid Terraform identifier.
+pub fn is_valid_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}

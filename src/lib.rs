@@ -1,0 +1,32 @@
+//! # infrasynth
+//!
+//! Typed infrastructure as code: describe a cloud platform with Rust builders and
+//! synthesize Terraform JSON (plus Helm values) that `terraform apply` takes as is.
+//!
+//! - [`core`]: stacks, typed references, values, the dependency graph, diagnostics
+//!   and the deterministic writer. No cloud knowledge.
+//! - [`aws`], [`gcp`], [`azure`]: builders with secure defaults, and the
+//!   realization of the cloud-neutral [`platform`] on each cloud.
+//! - [`schema`]: checks a document against a provider schema.
+//! - [`policy`]: built-in security policies run at synth time.
+//! - [`cli`]: the `infrasynth` command line.
+
+pub mod aws;
+pub mod azure;
+pub mod cli;
+pub mod core;
+pub mod gcp;
+pub mod platform;
+pub mod policy;
+pub mod schema;
+
+pub use crate::core::block::{Attributes, Block, Tagging};
+pub use crate::core::cidr;
+pub use crate::core::diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use crate::core::environment::{Cloud, Environment};
+pub use crate::core::reference::{
+    Address, Arn, Attr, HasArn, HasName, Id, Input, List, Name, Ref, ResourceKind,
+};
+pub use crate::core::stack::{Construct, Output, Stack, Variable};
+pub use crate::core::synth::Synthesized;
+pub use crate::core::value::{Expr, TemplatePart, Value};

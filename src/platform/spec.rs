@@ -1,0 +1,285 @@
+//! The cloud-neutral description of a platform: what it needs, not which cloud
+//! service provides it. Each cloud module realizes a [`Platform`] with its own
+//! builders (`aws::realize`, `gcp::realize`, `azure::realize`).
+
+use std::collections::BTreeMap;
+
+use crate::core::environment::Environment;
+
+/// A whole platform in one environment.
+#[derive(Clone, Debug)]
+pub struct Platform {
+    /// Short project name, used as the prefix of every resource name
+    /// (lowercase letters, digits and `-`).
+    pub project: String,
+    /// Which environment this description is for.
+    pub environment: Environment,
+    /// Where each cloud places it.
+    pub regions: Regions,
+    /// The private network.
+    pub network: NetworkSpec,
+    /// The PostgreSQL server and its databases.
+    pub database: DatabaseSpec,
+    /// The Redis cache.
+    pub cache: CacheSpec,
+    /// The Kubernetes cluster.
+    pub cluster: ClusterSpec,
+    /// Object storage buckets.
+    pub buckets: Vec<BucketSpec>,
+    /// Applications running on the cluster and what they may reach.
+    pub workloads: Vec<WorkloadSpec>,
+    /// Extra tags (labels on GCP) for every resource, beside
+    /// `Project`, `Environment` and `ManagedBy`.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Platform {
+    /// The prefix of resource names: `<project>-<env>`.
+    pub fn name_prefix(&self) -> String {
+        format!("{}-{}", self.project, self.environment)
+    }
+
+    /// The stack name used in diagnostics: `<project>-<env>`.
+    pub fn stack_name(&self) -> String {
+        self.name_prefix()
+    }
+
+    /// The bucket spec named `name`.
+    pub fn bucket(&self, name: &str) -> Option<&BucketSpec> {
+        self.buckets.iter().find(|b| b.name == name)
+    }
+
+    /// The tags every resource carries: `Project`, `Environment`, `ManagedBy`
+    /// and the platform's own.
+    pub fn default_tags(&self) -> BTreeMap<String, String> {
+        let mut tags = BTreeMap::new();
+        tags.insert("Project".to_string(), self.project.clone());
+        tags.insert(
+            "Environment".to_string(),
+            self.environment.as_str().to_string(),
+        );
+        tags.insert("ManagedBy".to_string(), "infrasynth".to_string());
+        tags.extend(self.tags.clone());
+        tags
+    }
+}
+
+/// The region per cloud.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Regions {
+    /// AWS region, such as `us-east-1`.
+    pub aws: String,
+    /// GCP region, such as `us-central1`.
+    pub gcp: String,
+    /// Azure location, such as `westeurope`.
+    pub azure: String,
+}
+
+impl Default for Regions {
+    fn default() -> Self {
+        Regions {
+            aws: "us-east-1".to_string(),
+            gcp: "us-central1".to_string(),
+            azure: "westeurope".to_string(),
+        }
+    }
+}
+
+/// The private network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkSpec {
+    /// The address range of the whole network, such as `10.20.0.0/16`.
+    pub cidr: String,
+    /// How many availability zones to spread over (1 to the region's count).
+    pub zones: u8,
+    /// One NAT gateway for the whole network (cheap) instead of one per zone.
+    pub single_nat_gateway: bool,
+}
+
+/// An abstract machine size, mapped by each cloud to an instance type.
+///
+/// | size | vCPU | memory |
+/// |---|---|---|
+/// | `Small` | 2 | 4-8 GiB (burstable where the cloud has it) |
+/// | `Medium` | 2 | 8-16 GiB |
+/// | `Large` | 4 | 16-32 GiB |
+/// | `XLarge` | 8 | 32-64 GiB |
+/// | `XXLarge` | 16 | 64-128 GiB |
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Size {
+    /// 2 vCPU, burstable.
+    Small,
+    /// 2 vCPU.
+    Medium,
+    /// 4 vCPU.
+    Large,
+    /// 8 vCPU.
+    XLarge,
+    /// 16 vCPU.
+    XXLarge,
+}
+
+/// The PostgreSQL server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseSpec {
+    /// Logical name, such as `platform`.
+    pub name: String,
+    /// Major version, such as `16`.
+    pub version: String,
+    /// Machine size.
+    pub size: Size,
+    /// Initial storage in GiB.
+    pub storage_gb: u32,
+    /// Storage autoscaling ceiling in GiB.
+    pub max_storage_gb: u32,
+    /// A standby in another zone with automatic failover.
+    pub high_availability: bool,
+    /// Days of automated backups (1-35).
+    pub backup_retention_days: u32,
+    /// Refuse `terraform destroy` of the server.
+    pub deletion_protection: bool,
+    /// The databases to create on it, one per application (`mlflow`, `app`).
+    pub databases: Vec<String>,
+}
+
+/// The Redis cache.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheSpec {
+    /// Logical name, such as `cache`.
+    pub name: String,
+    /// Redis version, such as `7.1`.
+    pub version: String,
+    /// Node size.
+    pub size: Size,
+    /// Read replicas besides the primary.
+    pub replicas: u8,
+    /// Replicas in other zones with automatic failover.
+    pub high_availability: bool,
+}
+
+/// How the Kubernetes API server is reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiAccess {
+    /// Only from inside the network.
+    Private,
+    /// Privately, and publicly from these CIDRs only (never `0.0.0.0/0`).
+    Restricted(Vec<String>),
+}
+
+/// The Kubernetes cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSpec {
+    /// Logical name, such as `main`.
+    pub name: String,
+    /// Kubernetes minor version, such as `1.31`.
+    pub kubernetes_version: String,
+    /// Who may reach the API server.
+    pub api_access: ApiAccess,
+    /// Node pools.
+    pub pools: Vec<NodePoolSpec>,
+}
+
+/// On-demand or spot capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Capacity {
+    /// Regular, never reclaimed.
+    OnDemand,
+    /// Cheaper, reclaimable at short notice.
+    Spot,
+}
+
+/// A Kubernetes taint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    /// Taint key.
+    pub key: String,
+    /// Taint value.
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: TaintEffect,
+}
+
+/// What a taint does to pods that do not tolerate it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaintEffect {
+    /// Not scheduled.
+    NoSchedule,
+    /// Avoided.
+    PreferNoSchedule,
+    /// Evicted.
+    NoExecute,
+}
+
+impl TaintEffect {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+}
+
+/// A node pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePoolSpec {
+    /// Pool name (lowercase letters and digits, at most 12 characters, so it is
+    /// valid on every cloud).
+    pub name: String,
+    /// On-demand or spot.
+    pub capacity: Capacity,
+    /// Node size (ignored for GPU pools, whose machine follows the GPU).
+    pub size: Size,
+    /// GPUs per node, if any.
+    pub gpus: Option<u32>,
+    /// Minimum nodes.
+    pub min_nodes: u32,
+    /// Maximum nodes.
+    pub max_nodes: u32,
+    /// Nodes at creation.
+    pub desired_nodes: u32,
+    /// Taints keeping general workloads off the pool.
+    pub taints: Vec<Taint>,
+    /// Node labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Object storage lifecycle and protection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketSpec {
+    /// Logical name, such as `mlflow-artifacts` (lowercase, digits, `-`); the
+    /// cloud name is `<project>-<env>-<name>` (plus a suffix where names are global).
+    pub name: String,
+    /// Keep old versions of objects.
+    pub versioning: bool,
+    /// Move objects to cheaper storage after this many days.
+    pub archive_after_days: Option<u32>,
+    /// Delete objects after this many days.
+    pub expire_after_days: Option<u32>,
+    /// Delete non-current versions after this many days.
+    pub noncurrent_expire_days: Option<u32>,
+}
+
+/// Read-only or read-write access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// List and get.
+    Read,
+    /// List, get, put, delete.
+    ReadWrite,
+}
+
+/// An application on the cluster and the cloud resources it may reach through
+/// workload identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadSpec {
+    /// Application name, such as `api-server`.
+    pub name: String,
+    /// Kubernetes namespace.
+    pub namespace: String,
+    /// Kubernetes service account name.
+    pub service_account: String,
+    /// Buckets (by logical name) and the access granted.
+    pub buckets: Vec<(String, Access)>,
+}

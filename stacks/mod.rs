@@ -1,0 +1,11 @@
+//! The stacks this project synthesizes, written with infrasynth's public API
+//! only, as any user would write theirs.
+
+pub mod mlops;
+
+use infrasynth::platform::StackDefinition;
+
+/// Every stack the `infrasynth` binary knows.
+pub fn all() -> Vec<StackDefinition> {
+    vec![mlops::definition()]
+}
