@@ -171,8 +171,8 @@ impl ProviderSchema {
             resources: parse_all(provider.get("resource_schemas")),
             data_sources: parse_all(provider.get("data_source_schemas")),
             provider: provider
-                .get("provider")
-                .or_else(|| provider.get("provider_config"))
+                .get("provider_config")
+                .or_else(|| provider.get("provider"))
                 .and_then(|p| p.get("block"))
                 .map(parse_block),
             exact_nested_computed: exact,
