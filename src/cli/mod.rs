@@ -3,12 +3,14 @@
 //! The binary passes in the stack definitions it was compiled with; everything
 //! else lives here so `src/main.rs` stays a few lines.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+use crate::core::diagnostics::Diagnostics;
 use crate::core::environment::{Cloud, Environment};
 use crate::platform::{output_dir, pipeline, StackDefinition};
 
@@ -91,7 +93,7 @@ fn synth(
     stacks: &[StackDefinition],
     cloud: Cloud,
     env: Environment,
-    out: &std::path::Path,
+    out: &Path,
     stack: Option<&str>,
 ) -> ExitCode {
     let definition = match find_stack(stacks, stack) {
@@ -101,43 +103,124 @@ fn synth(
             return ExitCode::from(2);
         }
     };
-    let started = Instant::now();
-    let synthesized = match definition.synthesize(cloud, env) {
-        Ok(synthesized) => synthesized,
-        Err(diagnostics) => {
-            eprintln!("{diagnostics}");
-            eprintln!(
-                "synth of {}/{cloud}/{env} failed; nothing was written",
-                definition.name
-            );
-            return ExitCode::FAILURE;
+    match synth_to_dir(definition, cloud, env, out) {
+        Ok(report) => {
+            for warning in report.warnings.iter() {
+                eprintln!("{warning}");
+            }
+            println!("{report}");
+            ExitCode::SUCCESS
         }
-    };
-    for warning in synthesized.warnings().iter() {
-        eprintln!("{warning}");
+        Err(failure) => {
+            eprintln!("{failure}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+/// What one successful synth wrote.
+#[derive(Debug)]
+pub struct SynthReport {
+    /// `<stack>/<cloud>/<env>`.
+    pub label: String,
+    /// Where the files went.
+    pub dir: PathBuf,
+    /// Resources, data sources and outputs in the document.
+    pub counts: (usize, usize, usize),
+    /// Files written.
+    pub files: usize,
+    /// Bytes written.
+    pub bytes: usize,
+    /// Wall time of realize + check + render + write.
+    pub elapsed: std::time::Duration,
+    /// Warnings that did not stop the synth.
+    pub warnings: Diagnostics,
+}
+
+impl fmt::Display for SynthReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "synthesized {}: {} resources, {} data sources, {} outputs, {} files ({} bytes) -> {} in {:.1} ms",
+            self.label,
+            self.counts.0,
+            self.counts.1,
+            self.counts.2,
+            self.files,
+            self.bytes,
+            self.dir.display(),
+            self.elapsed.as_secs_f64() * 1000.0
+        )
+    }
+}
+
+/// Why a synth wrote nothing.
+#[derive(Debug)]
+pub enum SynthFailure {
+    /// The stack is invalid; every diagnostic is listed.
+    Invalid {
+        /// `<stack>/<cloud>/<env>`.
+        label: String,
+        /// Every error and warning.
+        diagnostics: Diagnostics,
+    },
+    /// Writing failed; the previous output was left as it was.
+    Io {
+        /// The output directory.
+        dir: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+}
+
+impl fmt::Display for SynthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SynthFailure::Invalid { label, diagnostics } => write!(
+                f,
+                "{diagnostics}\nsynth of {label} failed; nothing was written"
+            ),
+            SynthFailure::Io { dir, error } => write!(
+                f,
+                "error: writing {}: {error}; the previous output was left as it was",
+                dir.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SynthFailure {}
+
+/// Synthesizes `definition` for `cloud`/`env` and writes it below the output
+/// root `out` (into `out/<cloud>/<env>/`), exactly as `infrasynth synth` does.
+pub fn synth_to_dir(
+    definition: &StackDefinition,
+    cloud: Cloud,
+    env: Environment,
+    out: &Path,
+) -> Result<SynthReport, SynthFailure> {
+    let started = Instant::now();
+    let label = format!("{}/{cloud}/{env}", definition.name);
+    let synthesized = definition
+        .synthesize(cloud, env)
+        .map_err(|diagnostics| SynthFailure::Invalid {
+            label: label.clone(),
+            diagnostics,
+        })?;
     let dir = output_dir(out, cloud, env);
-    if let Err(error) = pipeline::write(&dir, &synthesized) {
-        eprintln!(
-            "error: writing {}: {error}; the previous output was left as it was",
-            dir.display()
-        );
-        return ExitCode::FAILURE;
-    }
-    let summary = summarize(synthesized.main_tf_json());
-    let bytes: usize = synthesized.files().values().map(Vec::len).sum();
-    println!(
-        "synthesized {}/{cloud}/{env}: {} resources, {} data sources, {} outputs, {} files ({} bytes) -> {} in {:.1} ms",
-        definition.name,
-        summary.0,
-        summary.1,
-        summary.2,
-        synthesized.files().len(),
-        bytes,
-        dir.display(),
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    ExitCode::SUCCESS
+    pipeline::write(&dir, &synthesized).map_err(|error| SynthFailure::Io {
+        dir: dir.clone(),
+        error,
+    })?;
+    Ok(SynthReport {
+        label,
+        counts: summarize(synthesized.main_tf_json()),
+        files: synthesized.files().len(),
+        bytes: synthesized.files().values().map(Vec::len).sum(),
+        dir,
+        elapsed: started.elapsed(),
+        warnings: synthesized.warnings().clone(),
+    })
 }
 
 /// Counts resources, data sources and outputs in a rendered document.
