@@ -30,3 +30,8 @@ pub use crate::core::reference::{
 pub use crate::core::stack::{Construct, Output, Stack, Variable};
 pub use crate::core::synth::Synthesized;
 pub use crate::core::value::{Expr, TemplatePart, Value};
+
+/// The README's Rust examples, compiled and run as doc tests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,6 +1,7 @@
 //! The cloud-neutral platform layer: describe the platform once
 //! ([`Platform`]), realize it on any cloud ([`realize`]).
 
+pub mod defaults;
 pub mod outputs;
 pub mod pipeline;
 pub mod spec;

@@ -1,0 +1,72 @@
+//! Environment-sized defaults, so a stack states only what differs.
+
+use std::collections::BTreeMap;
+
+use super::spec::*;
+use crate::core::environment::Environment;
+
+impl Platform {
+    /// A platform named `project` with defaults sized for `env`: a /16 network
+    /// over 2 zones in dev and 3 otherwise, PostgreSQL 16 and Redis 7.1 (highly
+    /// available outside dev, deletion-protected in production), and a
+    /// Kubernetes cluster with one general node pool whose API is private in
+    /// production. No buckets or workloads: add your own.
+    ///
+    /// ```
+    /// use infrasynth::platform::Platform;
+    /// use infrasynth::Environment;
+    /// let p = Platform::new("shop", Environment::Production);
+    /// assert!(p.database.deletion_protection && p.database.high_availability);
+    /// assert_eq!(p.network.zones, 3);
+    /// ```
+    pub fn new(project: &str, env: Environment) -> Platform {
+        let production = env.is_production();
+        Platform {
+            project: project.to_string(),
+            environment: env,
+            regions: Regions::default(),
+            network: NetworkSpec {
+                cidr: "10.0.0.0/16".to_string(),
+                zones: env.pick(2, 3, 3),
+                single_nat_gateway: env == Environment::Dev,
+            },
+            database: DatabaseSpec {
+                name: "main".to_string(),
+                version: "16".to_string(),
+                size: env.pick(Size::Small, Size::Medium, Size::Large),
+                storage_gb: env.pick(20, 50, 100),
+                max_storage_gb: env.pick(50, 200, 1000),
+                high_availability: env != Environment::Dev,
+                backup_retention_days: env.pick(1, 7, 14),
+                deletion_protection: production,
+                databases: vec!["app".to_string()],
+            },
+            cache: CacheSpec {
+                name: "cache".to_string(),
+                version: "7.1".to_string(),
+                size: env.pick(Size::Small, Size::Medium, Size::Large),
+                replicas: env.pick(0, 1, 2),
+                high_availability: env != Environment::Dev,
+            },
+            cluster: ClusterSpec {
+                name: "main".to_string(),
+                kubernetes_version: "1.31".to_string(),
+                api_access: ApiAccess::Private,
+                pools: vec![NodePoolSpec {
+                    name: "general".to_string(),
+                    capacity: Capacity::OnDemand,
+                    size: env.pick(Size::Large, Size::Large, Size::XLarge),
+                    gpus: None,
+                    min_nodes: env.pick(1, 2, 3),
+                    max_nodes: env.pick(3, 6, 12),
+                    desired_nodes: env.pick(1, 2, 3),
+                    taints: Vec::new(),
+                    labels: BTreeMap::new(),
+                }],
+            },
+            buckets: Vec::new(),
+            workloads: Vec::new(),
+            tags: BTreeMap::new(),
+        }
+    }
+}
