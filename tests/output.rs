@@ -25,7 +25,11 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 pending.push(path);
             } else {
-                let relative = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 files.insert(relative, fs::read(&path).unwrap());
             }
         }
@@ -73,7 +77,9 @@ fn broken_platform(env: Environment) -> infrasynth::platform::Platform {
     let mut platform = common::stacks::mlops::platform(env);
     // Too small for the subnets, and a bucket granted that does not exist.
     platform.network.cidr = "10.0.0.0/28".to_string();
-    platform.workloads[0].buckets.push(("nope".to_string(), infrasynth::platform::Access::Read));
+    platform.workloads[0]
+        .buckets
+        .push(("nope".to_string(), infrasynth::platform::Access::Read));
     platform
 }
 
@@ -91,7 +97,10 @@ fn a_failed_synth_leaves_the_previous_output_byte_identical() {
         panic!("expected a validation failure, got {failure}")
     };
     assert!(diagnostics.mentions("10.0.0.0/28"), "{diagnostics}");
-    assert!(diagnostics.mentions("nope"), "errors are collected: {diagnostics}");
+    assert!(
+        diagnostics.mentions("nope"),
+        "errors are collected: {diagnostics}"
+    );
     assert!(failure.to_string().contains("nothing was written"));
     assert_eq!(read_tree(&dir), before);
 }
@@ -111,9 +120,15 @@ fn an_io_error_while_staging_leaves_the_previous_output_byte_identical() {
     fs::create_dir(&blocker).unwrap();
     let failure = synth_to_dir(&good, Cloud::Aws, Environment::Dev, root.path()).unwrap_err();
     assert!(matches!(failure, SynthFailure::Io { .. }), "{failure}");
-    assert!(failure.to_string().contains("previous output was left as it was"));
+    assert!(failure
+        .to_string()
+        .contains("previous output was left as it was"));
     fs::remove_dir(&blocker).unwrap();
-    assert_eq!(read_tree(&dir), before, "no file changed and no temporary was left");
+    assert_eq!(
+        read_tree(&dir),
+        before,
+        "no file changed and no temporary was left"
+    );
 }
 
 #[test]
@@ -122,7 +137,11 @@ fn an_interrupted_synth_leaves_old_or_new_output_never_a_mix() {
     let root_arg = root.path().to_str().unwrap();
     let dir = root.path().join("aws").join("production");
     let out = run_binary(&["synth", "aws", "production", "--out", root_arg]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let new = fs::read(dir.join("main.tf.json")).unwrap();
     let old = b"{\"previous\": true}\n".to_vec();
     let mut outcomes = BTreeMap::new();

@@ -13,9 +13,15 @@ fn patterns() -> Vec<(&'static str, Regex)> {
     [
         // A password-like attribute holding a literal (references and
         // `manage_master_user_password` style booleans are fine).
-        ("literal password", r#"(?i)"[a-z_]*(password|passwd)[a-z_]*"\s*:\s*"(?:[^"$]|\$\$)[^"]*""#),
+        (
+            "literal password",
+            r#"(?i)"[a-z_]*(password|passwd)[a-z_]*"\s*:\s*"(?:[^"$]|\$\$)[^"]*""#,
+        ),
         ("AWS access key id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-        ("AWS secret key attribute", r#""(secret_key|access_key|secret_access_key)"\s*:"#),
+        (
+            "AWS secret key attribute",
+            r#""(secret_key|access_key|secret_access_key)"\s*:"#,
+        ),
         ("private key", r"-----BEGIN ([A-Z]+ )?PRIVATE KEY-----"),
         ("GCP service account key", r#""private_key(_id)?"\s*:\s*""#),
         ("Azure storage key", r"AccountKey=[A-Za-z0-9+/=]{20,}"),

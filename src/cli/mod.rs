@@ -201,12 +201,13 @@ pub fn synth_to_dir(
 ) -> Result<SynthReport, SynthFailure> {
     let started = Instant::now();
     let label = format!("{}/{cloud}/{env}", definition.name);
-    let synthesized = definition
-        .synthesize(cloud, env)
-        .map_err(|diagnostics| SynthFailure::Invalid {
-            label: label.clone(),
-            diagnostics,
-        })?;
+    let synthesized =
+        definition
+            .synthesize(cloud, env)
+            .map_err(|diagnostics| SynthFailure::Invalid {
+                label: label.clone(),
+                diagnostics,
+            })?;
     let dir = output_dir(out, cloud, env);
     pipeline::write(&dir, &synthesized).map_err(|error| SynthFailure::Io {
         dir: dir.clone(),
