@@ -40,6 +40,17 @@ pub fn schema(cloud: Cloud) -> ProviderSchema {
     ProviderSchema::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Every schema violation of a document, as text.
+pub fn schema_violations(cloud: Cloud, main_tf_json: &str) -> Vec<String> {
+    let (name, prefix) = provider_of(cloud);
+    let doc: serde_json::Value = serde_json::from_str(main_tf_json).expect("valid JSON");
+    schema(cloud)
+        .check(&doc, prefix, name)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// Asserts that a document has no schema violations, listing them all if not.
 pub fn assert_schema_clean(cloud: Cloud, main_tf_json: &str, label: &str) {
     let (name, prefix) = provider_of(cloud);
