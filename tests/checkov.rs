@@ -45,12 +45,16 @@ fn checkov() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("CHECKOV") {
         return Some(PathBuf::from(path));
     }
-    let cache = std::env::var("INFRASYNTH_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|_| {
-        let home = std::env::var("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache"));
-        home.join("infrasynth")
-    });
+    let cache = std::env::var("INFRASYNTH_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            let home = std::env::var("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| {
+                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
+                });
+            home.join("infrasynth")
+        });
     let venv = cache.join("venv/bin/checkov");
     if venv.exists() {
         return Some(venv);
@@ -79,7 +83,14 @@ fn scan(checkov: &PathBuf, cloud: Cloud, env: Environment, skip_ids: &[String]) 
     command
         .args(["-d"])
         .arg(dir.path())
-        .args(["--framework", "terraform_json", "--skip-download", "-o", "json", "--quiet"])
+        .args([
+            "--framework",
+            "terraform_json",
+            "--skip-download",
+            "-o",
+            "json",
+            "--quiet",
+        ])
         .env("BC_SKIP_MAPPING", "TRUE")
         .env("CHECKOV_RUN_SCA_PACKAGE_SCAN_V2", "false");
     if !skip_ids.is_empty() {
@@ -104,7 +115,11 @@ fn scan(checkov: &PathBuf, cloud: Cloud, env: Environment, skip_ids: &[String]) 
         counts.passed += summary["passed"].as_u64().unwrap_or(0);
         counts.failed += summary["failed"].as_u64().unwrap_or(0);
         counts.skipped += summary["skipped"].as_u64().unwrap_or(0);
-        for failed in report["results"]["failed_checks"].as_array().into_iter().flatten() {
+        for failed in report["results"]["failed_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             counts.failures.push(format!(
                 "{} {} ({})",
                 failed["check_id"].as_str().unwrap_or("?"),
@@ -121,7 +136,10 @@ fn checkov_finds_no_failed_check_in_production() {
     let Some(checkov) = checkov() else {
         let message = "SKIPPED: checkov not found; run scripts/install-tools.sh";
         println!("{message}");
-        assert!(std::env::var_os("CI").is_none(), "{message} (required in CI)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{message} (required in CI)"
+        );
         return;
     };
     let skips = skips();
@@ -142,10 +160,16 @@ fn checkov_finds_no_failed_check_in_production() {
             for failure in &counts.failures {
                 println!("    FAILED {failure}");
             }
-            assert!(counts.passed > 0, "checkov checked nothing for {cloud}/{env}");
+            assert!(
+                counts.passed > 0,
+                "checkov checked nothing for {cloud}/{env}"
+            );
             if env == Environment::Production {
                 production_failures.extend(
-                    counts.failures.iter().map(|f| format!("{cloud}/{env}: {f}")),
+                    counts
+                        .failures
+                        .iter()
+                        .map(|f| format!("{cloud}/{env}: {f}")),
                 );
             }
         }

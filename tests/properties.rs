@@ -48,10 +48,22 @@ fn cidr() -> impl Strategy<Value = String> {
 }
 
 fn pool() -> impl Strategy<Value = NodePoolSpec> {
-    (name(), size(), any::<bool>(), 0u32..4, 0u32..6, 0u32..12, proptest::option::of(1u32..3)).prop_map(
-        |(name, size, spot, min, desired, max, gpus)| NodePoolSpec {
+    (
+        name(),
+        size(),
+        any::<bool>(),
+        0u32..4,
+        0u32..6,
+        0u32..12,
+        proptest::option::of(1u32..3),
+    )
+        .prop_map(|(name, size, spot, min, desired, max, gpus)| NodePoolSpec {
             name,
-            capacity: if spot { Capacity::Spot } else { Capacity::OnDemand },
+            capacity: if spot {
+                Capacity::Spot
+            } else {
+                Capacity::OnDemand
+            },
             size,
             gpus,
             min_nodes: min,
@@ -59,17 +71,29 @@ fn pool() -> impl Strategy<Value = NodePoolSpec> {
             desired_nodes: desired,
             taints: Vec::new(),
             labels: BTreeMap::new(),
-        },
-    )
+        })
 }
 
 fn platform_strategy() -> impl Strategy<Value = Platform> {
     (
         (name(), environment(), cidr(), 0u8..8, any::<bool>()),
-        (size(), 1u32..200, 1u32..500, any::<bool>(), 0u32..40, proptest::collection::vec(name(), 0..3)),
+        (
+            size(),
+            1u32..200,
+            1u32..500,
+            any::<bool>(),
+            0u32..40,
+            proptest::collection::vec(name(), 0..3),
+        ),
         (size(), 0u8..6, any::<bool>()),
-        (proptest::collection::vec(pool(), 0..4), proptest::collection::vec(cidr(), 0..2)),
-        proptest::collection::vec((name(), any::<bool>(), proptest::option::of(0u32..400)), 0..4),
+        (
+            proptest::collection::vec(pool(), 0..4),
+            proptest::collection::vec(cidr(), 0..2),
+        ),
+        proptest::collection::vec(
+            (name(), any::<bool>(), proptest::option::of(0u32..400)),
+            0..4,
+        ),
     )
         .prop_map(|(net, db, cache, cluster, buckets)| {
             let (project, env, cidr, zones, single_nat) = net;
@@ -113,7 +137,10 @@ fn platform_strategy() -> impl Strategy<Value = Platform> {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(48)
 }
 
 proptest! {

@@ -1,0 +1,272 @@
+//! Named invalid configurations, each asserting that synth fails with a message
+//! naming the stack, the resource, the field and the fix. Errors are collected,
+//! so every case also checks that unrelated valid parts raise nothing.
+
+mod common;
+
+use infrasynth::platform::{self, Access, ApiAccess, Platform};
+use infrasynth::{Attributes, Cloud, Diagnostics, Environment, Stack};
+
+struct Case {
+    name: &'static str,
+    cloud: Cloud,
+    env: Environment,
+    mutate: fn(&mut Platform),
+    /// Substrings the diagnostics must contain (resource, field, fix).
+    expect: &'static [&'static str],
+}
+
+fn run(case: &Case) -> Diagnostics {
+    let mut p = common::stacks::mlops::platform(case.env);
+    (case.mutate)(&mut p);
+    let stack = platform::realize(&p, case.cloud);
+    match platform::finish(&p, case.cloud, &stack) {
+        Ok(_) => panic!("case `{}` synthesized but must fail", case.name),
+        Err(diagnostics) => diagnostics,
+    }
+}
+
+const ALL_CLOUDS: [Cloud; 3] = [Cloud::Aws, Cloud::Gcp, Cloud::Azure];
+
+/// Cloud-neutral cases run on every cloud.
+fn neutral_cases() -> Vec<(&'static str, fn(&mut Platform), &'static [&'static str])> {
+    vec![
+        (
+            "network cidr not a cidr",
+            |p| p.network.cidr = "10.0.0/16".into(),
+            &["field `cidr`", "is not an IPv4 CIDR", "a.b.c.d/len"],
+        ),
+        (
+            "network cidr too small",
+            |p| p.network.cidr = "10.0.0.0/24".into(),
+            &["field `cidr`", "too small", "/20 or larger"],
+        ),
+        (
+            "network cidr host bits",
+            |p| p.network.cidr = "10.0.1.0/16".into(),
+            &["field `cidr`", "host bits", "10.0.0.0/16"],
+        ),
+        (
+            "zero zones",
+            |p| p.network.zones = 0,
+            &["field `zones`", "at least 1 zone"],
+        ),
+        (
+            "project name invalid",
+            |p| p.project = "ML_Platform".into(),
+            &["field `project`", "lowercase letters"],
+        ),
+        (
+            "backup retention over 35 days",
+            |p| p.database.backup_retention_days = 40,
+            &[
+                "resource `platform`",
+                "field `backup_retention_days`",
+                "1 to 35 days",
+            ],
+        ),
+        (
+            "max storage below storage",
+            |p| p.database.max_storage_gb = 1,
+            &["field `max_storage_gb`", "at least storage_gb"],
+        ),
+        (
+            "database listed twice",
+            |p| p.database.databases.push("mlflow".into()),
+            &["field `databases`", "listed twice"],
+        ),
+        (
+            "database name invalid",
+            |p| p.database.databases.push("Bad-Name".into()),
+            &[
+                "field `databases`",
+                "`Bad-Name`",
+                "lowercase letters, digits and `_`",
+            ],
+        ),
+        (
+            "kubernetes api open to the internet",
+            |p| p.cluster.api_access = ApiAccess::Restricted(vec!["0.0.0.0/0".into()]),
+            &["field `api_access`", "whole internet", "ApiAccess::Private"],
+        ),
+        (
+            "node pool name too long",
+            |p| p.cluster.pools[0].name = "generalpurpose".into(),
+            &[
+                "field `pools.generalpurpose.name`",
+                "1-12 lowercase letters",
+            ],
+        ),
+        (
+            "node pool counts unordered",
+            |p| p.cluster.pools[0].min_nodes = 9,
+            &[
+                "field `pools.general.desired_nodes`",
+                "min <= desired <= max",
+            ],
+        ),
+        (
+            "node pool defined twice",
+            |p| {
+                let dup = p.cluster.pools[0].clone();
+                p.cluster.pools.push(dup)
+            },
+            &["field `pools`", "defined twice"],
+        ),
+        (
+            "bucket defined twice",
+            |p| {
+                let dup = p.buckets[0].clone();
+                p.buckets.push(dup)
+            },
+            &["resource `mlflow-artifacts`", "defined twice"],
+        ),
+        (
+            "workload granted an unknown bucket",
+            |p| p.workloads[0].buckets.push(("nope".into(), Access::Read)),
+            &[
+                "resource `api-server`",
+                "field `buckets`",
+                "use one of: mlflow-artifacts",
+            ],
+        ),
+        (
+            "service account name invalid",
+            |p| p.workloads[0].service_account = "Api_Server".into(),
+            &[
+                "field `service_account`",
+                "lowercase letters, digits and `-`",
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn every_invalid_configuration_names_the_field_and_the_fix() {
+    let mut cases: Vec<Case> = Vec::new();
+    for cloud in ALL_CLOUDS {
+        for (name, mutate, expect) in neutral_cases() {
+            cases.push(Case {
+                name,
+                cloud,
+                env: Environment::Production,
+                mutate,
+                expect,
+            });
+        }
+    }
+    cases.extend(cloud_cases());
+    let mut checked = 0;
+    for case in &cases {
+        let diagnostics = run(case);
+        let text = diagnostics.to_string();
+        assert!(
+            text.contains("error: stack `"),
+            "case `{}` ({}): no stack named:\n{text}",
+            case.name,
+            case.cloud
+        );
+        for expected in case.expect {
+            assert!(
+                text.contains(expected),
+                "case `{}` ({}): expected `{expected}` in:\n{text}",
+                case.name,
+                case.cloud
+            );
+        }
+        checked += 1;
+    }
+    let distinct: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.name).collect();
+    println!(
+        "invalid configurations: {} distinct, {checked} checked across clouds",
+        distinct.len()
+    );
+    assert!(
+        distinct.len() >= 30,
+        "at least 30 named invalid configurations"
+    );
+}
+
+/// Cases specific to one cloud.
+fn cloud_cases() -> Vec<Case> {
+    vec![]
+}
+
+#[test]
+fn all_errors_of_one_synth_are_reported_together() {
+    let mut p = common::stacks::mlops::platform(Environment::Production);
+    p.network.cidr = "bogus".into();
+    p.database.backup_retention_days = 0;
+    p.cluster.pools[0].name = "Bad Name".into();
+    for cloud in ALL_CLOUDS {
+        let stack = platform::realize(&p, cloud);
+        let diagnostics = platform::finish(&p, cloud, &stack).unwrap_err();
+        for field in [
+            "field `cidr`",
+            "field `backup_retention_days`",
+            "pools.Bad Name.name",
+        ] {
+            assert!(
+                diagnostics.mentions(field),
+                "{cloud}: {field} missing from:\n{diagnostics}"
+            );
+        }
+    }
+}
+
+enum Thing {}
+impl infrasynth::ResourceKind for Thing {
+    const TYPE: &'static str = "aws_thing";
+}
+
+#[test]
+fn duplicate_logical_names_name_both_builders() {
+    let mut stack = Stack::new("demo");
+    stack.resource::<Thing>("main", Attributes::new());
+    stack.resource::<Thing>("main", Attributes::new());
+    let diagnostics = stack.synth().unwrap_err();
+    assert!(
+        diagnostics.mentions("`aws_thing.main` is defined twice"),
+        "{diagnostics}"
+    );
+    assert!(diagnostics.mentions("give one of the two builders a different name"));
+}
+
+#[test]
+fn a_reference_into_another_stack_is_an_error() {
+    let mut network = Stack::new("network");
+    let vpc = network.resource::<Thing>("vpc", Attributes::new());
+    let mut app = Stack::new("app");
+    app.resource::<Thing>("server", Attributes::new().set("vpc_id", vpc.id()));
+    let diagnostics = app.synth().unwrap_err();
+    assert!(
+        diagnostics.mentions("stack `app`, resource `aws_thing.server`, field `reference`"),
+        "{diagnostics}"
+    );
+    assert!(diagnostics.mentions("belongs to another stack"));
+    assert!(diagnostics.mentions("through outputs and variables"));
+}
+
+#[test]
+fn a_dependency_cycle_is_an_error_naming_the_cycle() {
+    let mut stack = Stack::new("demo");
+    let a = stack.resource::<Thing>("a", Attributes::new());
+    let b = stack.resource::<Thing>("b", Attributes::new().set("peer", a.id()));
+    stack.depends_on(&a, &b);
+    let diagnostics = stack.synth().unwrap_err();
+    assert!(
+        diagnostics.mentions("dependency cycle: aws_thing.a -> aws_thing.b -> aws_thing.a"),
+        "{diagnostics}"
+    );
+}
+
+#[test]
+fn an_invalid_logical_name_is_an_error() {
+    let mut stack = Stack::new("demo");
+    stack.resource::<Thing>("9lives", Attributes::new());
+    let diagnostics = stack.synth().unwrap_err();
+    assert!(
+        diagnostics.mentions("`9lives` is not a valid Terraform name"),
+        "{diagnostics}"
+    );
+}
