@@ -185,6 +185,21 @@ mod tests {
     }
 
     #[test]
+    fn docs_list_every_rule() {
+        let docs = include_str!("../../docs/security.md");
+        for (cloud, rule) in all_rules() {
+            let row = format!(
+                "| {cloud} | `{}` | `{}` | `{}` |",
+                rule.id, rule.resource_type, rule.path
+            );
+            assert!(
+                docs.contains(&row),
+                "docs/security.md lacks {row}: run `cargo run --example policy_table`"
+            );
+        }
+    }
+
+    #[test]
     fn every_rule_has_an_id_and_a_reason() {
         for (cloud, rule) in all_rules() {
             assert!(
