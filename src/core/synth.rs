@@ -372,11 +372,9 @@ impl Serialize for VariableSection<'_> {
                 body.insert("sensitive", Value::Bool(true));
             }
             if !variable.type_expr.is_empty() {
-                // Type constraints are expressions, written as `${...}` in JSON.
-                body.insert(
-                    "type",
-                    Value::Expr(super::value::Expr::raw(&variable.type_expr)),
-                );
+                // Terraform's JSON syntax takes the type constraint as a plain
+                // string holding the type expression (`"list(string)"`).
+                body.insert("type", Value::from(variable.type_expr.as_str()));
             }
             map.serialize_entry(name, &body)?;
         }
