@@ -33,7 +33,13 @@ fn azurerm_schema() -> ProviderSchema {
 fn resource_count(doc: &Json) -> usize {
     doc["resource"]
         .as_object()
-        .map(|types| types.values().filter_map(Json::as_object).map(|b| b.len()).sum())
+        .map(|types| {
+            types
+                .values()
+                .filter_map(Json::as_object)
+                .map(|b| b.len())
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -116,7 +122,11 @@ fn synth_is_byte_identical_across_runs() {
     for env in Environment::ALL {
         let first = common::synth(Cloud::Azure, env);
         let second = common::synth(Cloud::Azure, env);
-        assert_eq!(first.files(), second.files(), "azure/{env} differs between runs");
+        assert_eq!(
+            first.files(),
+            second.files(),
+            "azure/{env} differs between runs"
+        );
     }
 }
 
@@ -136,8 +146,19 @@ fn declares_every_output_named_in_platform_outputs() {
         outputs::OBJECT_STORE_ENDPOINT.to_string(),
     ];
     expected.extend(platform.buckets.iter().map(|b| outputs::bucket(&b.name)));
-    expected.extend(platform.workloads.iter().map(|w| outputs::workload_identity(&w.name)));
-    expected.extend(platform.database.databases.iter().map(|d| outputs::database_name(d)));
+    expected.extend(
+        platform
+            .workloads
+            .iter()
+            .map(|w| outputs::workload_identity(&w.name)),
+    );
+    expected.extend(
+        platform
+            .database
+            .databases
+            .iter()
+            .map(|d| outputs::database_name(d)),
+    );
     for name in expected {
         assert!(declared.contains_key(&name), "output `{name}` is missing");
     }
@@ -155,7 +176,10 @@ fn provider_is_pinned_and_configured() {
         "hashicorp/azurerm"
     );
     let provider = &doc["provider"]["azurerm"];
-    assert!(provider["features"].is_object(), "features block: {provider}");
+    assert!(
+        provider["features"].is_object(),
+        "features block: {provider}"
+    );
     assert_eq!(provider["subscription_id"], "${var.subscription_id}");
     assert!(doc["variable"]["subscription_id"].is_object());
 }
@@ -190,11 +214,17 @@ fn secure_defaults_hold_in_every_env() {
         let doc = doc(env);
         let production = env.is_production();
         let text = doc.to_string();
-        assert!(!text.contains("administrator_password"), "{env}: a password is emitted");
+        assert!(
+            !text.contains("administrator_password"),
+            "{env}: a password is emitted"
+        );
         for (name, pg) in blocks(&doc, "azurerm_postgresql_flexible_server") {
             assert_eq!(pg["public_network_access_enabled"], false, "{name}");
             assert_eq!(pg["authentication"][0]["password_auth_enabled"], false);
-            assert_eq!(pg["authentication"][0]["active_directory_auth_enabled"], true);
+            assert_eq!(
+                pg["authentication"][0]["active_directory_auth_enabled"],
+                true
+            );
             let days = pg["backup_retention_days"].as_u64().expect("retention");
             assert!((7..=35).contains(&days));
             if production {
@@ -207,11 +237,19 @@ fn secure_defaults_hold_in_every_env() {
             assert_eq!(redis["non_ssl_port_enabled"], false);
             assert_eq!(redis["minimum_tls_version"], "1.2");
             assert_eq!(redis["public_network_access_enabled"], false);
-            assert_eq!(redis["sku_name"], if production { "Premium" } else { "Standard" });
+            assert_eq!(
+                redis["sku_name"],
+                if production { "Premium" } else { "Standard" }
+            );
         }
         for (_, account) in blocks(&doc, "azurerm_storage_account") {
             let name = account["name"].as_str().expect("name");
-            assert!(name.len() <= 24 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            assert!(
+                name.len() <= 24
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            );
             assert_eq!(account["min_tls_version"], "TLS1_2");
             assert_eq!(account["https_traffic_only_enabled"], true);
             assert_eq!(account["allow_nested_items_to_be_public"], false);
@@ -258,7 +296,10 @@ fn secure_defaults_hold_in_every_env() {
 fn node_pools_follow_the_spec() {
     let doc = doc(Environment::Production);
     let pools = blocks(&doc, "azurerm_kubernetes_cluster_node_pool");
-    let names: BTreeSet<&str> = pools.iter().filter_map(|(_, p)| p["name"].as_str()).collect();
+    let names: BTreeSet<&str> = pools
+        .iter()
+        .filter_map(|(_, p)| p["name"].as_str())
+        .collect();
     assert_eq!(names, BTreeSet::from(["general", "gpu", "spot"]));
     for (_, pool) in &pools {
         let name = pool["name"].as_str().expect("name");
@@ -267,7 +308,9 @@ fn node_pools_follow_the_spec() {
             "spot" => {
                 assert_eq!(pool["priority"], "Spot");
                 assert_eq!(pool["eviction_policy"], "Delete");
-                assert!(pool["node_taints"].to_string().contains("capacity=spot:NoSchedule"));
+                assert!(pool["node_taints"]
+                    .to_string()
+                    .contains("capacity=spot:NoSchedule"));
             }
             "gpu" => assert_eq!(pool["vm_size"], "Standard_NC4as_T4_v3"),
             _ => assert_eq!(pool["vm_size"], "Standard_D8s_v5"),
@@ -284,7 +327,10 @@ fn bad_input_is_reported_all_at_once() {
     platform.cluster.pools[0].name = "GeneralPurposePool".to_string();
     let stack = realize(&platform, Cloud::Azure);
     let text = stack.diagnostics().to_string();
-    assert!(text.contains("`West Europe` is not an Azure location"), "{text}");
+    assert!(
+        text.contains("`West Europe` is not an Azure location"),
+        "{text}"
+    );
     assert!(text.contains("Burstable tier"), "{text}");
     assert!(text.contains("GeneralPurposePool"), "{text}");
     assert!(stack.synth().is_err());

@@ -357,12 +357,12 @@ impl Construct for AksCluster {
                 .set("private_cluster_enabled", true)
                 .set("private_dns_zone_id", "System")
                 .set("private_cluster_public_fqdn_enabled", false),
-            ApiServerAccess::AuthorizedRanges(ranges) => attributes
-                .set("private_cluster_enabled", false)
-                .block(
+            ApiServerAccess::AuthorizedRanges(ranges) => {
+                attributes.set("private_cluster_enabled", false).block(
                     "api_server_access_profile",
                     map! { "authorized_ip_ranges" => ranges.clone() },
-                ),
+                )
+            }
         };
         if let Some(workspace) = &self.workspace_id {
             attributes = attributes.block(
@@ -576,10 +576,7 @@ impl Construct for NodePool {
         if !self.zones.is_empty() {
             attributes = attributes.set("zones", self.zones.clone());
         }
-        attributes = attributes.set(
-            "lifecycle",
-            map! { "ignore_changes" => vec!["node_count"] },
-        );
+        attributes = attributes.set("lifecycle", map! { "ignore_changes" => vec!["node_count"] });
         stack.resource::<kind::KubernetesClusterNodePool>(&self.logical_name, attributes)
     }
 }
@@ -607,7 +604,10 @@ mod tests {
             stack.add(NodePool::new("p", bad, cluster, subnet));
             let text = stack.diagnostics().to_string();
             assert!(text.contains("field `name`"), "{bad}: {text}");
-            assert!(text.contains("1-12 lowercase letters and digits"), "{bad}: {text}");
+            assert!(
+                text.contains("1-12 lowercase letters and digits"),
+                "{bad}: {text}"
+            );
         }
     }
 
@@ -615,7 +615,11 @@ mod tests {
     fn spot_pool_gets_eviction_policy_and_the_spot_taint() {
         let mut stack = Stack::new("t");
         let (cluster, subnet) = ids();
-        stack.add(NodePool::new("spot", "spot", cluster, subnet).priority(Priority::Spot).nodes(0, 0, 3));
+        stack.add(
+            NodePool::new("spot", "spot", cluster, subnet)
+                .priority(Priority::Spot)
+                .nodes(0, 0, 3),
+        );
         assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
         let json = String::from_utf8(stack.render_json()).unwrap();
         assert!(json.contains("\"eviction_policy\": \"Delete\""));

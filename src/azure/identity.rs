@@ -159,7 +159,10 @@ impl Construct for WorkloadIdentity {
         stack.resource::<kind::FederatedIdentityCredential>(
             &self.logical_name,
             Attributes::new()
-                .set("name", format!("{}-{}", self.namespace, self.service_account))
+                .set(
+                    "name",
+                    format!("{}-{}", self.namespace, self.service_account),
+                )
                 .set("resource_group_name", &self.resource_group.name)
                 .set("parent_id", identity.id())
                 .set("issuer", &self.oidc_issuer_url)
@@ -185,8 +188,12 @@ mod tests {
     fn workload_identity_trusts_exactly_one_service_account() {
         let mut stack = Stack::new("t");
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
-        let issuer = Attr::from_expr(crate::core::value::Expr::raw("azurerm_kubernetes_cluster.main.oidc_issuer_url"));
-        stack.add(WorkloadIdentity::new("api", "p-api", &rg, issuer, "mlops", "api"));
+        let issuer = Attr::from_expr(crate::core::value::Expr::raw(
+            "azurerm_kubernetes_cluster.main.oidc_issuer_url",
+        ));
+        stack.add(WorkloadIdentity::new(
+            "api", "p-api", &rg, issuer, "mlops", "api",
+        ));
         let json = String::from_utf8(stack.render_json()).unwrap();
         assert!(json.contains("system:serviceaccount:mlops:api"));
         assert!(json.contains(TOKEN_AUDIENCE));

@@ -19,6 +19,7 @@ pub struct KeyVault {
     tenant_id: Attr<kind::TenantId>,
     endpoint_subnet_id: Attr<Id<kind::Subnet>>,
     dns_zone: PrivateDnsZoneHandle,
+    endpoint_name: Option<String>,
     soft_delete_days: u32,
     premium: bool,
 }
@@ -53,6 +54,7 @@ impl KeyVault {
             tenant_id,
             endpoint_subnet_id,
             dns_zone: dns_zone.clone(),
+            endpoint_name: None,
             soft_delete_days: 90,
             premium: false,
         }
@@ -61,6 +63,12 @@ impl KeyVault {
     /// Days a deleted vault or secret stays recoverable (7-90).
     pub fn soft_delete_days(mut self, days: u32) -> Self {
         self.soft_delete_days = days;
+        self
+    }
+
+    /// The private endpoint's name (default `<name>-pe`).
+    pub fn endpoint_name(mut self, name: &str) -> Self {
+        self.endpoint_name = Some(name.to_string());
         self
     }
 
@@ -99,7 +107,10 @@ impl Construct for KeyVault {
                 .set("location", rg.location.as_str())
                 .set("resource_group_name", &rg.name)
                 .set("tenant_id", &self.tenant_id)
-                .set("sku_name", if self.premium { "premium" } else { "standard" })
+                .set(
+                    "sku_name",
+                    if self.premium { "premium" } else { "standard" },
+                )
                 .set("rbac_authorization_enabled", true)
                 .set("purge_protection_enabled", true)
                 .set("soft_delete_retention_days", self.soft_delete_days)
@@ -112,7 +123,10 @@ impl Construct for KeyVault {
         );
         let endpoint = stack.add(PrivateEndpoint::new(
             &format!("{ln}_vault"),
-            &format!("{}-pe", self.name),
+            &self
+                .endpoint_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-pe", self.name)),
             rg,
             self.endpoint_subnet_id.clone(),
             vault.id(),
@@ -131,9 +145,18 @@ mod tests {
     fn vault(stack: &mut Stack, name: &str) -> KeyVault {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
         let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new("vault", "privatelink.vaultcore.azure.net", &rg, net.vnet_id()));
+        let zone = stack.add(PrivateDnsZone::new(
+            "vault",
+            "privatelink.vaultcore.azure.net",
+            &rg,
+            net.vnet_id(),
+        ));
         let client = stack.add(ClientConfig);
-        let subnet = net.private_endpoints.clone().map(|s| s.id()).expect("subnet");
+        let subnet = net
+            .private_endpoints
+            .clone()
+            .map(|s| s.id())
+            .expect("subnet");
         KeyVault::new("kv", name, &rg, client.tenant_id(), subnet, &zone)
     }
 
@@ -156,6 +179,9 @@ mod tests {
         stack.add(builder);
         let text = stack.diagnostics().to_string();
         assert!(text.contains("field `name`"), "{text}");
-        assert!(text.contains("3-24 letters, digits and single hyphens"), "{text}");
+        assert!(
+            text.contains("3-24 letters, digits and single hyphens"),
+            "{text}"
+        );
     }
 }

@@ -64,7 +64,9 @@ const LOCATIONS: &[(&str, bool)] = &[
 
 /// Whether `location` is a known Azure location name.
 pub fn is_known(location: &str) -> bool {
-    LOCATIONS.binary_search_by(|(name, _)| name.cmp(&location)).is_ok()
+    LOCATIONS
+        .binary_search_by(|(name, _)| name.cmp(&location))
+        .is_ok()
 }
 
 /// Whether `location` has availability zones (`1`, `2`, `3`).
@@ -93,7 +95,8 @@ pub fn check(stack: &mut Stack, resource: &str, location: &str, wanted_zones: u8
             .map(|(name, _)| *name)
             .filter(|name| {
                 let normalized = location.to_ascii_lowercase().replace([' ', '-', '_'], "");
-                *name == normalized || name.starts_with(&normalized.chars().take(4).collect::<String>())
+                *name == normalized
+                    || name.starts_with(&normalized.chars().take(4).collect::<String>())
             })
             .collect();
         let hint = if close.is_empty() {

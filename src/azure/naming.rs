@@ -85,10 +85,15 @@ pub const STORAGE_ACCOUNT_NAME_RULE: &str =
 /// Why `name` is not a valid Key Vault name, if it is not.
 pub fn key_vault_name_problem(name: &str) -> Option<String> {
     if !(3..=24).contains(&name.len()) {
-        return Some(format!("Key Vault name `{name}` has {} characters", name.len()));
+        return Some(format!(
+            "Key Vault name `{name}` has {} characters",
+            name.len()
+        ));
     }
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return Some(format!("Key Vault name `{name}` does not start with a letter"));
+        return Some(format!(
+            "Key Vault name `{name}` does not start with a letter"
+        ));
     }
     if name.ends_with('-') {
         return Some(format!("Key Vault name `{name}` ends with `-`"));
@@ -128,7 +133,9 @@ mod tests {
         let dev = stable_suffix("mlops", "dev", "westeurope");
         assert_eq!(dev, stable_suffix("mlops", "dev", "westeurope"));
         assert_ne!(dev, stable_suffix("mlops", "production", "westeurope"));
-        assert!(dev.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(dev
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     }
 
     #[test]

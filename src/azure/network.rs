@@ -373,7 +373,10 @@ impl Construct for Network {
                     .set("source_port_range", "*")
                     .set("destination_address_prefix", "*")
                     .set("destination_port_range", "*")
-                    .set("description", "Nothing on the internet may open connections into the network"),
+                    .set(
+                        "description",
+                        "Nothing on the internet may open connections into the network",
+                    ),
             );
             let nsg_assoc = stack.resource::<kind::SubnetNetworkSecurityGroupAssociation>(
                 &key,
@@ -447,7 +450,10 @@ mod tests {
                 .subnet("b", "10.0.8.0/24", SubnetPurpose::PrivateEndpoints),
         );
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("subnet `a` (10.0.0.0/20) overlaps subnet `b` (10.0.8.0/24)"), "{text}");
+        assert!(
+            text.contains("subnet `a` (10.0.0.0/20) overlaps subnet `b` (10.0.8.0/24)"),
+            "{text}"
+        );
         assert!(text.contains("field `subnets`"), "{text}");
     }
 

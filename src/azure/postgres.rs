@@ -235,7 +235,10 @@ impl PostgresServer {
             stack.error(
                 ln,
                 "version",
-                &format!("PostgreSQL {} is not offered by flexible server", self.version),
+                &format!(
+                    "PostgreSQL {} is not offered by flexible server",
+                    self.version
+                ),
                 "use 13, 14, 15, 16 or 17",
             );
         }
@@ -268,7 +271,9 @@ impl PostgresServer {
             );
         }
         if self.high_availability == PostgresHa::ZoneRedundant
-            && (self.zone.is_none() || self.standby_zone.is_none() || self.zone == self.standby_zone)
+            && (self.zone.is_none()
+                || self.standby_zone.is_none()
+                || self.zone == self.standby_zone)
         {
             stack.error(
                 ln,
@@ -352,7 +357,8 @@ impl Construct for PostgresServer {
         if self.prevent_destroy {
             attributes = attributes.set("lifecycle", map! { "prevent_destroy" => true });
         }
-        let server = stack.resource::<kind::PostgresqlFlexibleServer>(&self.logical_name, attributes);
+        let server =
+            stack.resource::<kind::PostgresqlFlexibleServer>(&self.logical_name, attributes);
         stack.resource::<kind::PostgresqlFlexibleServerAdministrator>(
             &self.logical_name,
             Attributes::new()
@@ -398,7 +404,11 @@ mod tests {
             net.vnet_id(),
         ));
         let client = stack.add(ClientConfig);
-        let subnet = net.postgres.clone().map(|s| s.id()).expect("postgres subnet");
+        let subnet = net
+            .postgres
+            .clone()
+            .map(|s| s.id())
+            .expect("postgres subnet");
         PostgresServer::new(
             "db",
             "p-db-abc123",
@@ -442,10 +452,15 @@ mod tests {
     #[test]
     fn unknown_sku_and_retention_are_collected() {
         let mut stack = Stack::new("t");
-        let builder = server(&mut stack).sku("Standard_D2s_v3").backup_retention_days(3);
+        let builder = server(&mut stack)
+            .sku("Standard_D2s_v3")
+            .backup_retention_days(3);
         stack.add(builder);
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("not a PostgreSQL flexible server SKU"), "{text}");
+        assert!(
+            text.contains("not a PostgreSQL flexible server SKU"),
+            "{text}"
+        );
         assert!(text.contains("field `backup_retention_days`"), "{text}");
     }
 

@@ -71,7 +71,10 @@ impl Construct for PrivateDnsZone {
         let link = stack.resource::<kind::PrivateDnsZoneVirtualNetworkLink>(
             &self.logical_name,
             Attributes::new()
-                .set("name", format!("{}-vnet-link", self.logical_name.replace('_', "-")))
+                .set(
+                    "name",
+                    format!("{}-vnet-link", self.logical_name.replace('_', "-")),
+                )
                 .set("resource_group_name", &rg.name)
                 .set("private_dns_zone_name", zone.name())
                 .set("virtual_network_id", &self.vnet_id)

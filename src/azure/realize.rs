@@ -8,6 +8,7 @@ use super::identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
 use super::key_vault::KeyVault;
 use super::kind;
 use super::location;
+use super::lock::DeleteLock;
 use super::log_analytics::LogAnalyticsWorkspace;
 use super::naming;
 use super::network::Network;
@@ -49,9 +50,7 @@ pub fn realize(platform: &Platform) -> Stack {
     let tenant_id = client.tenant_id();
 
     let rg = stack.add(
-        ResourceGroup::new("main", &format!("{prefix}-rg"), location)
-            .zones(platform.network.zones)
-            .delete_lock(production),
+        ResourceGroup::new("main", &format!("{prefix}-rg"), location).zones(platform.network.zones),
     );
     let network = stack.add(
         Network::standard("main", &prefix, &rg, &platform.network.cidr)
@@ -124,6 +123,12 @@ pub fn realize(platform: &Platform) -> Stack {
         server = server.database(database);
     }
     let postgres = stack.add(server);
+    if db.deletion_protection {
+        stack.add(DeleteLock::new(
+            &format!("{}_delete_lock", db.name),
+            kind::scope_of(&postgres.server.id()),
+        ));
+    }
 
     // Redis.
     let cache = &platform.cache;
@@ -139,7 +144,8 @@ pub fn realize(platform: &Platform) -> Stack {
         endpoints.id(),
         &redis_zone,
     )
-    .sku(tier, redis::capacity_for(tier, cache.size));
+    .sku(tier, redis::capacity_for(tier, cache.size))
+    .endpoint_name(&format!("{prefix}-redis-pe"));
     if tier == RedisTier::Premium {
         redis_builder = redis_builder.replicas_per_primary(cache.replicas);
         if cache.high_availability {
@@ -166,6 +172,12 @@ pub fn realize(platform: &Platform) -> Stack {
         });
     }
     let storage = stack.add(storage_builder);
+    if production {
+        stack.add(DeleteLock::new(
+            "objects_delete_lock",
+            kind::scope_of(&storage.account.id()),
+        ));
+    }
 
     // Key Vault for application secrets (read through the CSI driver).
     let vault = stack.add(
@@ -177,7 +189,8 @@ pub fn realize(platform: &Platform) -> Stack {
             endpoints.id(),
             &vault_zone,
         )
-        .soft_delete_days(env.pick(7, 30, 90)),
+        .soft_delete_days(env.pick(7, 30, 90))
+        .endpoint_name(&format!("{prefix}-kv-pe")),
     );
 
     // AKS.
@@ -319,12 +332,12 @@ pub fn realize(platform: &Platform) -> Stack {
         redis.cache.hostname(),
         "Redis host name (private endpoint)",
     );
-    stack.output(outputs::REDIS_PORT, redis.cache.ssl_port(), "Redis TLS port");
     stack.output(
-        outputs::CLUSTER_NAME,
-        cluster.name(),
-        "AKS cluster name",
+        outputs::REDIS_PORT,
+        redis.cache.ssl_port(),
+        "Redis TLS port",
     );
+    stack.output(outputs::CLUSTER_NAME, cluster.name(), "AKS cluster name");
     let endpoint = if cluster_spec.api_access == ApiAccess::Private {
         cluster.private_fqdn()
     } else {
@@ -362,9 +375,21 @@ pub fn realize(platform: &Platform) -> Stack {
             &format!("Database `{database}` on the PostgreSQL server"),
         );
     }
-    stack.output("resource_group_name", rg.name.clone(), "Resource group holding the platform");
-    stack.output("key_vault_uri", vault.vault.vault_uri(), "Key Vault for application secrets");
-    stack.output("tenant_id", Attr::<kind::TenantId>::clone(&tenant_id), "Entra ID tenant of the workload identities");
+    stack.output(
+        "resource_group_name",
+        rg.name.clone(),
+        "Resource group holding the platform",
+    );
+    stack.output(
+        "key_vault_uri",
+        vault.vault.vault_uri(),
+        "Key Vault for application secrets",
+    );
+    stack.output(
+        "tenant_id",
+        Attr::<kind::TenantId>::clone(&tenant_id),
+        "Entra ID tenant of the workload identities",
+    );
     stack
 }
 

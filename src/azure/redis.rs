@@ -65,6 +65,7 @@ pub struct RedisCache {
     resource_group: ResourceGroupHandle,
     endpoint_subnet_id: Attr<Id<kind::Subnet>>,
     dns_zone: PrivateDnsZoneHandle,
+    endpoint_name: Option<String>,
     tier: RedisTier,
     capacity: u8,
     replicas_per_primary: u8,
@@ -97,6 +98,7 @@ impl RedisCache {
             resource_group: resource_group.clone(),
             endpoint_subnet_id,
             dns_zone: dns_zone.clone(),
+            endpoint_name: None,
             tier: RedisTier::Standard,
             capacity: 1,
             replicas_per_primary: 0,
@@ -120,6 +122,12 @@ impl RedisCache {
     /// Zones to spread the nodes over (Premium only).
     pub fn zones(mut self, zones: Vec<String>) -> Self {
         self.zones = zones;
+        self
+    }
+
+    /// The private endpoint's name (default `<name>-pe`).
+    pub fn endpoint_name(mut self, name: &str) -> Self {
+        self.endpoint_name = Some(name.to_string());
         self
     }
 
@@ -151,7 +159,9 @@ impl RedisCache {
                 ),
             );
         }
-        if self.tier == RedisTier::Standard && (self.replicas_per_primary > 0 || !self.zones.is_empty()) {
+        if self.tier == RedisTier::Standard
+            && (self.replicas_per_primary > 0 || !self.zones.is_empty())
+        {
             stack.error(
                 ln,
                 "sku",
@@ -163,7 +173,10 @@ impl RedisCache {
             stack.error(
                 ln,
                 "replicas_per_primary",
-                &format!("{} replicas per primary is more than 3", self.replicas_per_primary),
+                &format!(
+                    "{} replicas per primary is more than 3",
+                    self.replicas_per_primary
+                ),
                 "use 0 to 3 replicas",
             );
         }
@@ -211,7 +224,10 @@ impl Construct for RedisCache {
         let cache = stack.resource::<kind::RedisCache>(&self.logical_name, attributes);
         let endpoint = stack.add(PrivateEndpoint::new(
             &format!("{}_redis", self.logical_name),
-            &format!("{}-pe", self.name),
+            &self
+                .endpoint_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-pe", self.name)),
             rg,
             self.endpoint_subnet_id.clone(),
             cache.id(),
@@ -236,7 +252,11 @@ mod tests {
             &rg,
             net.vnet_id(),
         ));
-        let subnet = net.private_endpoints.clone().map(|s| s.id()).expect("subnet");
+        let subnet = net
+            .private_endpoints
+            .clone()
+            .map(|s| s.id())
+            .expect("subnet");
         RedisCache::new("cache", "p-cache-abc123", &rg, subnet, &zone)
     }
 
@@ -259,7 +279,10 @@ mod tests {
         let builder = cache(&mut stack).zones(vec!["1".into(), "2".into()]);
         stack.add(builder);
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `sku`") && text.contains("Premium"), "{text}");
+        assert!(
+            text.contains("field `sku`") && text.contains("Premium"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -268,6 +291,9 @@ mod tests {
         let builder = cache(&mut stack).sku(RedisTier::Premium, 0);
         stack.add(builder);
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `capacity`") && text.contains("P1-P5"), "{text}");
+        assert!(
+            text.contains("field `capacity`") && text.contains("P1-P5"),
+            "{text}"
+        );
     }
 }

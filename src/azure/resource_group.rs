@@ -6,8 +6,7 @@ use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Name, Ref};
 use crate::core::stack::{Construct, Stack};
 
-/// A resource group named `<project>-<env>-<location>`, tagged, optionally
-/// locked against deletion.
+/// A tagged resource group in a checked location.
 ///
 /// ```
 /// use infrasynth::azure::ResourceGroup;
@@ -21,7 +20,6 @@ pub struct ResourceGroup {
     name: String,
     location: String,
     zones: u8,
-    delete_lock: bool,
 }
 
 /// What other builders need from a resource group.
@@ -43,20 +41,12 @@ impl ResourceGroup {
             name: name.to_string(),
             location: location.to_string(),
             zones: 1,
-            delete_lock: false,
         }
     }
 
     /// How many zones the stack spreads over (checked against the location).
     pub fn zones(mut self, zones: u8) -> Self {
         self.zones = zones;
-        self
-    }
-
-    /// Adds a `CanNotDelete` management lock, so neither the portal nor
-    /// Terraform can delete the group or anything in it until the lock is removed.
-    pub fn delete_lock(mut self, enabled: bool) -> Self {
-        self.delete_lock = enabled;
         self
     }
 }
@@ -92,19 +82,6 @@ impl Construct for ResourceGroup {
                 .set("location", self.location.as_str())
                 .tagged(),
         );
-        if self.delete_lock {
-            stack.resource::<kind::ManagementLock>(
-                &format!("{}_delete_lock", self.logical_name),
-                Attributes::new()
-                    .set("name", "do-not-delete")
-                    .set("scope", resource.id())
-                    .set("lock_level", "CanNotDelete")
-                    .set(
-                        "notes",
-                        "Production resources; remove this lock deliberately before deleting.",
-                    ),
-            );
-        }
         ResourceGroupHandle {
             name: resource.name(),
             resource,
@@ -133,15 +110,10 @@ mod tests {
         let mut stack = Stack::new("t");
         stack.add(ResourceGroup::new("main", "p", "europe-west1"));
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("`europe-west1` is not an Azure location"), "{text}");
+        assert!(
+            text.contains("`europe-west1` is not an Azure location"),
+            "{text}"
+        );
         assert!(text.contains("field `location`"), "{text}");
-    }
-
-    #[test]
-    fn lock_is_added_on_request() {
-        let mut stack = Stack::new("t");
-        stack.add(ResourceGroup::new("main", "p", "westeurope").delete_lock(true));
-        let json = String::from_utf8(stack.render_json()).unwrap();
-        assert!(json.contains("CanNotDelete"));
     }
 }

@@ -209,7 +209,10 @@ impl Construct for StorageAccount {
             containers.insert(spec.name.clone(), container);
             let mut base_blob = Value::map();
             if let Some(days) = spec.cold_after_days {
-                base_blob.insert("tier_to_cold_after_days_since_modification_greater_than", days);
+                base_blob.insert(
+                    "tier_to_cold_after_days_since_modification_greater_than",
+                    days,
+                );
             }
             if let Some(days) = spec.delete_after_days {
                 base_blob.insert("delete_after_days_since_modification_greater_than", days);
@@ -244,7 +247,10 @@ impl Construct for StorageAccount {
                     .blocks("rule", rules),
             );
         }
-        StorageHandle { account, containers }
+        StorageHandle {
+            account,
+            containers,
+        }
     }
 }
 
@@ -261,11 +267,13 @@ mod tests {
     fn defaults_lock_the_account_down() {
         let mut stack = Stack::new("t");
         let rg = rg(&mut stack);
-        let handle = stack.add(StorageAccount::new("data", "pdevabc123", &rg).container(ContainerSpec {
-            name: "models".into(),
-            cold_after_days: Some(30),
-            ..ContainerSpec::default()
-        }));
+        let handle = stack.add(StorageAccount::new("data", "pdevabc123", &rg).container(
+            ContainerSpec {
+                name: "models".into(),
+                cold_after_days: Some(30),
+                ..ContainerSpec::default()
+            },
+        ));
         assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
         assert!(handle.containers.contains_key("models"));
         let json = String::from_utf8(stack.render_json()).unwrap();
@@ -296,7 +304,14 @@ mod tests {
     fn too_long_account_name_is_an_error() {
         let mut stack = Stack::new("t");
         let rg = rg(&mut stack);
-        stack.add(StorageAccount::new("data", "abcdefghijklmnopqrstuvwxyz", &rg));
-        assert!(stack.diagnostics().to_string().contains("has 26 characters"));
+        stack.add(StorageAccount::new(
+            "data",
+            "abcdefghijklmnopqrstuvwxyz",
+            &rg,
+        ));
+        assert!(stack
+            .diagnostics()
+            .to_string()
+            .contains("has 26 characters"));
     }
 }
