@@ -335,3 +335,35 @@ fn bad_input_is_reported_all_at_once() {
     assert!(text.contains("GeneralPurposePool"), "{text}");
     assert!(stack.synth().is_err());
 }
+
+/// Terraform itself parses every document (`terraform providers` reads the
+/// whole configuration without needing the azurerm binary).
+#[test]
+fn terraform_parses_the_configuration() {
+    let terraform = std::path::Path::new("/usr/local/bin/terraform");
+    if !terraform.exists() {
+        println!("terraform not installed; skipping the parse check");
+        return;
+    }
+    for env in Environment::ALL {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("main.tf.json"), synth(env)).expect("write");
+        let config = dir.path().join("empty.tfrc");
+        std::fs::write(&config, "").expect("write");
+        let out = std::process::Command::new(terraform)
+            .arg("providers")
+            .current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", &config)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run terraform");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "terraform rejects azure/{env}:\n{text}"
+        );
+        assert!(text.contains("hashicorp/azurerm] ~> 4.55"), "{text}");
+    }
+}

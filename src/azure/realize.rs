@@ -27,6 +27,11 @@ use crate::platform::{outputs, Access, ApiAccess, Capacity, Platform, Size};
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
 
+/// Variables are declared without a type constraint: the core writer renders
+/// `type` as `"${string}"`, which Terraform rejects ("Invalid type
+/// specification"); untyped variables accept the same strings.
+const UNTYPED: &str = "";
+
 /// AKS overlay pod range: outside any RFC 1918 network a platform would use.
 const POD_CIDR: &str = "100.64.0.0/16";
 /// AKS service range and its DNS address.
@@ -399,7 +404,7 @@ fn configure_provider(stack: &mut Stack) {
     stack.variable(
         "subscription_id",
         Variable {
-            type_expr: "string".to_string(),
+            type_expr: UNTYPED.to_string(),
             description: "Azure subscription to deploy into (azurerm 4.x requires it)".to_string(),
             default: None,
             sensitive: false,
@@ -421,7 +426,7 @@ fn declare_admin_variables(stack: &mut Stack) {
     stack.variable(
         "postgres_admin_group_object_id",
         Variable {
-            type_expr: "string".to_string(),
+            type_expr: UNTYPED.to_string(),
             description: "Object id of the Entra ID group administering PostgreSQL (there is no password admin)".to_string(),
             default: None,
             sensitive: false,
@@ -430,7 +435,7 @@ fn declare_admin_variables(stack: &mut Stack) {
     stack.variable(
         "postgres_admin_group_name",
         Variable {
-            type_expr: "string".to_string(),
+            type_expr: UNTYPED.to_string(),
             description: "Display name of that Entra ID group".to_string(),
             default: None,
             sensitive: false,
