@@ -95,6 +95,7 @@ pub struct AksCluster {
     workspace_id: Option<Attr<Id<kind::LogAnalyticsWorkspace>>>,
     defender: bool,
     depends_on: Vec<Address>,
+    egress_ips: Vec<Attr<String>>,
 }
 
 impl AksCluster {
@@ -134,6 +135,7 @@ impl AksCluster {
             workspace_id: None,
             defender: false,
             depends_on: Vec::new(),
+            egress_ips: Vec::new(),
         }
     }
 
@@ -185,6 +187,14 @@ impl AksCluster {
     /// Microsoft Defender for Containers (needs [`AksCluster::monitoring`]).
     pub fn defender(mut self, enabled: bool) -> Self {
         self.defender = enabled;
+        self
+    }
+
+    /// Adds the cluster's own egress address (the NAT gateway's public IP) to
+    /// the authorized ranges, so nodes reach the public API server; ignored
+    /// for private clusters.
+    pub fn authorize_egress(mut self, ip_address: Attr<String>) -> Self {
+        self.egress_ips.push(ip_address);
         self
     }
 
@@ -358,9 +368,15 @@ impl Construct for AksCluster {
                 .set("private_dns_zone_id", "System")
                 .set("private_cluster_public_fqdn_enabled", false),
             ApiServerAccess::AuthorizedRanges(ranges) => {
+                let mut authorized: Vec<Value> = ranges.iter().map(Value::from).collect();
+                authorized.extend(
+                    self.egress_ips
+                        .iter()
+                        .map(|ip| Value::from(ip.suffixed("/32"))),
+                );
                 attributes.set("private_cluster_enabled", false).block(
                     "api_server_access_profile",
-                    map! { "authorized_ip_ranges" => ranges.clone() },
+                    map! { "authorized_ip_ranges" => Value::List(authorized) },
                 )
             }
         };

@@ -104,6 +104,13 @@ impl Ref<UserAssignedIdentity> {
     }
 }
 
+impl Ref<PublicIp> {
+    /// The allocated address.
+    pub fn ip_address(&self) -> Attr<String> {
+        self.attr("ip_address")
+    }
+}
+
 impl Ref<PostgresqlFlexibleServer> {
     /// The server's private host name.
     pub fn fqdn(&self) -> Attr<String> {

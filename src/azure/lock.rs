@@ -50,3 +50,23 @@ impl Construct for DeleteLock {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::reference::{Address, StackId};
+    use crate::core::value::Expr;
+
+    #[test]
+    fn lock_is_can_not_delete() {
+        let mut stack = Stack::new("t");
+        let account = Address::resource(StackId::TEST, "azurerm_storage_account", "objects");
+        stack.add(DeleteLock::new(
+            "objects_lock",
+            Attr::from_expr(Expr::attribute(&account, "id")),
+        ));
+        let json = String::from_utf8(stack.render_json()).unwrap();
+        assert!(json.contains("\"lock_level\": \"CanNotDelete\""));
+        assert!(json.contains("${azurerm_storage_account.objects.id}"));
+    }
+}

@@ -72,6 +72,8 @@ pub struct NetworkHandle {
     pub postgres: Option<Ref<kind::Subnet>>,
     /// The NAT gateway, when enabled.
     pub nat_gateway: Option<Ref<kind::NatGateway>>,
+    /// The NAT gateway's public IP: the address all node egress comes from.
+    pub nat_public_ip: Option<Ref<kind::PublicIp>>,
     /// Associations the nodes' outbound path depends on (AKS waits for them).
     pub outbound_ready: Vec<crate::core::reference::Address>,
 }
@@ -304,8 +306,12 @@ impl Construct for Network {
                     .set("nat_gateway_id", nat.id())
                     .set("public_ip_address_id", ip.id()),
             );
-            nat
+            (nat, ip)
         });
+        let (nat, nat_public_ip) = match nat {
+            Some((nat, ip)) => (Some(nat), Some(ip)),
+            None => (None, None),
+        };
         let mut handle = NetworkHandle {
             vnet: vnet.clone(),
             subnets: BTreeMap::new(),
@@ -313,6 +319,7 @@ impl Construct for Network {
             private_endpoints: None,
             postgres: None,
             nat_gateway: nat.clone(),
+            nat_public_ip,
             outbound_ready: Vec::new(),
         };
         for spec in &self.subnets {

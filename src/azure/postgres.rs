@@ -7,6 +7,7 @@ use super::resource_group::ResourceGroupHandle;
 use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
+use crate::core::value::Value;
 use crate::map;
 use crate::platform::Size;
 
@@ -354,8 +355,20 @@ impl Construct for PostgresServer {
                 attributes = attributes.block("high_availability", ha);
             }
         }
+        let mut lifecycle = Value::map();
         if self.prevent_destroy {
-            attributes = attributes.set("lifecycle", map! { "prevent_destroy" => true });
+            lifecycle.insert("prevent_destroy", true);
+        }
+        if self.high_availability == PostgresHa::ZoneRedundant {
+            // After a failover Azure swaps the primary and standby zones;
+            // Terraform must not try to swap them back.
+            lifecycle.insert(
+                "ignore_changes",
+                vec!["zone", "high_availability[0].standby_availability_zone"],
+            );
+        }
+        if lifecycle.as_map().is_some_and(|m| !m.is_empty()) {
+            attributes = attributes.set("lifecycle", lifecycle);
         }
         let server =
             stack.resource::<kind::PostgresqlFlexibleServer>(&self.logical_name, attributes);
@@ -392,7 +405,6 @@ impl Construct for PostgresServer {
 mod tests {
     use super::*;
     use crate::azure::{ClientConfig, Network, PrivateDnsZone, ResourceGroup};
-    use crate::core::value::Value;
 
     fn server(stack: &mut Stack) -> PostgresServer {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));

@@ -241,12 +241,19 @@ pub fn realize(platform: &Platform) -> Stack {
     .monitoring(workspace.id())
     .defender(production)
     .depends_on(network_role.address());
+    if let Some(ip) = &network.nat_public_ip {
+        cluster_builder = cluster_builder.authorize_egress(ip.ip_address());
+    }
     for address in &network.outbound_ready {
         cluster_builder = cluster_builder.depends_on(address);
     }
     let cluster = stack.add(cluster_builder);
 
     for pool in &cluster_spec.pools {
+        if aks::pool_name_problem(&pool.name).is_some() {
+            // Already reported by the platform validation under `pools.<name>.name`.
+            continue;
+        }
         let vm_size = match pool.gpus {
             None => aks::vm_size_for(pool.size),
             Some(gpus) => match aks::gpu_vm_size_for(gpus) {
@@ -441,4 +448,139 @@ fn declare_admin_variables(stack: &mut Stack) {
             sensitive: false,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::{
+        BucketSpec, CacheSpec, ClusterSpec, DatabaseSpec, NetworkSpec, NodePoolSpec, Regions,
+        WorkloadSpec,
+    };
+
+    fn platform(env: Environment) -> Platform {
+        Platform {
+            project: "demo".into(),
+            environment: env,
+            regions: Regions::default(),
+            network: NetworkSpec {
+                cidr: "10.0.0.0/16".into(),
+                zones: 3,
+                single_nat_gateway: true,
+            },
+            database: DatabaseSpec {
+                name: "db".into(),
+                version: "16".into(),
+                size: Size::Medium,
+                storage_gb: 32,
+                max_storage_gb: 64,
+                high_availability: env.is_production(),
+                backup_retention_days: 7,
+                deletion_protection: env.is_production(),
+                databases: vec!["app".into()],
+            },
+            cache: CacheSpec {
+                name: "cache".into(),
+                version: "7.1".into(),
+                size: Size::Small,
+                replicas: 1,
+                high_availability: true,
+            },
+            cluster: ClusterSpec {
+                name: "main".into(),
+                kubernetes_version: "1.31".into(),
+                api_access: ApiAccess::Restricted(vec!["198.51.100.0/24".into()]),
+                pools: vec![NodePoolSpec {
+                    name: "general".into(),
+                    capacity: Capacity::OnDemand,
+                    size: Size::Large,
+                    gpus: None,
+                    min_nodes: 1,
+                    max_nodes: 3,
+                    desired_nodes: 1,
+                    taints: Vec::new(),
+                    labels: BTreeMap::new(),
+                }],
+            },
+            buckets: vec![BucketSpec {
+                name: "data".into(),
+                versioning: true,
+                archive_after_days: None,
+                expire_after_days: None,
+                noncurrent_expire_days: Some(7),
+            }],
+            workloads: vec![WorkloadSpec {
+                name: "api".into(),
+                namespace: "apps".into(),
+                service_account: "api".into(),
+                buckets: vec![("data".into(), Access::Read)],
+            }],
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_minimal_platform_synthesizes_in_every_env() {
+        for env in Environment::ALL {
+            let stack = realize(&platform(env));
+            assert!(stack.synth().is_ok(), "{env}: {}", stack.diagnostics());
+        }
+    }
+
+    #[test]
+    fn nodes_egress_ip_is_authorized_on_a_public_api_server() {
+        let stack = realize(&platform(Environment::Dev));
+        let json = String::from_utf8(stack.render_json()).unwrap();
+        assert!(json.contains("\"198.51.100.0/24\""), "{json}");
+        assert!(
+            json.contains("${azurerm_public_ip.main_nat.ip_address}/32"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn too_many_gpus_is_an_error_naming_the_pool() {
+        let mut spec = platform(Environment::Dev);
+        spec.cluster.pools[0].gpus = Some(8);
+        let text = realize(&spec).diagnostics().to_string();
+        assert!(text.contains("field `pools.general.gpus`"), "{text}");
+        assert!(text.contains("Standard_NC4as_T4_v3"), "{text}");
+    }
+
+    #[test]
+    fn a_network_overlapping_the_pod_range_is_an_error() {
+        let mut spec = platform(Environment::Dev);
+        spec.network.cidr = "100.64.0.0/16".into();
+        let text = realize(&spec).diagnostics().to_string();
+        assert!(text.contains("pod_cidr 100.64.0.0/16 overlaps"), "{text}");
+    }
+
+    #[test]
+    fn small_database_with_high_availability_is_an_invalid_sku_for_the_tier() {
+        let mut spec = platform(Environment::Production);
+        spec.database.size = Size::Small;
+        let text = realize(&spec).diagnostics().to_string();
+        assert!(text.contains("resource `db`, field `sku`"), "{text}");
+        assert!(text.contains("B_Standard_B2s"), "{text}");
+    }
+
+    #[test]
+    fn invalid_location_is_one_of_all_collected_errors() {
+        let mut spec = platform(Environment::Production);
+        spec.regions.azure = "eu-west".into();
+        spec.cluster.pools[0].name = "Gen_Pool".into();
+        let stack = realize(&spec);
+        let errors: Vec<String> = stack
+            .diagnostics()
+            .iter()
+            .filter(|d| d.severity == crate::core::diagnostics::Severity::Error)
+            .map(|d| d.field.clone())
+            .collect();
+        assert!(errors.contains(&"location".to_string()), "{errors:?}");
+        assert!(
+            errors.contains(&"pools.Gen_Pool.name".to_string()),
+            "{errors:?}"
+        );
+        assert_eq!(errors.len(), 2, "each problem is reported once: {errors:?}");
+    }
 }
