@@ -53,6 +53,13 @@ pub fn pool_name_problem(name: &str) -> Option<String> {
     None
 }
 
+/// The API server's DNS prefix: the cluster name with `_` as `-`, cut to the
+/// 54 characters AKS allows, starting and ending with a letter or digit.
+fn dns_prefix(name: &str) -> String {
+    let prefix: String = name.replace('_', "-").chars().take(54).collect();
+    prefix.trim_matches('-').to_string()
+}
+
 /// What a valid AKS pool name looks like.
 pub const POOL_NAME_RULE: &str = "use 1-12 lowercase letters and digits, starting with a letter";
 
@@ -310,7 +317,7 @@ impl Construct for AksCluster {
             .set("name", self.name.as_str())
             .set("location", rg.location.as_str())
             .set("resource_group_name", &rg.name)
-            .set("dns_prefix", self.name.as_str())
+            .set("dns_prefix", dns_prefix(&self.name))
             .set("kubernetes_version", self.kubernetes_version.as_str())
             .set("sku_tier", self.sku_tier)
             .set("automatic_upgrade_channel", "patch")
@@ -640,6 +647,13 @@ mod tests {
         let json = String::from_utf8(stack.render_json()).unwrap();
         assert!(json.contains("\"eviction_policy\": \"Delete\""));
         assert!(json.contains("kubernetes.azure.com/scalesetpriority=spot:NoSchedule"));
+    }
+
+    #[test]
+    fn dns_prefix_fits_aks_rules() {
+        assert_eq!(dns_prefix("a_b"), "a-b");
+        let long = "x".repeat(60) + "-aks";
+        assert_eq!(dns_prefix(&long).len(), 54);
     }
 
     #[test]
