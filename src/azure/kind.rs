@@ -77,13 +77,13 @@ kinds! {
 }
 
 /// The object id of an Entra ID principal (user, group, managed identity).
-pub struct PrincipalId;
+pub enum PrincipalId {}
 /// The application (client) id of a managed identity.
-pub struct ClientId;
+pub enum ClientId {}
 /// An Entra ID tenant id.
-pub struct TenantId;
+pub enum TenantId {}
 /// An Azure Resource Manager id of any resource, used as a role assignment scope.
-pub struct ScopeId;
+pub enum ScopeId {}
 
 impl Ref<ClientConfig> {
     /// The tenant Terraform authenticates against.

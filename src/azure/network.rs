@@ -217,19 +217,19 @@ impl Network {
         for (label, text) in &self.reserved {
             match text.parse::<Ipv4Net>() {
                 Ok(net) => {
-                    if let Some(space) = space {
-                        if cidr::overlaps(&space, &net) {
-                            stack.error(
-                                resource,
-                                &format!("reserved.{label}"),
-                                &format!(
-                                    "{label} {net} overlaps the network's address space {space}"
-                                ),
-                                "pick a range outside the virtual network, such as 100.64.0.0/16 or 172.16.0.0/16",
-                            );
-                        }
+                    let overlapped_space = space.filter(|space| cidr::overlaps(space, &net));
+                    if let Some(space) = overlapped_space {
+                        stack.error(
+                            resource,
+                            &format!("reserved.{label}"),
+                            &format!("{label} {net} overlaps the network's address space {space}"),
+                            "pick a range outside the virtual network, such as 100.64.0.0/16 or 172.16.0.0/16",
+                        );
                     }
-                    nets.push((label.clone(), net));
+                    // Overlapping the space is reported once, not once per subnet.
+                    if overlapped_space.is_none() {
+                        nets.push((label.clone(), net));
+                    }
                 }
                 Err(_) => stack.error(
                     resource,
@@ -241,18 +241,19 @@ impl Network {
         }
         let ranges: Vec<Ipv4Net> = nets.iter().map(|(_, n)| *n).collect();
         for (a, b) in cidr::overlapping_pairs(&ranges) {
-            // Reserved ranges against the space are reported above; here pairs.
-            if a >= subnet_count && b >= subnet_count {
-                continue;
-            }
+            let field = if a < subnet_count || b < subnet_count {
+                "subnets"
+            } else {
+                "reserved"
+            };
             stack.error(
                 resource,
-                "subnets",
+                field,
                 &format!(
                     "{} ({}) overlaps {} ({})",
                     nets[a].0, nets[a].1, nets[b].0, nets[b].1
                 ),
-                "give every subnet its own range inside the address space",
+                "give every subnet and reserved range its own addresses",
             );
         }
     }
@@ -462,6 +463,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("field `subnets`"), "{text}");
+    }
+
+    #[test]
+    fn reserved_ranges_overlapping_each_other_are_reported_once() {
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        stack.add(
+            Network::standard("main", "p", &rg, "10.0.0.0/16")
+                .reserve("pod_cidr", "172.16.0.0/16")
+                .reserve("service_cidr", "172.16.0.0/20"),
+        );
+        let errors: Vec<_> = stack.diagnostics().iter().collect();
+        assert_eq!(errors.len(), 1, "{}", stack.diagnostics());
+        assert_eq!(errors[0].field, "reserved");
     }
 
     #[test]
