@@ -1,0 +1,694 @@
+//! AKS: the cluster (system node pool, Azure CNI overlay with Cilium network
+//! policy, workload identity, Entra ID + Azure RBAC, local accounts off,
+//! automatic upgrades) and its user node pools (general, spot, GPU).
+
+use std::collections::BTreeMap;
+
+use super::kind;
+use super::resource_group::ResourceGroupHandle;
+use crate::core::block::Attributes;
+use crate::core::reference::{Address, Attr, Id, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::core::value::Value;
+use crate::map;
+use crate::platform::Size;
+
+/// The VM size of a node of an abstract size.
+pub fn vm_size_for(size: Size) -> &'static str {
+    match size {
+        Size::Small => "Standard_B2ms",
+        Size::Medium => "Standard_D2s_v5",
+        Size::Large => "Standard_D4s_v5",
+        Size::XLarge => "Standard_D8s_v5",
+        Size::XXLarge => "Standard_D16s_v5",
+    }
+}
+
+/// The VM size of a GPU node with `gpus` NVIDIA T4 GPUs (1 or 4).
+pub fn gpu_vm_size_for(gpus: u32) -> Option<&'static str> {
+    match gpus {
+        1 => Some("Standard_NC4as_T4_v3"),
+        2..=4 => Some("Standard_NC64as_T4_v3"),
+        _ => None,
+    }
+}
+
+/// Why `name` is not a valid AKS node pool name, if it is not.
+pub fn pool_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() || name.len() > 12 {
+        return Some(format!(
+            "node pool name `{name}` has {} characters, AKS allows 1-12",
+            name.len()
+        ));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase())
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        return Some(format!(
+            "node pool name `{name}` is not lowercase letters and digits starting with a letter"
+        ));
+    }
+    None
+}
+
+/// The API server's DNS prefix: the cluster name with `_` as `-`, cut to the
+/// 54 characters AKS allows, starting and ending with a letter or digit.
+fn dns_prefix(name: &str) -> String {
+    let prefix: String = name.replace('_', "-").chars().take(54).collect();
+    prefix.trim_matches('-').to_string()
+}
+
+/// What a valid AKS pool name looks like.
+pub const POOL_NAME_RULE: &str = "use 1-12 lowercase letters and digits, starting with a letter";
+
+/// How the API server is reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiServerAccess {
+    /// Private cluster: the API server has only a private address in the network.
+    Private,
+    /// Public endpoint, reachable only from these CIDRs.
+    AuthorizedRanges(Vec<String>),
+}
+
+/// The system node pool (cluster add-ons only; apps go to user pools).
+#[derive(Clone, Debug)]
+pub struct SystemPool {
+    /// VM size.
+    pub vm_size: String,
+    /// Autoscaler minimum.
+    pub min_nodes: u32,
+    /// Autoscaler maximum.
+    pub max_nodes: u32,
+}
+
+/// An AKS cluster.
+pub struct AksCluster {
+    logical_name: String,
+    name: String,
+    resource_group: ResourceGroupHandle,
+    subnet_id: Attr<Id<kind::Subnet>>,
+    identity_id: Attr<Id<kind::UserAssignedIdentity>>,
+    tenant_id: Attr<kind::TenantId>,
+    kubernetes_version: String,
+    access: ApiServerAccess,
+    sku_tier: &'static str,
+    zones: Vec<String>,
+    system_pool: SystemPool,
+    pod_cidr: String,
+    service_cidr: String,
+    dns_service_ip: String,
+    workspace_id: Option<Attr<Id<kind::LogAnalyticsWorkspace>>>,
+    defender: bool,
+    depends_on: Vec<Address>,
+    egress_ips: Vec<Attr<String>>,
+}
+
+impl AksCluster {
+    /// A cluster `name` with nodes in `subnet_id`, running as the control-plane
+    /// identity `identity_id` (which needs Network Contributor on the network),
+    /// with Entra ID users of `tenant_id`.
+    ///
+    /// Defaults: Kubernetes 1.31, private API server, Free tier, system pool of
+    /// 1-3 `Standard_D4s_v5`, pods from 100.64.0.0/16, services 172.16.0.0/16.
+    pub fn new(
+        logical_name: &str,
+        name: &str,
+        resource_group: &ResourceGroupHandle,
+        subnet_id: Attr<Id<kind::Subnet>>,
+        identity_id: Attr<Id<kind::UserAssignedIdentity>>,
+        tenant_id: Attr<kind::TenantId>,
+    ) -> Self {
+        AksCluster {
+            logical_name: logical_name.to_string(),
+            name: name.to_string(),
+            resource_group: resource_group.clone(),
+            subnet_id,
+            identity_id,
+            tenant_id,
+            kubernetes_version: "1.31".to_string(),
+            access: ApiServerAccess::Private,
+            sku_tier: "Free",
+            zones: Vec::new(),
+            system_pool: SystemPool {
+                vm_size: "Standard_D4s_v5".to_string(),
+                min_nodes: 1,
+                max_nodes: 3,
+            },
+            pod_cidr: "100.64.0.0/16".to_string(),
+            service_cidr: "172.16.0.0/16".to_string(),
+            dns_service_ip: "172.16.0.10".to_string(),
+            workspace_id: None,
+            defender: false,
+            depends_on: Vec::new(),
+            egress_ips: Vec::new(),
+        }
+    }
+
+    /// Kubernetes minor version.
+    pub fn kubernetes_version(mut self, version: &str) -> Self {
+        self.kubernetes_version = version.to_string();
+        self
+    }
+
+    /// How the API server is reached.
+    pub fn api_server_access(mut self, access: ApiServerAccess) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// The Standard tier (financially backed API server SLA) instead of Free.
+    pub fn standard_tier(mut self, enabled: bool) -> Self {
+        self.sku_tier = if enabled { "Standard" } else { "Free" };
+        self
+    }
+
+    /// Zones of the system pool.
+    pub fn zones(mut self, zones: Vec<String>) -> Self {
+        self.zones = zones;
+        self
+    }
+
+    /// The system pool.
+    pub fn system_pool(mut self, pool: SystemPool) -> Self {
+        self.system_pool = pool;
+        self
+    }
+
+    /// The overlay pod range, the service range and the DNS service address
+    /// (inside the service range); none may overlap the virtual network.
+    pub fn cidrs(mut self, pod_cidr: &str, service_cidr: &str, dns_service_ip: &str) -> Self {
+        self.pod_cidr = pod_cidr.to_string();
+        self.service_cidr = service_cidr.to_string();
+        self.dns_service_ip = dns_service_ip.to_string();
+        self
+    }
+
+    /// Sends container insights (and Defender findings, if enabled) to a workspace.
+    pub fn monitoring(mut self, workspace_id: Attr<Id<kind::LogAnalyticsWorkspace>>) -> Self {
+        self.workspace_id = Some(workspace_id);
+        self
+    }
+
+    /// Microsoft Defender for Containers (needs [`AksCluster::monitoring`]).
+    pub fn defender(mut self, enabled: bool) -> Self {
+        self.defender = enabled;
+        self
+    }
+
+    /// Adds the cluster's own egress address (the NAT gateway's public IP) to
+    /// the authorized ranges, so nodes reach the public API server; ignored
+    /// for private clusters.
+    pub fn authorize_egress(mut self, ip_address: Attr<String>) -> Self {
+        self.egress_ips.push(ip_address);
+        self
+    }
+
+    /// Waits for `address` (the NAT gateway association, the identity's role).
+    pub fn depends_on(mut self, address: &Address) -> Self {
+        self.depends_on.push(address.clone());
+        self
+    }
+
+    fn validate(&self, stack: &mut Stack) {
+        let ln = &self.logical_name;
+        let valid_name = (1..=63).contains(&self.name.len())
+            && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && self.name.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            stack.error(
+                ln,
+                "name",
+                &format!("`{}` is not a valid AKS cluster name", self.name),
+                "use 1-63 letters, digits, `-` and `_`, starting and ending with a letter or digit",
+            );
+        }
+        if let ApiServerAccess::AuthorizedRanges(ranges) = &self.access {
+            if ranges.is_empty() {
+                stack.error(
+                    ln,
+                    "api_server_access",
+                    "a public API server without authorized ranges is open to the internet",
+                    "list the CIDRs that need the API, or use ApiServerAccess::Private",
+                );
+            }
+            for range in ranges {
+                if range.parse::<ipnet::Ipv4Net>().is_err() || range.ends_with("/0") {
+                    stack.error(
+                        ln,
+                        "api_server_access",
+                        &format!("`{range}` is not an IPv4 CIDR narrower than /0"),
+                        "write office or VPN ranges as a.b.c.d/len",
+                    );
+                }
+            }
+        }
+        let pool = &self.system_pool;
+        if pool.min_nodes == 0 || pool.min_nodes > pool.max_nodes {
+            stack.error(
+                ln,
+                "system_pool",
+                &format!(
+                    "system pool min {} / max {} nodes is not valid",
+                    pool.min_nodes, pool.max_nodes
+                ),
+                "keep 1 <= min <= max (3 or more in production)",
+            );
+        }
+        if self.defender && self.workspace_id.is_none() {
+            stack.error(
+                ln,
+                "defender",
+                "Defender for Containers needs a Log Analytics workspace",
+                "call .monitoring(workspace.id()) as well",
+            );
+        }
+        let service = self.service_cidr.parse::<ipnet::Ipv4Net>();
+        let dns = self.dns_service_ip.parse::<std::net::Ipv4Addr>();
+        match (service, dns) {
+            (Ok(service), Ok(dns)) if service.contains(&dns) => {}
+            _ => stack.error(
+                ln,
+                "dns_service_ip",
+                &format!(
+                    "`{}` is not an address inside the service range `{}`",
+                    self.dns_service_ip, self.service_cidr
+                ),
+                "use an address of the service range other than its first, such as x.y.0.10",
+            ),
+        }
+    }
+}
+
+impl Construct for AksCluster {
+    type Output = Ref<kind::KubernetesCluster>;
+
+    fn describe(&self) -> String {
+        format!("azure::AksCluster \"{}\"", self.logical_name)
+    }
+
+    fn build(self, stack: &mut Stack) -> Ref<kind::KubernetesCluster> {
+        self.validate(stack);
+        let rg = &self.resource_group;
+        let pool = &self.system_pool;
+        let mut default_pool = map! {
+            "name" => "system",
+            "temporary_name_for_rotation" => "systemtmp",
+            "vm_size" => pool.vm_size.as_str(),
+            "vnet_subnet_id" => &self.subnet_id,
+            "only_critical_addons_enabled" => true,
+            "auto_scaling_enabled" => true,
+            "min_count" => pool.min_nodes,
+            "max_count" => pool.max_nodes,
+            "node_count" => pool.min_nodes,
+            "os_sku" => "AzureLinux",
+            "node_public_ip_enabled" => false,
+            "upgrade_settings" => vec![map! { "max_surge" => "33%" }],
+        };
+        if !self.zones.is_empty() {
+            default_pool.insert("zones", self.zones.clone());
+        }
+        let mut attributes = Attributes::new()
+            .set("name", self.name.as_str())
+            .set("location", rg.location.as_str())
+            .set("resource_group_name", &rg.name)
+            .set("dns_prefix", dns_prefix(&self.name))
+            .set("kubernetes_version", self.kubernetes_version.as_str())
+            .set("sku_tier", self.sku_tier)
+            .set("automatic_upgrade_channel", "patch")
+            .set("node_os_upgrade_channel", "NodeImage")
+            .set("local_account_disabled", true)
+            .set("role_based_access_control_enabled", true)
+            .set("oidc_issuer_enabled", true)
+            .set("workload_identity_enabled", true)
+            .set("azure_policy_enabled", true)
+            .set("image_cleaner_enabled", true)
+            .set("image_cleaner_interval_hours", 48)
+            .set("run_command_enabled", false)
+            .block("default_node_pool", default_pool)
+            .block(
+                "identity",
+                map! { "type" => "UserAssigned", "identity_ids" => vec![&self.identity_id] },
+            )
+            .block(
+                "azure_active_directory_role_based_access_control",
+                map! { "azure_rbac_enabled" => true, "tenant_id" => &self.tenant_id },
+            )
+            .block(
+                "network_profile",
+                map! {
+                    "network_plugin" => "azure",
+                    "network_plugin_mode" => "overlay",
+                    "network_data_plane" => "cilium",
+                    "network_policy" => "cilium",
+                    "load_balancer_sku" => "standard",
+                    "outbound_type" => "userAssignedNATGateway",
+                    "pod_cidr" => self.pod_cidr.as_str(),
+                    "service_cidr" => self.service_cidr.as_str(),
+                    "dns_service_ip" => self.dns_service_ip.as_str(),
+                },
+            )
+            .block(
+                "key_vault_secrets_provider",
+                map! { "secret_rotation_enabled" => true, "secret_rotation_interval" => "2m" },
+            )
+            .block(
+                "maintenance_window_auto_upgrade",
+                map! {
+                    "frequency" => "Weekly",
+                    "interval" => 1,
+                    "day_of_week" => "Sunday",
+                    "start_time" => "03:00",
+                    "duration" => 4,
+                    "utc_offset" => "+00:00",
+                },
+            )
+            .tagged();
+        attributes = match &self.access {
+            ApiServerAccess::Private => attributes
+                .set("private_cluster_enabled", true)
+                .set("private_dns_zone_id", "System")
+                .set("private_cluster_public_fqdn_enabled", false),
+            ApiServerAccess::AuthorizedRanges(ranges) => {
+                let mut authorized: Vec<Value> = ranges.iter().map(Value::from).collect();
+                authorized.extend(
+                    self.egress_ips
+                        .iter()
+                        .map(|ip| Value::from(ip.suffixed("/32"))),
+                );
+                attributes.set("private_cluster_enabled", false).block(
+                    "api_server_access_profile",
+                    map! { "authorized_ip_ranges" => Value::List(authorized) },
+                )
+            }
+        };
+        if let Some(workspace) = &self.workspace_id {
+            attributes = attributes.block(
+                "oms_agent",
+                map! {
+                    "log_analytics_workspace_id" => workspace,
+                    "msi_auth_for_monitoring_enabled" => true,
+                },
+            );
+            if self.defender {
+                attributes = attributes.block(
+                    "microsoft_defender",
+                    map! { "log_analytics_workspace_id" => workspace },
+                );
+            }
+        }
+        for address in &self.depends_on {
+            attributes = attributes.depends_on(address);
+        }
+        // The autoscaler owns the node count after creation.
+        attributes = attributes.set(
+            "lifecycle",
+            map! { "ignore_changes" => vec!["default_node_pool[0].node_count"] },
+        );
+        stack.resource::<kind::KubernetesCluster>(&self.logical_name, attributes)
+    }
+}
+
+/// On-demand or spot nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priority {
+    /// Regular nodes.
+    Regular,
+    /// Spot nodes: evicted (deleted) when Azure needs the capacity back.
+    Spot,
+}
+
+/// An AKS user node pool.
+pub struct NodePool {
+    logical_name: String,
+    name: String,
+    cluster_id: Attr<Id<kind::KubernetesCluster>>,
+    subnet_id: Attr<Id<kind::Subnet>>,
+    vm_size: String,
+    priority: Priority,
+    min_nodes: u32,
+    max_nodes: u32,
+    desired_nodes: u32,
+    zones: Vec<String>,
+    taints: Vec<String>,
+    labels: BTreeMap<String, String>,
+    orchestrator_version: Option<String>,
+}
+
+impl NodePool {
+    /// A pool `name` (1-12 lowercase letters and digits) of `cluster_id`, in
+    /// `subnet_id`. Defaults: `Standard_D4s_v5`, regular priority, 1-3 nodes.
+    pub fn new(
+        logical_name: &str,
+        name: &str,
+        cluster_id: Attr<Id<kind::KubernetesCluster>>,
+        subnet_id: Attr<Id<kind::Subnet>>,
+    ) -> Self {
+        NodePool {
+            logical_name: logical_name.to_string(),
+            name: name.to_string(),
+            cluster_id,
+            subnet_id,
+            vm_size: "Standard_D4s_v5".to_string(),
+            priority: Priority::Regular,
+            min_nodes: 1,
+            max_nodes: 3,
+            desired_nodes: 1,
+            zones: Vec::new(),
+            taints: Vec::new(),
+            labels: BTreeMap::new(),
+            orchestrator_version: None,
+        }
+    }
+
+    /// VM size (see [`vm_size_for`] and [`gpu_vm_size_for`]).
+    pub fn vm_size(mut self, vm_size: &str) -> Self {
+        self.vm_size = vm_size.to_string();
+        self
+    }
+
+    /// Regular or spot.
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// Autoscaler bounds and the count at creation.
+    pub fn nodes(mut self, min: u32, desired: u32, max: u32) -> Self {
+        self.min_nodes = min;
+        self.desired_nodes = desired;
+        self.max_nodes = max;
+        self
+    }
+
+    /// Zones to spread the nodes over.
+    pub fn zones(mut self, zones: Vec<String>) -> Self {
+        self.zones = zones;
+        self
+    }
+
+    /// Adds a taint `key=value:Effect`.
+    pub fn taint(mut self, key: &str, value: &str, effect: &str) -> Self {
+        self.taints.push(format!("{key}={value}:{effect}"));
+        self
+    }
+
+    /// Adds a node label.
+    pub fn label(mut self, key: &str, value: &str) -> Self {
+        self.labels.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// The pool's Kubernetes version (defaults to the cluster's).
+    pub fn orchestrator_version(mut self, version: &str) -> Self {
+        self.orchestrator_version = Some(version.to_string());
+        self
+    }
+
+    fn validate(&self, stack: &mut Stack) {
+        let ln = &self.logical_name;
+        if let Some(problem) = pool_name_problem(&self.name) {
+            stack.error(ln, "name", &problem, POOL_NAME_RULE);
+        } else if self.name == "system" {
+            stack.error(
+                ln,
+                "name",
+                "node pool name `system` is taken by the cluster's system pool",
+                "pick another name, such as `general`",
+            );
+        }
+        if self.min_nodes > self.desired_nodes
+            || self.desired_nodes > self.max_nodes
+            || self.max_nodes == 0
+            || self.max_nodes > 1000
+        {
+            stack.error(
+                ln,
+                "nodes",
+                &format!(
+                    "node counts min {} / desired {} / max {} are not valid",
+                    self.min_nodes, self.desired_nodes, self.max_nodes
+                ),
+                "keep min <= desired <= max and 1 <= max <= 1000",
+            );
+        }
+        for label in self.labels.keys() {
+            if label.starts_with("kubernetes.azure.com/") {
+                stack.error(
+                    ln,
+                    "labels",
+                    &format!("label `{label}` is reserved by AKS"),
+                    "use a label outside the kubernetes.azure.com/ prefix",
+                );
+            }
+        }
+    }
+}
+
+impl Construct for NodePool {
+    type Output = Ref<kind::KubernetesClusterNodePool>;
+
+    fn describe(&self) -> String {
+        format!("azure::NodePool \"{}\"", self.logical_name)
+    }
+
+    fn build(self, stack: &mut Stack) -> Ref<kind::KubernetesClusterNodePool> {
+        self.validate(stack);
+        let mut taints = self.taints.clone();
+        let mut attributes = Attributes::new()
+            .set("name", self.name.as_str())
+            .set("kubernetes_cluster_id", &self.cluster_id)
+            .set("vnet_subnet_id", &self.subnet_id)
+            .set("vm_size", self.vm_size.as_str())
+            .set("mode", "User")
+            .set("os_type", "Linux")
+            .set("os_sku", "AzureLinux")
+            .set("auto_scaling_enabled", true)
+            .set("min_count", self.min_nodes)
+            .set("max_count", self.max_nodes)
+            .set("node_count", self.desired_nodes)
+            .set("node_public_ip_enabled", false)
+            .set_opt("orchestrator_version", self.orchestrator_version.clone())
+            .tagged();
+        if self.priority == Priority::Spot {
+            // AKS adds this taint to every spot pool; declaring it keeps plans clean.
+            let spot_taint = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule".to_string();
+            if !taints.contains(&spot_taint) {
+                taints.push(spot_taint);
+            }
+            attributes = attributes
+                .set("priority", "Spot")
+                .set("eviction_policy", "Delete")
+                .set("spot_max_price", -1);
+        } else {
+            attributes = attributes
+                .set("priority", "Regular")
+                .block("upgrade_settings", map! { "max_surge" => "33%" });
+        }
+        if !taints.is_empty() {
+            attributes = attributes.set("node_taints", taints);
+        }
+        if !self.labels.is_empty() {
+            attributes = attributes.set("node_labels", Value::from(self.labels.clone()));
+        }
+        if !self.zones.is_empty() {
+            attributes = attributes.set("zones", self.zones.clone());
+        }
+        attributes = attributes.set("lifecycle", map! { "ignore_changes" => vec!["node_count"] });
+        stack.resource::<kind::KubernetesClusterNodePool>(&self.logical_name, attributes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::reference::{Address, StackId};
+    use crate::core::value::Expr;
+
+    fn ids() -> (Attr<Id<kind::KubernetesCluster>>, Attr<Id<kind::Subnet>>) {
+        let cluster = Address::resource(StackId::TEST, "azurerm_kubernetes_cluster", "main");
+        let subnet = Address::resource(StackId::TEST, "azurerm_subnet", "nodes");
+        (
+            Attr::from_expr(Expr::attribute(&cluster, "id")),
+            Attr::from_expr(Expr::attribute(&subnet, "id")),
+        )
+    }
+
+    #[test]
+    fn long_or_uppercase_pool_names_are_errors_naming_the_rule() {
+        for bad in ["generalpurpose1", "General", "gpu-pool", "1gpu"] {
+            let mut stack = Stack::new("t");
+            let (cluster, subnet) = ids();
+            stack.add(NodePool::new("p", bad, cluster, subnet));
+            let text = stack.diagnostics().to_string();
+            assert!(text.contains("field `name`"), "{bad}: {text}");
+            assert!(
+                text.contains("1-12 lowercase letters and digits"),
+                "{bad}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn spot_pool_gets_eviction_policy_and_the_spot_taint() {
+        let mut stack = Stack::new("t");
+        let (cluster, subnet) = ids();
+        stack.add(
+            NodePool::new("spot", "spot", cluster, subnet)
+                .priority(Priority::Spot)
+                .nodes(0, 0, 3),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json = String::from_utf8(stack.render_json()).unwrap();
+        assert!(json.contains("\"eviction_policy\": \"Delete\""));
+        assert!(json.contains("kubernetes.azure.com/scalesetpriority=spot:NoSchedule"));
+    }
+
+    #[test]
+    fn dns_prefix_fits_aks_rules() {
+        assert_eq!(dns_prefix("a_b"), "a-b");
+        let long = "x".repeat(60) + "-aks";
+        assert_eq!(dns_prefix(&long).len(), 54);
+    }
+
+    #[test]
+    fn gpu_sizes() {
+        assert_eq!(gpu_vm_size_for(1), Some("Standard_NC4as_T4_v3"));
+        assert_eq!(gpu_vm_size_for(9), None);
+        assert_eq!(vm_size_for(Size::Large), "Standard_D4s_v5");
+    }
+
+    #[test]
+    fn open_api_server_is_refused() {
+        let mut stack = Stack::new("t");
+        let (_, subnet) = ids();
+        let uai = Address::resource(StackId::TEST, "azurerm_user_assigned_identity", "cp");
+        let tenant = Address::data(StackId::TEST, "azurerm_client_config", "current");
+        stack.add(
+            AksCluster::new(
+                "main",
+                "p-aks",
+                &crate::azure::ResourceGroupHandle {
+                    resource: crate::core::reference::Ref::new(Address::resource(
+                        StackId::TEST,
+                        "azurerm_resource_group",
+                        "main",
+                    )),
+                    name: Attr::from_expr(Expr::raw("azurerm_resource_group.main.name")),
+                    location: "westeurope".into(),
+                },
+                subnet,
+                Attr::from_expr(Expr::attribute(&uai, "id")),
+                Attr::from_expr(Expr::attribute(&tenant, "tenant_id")),
+            )
+            .api_server_access(ApiServerAccess::AuthorizedRanges(vec!["0.0.0.0/0".into()])),
+        );
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("field `api_server_access`"), "{text}");
+    }
+}

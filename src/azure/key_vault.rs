@@ -1,0 +1,187 @@
+//! Key Vault: RBAC authorization, purge protection, soft delete, no public
+//! network access (reached through a private endpoint).
+
+use super::kind;
+use super::naming;
+use super::private_dns::PrivateDnsZoneHandle;
+use super::private_endpoint::PrivateEndpoint;
+use super::resource_group::ResourceGroupHandle;
+use crate::core::block::Attributes;
+use crate::core::reference::{Attr, Id, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::map;
+
+/// A Key Vault with a private endpoint.
+pub struct KeyVault {
+    logical_name: String,
+    name: String,
+    resource_group: ResourceGroupHandle,
+    tenant_id: Attr<kind::TenantId>,
+    endpoint_subnet_id: Attr<Id<kind::Subnet>>,
+    dns_zone: PrivateDnsZoneHandle,
+    endpoint_name: Option<String>,
+    soft_delete_days: u32,
+    premium: bool,
+}
+
+/// The vault and its private endpoint.
+#[derive(Clone, Debug)]
+pub struct KeyVaultHandle {
+    /// The vault.
+    pub vault: Ref<kind::KeyVault>,
+    /// Its private endpoint.
+    pub endpoint: Ref<kind::PrivateEndpoint>,
+}
+
+impl KeyVault {
+    /// A vault `name` (3-24 characters, globally unique; see
+    /// [`naming::key_vault_name`]) of `tenant_id`, reached through a private
+    /// endpoint in `endpoint_subnet_id` registered in `dns_zone`
+    /// (`privatelink.vaultcore.azure.net`). Defaults: standard SKU, 90 days of
+    /// soft delete, purge protection on.
+    pub fn new(
+        logical_name: &str,
+        name: &str,
+        resource_group: &ResourceGroupHandle,
+        tenant_id: Attr<kind::TenantId>,
+        endpoint_subnet_id: Attr<Id<kind::Subnet>>,
+        dns_zone: &PrivateDnsZoneHandle,
+    ) -> Self {
+        KeyVault {
+            logical_name: logical_name.to_string(),
+            name: name.to_string(),
+            resource_group: resource_group.clone(),
+            tenant_id,
+            endpoint_subnet_id,
+            dns_zone: dns_zone.clone(),
+            endpoint_name: None,
+            soft_delete_days: 90,
+            premium: false,
+        }
+    }
+
+    /// Days a deleted vault or secret stays recoverable (7-90).
+    pub fn soft_delete_days(mut self, days: u32) -> Self {
+        self.soft_delete_days = days;
+        self
+    }
+
+    /// The private endpoint's name (default `<name>-pe`).
+    pub fn endpoint_name(mut self, name: &str) -> Self {
+        self.endpoint_name = Some(name.to_string());
+        self
+    }
+
+    /// The premium SKU (HSM-backed keys).
+    pub fn premium(mut self, enabled: bool) -> Self {
+        self.premium = enabled;
+        self
+    }
+}
+
+impl Construct for KeyVault {
+    type Output = KeyVaultHandle;
+
+    fn describe(&self) -> String {
+        format!("azure::KeyVault \"{}\"", self.logical_name)
+    }
+
+    fn build(self, stack: &mut Stack) -> KeyVaultHandle {
+        let ln = &self.logical_name;
+        if let Some(problem) = naming::key_vault_name_problem(&self.name) {
+            stack.error(ln, "name", &problem, naming::KEY_VAULT_NAME_RULE);
+        }
+        if !(7..=90).contains(&self.soft_delete_days) {
+            stack.error(
+                ln,
+                "soft_delete_days",
+                &format!("{} days is outside 7-90", self.soft_delete_days),
+                "keep deleted vaults and secrets recoverable for 7 to 90 days",
+            );
+        }
+        let rg = &self.resource_group;
+        let vault = stack.resource::<kind::KeyVault>(
+            ln,
+            Attributes::new()
+                .set("name", self.name.as_str())
+                .set("location", rg.location.as_str())
+                .set("resource_group_name", &rg.name)
+                .set("tenant_id", &self.tenant_id)
+                .set(
+                    "sku_name",
+                    if self.premium { "premium" } else { "standard" },
+                )
+                .set("rbac_authorization_enabled", true)
+                .set("purge_protection_enabled", true)
+                .set("soft_delete_retention_days", self.soft_delete_days)
+                .set("public_network_access_enabled", false)
+                .block(
+                    "network_acls",
+                    map! { "default_action" => "Deny", "bypass" => "AzureServices" },
+                )
+                .tagged(),
+        );
+        let endpoint = stack.add(PrivateEndpoint::new(
+            &format!("{ln}_vault"),
+            &self
+                .endpoint_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-pe", self.name)),
+            rg,
+            self.endpoint_subnet_id.clone(),
+            vault.id(),
+            "vault",
+            &self.dns_zone,
+        ));
+        KeyVaultHandle { vault, endpoint }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::{ClientConfig, Network, PrivateDnsZone, ResourceGroup};
+
+    fn vault(stack: &mut Stack, name: &str) -> KeyVault {
+        let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
+        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
+        let zone = stack.add(PrivateDnsZone::new(
+            "vault",
+            "privatelink.vaultcore.azure.net",
+            &rg,
+            net.vnet_id(),
+        ));
+        let client = stack.add(ClientConfig);
+        let subnet = net
+            .private_endpoints
+            .clone()
+            .map(|s| s.id())
+            .expect("subnet");
+        KeyVault::new("kv", name, &rg, client.tenant_id(), subnet, &zone)
+    }
+
+    #[test]
+    fn defaults_are_rbac_purge_protected_and_private() {
+        let mut stack = Stack::new("t");
+        let builder = vault(&mut stack, "p-dev-abc123");
+        stack.add(builder);
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json = String::from_utf8(stack.render_json()).unwrap();
+        assert!(json.contains("\"purge_protection_enabled\": true"));
+        assert!(json.contains("\"rbac_authorization_enabled\": true"));
+        assert!(json.contains("\"public_network_access_enabled\": false"));
+    }
+
+    #[test]
+    fn invalid_vault_name_is_an_error_with_the_rule() {
+        let mut stack = Stack::new("t");
+        let builder = vault(&mut stack, "my--vault-that-is-way-too-long");
+        stack.add(builder);
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("field `name`"), "{text}");
+        assert!(
+            text.contains("3-24 letters, digits and single hyphens"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,586 @@
+//! The cloud-neutral [`Platform`] realized with the Azure builders.
+
+use std::collections::BTreeMap;
+
+use super::aks::{self, AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
+use super::client_config::ClientConfig;
+use super::identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
+use super::key_vault::KeyVault;
+use super::kind;
+use super::location;
+use super::lock::DeleteLock;
+use super::log_analytics::LogAnalyticsWorkspace;
+use super::naming;
+use super::network::Network;
+use super::postgres::{self, EntraAdmin, PostgresHa, PostgresServer};
+use super::private_dns::PrivateDnsZone;
+use super::redis::{self, RedisCache, RedisTier};
+use super::resource_group::ResourceGroup;
+use super::storage::{ContainerSpec, Replication, StorageAccount};
+use crate::core::environment::Environment;
+use crate::core::reference::Attr;
+use crate::core::stack::{Stack, Variable};
+use crate::core::value::{Expr, Value};
+use crate::map;
+use crate::platform::{outputs, Access, ApiAccess, Capacity, Platform, Size};
+
+/// The azurerm provider version constraint.
+pub const PROVIDER_VERSION: &str = "~> 4.55";
+
+/// Variables are declared without a type constraint: the core writer renders
+/// `type` as `"${string}"`, which Terraform rejects ("Invalid type
+/// specification"); untyped variables accept the same strings.
+const UNTYPED: &str = "";
+
+/// AKS overlay pod range: outside any RFC 1918 network a platform would use.
+const POD_CIDR: &str = "100.64.0.0/16";
+/// AKS service range and its DNS address.
+const SERVICE_CIDR: &str = "172.16.0.0/16";
+const DNS_SERVICE_IP: &str = "172.16.0.10";
+
+/// Realizes `platform` on Azure: one resource group holding the network,
+/// PostgreSQL, Redis, storage, Key Vault, AKS and workload identities, with
+/// the outputs every cloud declares.
+pub fn realize(platform: &Platform) -> Stack {
+    let mut stack = crate::platform::new_stack(platform);
+    let env = platform.environment;
+    let production = env.is_production();
+    let location = platform.regions.azure.as_str();
+    let prefix = naming::prefix(&platform.project, env.as_str(), location);
+    let suffix = naming::stable_suffix(&platform.project, env.as_str(), location);
+    let zones = location::zones(location, platform.network.zones);
+
+    configure_provider(&mut stack);
+    let client = stack.add(ClientConfig);
+    let tenant_id = client.tenant_id();
+
+    let rg = stack.add(
+        ResourceGroup::new("main", &format!("{prefix}-rg"), location).zones(platform.network.zones),
+    );
+    let network = stack.add(
+        Network::standard("main", &prefix, &rg, &platform.network.cidr)
+            .reserve("pod_cidr", POD_CIDR)
+            .reserve("service_cidr", SERVICE_CIDR),
+    );
+    let (Some(nodes), Some(endpoints), Some(pg_subnet)) = (
+        network.nodes.clone(),
+        network.private_endpoints.clone(),
+        network.postgres.clone(),
+    ) else {
+        // Only an unusable network CIDR gets here, and that is already reported.
+        return stack;
+    };
+
+    let pg_zone = stack.add(PrivateDnsZone::new(
+        "postgres",
+        "privatelink.postgres.database.azure.com",
+        &rg,
+        network.vnet_id(),
+    ));
+    let redis_zone = stack.add(PrivateDnsZone::new(
+        "redis",
+        "privatelink.redis.cache.windows.net",
+        &rg,
+        network.vnet_id(),
+    ));
+    let vault_zone = stack.add(PrivateDnsZone::new(
+        "vault",
+        "privatelink.vaultcore.azure.net",
+        &rg,
+        network.vnet_id(),
+    ));
+
+    // PostgreSQL.
+    let db = &platform.database;
+    let ha = match (db.high_availability, zones.len() >= 2) {
+        (false, _) => PostgresHa::Disabled,
+        (true, true) => PostgresHa::ZoneRedundant,
+        (true, false) => PostgresHa::SameZone,
+    };
+    let admin = EntraAdmin {
+        tenant_id: tenant_id.clone(),
+        object_id: Value::Expr(Expr::raw("var.postgres_admin_group_object_id")),
+        principal_name: Value::Expr(Expr::raw("var.postgres_admin_group_name")),
+    };
+    declare_admin_variables(&mut stack);
+    let mut server = PostgresServer::new(
+        &db.name,
+        &format!("{prefix}-{}-{suffix}", db.name),
+        &rg,
+        pg_subnet.id(),
+        &pg_zone,
+        admin,
+    )
+    .version(&db.version)
+    .sku(postgres::sku_for(db.size))
+    .storage_gb(db.storage_gb)
+    .high_availability(ha)
+    // Azure keeps 7 to 35 days; shorter platform settings get the minimum.
+    .backup_retention_days(db.backup_retention_days.clamp(7, 35))
+    .geo_redundant_backup(env != Environment::Dev)
+    .prevent_destroy(db.deletion_protection);
+    if ha == PostgresHa::ZoneRedundant {
+        server = server.zones(Some("1"), Some("2"));
+    } else if !zones.is_empty() {
+        server = server.zones(Some("1"), None);
+    }
+    for database in &db.databases {
+        server = server.database(database);
+    }
+    let postgres = stack.add(server);
+    if db.deletion_protection {
+        stack.add(DeleteLock::new(
+            &format!("{}_delete_lock", db.name),
+            kind::scope_of(&postgres.server.id()),
+        ));
+    }
+
+    // Redis.
+    let cache = &platform.cache;
+    let tier = if production {
+        RedisTier::Premium
+    } else {
+        RedisTier::Standard
+    };
+    let mut redis_builder = RedisCache::new(
+        &cache.name,
+        &format!("{prefix}-{}-{suffix}", cache.name),
+        &rg,
+        endpoints.id(),
+        &redis_zone,
+    )
+    .sku(tier, redis::capacity_for(tier, cache.size))
+    .endpoint_name(&format!("{prefix}-redis-pe"));
+    if tier == RedisTier::Premium {
+        redis_builder = redis_builder.replicas_per_primary(cache.replicas);
+        if cache.high_availability {
+            redis_builder = redis_builder.zones(zones.clone());
+        }
+    }
+    let redis = stack.add(redis_builder);
+
+    // Object storage.
+    let mut storage_builder = StorageAccount::new(
+        "objects",
+        &naming::storage_account_name(&platform.project, env.as_str(), &suffix),
+        &rg,
+    )
+    .replication(env.pick(Replication::Lrs, Replication::Zrs, Replication::Gzrs))
+    .soft_delete_days(env.pick(7, 14, 30))
+    .allow_subnet(nodes.id());
+    for bucket in &platform.buckets {
+        storage_builder = storage_builder.container(ContainerSpec {
+            name: bucket.name.clone(),
+            cold_after_days: bucket.archive_after_days,
+            delete_after_days: bucket.expire_after_days,
+            noncurrent_delete_days: bucket.noncurrent_expire_days,
+        });
+    }
+    let storage = stack.add(storage_builder);
+    if production {
+        stack.add(DeleteLock::new(
+            "objects_delete_lock",
+            kind::scope_of(&storage.account.id()),
+        ));
+    }
+
+    // Key Vault for application secrets (read through the CSI driver).
+    let vault = stack.add(
+        KeyVault::new(
+            "main",
+            &naming::key_vault_name(&platform.project, env.as_str(), &suffix),
+            &rg,
+            tenant_id.clone(),
+            endpoints.id(),
+            &vault_zone,
+        )
+        .soft_delete_days(env.pick(7, 30, 90))
+        .endpoint_name(&format!("{prefix}-kv-pe")),
+    );
+
+    // AKS.
+    let workspace = stack.add(
+        LogAnalyticsWorkspace::new("main", &format!("{prefix}-logs"), &rg)
+            .retention_days(if production { 90 } else { 30 }),
+    );
+    let cluster_spec = &platform.cluster;
+    let control_plane = stack.add(ManagedIdentity::new(
+        "aks_control_plane",
+        &format!("{prefix}-aks-control-plane"),
+        &rg,
+    ));
+    // AKS joins nodes to the subnet and manages load balancer IPs in it.
+    let network_role = stack.add(RoleAssignment::new(
+        "aks_control_plane_network",
+        kind::scope_of(&network.vnet_id()),
+        "Network Contributor",
+        control_plane.principal_id(),
+    ));
+    let access = match &cluster_spec.api_access {
+        ApiAccess::Private => ApiServerAccess::Private,
+        ApiAccess::Restricted(cidrs) => ApiServerAccess::AuthorizedRanges(cidrs.clone()),
+    };
+    let mut cluster_builder = AksCluster::new(
+        &cluster_spec.name,
+        &format!("{prefix}-aks"),
+        &rg,
+        nodes.id(),
+        control_plane.id(),
+        tenant_id.clone(),
+    )
+    .kubernetes_version(&cluster_spec.kubernetes_version)
+    .api_server_access(access)
+    .standard_tier(production)
+    .zones(zones.clone())
+    .system_pool(SystemPool {
+        vm_size: aks::vm_size_for(Size::Large).to_string(),
+        min_nodes: env.pick(1, 2, 3),
+        max_nodes: env.pick(3, 3, 5),
+    })
+    .cidrs(POD_CIDR, SERVICE_CIDR, DNS_SERVICE_IP)
+    .monitoring(workspace.id())
+    .defender(production)
+    .depends_on(network_role.address());
+    if let Some(ip) = &network.nat_public_ip {
+        cluster_builder = cluster_builder.authorize_egress(ip.ip_address());
+    }
+    for address in &network.outbound_ready {
+        cluster_builder = cluster_builder.depends_on(address);
+    }
+    let cluster = stack.add(cluster_builder);
+
+    for pool in &cluster_spec.pools {
+        if aks::pool_name_problem(&pool.name).is_some() {
+            // Already reported by the platform validation under `pools.<name>.name`.
+            continue;
+        }
+        let vm_size = match pool.gpus {
+            None => aks::vm_size_for(pool.size),
+            Some(gpus) => match aks::gpu_vm_size_for(gpus) {
+                Some(vm_size) => vm_size,
+                None => {
+                    stack.error(
+                        &cluster_spec.name,
+                        &format!("pools.{}.gpus", pool.name),
+                        &format!("{gpus} GPUs per node has no Azure T4 VM size"),
+                        "use 1 GPU (Standard_NC4as_T4_v3) or 2-4 (Standard_NC64as_T4_v3, 4 GPUs)",
+                    );
+                    aks::gpu_vm_size_for(1).unwrap_or_default()
+                }
+            },
+        };
+        let logical: String = pool
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let mut builder = NodePool::new(
+            &format!("pool_{logical}"),
+            &pool.name,
+            cluster.id(),
+            nodes.id(),
+        )
+        .vm_size(vm_size)
+        .priority(match pool.capacity {
+            Capacity::OnDemand => Priority::Regular,
+            Capacity::Spot => Priority::Spot,
+        })
+        .nodes(pool.min_nodes, pool.desired_nodes, pool.max_nodes)
+        .zones(zones.clone());
+        for taint in &pool.taints {
+            builder = builder.taint(&taint.key, &taint.value, taint.effect.as_str());
+        }
+        for (key, value) in &pool.labels {
+            builder = builder.label(key, value);
+        }
+        stack.add(builder);
+    }
+
+    // Workload identities and what each may reach.
+    let mut identities = BTreeMap::new();
+    for workload in &platform.workloads {
+        let key = workload.name.replace('-', "_");
+        let identity = stack.add(WorkloadIdentity::new(
+            &format!("workload_{key}"),
+            &format!("{prefix}-{}", workload.name),
+            &rg,
+            cluster.oidc_issuer_url(),
+            &workload.namespace,
+            &workload.service_account,
+        ));
+        for (bucket, access) in &workload.buckets {
+            let Some(container) = storage.containers.get(bucket) else {
+                continue; // reported by the platform validation
+            };
+            let role = match access {
+                Access::Read => "Storage Blob Data Reader",
+                Access::ReadWrite => "Storage Blob Data Contributor",
+            };
+            stack.add(RoleAssignment::new(
+                &format!("workload_{key}_{}", bucket.replace('-', "_")),
+                container.resource_manager_id(),
+                role,
+                identity.principal_id(),
+            ));
+        }
+        stack.add(RoleAssignment::new(
+            &format!("workload_{key}_secrets"),
+            kind::scope_of(&vault.vault.id()),
+            "Key Vault Secrets User",
+            identity.principal_id(),
+        ));
+        identities.insert(workload.name.clone(), identity);
+    }
+
+    // Outputs, named as on every cloud.
+    stack.output(
+        outputs::DATABASE_ADDRESS,
+        postgres.server.fqdn(),
+        "PostgreSQL host name (private, resolved through the private DNS zone)",
+    );
+    stack.output(outputs::DATABASE_PORT, 5432, "PostgreSQL port");
+    stack.output(
+        outputs::REDIS_HOST,
+        redis.cache.hostname(),
+        "Redis host name (private endpoint)",
+    );
+    stack.output(
+        outputs::REDIS_PORT,
+        redis.cache.ssl_port(),
+        "Redis TLS port",
+    );
+    stack.output(outputs::CLUSTER_NAME, cluster.name(), "AKS cluster name");
+    let endpoint = if cluster_spec.api_access == ApiAccess::Private {
+        cluster.private_fqdn()
+    } else {
+        cluster.fqdn()
+    };
+    stack.output(
+        outputs::CLUSTER_ENDPOINT,
+        endpoint.prefixed("https://"),
+        "Kubernetes API server URL",
+    );
+    stack.output(outputs::REGION, location, "Azure location");
+    stack.output(
+        outputs::OBJECT_STORE_ENDPOINT,
+        storage.account.primary_blob_endpoint(),
+        "Blob service endpoint of the storage account",
+    );
+    for (bucket, container) in &storage.containers {
+        stack.output(
+            &outputs::bucket(bucket),
+            container.name(),
+            &format!("Blob container for bucket `{bucket}`"),
+        );
+    }
+    for (workload, identity) in &identities {
+        stack.output(
+            &outputs::workload_identity(workload),
+            identity.client_id(),
+            &format!("Managed identity client id for workload `{workload}` (azure.workload.identity/client-id)"),
+        );
+    }
+    for (database, db) in &postgres.databases {
+        stack.output(
+            &outputs::database_name(database),
+            db.name(),
+            &format!("Database `{database}` on the PostgreSQL server"),
+        );
+    }
+    stack.output(
+        "resource_group_name",
+        rg.name.clone(),
+        "Resource group holding the platform",
+    );
+    stack.output(
+        "key_vault_uri",
+        vault.vault.vault_uri(),
+        "Key Vault for application secrets",
+    );
+    stack.output(
+        "tenant_id",
+        Attr::<kind::TenantId>::clone(&tenant_id),
+        "Entra ID tenant of the workload identities",
+    );
+    stack
+}
+
+fn configure_provider(stack: &mut Stack) {
+    stack.require_terraform(">= 1.6");
+    stack.require_provider("azurerm", "hashicorp/azurerm", PROVIDER_VERSION);
+    stack.variable(
+        "subscription_id",
+        Variable {
+            type_expr: UNTYPED.to_string(),
+            description: "Azure subscription to deploy into (azurerm 4.x requires it)".to_string(),
+            default: None,
+            sensitive: false,
+        },
+    );
+    let mut provider = BTreeMap::new();
+    // azurerm requires the block even when empty.
+    provider.insert("features".to_string(), map! {});
+    provider.insert(
+        "subscription_id".to_string(),
+        Value::Expr(Expr::raw("var.subscription_id")),
+    );
+    // Storage accounts have shared keys off, so data-plane calls use Entra ID.
+    provider.insert("storage_use_azuread".to_string(), Value::Bool(true));
+    stack.provider("azurerm", provider);
+}
+
+fn declare_admin_variables(stack: &mut Stack) {
+    stack.variable(
+        "postgres_admin_group_object_id",
+        Variable {
+            type_expr: UNTYPED.to_string(),
+            description: "Object id of the Entra ID group administering PostgreSQL (there is no password admin)".to_string(),
+            default: None,
+            sensitive: false,
+        },
+    );
+    stack.variable(
+        "postgres_admin_group_name",
+        Variable {
+            type_expr: UNTYPED.to_string(),
+            description: "Display name of that Entra ID group".to_string(),
+            default: None,
+            sensitive: false,
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::{
+        BucketSpec, CacheSpec, ClusterSpec, DatabaseSpec, NetworkSpec, NodePoolSpec, Regions,
+        WorkloadSpec,
+    };
+
+    fn platform(env: Environment) -> Platform {
+        Platform {
+            project: "demo".into(),
+            environment: env,
+            regions: Regions::default(),
+            network: NetworkSpec {
+                cidr: "10.0.0.0/16".into(),
+                zones: 3,
+                single_nat_gateway: true,
+            },
+            database: DatabaseSpec {
+                name: "db".into(),
+                version: "16".into(),
+                size: Size::Medium,
+                storage_gb: 32,
+                max_storage_gb: 64,
+                high_availability: env.is_production(),
+                backup_retention_days: 7,
+                deletion_protection: env.is_production(),
+                databases: vec!["app".into()],
+            },
+            cache: CacheSpec {
+                name: "cache".into(),
+                version: "7.1".into(),
+                size: Size::Small,
+                replicas: 1,
+                high_availability: true,
+            },
+            cluster: ClusterSpec {
+                name: "main".into(),
+                kubernetes_version: "1.31".into(),
+                api_access: ApiAccess::Restricted(vec!["198.51.100.0/24".into()]),
+                pools: vec![NodePoolSpec {
+                    name: "general".into(),
+                    capacity: Capacity::OnDemand,
+                    size: Size::Large,
+                    gpus: None,
+                    min_nodes: 1,
+                    max_nodes: 3,
+                    desired_nodes: 1,
+                    taints: Vec::new(),
+                    labels: BTreeMap::new(),
+                }],
+            },
+            buckets: vec![BucketSpec {
+                name: "data".into(),
+                versioning: true,
+                archive_after_days: None,
+                expire_after_days: None,
+                noncurrent_expire_days: Some(7),
+            }],
+            workloads: vec![WorkloadSpec {
+                name: "api".into(),
+                namespace: "apps".into(),
+                service_account: "api".into(),
+                buckets: vec![("data".into(), Access::Read)],
+            }],
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_minimal_platform_synthesizes_in_every_env() {
+        for env in Environment::ALL {
+            let stack = realize(&platform(env));
+            assert!(stack.synth().is_ok(), "{env}: {}", stack.diagnostics());
+        }
+    }
+
+    #[test]
+    fn nodes_egress_ip_is_authorized_on_a_public_api_server() {
+        let stack = realize(&platform(Environment::Dev));
+        let json = String::from_utf8(stack.render_json()).unwrap();
+        assert!(json.contains("\"198.51.100.0/24\""), "{json}");
+        assert!(
+            json.contains("${azurerm_public_ip.main_nat.ip_address}/32"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn too_many_gpus_is_an_error_naming_the_pool() {
+        let mut spec = platform(Environment::Dev);
+        spec.cluster.pools[0].gpus = Some(8);
+        let text = realize(&spec).diagnostics().to_string();
+        assert!(text.contains("field `pools.general.gpus`"), "{text}");
+        assert!(text.contains("Standard_NC4as_T4_v3"), "{text}");
+    }
+
+    #[test]
+    fn a_network_overlapping_the_pod_range_is_an_error() {
+        let mut spec = platform(Environment::Dev);
+        spec.network.cidr = "100.64.0.0/16".into();
+        let text = realize(&spec).diagnostics().to_string();
+        assert!(text.contains("pod_cidr 100.64.0.0/16 overlaps"), "{text}");
+    }
+
+    #[test]
+    fn small_database_with_high_availability_is_an_invalid_sku_for_the_tier() {
+        let mut spec = platform(Environment::Production);
+        spec.database.size = Size::Small;
+        let text = realize(&spec).diagnostics().to_string();
+        assert!(text.contains("resource `db`, field `sku`"), "{text}");
+        assert!(text.contains("B_Standard_B2s"), "{text}");
+    }
+
+    #[test]
+    fn invalid_location_is_one_of_all_collected_errors() {
+        let mut spec = platform(Environment::Production);
+        spec.regions.azure = "eu-west".into();
+        spec.cluster.pools[0].name = "Gen_Pool".into();
+        let stack = realize(&spec);
+        let errors: Vec<String> = stack
+            .diagnostics()
+            .iter()
+            .filter(|d| d.severity == crate::core::diagnostics::Severity::Error)
+            .map(|d| d.field.clone())
+            .collect();
+        assert!(errors.contains(&"location".to_string()), "{errors:?}");
+        assert!(
+            errors.contains(&"pools.Gen_Pool.name".to_string()),
+            "{errors:?}"
+        );
+        assert_eq!(errors.len(), 2, "each problem is reported once: {errors:?}");
+    }
+}

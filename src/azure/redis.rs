@@ -1,0 +1,299 @@
+//! Azure Cache for Redis: TLS only, Entra ID authentication instead of access
+//! keys, no public network access (reached through a private endpoint).
+
+use super::kind;
+use super::private_dns::PrivateDnsZoneHandle;
+use super::private_endpoint::PrivateEndpoint;
+use super::resource_group::ResourceGroupHandle;
+use crate::core::block::Attributes;
+use crate::core::reference::{Attr, Id, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::map;
+use crate::platform::Size;
+
+/// The cache's pricing tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedisTier {
+    /// Primary and replica, no zones, no extra replicas.
+    Standard,
+    /// Zones, replicas per primary, VNet features.
+    Premium,
+}
+
+impl RedisTier {
+    fn sku_name(self) -> &'static str {
+        match self {
+            RedisTier::Standard => "Standard",
+            RedisTier::Premium => "Premium",
+        }
+    }
+
+    fn family(self) -> &'static str {
+        match self {
+            RedisTier::Standard => "C",
+            RedisTier::Premium => "P",
+        }
+    }
+
+    fn capacities(self) -> std::ops::RangeInclusive<u8> {
+        match self {
+            RedisTier::Standard => 0..=6,
+            RedisTier::Premium => 1..=5,
+        }
+    }
+}
+
+/// The capacity for an abstract size: Standard C1-C5, Premium P1-P4.
+pub fn capacity_for(tier: RedisTier, size: Size) -> u8 {
+    match (tier, size) {
+        (RedisTier::Standard, Size::Small) => 1,
+        (RedisTier::Standard, Size::Medium) => 2,
+        (RedisTier::Standard, Size::Large) => 3,
+        (RedisTier::Standard, Size::XLarge) => 4,
+        (RedisTier::Standard, Size::XXLarge) => 5,
+        (RedisTier::Premium, Size::Small | Size::Medium) => 1,
+        (RedisTier::Premium, Size::Large) => 2,
+        (RedisTier::Premium, Size::XLarge) => 3,
+        (RedisTier::Premium, Size::XXLarge) => 4,
+    }
+}
+
+/// A Redis cache with a private endpoint.
+pub struct RedisCache {
+    logical_name: String,
+    name: String,
+    resource_group: ResourceGroupHandle,
+    endpoint_subnet_id: Attr<Id<kind::Subnet>>,
+    dns_zone: PrivateDnsZoneHandle,
+    endpoint_name: Option<String>,
+    tier: RedisTier,
+    capacity: u8,
+    replicas_per_primary: u8,
+    zones: Vec<String>,
+}
+
+/// The cache and its private endpoint.
+#[derive(Clone, Debug)]
+pub struct RedisHandle {
+    /// The cache.
+    pub cache: Ref<kind::RedisCache>,
+    /// Its private endpoint.
+    pub endpoint: Ref<kind::PrivateEndpoint>,
+}
+
+impl RedisCache {
+    /// A cache `name` (globally unique) reached through a private endpoint in
+    /// `endpoint_subnet_id`, registered in `dns_zone`
+    /// (`privatelink.redis.cache.windows.net`). Defaults to Standard C1.
+    pub fn new(
+        logical_name: &str,
+        name: &str,
+        resource_group: &ResourceGroupHandle,
+        endpoint_subnet_id: Attr<Id<kind::Subnet>>,
+        dns_zone: &PrivateDnsZoneHandle,
+    ) -> Self {
+        RedisCache {
+            logical_name: logical_name.to_string(),
+            name: name.to_string(),
+            resource_group: resource_group.clone(),
+            endpoint_subnet_id,
+            dns_zone: dns_zone.clone(),
+            endpoint_name: None,
+            tier: RedisTier::Standard,
+            capacity: 1,
+            replicas_per_primary: 0,
+            zones: Vec::new(),
+        }
+    }
+
+    /// Tier and capacity (Standard 0-6, Premium 1-5).
+    pub fn sku(mut self, tier: RedisTier, capacity: u8) -> Self {
+        self.tier = tier;
+        self.capacity = capacity;
+        self
+    }
+
+    /// Replicas per primary (Premium only; Standard always has one replica).
+    pub fn replicas_per_primary(mut self, replicas: u8) -> Self {
+        self.replicas_per_primary = replicas;
+        self
+    }
+
+    /// Zones to spread the nodes over (Premium only).
+    pub fn zones(mut self, zones: Vec<String>) -> Self {
+        self.zones = zones;
+        self
+    }
+
+    /// The private endpoint's name (default `<name>-pe`).
+    pub fn endpoint_name(mut self, name: &str) -> Self {
+        self.endpoint_name = Some(name.to_string());
+        self
+    }
+
+    fn validate(&self, stack: &mut Stack) {
+        let ln = &self.logical_name;
+        if !super::naming::is_server_name(&self.name) {
+            stack.error(
+                ln,
+                "name",
+                &format!("`{}` is not a valid Redis cache name", self.name),
+                "use 3-63 lowercase letters, digits and `-`, not starting or ending with `-`",
+            );
+        }
+        if !self.tier.capacities().contains(&self.capacity) {
+            stack.error(
+                ln,
+                "capacity",
+                &format!(
+                    "capacity {} is not offered in the {} tier",
+                    self.capacity,
+                    self.tier.sku_name()
+                ),
+                &format!(
+                    "use {}{}-{}{}",
+                    self.tier.family(),
+                    self.tier.capacities().start(),
+                    self.tier.family(),
+                    self.tier.capacities().end()
+                ),
+            );
+        }
+        if self.tier == RedisTier::Standard
+            && (self.replicas_per_primary > 0 || !self.zones.is_empty())
+        {
+            stack.error(
+                ln,
+                "sku",
+                "replicas per primary and zones need the Premium tier",
+                "use RedisTier::Premium, or leave replicas and zones unset on Standard",
+            );
+        }
+        if self.replicas_per_primary > 3 {
+            stack.error(
+                ln,
+                "replicas_per_primary",
+                &format!(
+                    "{} replicas per primary is more than 3",
+                    self.replicas_per_primary
+                ),
+                "use 0 to 3 replicas",
+            );
+        }
+    }
+}
+
+impl Construct for RedisCache {
+    type Output = RedisHandle;
+
+    fn describe(&self) -> String {
+        format!("azure::RedisCache \"{}\"", self.logical_name)
+    }
+
+    fn build(self, stack: &mut Stack) -> RedisHandle {
+        self.validate(stack);
+        let rg = &self.resource_group;
+        let mut attributes = Attributes::new()
+            .set("name", self.name.as_str())
+            .set("location", rg.location.as_str())
+            .set("resource_group_name", &rg.name)
+            .set("sku_name", self.tier.sku_name())
+            .set("family", self.tier.family())
+            .set("capacity", self.capacity)
+            // azurerm 4.x only accepts the major version 6 (Redis 6.0+).
+            .set("redis_version", "6")
+            .set("non_ssl_port_enabled", false)
+            .set("minimum_tls_version", "1.2")
+            .set("public_network_access_enabled", false)
+            // Clients authenticate with Entra ID tokens; no shared keys exist.
+            .set("access_keys_authentication_enabled", false)
+            .block(
+                "redis_configuration",
+                map! {
+                    "active_directory_authentication_enabled" => true,
+                    "maxmemory_policy" => "volatile-lru",
+                },
+            )
+            .tagged();
+        if self.replicas_per_primary > 0 {
+            attributes = attributes.set("replicas_per_primary", self.replicas_per_primary);
+        }
+        if !self.zones.is_empty() {
+            attributes = attributes.set("zones", self.zones.clone());
+        }
+        let cache = stack.resource::<kind::RedisCache>(&self.logical_name, attributes);
+        let endpoint = stack.add(PrivateEndpoint::new(
+            &format!("{}_redis", self.logical_name),
+            &self
+                .endpoint_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-pe", self.name)),
+            rg,
+            self.endpoint_subnet_id.clone(),
+            cache.id(),
+            "redisCache",
+            &self.dns_zone,
+        ));
+        RedisHandle { cache, endpoint }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::{Network, PrivateDnsZone, ResourceGroup};
+
+    fn cache(stack: &mut Stack) -> RedisCache {
+        let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
+        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
+        let zone = stack.add(PrivateDnsZone::new(
+            "redis",
+            "privatelink.redis.cache.windows.net",
+            &rg,
+            net.vnet_id(),
+        ));
+        let subnet = net
+            .private_endpoints
+            .clone()
+            .map(|s| s.id())
+            .expect("subnet");
+        RedisCache::new("cache", "p-cache-abc123", &rg, subnet, &zone)
+    }
+
+    #[test]
+    fn defaults_are_tls_only_and_private() {
+        let mut stack = Stack::new("t");
+        let builder = cache(&mut stack);
+        stack.add(builder);
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json = String::from_utf8(stack.render_json()).unwrap();
+        assert!(json.contains("\"non_ssl_port_enabled\": false"));
+        assert!(json.contains("\"minimum_tls_version\": \"1.2\""));
+        assert!(json.contains("\"public_network_access_enabled\": false"));
+        assert!(json.contains("\"redisCache\""));
+    }
+
+    #[test]
+    fn standard_with_zones_is_an_error() {
+        let mut stack = Stack::new("t");
+        let builder = cache(&mut stack).zones(vec!["1".into(), "2".into()]);
+        stack.add(builder);
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `sku`") && text.contains("Premium"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn premium_capacity_out_of_range_is_an_error() {
+        let mut stack = Stack::new("t");
+        let builder = cache(&mut stack).sku(RedisTier::Premium, 0);
+        stack.add(builder);
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `capacity`") && text.contains("P1-P5"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! A storage account (blob storage for the platform's buckets) and its
+//! containers: TLS 1.2, HTTPS only, Entra ID only (shared keys off), no public
+//! blobs, versioning and soft delete, firewall denying all but chosen subnets.
+
+use std::collections::BTreeMap;
+
+use super::kind;
+use super::naming;
+use super::resource_group::ResourceGroupHandle;
+use crate::core::block::Attributes;
+use crate::core::reference::{Attr, Id, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::core::value::Value;
+use crate::map;
+
+/// How the account's data is replicated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replication {
+    /// Three copies in one datacenter.
+    Lrs,
+    /// Three zones of the region.
+    Zrs,
+    /// LRS plus an asynchronous copy in the paired region.
+    Grs,
+    /// ZRS plus an asynchronous copy in the paired region.
+    Gzrs,
+}
+
+impl Replication {
+    fn as_str(self) -> &'static str {
+        match self {
+            Replication::Lrs => "LRS",
+            Replication::Zrs => "ZRS",
+            Replication::Grs => "GRS",
+            Replication::Gzrs => "GZRS",
+        }
+    }
+}
+
+/// One container and its lifecycle.
+#[derive(Clone, Debug, Default)]
+pub struct ContainerSpec {
+    /// Container name (3-63 lowercase letters, digits and `-`).
+    pub name: String,
+    /// Move blobs to the cold tier after this many days since modification.
+    pub cold_after_days: Option<u32>,
+    /// Delete blobs this many days after modification.
+    pub delete_after_days: Option<u32>,
+    /// Delete previous versions this many days after they were superseded.
+    pub noncurrent_delete_days: Option<u32>,
+}
+
+/// A storage account and its containers.
+pub struct StorageAccount {
+    logical_name: String,
+    name: String,
+    resource_group: ResourceGroupHandle,
+    replication: Replication,
+    allowed_subnet_ids: Vec<Attr<Id<kind::Subnet>>>,
+    soft_delete_days: u32,
+    containers: Vec<ContainerSpec>,
+}
+
+/// The account and its containers.
+#[derive(Clone, Debug)]
+pub struct StorageHandle {
+    /// The account.
+    pub account: Ref<kind::StorageAccount>,
+    /// Containers by name.
+    pub containers: BTreeMap<String, Ref<kind::StorageContainer>>,
+}
+
+impl StorageAccount {
+    /// An account named `name` (3-24 lowercase letters and digits, globally
+    /// unique; see [`naming::storage_account_name`]). Defaults: ZRS, 7 days of
+    /// soft delete, no subnet allowed through the firewall.
+    pub fn new(logical_name: &str, name: &str, resource_group: &ResourceGroupHandle) -> Self {
+        StorageAccount {
+            logical_name: logical_name.to_string(),
+            name: name.to_string(),
+            resource_group: resource_group.clone(),
+            replication: Replication::Zrs,
+            allowed_subnet_ids: Vec::new(),
+            soft_delete_days: 7,
+            containers: Vec::new(),
+        }
+    }
+
+    /// Replication.
+    pub fn replication(mut self, replication: Replication) -> Self {
+        self.replication = replication;
+        self
+    }
+
+    /// Lets a subnet (with the `Microsoft.Storage` service endpoint) through the firewall.
+    pub fn allow_subnet(mut self, subnet_id: Attr<Id<kind::Subnet>>) -> Self {
+        self.allowed_subnet_ids.push(subnet_id);
+        self
+    }
+
+    /// Days deleted blobs and containers stay restorable (1-365).
+    pub fn soft_delete_days(mut self, days: u32) -> Self {
+        self.soft_delete_days = days;
+        self
+    }
+
+    /// Adds a private container.
+    pub fn container(mut self, container: ContainerSpec) -> Self {
+        self.containers.push(container);
+        self
+    }
+
+    fn validate(&self, stack: &mut Stack) {
+        let ln = &self.logical_name;
+        if let Some(problem) = naming::storage_account_name_problem(&self.name) {
+            stack.error(ln, "name", &problem, naming::STORAGE_ACCOUNT_NAME_RULE);
+        }
+        if !(1..=365).contains(&self.soft_delete_days) {
+            stack.error(
+                ln,
+                "soft_delete_days",
+                &format!("{} days is outside 1-365", self.soft_delete_days),
+                "keep deleted blobs 1 to 365 days (7 or more recommended)",
+            );
+        }
+        for container in &self.containers {
+            let name = &container.name;
+            let valid = (3..=63).contains(&name.len())
+                && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && !name.ends_with('-')
+                && !name.contains("--")
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !valid {
+                stack.error(
+                    ln,
+                    &format!("containers.{name}"),
+                    &format!("`{name}` is not a valid container name"),
+                    "use 3-63 lowercase letters, digits and single `-`, starting with a letter or digit",
+                );
+            }
+        }
+    }
+}
+
+impl Construct for StorageAccount {
+    type Output = StorageHandle;
+
+    fn describe(&self) -> String {
+        format!("azure::StorageAccount \"{}\"", self.logical_name)
+    }
+
+    fn build(self, stack: &mut Stack) -> StorageHandle {
+        self.validate(stack);
+        let rg = &self.resource_group;
+        let subnets: Vec<Value> = self.allowed_subnet_ids.iter().map(Value::from).collect();
+        let account = stack.resource::<kind::StorageAccount>(
+            &self.logical_name,
+            Attributes::new()
+                .set("name", self.name.as_str())
+                .set("location", rg.location.as_str())
+                .set("resource_group_name", &rg.name)
+                .set("account_kind", "StorageV2")
+                .set("account_tier", "Standard")
+                .set("account_replication_type", self.replication.as_str())
+                .set("access_tier", "Hot")
+                .set("min_tls_version", "TLS1_2")
+                .set("https_traffic_only_enabled", true)
+                .set("allow_nested_items_to_be_public", false)
+                .set("shared_access_key_enabled", false)
+                .set("default_to_oauth_authentication", true)
+                .set("cross_tenant_replication_enabled", false)
+                .set("infrastructure_encryption_enabled", true)
+                .set("local_user_enabled", false)
+                .set("sftp_enabled", false)
+                .block(
+                    "blob_properties",
+                    map! {
+                        "versioning_enabled" => true,
+                        "change_feed_enabled" => true,
+                        "delete_retention_policy" => vec![map! { "days" => self.soft_delete_days }],
+                        "container_delete_retention_policy" => vec![map! { "days" => self.soft_delete_days }],
+                    },
+                )
+                .block(
+                    "network_rules",
+                    map! {
+                        "default_action" => "Deny",
+                        "bypass" => vec!["AzureServices"],
+                        "virtual_network_subnet_ids" => Value::List(subnets),
+                    },
+                )
+                .tagged(),
+        );
+        let mut containers = BTreeMap::new();
+        let mut rules = Vec::new();
+        for spec in &self.containers {
+            let key = format!("{}_{}", self.logical_name, spec.name.replace('-', "_"));
+            // Created through Azure Resource Manager (storage_account_id), which
+            // works with shared keys off and the data-plane firewall closed.
+            let container = stack.resource::<kind::StorageContainer>(
+                &key,
+                Attributes::new()
+                    .set("name", spec.name.as_str())
+                    .set("storage_account_id", account.id())
+                    .set("container_access_type", "private"),
+            );
+            containers.insert(spec.name.clone(), container);
+            let mut base_blob = Value::map();
+            if let Some(days) = spec.cold_after_days {
+                base_blob.insert(
+                    "tier_to_cold_after_days_since_modification_greater_than",
+                    days,
+                );
+            }
+            if let Some(days) = spec.delete_after_days {
+                base_blob.insert("delete_after_days_since_modification_greater_than", days);
+            }
+            let mut actions = Value::map();
+            if base_blob.as_map().is_some_and(|m| !m.is_empty()) {
+                actions.insert("base_blob", vec![base_blob]);
+            }
+            if let Some(days) = spec.noncurrent_delete_days {
+                actions.insert(
+                    "version",
+                    vec![map! { "delete_after_days_since_creation" => days }],
+                );
+            }
+            if actions.as_map().is_some_and(|m| !m.is_empty()) {
+                rules.push(map! {
+                    "name" => spec.name.as_str(),
+                    "enabled" => true,
+                    "filters" => vec![map! {
+                        "blob_types" => vec!["blockBlob"],
+                        "prefix_match" => vec![format!("{}/", spec.name)],
+                    }],
+                    "actions" => vec![actions],
+                });
+            }
+        }
+        if !rules.is_empty() {
+            stack.resource::<kind::StorageManagementPolicy>(
+                &self.logical_name,
+                Attributes::new()
+                    .set("storage_account_id", account.id())
+                    .blocks("rule", rules),
+            );
+        }
+        StorageHandle {
+            account,
+            containers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::ResourceGroup;
+
+    fn rg(stack: &mut Stack) -> ResourceGroupHandle {
+        stack.add(ResourceGroup::new("main", "p", "westeurope"))
+    }
+
+    #[test]
+    fn defaults_lock_the_account_down() {
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        let handle = stack.add(StorageAccount::new("data", "pdevabc123", &rg).container(
+            ContainerSpec {
+                name: "models".into(),
+                cold_after_days: Some(30),
+                ..ContainerSpec::default()
+            },
+        ));
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        assert!(handle.containers.contains_key("models"));
+        let json = String::from_utf8(stack.render_json()).unwrap();
+        for expected in [
+            "\"min_tls_version\": \"TLS1_2\"",
+            "\"shared_access_key_enabled\": false",
+            "\"allow_nested_items_to_be_public\": false",
+            "\"default_action\": \"Deny\"",
+            "\"versioning_enabled\": true",
+            "\"tier_to_cold_after_days_since_modification_greater_than\": 30",
+            "\"prefix_match\"",
+        ] {
+            assert!(json.contains(expected), "missing {expected}");
+        }
+    }
+
+    #[test]
+    fn invalid_account_name_is_an_error_with_the_rule() {
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        stack.add(StorageAccount::new("data", "My-Storage-Account", &rg));
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("field `name`"), "{text}");
+        assert!(text.contains("3-24 lowercase letters and digits"), "{text}");
+    }
+
+    #[test]
+    fn too_long_account_name_is_an_error() {
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        stack.add(StorageAccount::new(
+            "data",
+            "abcdefghijklmnopqrstuvwxyz",
+            &rg,
+        ));
+        assert!(stack
+            .diagnostics()
+            .to_string()
+            .contains("has 26 characters"));
+    }
+}

@@ -1,0 +1,369 @@
+//! The reference platform realized on Azure: snapshots per environment, the
+//! azurerm schema check, determinism, outputs, and secure defaults.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use infrasynth::platform::outputs;
+use infrasynth::schema::ProviderSchema;
+use infrasynth::{Cloud, Environment};
+use serde_json::Value as Json;
+
+fn synth(env: Environment) -> String {
+    common::synth(Cloud::Azure, env).main_tf_json().to_string()
+}
+
+fn doc(env: Environment) -> Json {
+    serde_json::from_str(&synth(env)).expect("valid JSON")
+}
+
+/// The extracted azurerm schema plus the hand-written data source schemas
+/// (the rebuilt azurerm schema has none).
+fn azurerm_schema() -> ProviderSchema {
+    let mut schema = common::schema(Cloud::Azure);
+    let path = common::root().join("providers/azurerm/data_sources.json");
+    let text = std::fs::read_to_string(&path).expect("providers/azurerm/data_sources.json");
+    let json: Json = serde_json::from_str(&text).expect("data_sources.json is JSON");
+    let extra = ProviderSchema::from_json(&json).expect("data source schema");
+    schema.data_sources.extend(extra.data_sources);
+    schema
+}
+
+fn resource_count(doc: &Json) -> usize {
+    doc["resource"]
+        .as_object()
+        .map(|types| {
+            types
+                .values()
+                .filter_map(Json::as_object)
+                .map(|b| b.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn blocks<'a>(doc: &'a Json, resource_type: &str) -> Vec<(&'a String, &'a Json)> {
+    doc["resource"][resource_type]
+        .as_object()
+        .map(|blocks| blocks.iter().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn snapshot_dev() {
+    common::assert_snapshot("azure-dev", &synth(Environment::Dev));
+}
+
+#[test]
+fn snapshot_staging() {
+    common::assert_snapshot("azure-staging", &synth(Environment::Staging));
+}
+
+#[test]
+fn snapshot_production() {
+    common::assert_snapshot("azure-production", &synth(Environment::Production));
+}
+
+#[test]
+fn every_env_passes_the_azurerm_schema_check() {
+    println!(
+        "note: the azurerm provider binary is not available offline, so the schema \
+         ../shared/providers/azurerm-4.55.0.schema.json.gz (rebuilt from \
+         @cdktf/provider-azurerm for azurerm 4.55.0, extracted into \
+         providers/azurerm/schema.json) is the oracle; `terraform validate` is not run"
+    );
+    let schema = azurerm_schema();
+    for env in Environment::ALL {
+        let doc = doc(env);
+        let violations = schema.check(&doc, "azurerm_", "azurerm");
+        let types: BTreeSet<&String> = doc["resource"]
+            .as_object()
+            .map(|t| t.keys().collect())
+            .unwrap_or_default();
+        println!(
+            "schema check azure/{env}: {} resources of {} azurerm types, 1 data source, {} violation(s)",
+            resource_count(&doc),
+            types.len(),
+            violations.len()
+        );
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        assert!(
+            violations.is_empty(),
+            "azure/{env}: {} schema violation(s):\n  {}",
+            list.len(),
+            list.join("\n  ")
+        );
+    }
+}
+
+#[test]
+fn every_emitted_type_is_listed_in_resources_txt() {
+    let listed = std::fs::read_to_string(common::root().join("providers/azurerm/resources.txt"))
+        .expect("resources.txt");
+    let listed: BTreeSet<&str> = listed
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    for env in Environment::ALL {
+        let doc = doc(env);
+        for resource_type in doc["resource"].as_object().expect("resources").keys() {
+            assert!(
+                listed.contains(resource_type.as_str()),
+                "{resource_type} is emitted but not in providers/azurerm/resources.txt"
+            );
+        }
+    }
+}
+
+#[test]
+fn synth_is_byte_identical_across_runs() {
+    for env in Environment::ALL {
+        let first = common::synth(Cloud::Azure, env);
+        let second = common::synth(Cloud::Azure, env);
+        assert_eq!(
+            first.files(),
+            second.files(),
+            "azure/{env} differs between runs"
+        );
+    }
+}
+
+#[test]
+fn declares_every_output_named_in_platform_outputs() {
+    let platform = common::stacks::mlops::platform(Environment::Production);
+    let doc = doc(Environment::Production);
+    let declared = doc["output"].as_object().expect("outputs");
+    let mut expected = vec![
+        outputs::DATABASE_ADDRESS.to_string(),
+        outputs::DATABASE_PORT.to_string(),
+        outputs::REDIS_HOST.to_string(),
+        outputs::REDIS_PORT.to_string(),
+        outputs::CLUSTER_NAME.to_string(),
+        outputs::CLUSTER_ENDPOINT.to_string(),
+        outputs::REGION.to_string(),
+        outputs::OBJECT_STORE_ENDPOINT.to_string(),
+    ];
+    expected.extend(platform.buckets.iter().map(|b| outputs::bucket(&b.name)));
+    expected.extend(
+        platform
+            .workloads
+            .iter()
+            .map(|w| outputs::workload_identity(&w.name)),
+    );
+    expected.extend(
+        platform
+            .database
+            .databases
+            .iter()
+            .map(|d| outputs::database_name(d)),
+    );
+    for name in expected {
+        assert!(declared.contains_key(&name), "output `{name}` is missing");
+    }
+}
+
+#[test]
+fn provider_is_pinned_and_configured() {
+    let doc = doc(Environment::Dev);
+    assert_eq!(
+        doc["terraform"]["required_providers"]["azurerm"]["version"],
+        "~> 4.55"
+    );
+    assert_eq!(
+        doc["terraform"]["required_providers"]["azurerm"]["source"],
+        "hashicorp/azurerm"
+    );
+    let provider = &doc["provider"]["azurerm"];
+    assert!(
+        provider["features"].is_object(),
+        "features block: {provider}"
+    );
+    assert_eq!(provider["subscription_id"], "${var.subscription_id}");
+    assert!(doc["variable"]["subscription_id"].is_object());
+}
+
+#[test]
+fn everything_taggable_is_tagged() {
+    let schema = common::schema(Cloud::Azure);
+    for env in Environment::ALL {
+        let doc = doc(env);
+        for (resource_type, blocks) in doc["resource"].as_object().expect("resources") {
+            let taggable = schema
+                .resources
+                .get(resource_type)
+                .is_some_and(|s| s.attributes.contains_key("tags"));
+            if !taggable {
+                continue;
+            }
+            for (name, body) in blocks.as_object().expect("blocks") {
+                assert_eq!(
+                    body["tags"]["ManagedBy"], "infrasynth",
+                    "{resource_type}.{name} in {env} is not tagged"
+                );
+                assert_eq!(body["tags"]["Environment"], env.as_str());
+            }
+        }
+    }
+}
+
+#[test]
+fn secure_defaults_hold_in_every_env() {
+    for env in Environment::ALL {
+        let doc = doc(env);
+        let production = env.is_production();
+        let text = doc.to_string();
+        assert!(
+            !text.contains("administrator_password"),
+            "{env}: a password is emitted"
+        );
+        for (name, pg) in blocks(&doc, "azurerm_postgresql_flexible_server") {
+            assert_eq!(pg["public_network_access_enabled"], false, "{name}");
+            assert_eq!(pg["authentication"][0]["password_auth_enabled"], false);
+            assert_eq!(
+                pg["authentication"][0]["active_directory_auth_enabled"],
+                true
+            );
+            let days = pg["backup_retention_days"].as_u64().expect("retention");
+            assert!((7..=35).contains(&days));
+            if production {
+                assert_eq!(pg["high_availability"][0]["mode"], "ZoneRedundant");
+                assert_eq!(pg["geo_redundant_backup_enabled"], true);
+                assert_eq!(pg["lifecycle"]["prevent_destroy"], true);
+            }
+        }
+        for (_, redis) in blocks(&doc, "azurerm_redis_cache") {
+            assert_eq!(redis["non_ssl_port_enabled"], false);
+            assert_eq!(redis["minimum_tls_version"], "1.2");
+            assert_eq!(redis["public_network_access_enabled"], false);
+            assert_eq!(
+                redis["sku_name"],
+                if production { "Premium" } else { "Standard" }
+            );
+        }
+        for (_, account) in blocks(&doc, "azurerm_storage_account") {
+            let name = account["name"].as_str().expect("name");
+            assert!(
+                name.len() <= 24
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            );
+            assert_eq!(account["min_tls_version"], "TLS1_2");
+            assert_eq!(account["https_traffic_only_enabled"], true);
+            assert_eq!(account["allow_nested_items_to_be_public"], false);
+            assert_eq!(account["shared_access_key_enabled"], false);
+            assert_eq!(account["network_rules"][0]["default_action"], "Deny");
+            assert_eq!(account["blob_properties"][0]["versioning_enabled"], true);
+            if production {
+                assert_eq!(account["account_replication_type"], "GZRS");
+            }
+        }
+        for (_, aks) in blocks(&doc, "azurerm_kubernetes_cluster") {
+            assert_eq!(aks["local_account_disabled"], true);
+            assert_eq!(aks["workload_identity_enabled"], true);
+            assert_eq!(aks["oidc_issuer_enabled"], true);
+            assert_eq!(aks["network_profile"][0]["network_plugin"], "azure");
+            assert!(aks["network_profile"][0]["network_policy"].is_string());
+            assert_eq!(
+                aks["azure_active_directory_role_based_access_control"][0]["azure_rbac_enabled"],
+                true
+            );
+            assert_eq!(aks["private_cluster_enabled"], production);
+            if !production {
+                let ranges = &aks["api_server_access_profile"][0]["authorized_ip_ranges"];
+                assert!(ranges.as_array().is_some_and(|r| !r.is_empty()));
+            }
+        }
+        for (_, vault) in blocks(&doc, "azurerm_key_vault") {
+            assert_eq!(vault["purge_protection_enabled"], true);
+            assert_eq!(vault["rbac_authorization_enabled"], true);
+        }
+        for (_, rule) in blocks(&doc, "azurerm_network_security_rule") {
+            assert_eq!(rule["access"], "Deny");
+            assert_eq!(rule["source_address_prefix"], "Internet");
+        }
+        assert_eq!(
+            blocks(&doc, "azurerm_subnet_network_security_group_association").len(),
+            blocks(&doc, "azurerm_subnet").len(),
+            "every subnet has a network security group"
+        );
+    }
+}
+
+#[test]
+fn node_pools_follow_the_spec() {
+    let doc = doc(Environment::Production);
+    let pools = blocks(&doc, "azurerm_kubernetes_cluster_node_pool");
+    let names: BTreeSet<&str> = pools
+        .iter()
+        .filter_map(|(_, p)| p["name"].as_str())
+        .collect();
+    assert_eq!(names, BTreeSet::from(["general", "gpu", "spot"]));
+    for (_, pool) in &pools {
+        let name = pool["name"].as_str().expect("name");
+        assert!(name.len() <= 12);
+        match name {
+            "spot" => {
+                assert_eq!(pool["priority"], "Spot");
+                assert_eq!(pool["eviction_policy"], "Delete");
+                assert!(pool["node_taints"]
+                    .to_string()
+                    .contains("capacity=spot:NoSchedule"));
+            }
+            "gpu" => assert_eq!(pool["vm_size"], "Standard_NC4as_T4_v3"),
+            _ => assert_eq!(pool["vm_size"], "Standard_D8s_v5"),
+        }
+    }
+}
+
+#[test]
+fn bad_input_is_reported_all_at_once() {
+    use infrasynth::platform::realize;
+    let mut platform = common::stacks::mlops::platform(Environment::Production);
+    platform.regions.azure = "West Europe".to_string();
+    platform.database.size = infrasynth::platform::Size::Small;
+    platform.cluster.pools[0].name = "GeneralPurposePool".to_string();
+    let stack = realize(&platform, Cloud::Azure);
+    let text = stack.diagnostics().to_string();
+    assert!(
+        text.contains("`West Europe` is not an Azure location"),
+        "{text}"
+    );
+    assert!(text.contains("Burstable tier"), "{text}");
+    assert!(text.contains("GeneralPurposePool"), "{text}");
+    assert!(stack.synth().is_err());
+}
+
+/// Terraform itself parses every document (`terraform providers` reads the
+/// whole configuration without needing the azurerm binary).
+#[test]
+fn terraform_parses_the_configuration() {
+    let terraform = std::path::Path::new("/usr/local/bin/terraform");
+    if !terraform.exists() {
+        println!("terraform not installed; skipping the parse check");
+        return;
+    }
+    for env in Environment::ALL {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("main.tf.json"), synth(env)).expect("write");
+        let config = dir.path().join("empty.tfrc");
+        std::fs::write(&config, "").expect("write");
+        let out = std::process::Command::new(terraform)
+            .arg("providers")
+            .current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", &config)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run terraform");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "terraform rejects azure/{env}:\n{text}"
+        );
+        assert!(text.contains("hashicorp/azurerm] ~> 4.55"), "{text}");
+    }
+}
