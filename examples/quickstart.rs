@@ -35,7 +35,11 @@ fn shop(env: Environment) -> Platform {
 }
 
 fn main() -> ExitCode {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "out-quickstart".into()));
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "out-quickstart".into()),
+    );
     let definition = StackDefinition::new("shop", "a web shop", shop);
     let mut failed = false;
     for cloud in Cloud::ALL {

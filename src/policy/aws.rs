@@ -1,32 +1,8 @@
 //! AWS rules. Attribute names are the hashicorp/aws 5.100 provider's.
 
-use super::rule::{Expect, Rule, Scope};
+use super::rule::{in_production, on, Expect, Rule};
 
 const OPEN: &[&str] = &["0.0.0.0/0", "::/0"];
-
-fn on(
-    id: &'static str,
-    resource_type: &'static str,
-    path: &'static str,
-    expect: Expect,
-    why: &'static str,
-) -> Rule {
-    Rule {
-        id,
-        resource_type,
-        path,
-        expect,
-        scope: Scope::Always,
-        why,
-    }
-}
-
-fn in_production(rule: Rule) -> Rule {
-    Rule {
-        scope: Scope::Production,
-        ..rule
-    }
-}
 
 const TRUE: Expect = Expect::Bool {
     value: true,

@@ -1,30 +1,6 @@
 //! Azure rules. Attribute names are the hashicorp/azurerm 4.55 provider's.
 
-use super::rule::{Expect, Rule, Scope};
-
-fn on(
-    id: &'static str,
-    resource_type: &'static str,
-    path: &'static str,
-    expect: Expect,
-    why: &'static str,
-) -> Rule {
-    Rule {
-        id,
-        resource_type,
-        path,
-        expect,
-        scope: Scope::Always,
-        why,
-    }
-}
-
-fn in_production(rule: Rule) -> Rule {
-    Rule {
-        scope: Scope::Production,
-        ..rule
-    }
-}
+use super::rule::{in_production, on, Expect, Rule};
 
 const TRUE: Expect = Expect::Bool {
     value: true,
@@ -156,12 +132,17 @@ pub fn rules() -> Vec<Rule> {
             TRUE,
             "purge protection of the key vault",
         ),
-        on(
-            "no-open-ingress",
-            "azurerm_network_security_rule",
-            "source_address_prefix",
-            Expect::NoneOf(&["*", "0.0.0.0/0", "Internet", "Any"]),
-            "a security rule open to the internet (check its direction and access)",
-        ),
+        // Deny rules from the Internet are what a default-deny NSG is made of:
+        // only inbound allow rules are judged.
+        Rule {
+            only_if: &[("direction", "Inbound"), ("access", "Allow")],
+            ..on(
+                "no-open-ingress",
+                "azurerm_network_security_rule",
+                "source_address_prefix",
+                Expect::NoneOf(&["*", "0.0.0.0/0", "Internet", "Any"]),
+                "an inbound allow rule open to the internet",
+            )
+        },
     ]
 }

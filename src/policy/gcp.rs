@@ -1,30 +1,6 @@
 //! GCP rules. Attribute names are the hashicorp/google 6.50 provider's.
 
-use super::rule::{Expect, Rule, Scope};
-
-fn on(
-    id: &'static str,
-    resource_type: &'static str,
-    path: &'static str,
-    expect: Expect,
-    why: &'static str,
-) -> Rule {
-    Rule {
-        id,
-        resource_type,
-        path,
-        expect,
-        scope: Scope::Always,
-        why,
-    }
-}
-
-fn in_production(rule: Rule) -> Rule {
-    Rule {
-        scope: Scope::Production,
-        ..rule
-    }
-}
+use super::rule::{in_production, on, Expect, Rule};
 
 const TRUE: Expect = Expect::Bool {
     value: true,
@@ -170,13 +146,18 @@ pub fn rules() -> Vec<Rule> {
             TRUE,
             "secure boot on nodes",
         ),
-        on(
-            "no-open-ingress",
-            "google_compute_firewall",
-            "source_ranges",
-            Expect::NoneOf(&["0.0.0.0/0"]),
-            "a firewall rule open to the whole internet",
-        ),
+        // A default-deny firewall denies from 0.0.0.0/0 on purpose: only
+        // allow rules are judged.
+        Rule {
+            only_if: &[("allow", "*")],
+            ..on(
+                "no-open-ingress",
+                "google_compute_firewall",
+                "source_ranges",
+                Expect::NoneOf(&["0.0.0.0/0"]),
+                "a firewall allow rule open to the whole internet",
+            )
+        },
         on(
             "logs-on",
             "google_compute_subnetwork",

@@ -46,12 +46,27 @@ pub struct Rule {
     pub scope: Scope,
     /// Why it matters, shown with the finding.
     pub why: &'static str,
+    /// The rule applies only to blocks whose attributes at these paths hold
+    /// these strings (for example only `Allow` + `Inbound` security rules);
+    /// `"*"` means "set to anything".
+    pub only_if: &'static [(&'static str, &'static str)],
 }
 
 impl Rule {
     /// Whether `block` satisfies the rule; `None` when it does (or cannot be
     /// judged because the value is computed), else the offending value as text.
     pub fn violation(&self, block: &Block) -> Option<String> {
+        let applies = self
+            .only_if
+            .iter()
+            .all(|(path, wanted)| match block.get(path) {
+                Some(value) if *wanted == "*" => !matches!(value, Value::Null),
+                Some(value) => value.as_str() == Some(*wanted),
+                None => false,
+            });
+        if !applies {
+            return None;
+        }
         let value = block.get(self.path);
         match (&self.expect, value) {
             (_, Some(Value::Expr(_))) => None,
@@ -104,5 +119,32 @@ fn describe(value: &Value) -> String {
     match value {
         Value::String(s) => format!("\"{s}\""),
         other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+/// A rule for every environment with no preconditions (the rule tables' shorthand).
+pub fn on(
+    id: &'static str,
+    resource_type: &'static str,
+    path: &'static str,
+    expect: Expect,
+    why: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        resource_type,
+        path,
+        expect,
+        scope: Scope::Always,
+        why,
+        only_if: &[],
+    }
+}
+
+/// The same rule, checked in production only.
+pub fn in_production(rule: Rule) -> Rule {
+    Rule {
+        scope: Scope::Production,
+        ..rule
     }
 }
