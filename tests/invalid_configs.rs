@@ -28,8 +28,11 @@ fn run(case: &Case) -> Diagnostics {
 
 const ALL_CLOUDS: [Cloud; 3] = [Cloud::Aws, Cloud::Gcp, Cloud::Azure];
 
+/// A named mutation of the reference platform and what its error must say.
+type NeutralCase = (&'static str, fn(&mut Platform), &'static [&'static str]);
+
 /// Cloud-neutral cases run on every cloud.
-fn neutral_cases() -> Vec<(&'static str, fn(&mut Platform), &'static [&'static str])> {
+fn neutral_cases() -> Vec<NeutralCase> {
     vec![
         (
             "network cidr not a cidr",
