@@ -78,7 +78,14 @@ struct Counts {
 fn scan(checkov: &PathBuf, cloud: Cloud, env: Environment, skip_ids: &[String]) -> Counts {
     let dir = tempfile::tempdir().unwrap();
     let out = common::synth(cloud, env);
-    std::fs::write(dir.path().join("main.tf.json"), out.main_tf_json()).unwrap();
+    // checkov 3.3's terraform_json parser fails on the whole file when the
+    // `terraform` block holds a plain string (`required_version`), which is
+    // valid Terraform JSON; that attribute has no bearing on any check.
+    let mut doc: serde_json::Value = serde_json::from_str(out.main_tf_json()).unwrap();
+    if let Some(settings) = doc.get_mut("terraform").and_then(|t| t.as_object_mut()) {
+        settings.remove("required_version");
+    }
+    std::fs::write(dir.path().join("main.tf.json"), doc.to_string()).unwrap();
     let mut command = Command::new(checkov);
     command
         .args(["-d"])
@@ -115,6 +122,8 @@ fn scan(checkov: &PathBuf, cloud: Cloud, env: Environment, skip_ids: &[String]) 
         counts.passed += summary["passed"].as_u64().unwrap_or(0);
         counts.failed += summary["failed"].as_u64().unwrap_or(0);
         counts.skipped += summary["skipped"].as_u64().unwrap_or(0);
+        let parse_errors = summary["parsing_errors"].as_u64().unwrap_or(0);
+        assert_eq!(parse_errors, 0, "checkov could not parse {cloud}/{env}");
         for failed in report["results"]["failed_checks"]
             .as_array()
             .into_iter()
