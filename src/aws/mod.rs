@@ -1,4 +1,22 @@
-//! aws builders and the realization of the platform on aws.
+//! AWS builders with secure defaults, and the realization of the cloud-neutral
+//! [`Platform`](crate::platform::Platform) on AWS ([`realize`]).
+//!
+//! Each builder is a plain struct: required inputs are constructor arguments,
+//! optional ones setters whose defaults are the secure choice. Add one with
+//! [`Stack::add`](crate::Stack::add); it returns a handle of typed references.
+
+pub mod iam;
+pub mod kind;
+pub mod kms;
+pub mod provider;
+pub mod region;
+pub mod vpc;
+
+pub use iam::{service_trust, Effect, IamRole, IamRoleHandle, PolicyDocument, Statement};
+pub use kms::{KmsKey, KmsKeyHandle};
+pub use provider::{AwsProvider, AWS_PROVIDER_VERSION, TERRAFORM_VERSION};
+pub use region::Region;
+pub use vpc::{SubnetCidrs, Vpc, VpcHandle};
 
 use crate::core::stack::Stack;
 use crate::platform::Platform;
