@@ -5,17 +5,25 @@
 //! optional ones setters whose defaults are the secure choice. Add one with
 //! [`Stack::add`](crate::Stack::add); it returns a handle of typed references.
 
+pub mod bucket;
 pub mod iam;
 pub mod kind;
 pub mod kms;
 pub mod provider;
+pub mod postgres;
+pub mod redis;
 pub mod region;
+pub mod security_group;
 pub mod vpc;
 
+pub use bucket::{Bucket, BucketHandle};
 pub use iam::{service_trust, Effect, IamRole, IamRoleHandle, PolicyDocument, Statement};
 pub use kms::{KmsKey, KmsKeyHandle};
 pub use provider::{AwsProvider, AWS_PROVIDER_VERSION, TERRAFORM_VERSION};
+pub use postgres::{DatabaseNetwork, Postgres, PostgresHandle};
+pub use redis::{Redis, RedisHandle};
 pub use region::Region;
+pub use security_group::{SecurityGroup, SecurityGroupHandle};
 pub use vpc::{SubnetCidrs, Vpc, VpcHandle};
 
 use crate::core::stack::Stack;
