@@ -6,7 +6,9 @@
 //! [`Stack::add`](crate::Stack::add); it returns a handle of typed references.
 
 pub mod bucket;
+pub mod eks;
 pub mod iam;
+pub mod irsa;
 pub mod kind;
 pub mod kms;
 pub mod provider;
@@ -17,7 +19,9 @@ pub mod security_group;
 pub mod vpc;
 
 pub use bucket::{Bucket, BucketHandle};
+pub use eks::{EksCluster, EksClusterHandle, NodeGroup};
 pub use iam::{service_trust, Effect, IamRole, IamRoleHandle, PolicyDocument, Statement};
+pub use irsa::{OidcHandle, WorkloadRole};
 pub use kms::{KmsKey, KmsKeyHandle};
 pub use provider::{AwsProvider, AWS_PROVIDER_VERSION, TERRAFORM_VERSION};
 pub use postgres::{DatabaseNetwork, Postgres, PostgresHandle};
