@@ -14,8 +14,10 @@ pub mod kms;
 pub mod provider;
 pub mod postgres;
 pub mod redis;
+pub mod realize;
 pub mod region;
 pub mod security_group;
+pub mod sizes;
 pub mod vpc;
 
 pub use bucket::{Bucket, BucketHandle};
@@ -30,10 +32,4 @@ pub use region::Region;
 pub use security_group::{SecurityGroup, SecurityGroupHandle};
 pub use vpc::{SubnetCidrs, Vpc, VpcHandle};
 
-use crate::core::stack::Stack;
-use crate::platform::Platform;
-
-/// Realizes `platform` on aws.
-pub fn realize(platform: &Platform) -> Stack {
-    crate::platform::unsupported(platform, crate::Cloud::Aws)
-}
+pub use realize::realize;
