@@ -69,10 +69,24 @@ fn every_platform_output_is_declared() {
         .map(|s| s.to_string())
         .collect();
         expected.extend(platform.buckets.iter().map(|b| outputs::bucket(&b.name)));
-        expected.extend(platform.workloads.iter().map(|w| outputs::workload_identity(&w.name)));
-        expected.extend(platform.database.databases.iter().map(|d| outputs::database_name(d)));
+        expected.extend(
+            platform
+                .workloads
+                .iter()
+                .map(|w| outputs::workload_identity(&w.name)),
+        );
+        expected.extend(
+            platform
+                .database
+                .databases
+                .iter()
+                .map(|d| outputs::database_name(d)),
+        );
         for name in expected {
-            assert!(doc["output"][&name].is_object(), "{env}: output `{name}` missing");
+            assert!(
+                doc["output"][&name].is_object(),
+                "{env}: output `{name}` missing"
+            );
         }
         assert_eq!(
             doc["output"]["workload_identity_worker"]["value"],
@@ -85,7 +99,12 @@ fn every_platform_output_is_declared() {
 fn no_secret_material_in_the_document() {
     for env in Environment::ALL {
         let (text, doc) = document(env);
-        for needle in ["\"password\"", "\"auth_token\"", "\"secret_key\"", "\"access_key\""] {
+        for needle in [
+            "\"password\"",
+            "\"auth_token\"",
+            "\"secret_key\"",
+            "\"access_key\"",
+        ] {
             assert!(!text.contains(needle), "{env}: {needle} found");
         }
         let db = &doc["resource"]["aws_db_instance"]["platform"];
@@ -115,7 +134,12 @@ fn production_is_highly_available_and_protected() {
     let cluster = &doc["resource"]["aws_eks_cluster"]["main"];
     assert_eq!(cluster["vpc_config"][0]["endpoint_public_access"], false);
     let general = &doc["resource"]["aws_eks_node_group"]["main_general"];
-    assert!(general["scaling_config"][0]["desired_size"].as_i64().unwrap() >= 5);
+    assert!(
+        general["scaling_config"][0]["desired_size"]
+            .as_i64()
+            .unwrap()
+            >= 5
+    );
     assert_eq!(general["instance_types"][0], "m6i.2xlarge");
     let gpu = &doc["resource"]["aws_eks_node_group"]["main_gpu"];
     assert_eq!(gpu["instance_types"][0], "g5.xlarge");
@@ -133,7 +157,10 @@ fn dev_is_small_and_disposable() {
     assert_eq!(db["instance_class"], "db.t4g.medium");
     let cluster = &doc["resource"]["aws_eks_cluster"]["main"];
     assert_eq!(cluster["vpc_config"][0]["endpoint_public_access"], true);
-    assert_eq!(cluster["vpc_config"][0]["public_access_cidrs"][0], "203.0.113.0/24");
+    assert_eq!(
+        cluster["vpc_config"][0]["public_access_cidrs"][0],
+        "203.0.113.0/24"
+    );
     assert_eq!(count(&doc, "aws_eks_node_group"), 2, "no GPU pool in dev");
 }
 
@@ -152,7 +179,12 @@ fn unknown_region_is_reported() {
     platform.regions.aws = "moon-central-1".to_string();
     let text = errors_of(&platform);
     assert!(text.contains("stack `mlops-staging`"), "{text}");
-    assert!(text.contains("resource `provider.aws`, field `region`: `moon-central-1` is not a known AWS region"), "{text}");
+    assert!(
+        text.contains(
+            "resource `provider.aws`, field `region`: `moon-central-1` is not a known AWS region"
+        ),
+        "{text}"
+    );
     assert!(text.contains("help: use one of: us-east-1"), "{text}");
 }
 
@@ -169,7 +201,10 @@ fn too_small_network_is_reported() {
     let mut platform = mlops::platform(Environment::Dev);
     platform.network.cidr = "10.0.0.0/26".to_string();
     let text = errors_of(&platform);
-    assert!(text.contains("resource `aws_vpc.main`, field `cidr`"), "{text}");
+    assert!(
+        text.contains("resource `aws_vpc.main`, field `cidr`"),
+        "{text}"
+    );
     assert!(text.contains("too small"), "{text}");
 }
 
@@ -181,9 +216,19 @@ fn invalid_identifiers_are_all_reported_at_once() {
     platform.cache.name = "redis-cache-for-everything".to_string();
     platform.database.name = "db--main".to_string();
     let text = errors_of(&platform);
-    assert!(text.contains("field `bucket`") && text.contains("must be 3-63 characters long"), "{text}");
-    assert!(text.contains("field `replication_group_id`") && text.contains("use 1-40 lowercase letters"), "{text}");
-    assert!(text.contains("field `identifier`") && text.contains("not a valid RDS identifier"), "{text}");
+    assert!(
+        text.contains("field `bucket`") && text.contains("must be 3-63 characters long"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `replication_group_id`")
+            && text.contains("use 1-40 lowercase letters"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `identifier`") && text.contains("not a valid RDS identifier"),
+        "{text}"
+    );
     assert!(text.contains("field `project`"), "{text}");
 }
 
@@ -192,7 +237,10 @@ fn production_without_cache_replicas_is_reported() {
     let mut platform = mlops::platform(Environment::Production);
     platform.cache.replicas = 0;
     let text = errors_of(&platform);
-    assert!(text.contains("resource `aws_elasticache_replication_group.cache`, field `replicas`"), "{text}");
+    assert!(
+        text.contains("resource `aws_elasticache_replication_group.cache`, field `replicas`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -201,17 +249,29 @@ fn public_api_in_production_is_reported() {
     platform.cluster.api_access =
         infrasynth::platform::ApiAccess::Restricted(vec!["198.51.100.0/24".to_string()]);
     let text = errors_of(&platform);
-    assert!(text.contains("field `public_access_cidrs`: a production cluster with a public API endpoint"), "{text}");
+    assert!(
+        text.contains(
+            "field `public_access_cidrs`: a production cluster with a public API endpoint"
+        ),
+        "{text}"
+    );
 }
 
 fn add_audit_bucket(cloud: Cloud, platform: &Platform, stack: &mut Stack) {
     if cloud != Cloud::Aws {
         return;
     }
-    let key = stack.add(KmsKey::new("audit", &format!("{}-audit", platform.name_prefix())));
+    let key = stack.add(KmsKey::new(
+        "audit",
+        &format!("{}-audit", platform.name_prefix()),
+    ));
     let bucket = stack.add(
-        Bucket::new("audit", &format!("{}-audit-logs", platform.name_prefix()), key.arn())
-            .expire_after_days(400),
+        Bucket::new(
+            "audit",
+            &format!("{}-audit-logs", platform.name_prefix()),
+            key.arn(),
+        )
+        .expire_after_days(400),
     );
     stack.output("bucket_audit", bucket.name(), "Audit log bucket");
 }
@@ -226,6 +286,9 @@ fn builders_mix_with_the_platform_layer() {
     let text = out.main_tf_json();
     common::assert_schema_clean(Cloud::Aws, text, "aws staging + audit");
     let doc: Json = serde_json::from_str(text).unwrap();
-    assert_eq!(doc["resource"]["aws_s3_bucket"]["audit"]["bucket"], "mlops-staging-audit-logs");
+    assert_eq!(
+        doc["resource"]["aws_s3_bucket"]["audit"]["bucket"],
+        "mlops-staging-audit-logs"
+    );
     assert!(doc["output"]["bucket_audit"].is_object());
 }

@@ -94,12 +94,21 @@ fn prepare(env: Environment) -> (PathBuf, usize) {
     let _ = std::fs::remove_file(dir.join("provider_override.tf.json"));
     pipeline::write(&dir, &out).expect("write the synthesized files");
     let doc: Json = serde_json::from_str(out.main_tf_json()).expect("valid JSON");
-    let resources = doc["resource"]
-        .as_object()
-        .map_or(0, |t| t.values().filter_map(Json::as_object).map(|m| m.len()).sum());
+    let resources = doc["resource"].as_object().map_or(0, |t| {
+        t.values()
+            .filter_map(Json::as_object)
+            .map(|m| m.len())
+            .sum()
+    });
     let (ok, text, took) = terraform(
         &dir,
-        &["init", "-backend=false", "-input=false", "-no-color", &format!("-plugin-dir={PLUGIN_DIR}")],
+        &[
+            "init",
+            "-backend=false",
+            "-input=false",
+            "-no-color",
+            &format!("-plugin-dir={PLUGIN_DIR}"),
+        ],
     );
     assert!(ok, "terraform init failed for {env}:\n{text}");
     println!("aws {env}: terraform init {:.2}s", took.as_secs_f64());
@@ -113,7 +122,10 @@ fn validate(env: Environment) -> PathBuf {
         .unwrap_or_else(|e| panic!("terraform validate -json printed no JSON ({e}):\n{text}"));
     assert_eq!(report["valid"], true, "aws {env} is not valid:\n{text}");
     assert_eq!(report["error_count"], 0, "{text}");
-    assert_eq!(report["warning_count"], 0, "aws {env} has warnings:\n{text}");
+    assert_eq!(
+        report["warning_count"], 0,
+        "aws {env} has warnings:\n{text}"
+    );
     println!(
         "aws {env}: terraform validate: valid, {resources} resources, {:.2}s",
         took.as_secs_f64()
@@ -148,19 +160,34 @@ fn terraform_validates_and_plans_production() {
         &std::fs::read_to_string(dir.join("main.tf.json")).expect("read main.tf.json"),
     )
     .expect("valid JSON");
-    let resources: usize = doc["resource"]
-        .as_object()
-        .map_or(0, |t| t.values().filter_map(Json::as_object).map(|m| m.len()).sum());
+    let resources: usize = doc["resource"].as_object().map_or(0, |t| {
+        t.values()
+            .filter_map(Json::as_object)
+            .map(|m| m.len())
+            .sum()
+    });
     let override_file = dir.join("provider_override.tf.json");
     std::fs::write(&override_file, PROVIDER_OVERRIDE).expect("write the provider override");
     let (ok, text, took) = terraform(
         &dir,
-        &["plan", "-input=false", "-lock=false", "-refresh=false", "-no-color"],
+        &[
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-refresh=false",
+            "-no-color",
+        ],
     );
     let _ = std::fs::remove_file(&override_file);
     assert!(ok, "terraform plan failed for production:\n{text}");
     let expected = format!("Plan: {resources} to add, 0 to change, 0 to destroy.");
-    assert!(text.contains(&expected), "expected `{expected}` in:\n{text}");
+    assert!(
+        text.contains(&expected),
+        "expected `{expected}` in:\n{text}"
+    );
     assert!(!text.contains("Warning:"), "plan printed warnings:\n{text}");
-    println!("aws production: terraform plan: {expected} {:.2}s", took.as_secs_f64());
+    println!(
+        "aws production: terraform plan: {expected} {:.2}s",
+        took.as_secs_f64()
+    );
 }

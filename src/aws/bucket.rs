@@ -81,9 +81,10 @@ impl Bucket {
         let mut b = Bucket::new(logical, bucket, kms_key_arn).versioning(spec.versioning);
         // An archive transition at or after expiry would never run (dev
         // environments expire early on purpose), so it is left out.
-        b.archive_after_days = spec
-            .archive_after_days
-            .filter(|archive| spec.expire_after_days.is_none_or(|expire| expire > *archive));
+        b.archive_after_days = spec.archive_after_days.filter(|archive| {
+            spec.expire_after_days
+                .is_none_or(|expire| expire > *archive)
+        });
         b.expire_after_days = spec.expire_after_days;
         b.noncurrent_expire_days = spec.noncurrent_expire_days;
         b
@@ -135,10 +136,15 @@ pub fn bucket_name_problem(name: &str) -> Option<&'static str> {
     if name.parse::<Ipv4Addr>().is_ok() {
         return Some("must not look like an IP address");
     }
-    if name.starts_with("xn--") || name.starts_with("sthree-") || name.starts_with("amzn-s3-demo-") {
+    if name.starts_with("xn--") || name.starts_with("sthree-") || name.starts_with("amzn-s3-demo-")
+    {
         return Some("must not start with `xn--`, `sthree-` or `amzn-s3-demo-`");
     }
-    if name.ends_with("-s3alias") || name.ends_with("--ol-s3") || name.ends_with(".mrap") || name.ends_with("--x-s3") {
+    if name.ends_with("-s3alias")
+        || name.ends_with("--ol-s3")
+        || name.ends_with(".mrap")
+        || name.ends_with("--x-s3")
+    {
         return Some("must not end with `-s3alias`, `--ol-s3`, `.mrap` or `--x-s3`");
     }
     None
@@ -167,7 +173,12 @@ impl Construct for Bucket {
             ("noncurrent_expire_days", self.noncurrent_expire_days),
         ] {
             if days == Some(0) {
-                stack.error(&address, field, "0 days", "use at least 1 day, or leave it unset");
+                stack.error(
+                    &address,
+                    field,
+                    "0 days",
+                    "use at least 1 day, or leave it unset",
+                );
             }
         }
         if let (Some(archive), Some(expire)) = (self.archive_after_days, self.expire_after_days) {
@@ -199,29 +210,35 @@ impl Construct for Bucket {
         );
         stack.resource::<kind::S3BucketOwnershipControls>(
             l,
-            Attributes::new()
-                .set("bucket", bucket.id())
-                .block("rule", Value::map().with("object_ownership", "BucketOwnerEnforced")),
+            Attributes::new().set("bucket", bucket.id()).block(
+                "rule",
+                Value::map().with("object_ownership", "BucketOwnerEnforced"),
+            ),
         );
         let versioning = stack.resource::<kind::S3BucketVersioning>(
             l,
             Attributes::new().set("bucket", bucket.id()).block(
                 "versioning_configuration",
-                Value::map().with("status", if self.versioning { "Enabled" } else { "Suspended" }),
+                Value::map().with(
+                    "status",
+                    if self.versioning {
+                        "Enabled"
+                    } else {
+                        "Suspended"
+                    },
+                ),
             ),
         );
         stack.resource::<kind::S3BucketEncryption>(
             l,
             Attributes::new().set("bucket", bucket.id()).block(
                 "rule",
-                Value::map()
-                    .with("bucket_key_enabled", true)
-                    .with(
-                        "apply_server_side_encryption_by_default",
-                        Value::List(vec![Value::map()
-                            .with("sse_algorithm", "aws:kms")
-                            .with("kms_master_key_id", &self.kms_key_arn)]),
-                    ),
+                Value::map().with("bucket_key_enabled", true).with(
+                    "apply_server_side_encryption_by_default",
+                    Value::List(vec![Value::map()
+                        .with("sse_algorithm", "aws:kms")
+                        .with("kms_master_key_id", &self.kms_key_arn)]),
+                ),
             ),
         );
         let tls_only = PolicyDocument::new().statement(
@@ -250,7 +267,9 @@ impl Construct for Bucket {
         };
         let mut rules = vec![rule("abort-incomplete-multipart-uploads").with(
             "abort_incomplete_multipart_upload",
-            Value::List(vec![Value::map().with("days_after_initiation", self.abort_multipart_days)]),
+            Value::List(vec![
+                Value::map().with("days_after_initiation", self.abort_multipart_days)
+            ]),
         )];
         if let Some(days) = self.archive_after_days {
             rules.push(rule("archive").with(
@@ -296,7 +315,11 @@ mod tests {
     fn defaults_are_private_encrypted_and_tls_only() {
         let mut stack = Stack::new("t");
         let key = stack.add(KmsKey::new("storage", "t-storage"));
-        stack.add(Bucket::new("models", "t-models", key.arn()).archive_after_days(30).expire_after_days(365));
+        stack.add(
+            Bucket::new("models", "t-models", key.arn())
+                .archive_after_days(30)
+                .expire_after_days(365),
+        );
         let out = stack.synth().unwrap();
         let text = out.main_tf_json();
         for needle in [
@@ -330,7 +353,10 @@ mod tests {
             let key = stack.add(KmsKey::new("storage", "t-storage"));
             stack.add(Bucket::new("b", name, key.arn()));
             let text = stack.diagnostics().to_string();
-            assert!(text.contains("resource `aws_s3_bucket.b`, field `bucket`"), "{text}");
+            assert!(
+                text.contains("resource `aws_s3_bucket.b`, field `bucket`"),
+                "{text}"
+            );
             assert!(text.contains(why), "{name}: {text}");
             assert!(text.contains("help: use 3-63 lowercase letters"), "{text}");
         }
@@ -340,7 +366,14 @@ mod tests {
     fn expiring_before_archiving_is_a_warning() {
         let mut stack = Stack::new("t");
         let key = stack.add(KmsKey::new("storage", "t-storage"));
-        stack.add(Bucket::new("b", "t-b", key.arn()).archive_after_days(90).expire_after_days(30));
-        assert!(stack.diagnostics().to_string().contains("field `expire_after_days`"));
+        stack.add(
+            Bucket::new("b", "t-b", key.arn())
+                .archive_after_days(90)
+                .expire_after_days(30),
+        );
+        assert!(stack
+            .diagnostics()
+            .to_string()
+            .contains("field `expire_after_days`"));
     }
 }

@@ -219,7 +219,10 @@ impl EksCluster {
             stack.error(
                 address,
                 "version",
-                &format!("`{}` is not a Kubernetes version EKS supports", self.version),
+                &format!(
+                    "`{}` is not a Kubernetes version EKS supports",
+                    self.version
+                ),
                 "use 1.28 to 1.33",
             );
         }
@@ -252,22 +255,40 @@ impl EksCluster {
         for group in &self.node_groups {
             let field = format!("node_groups.{}", group.name);
             if names.contains(&group.name) {
-                stack.error(address, &field, &format!("node group `{}` is defined twice", group.name), "give each node group its own name");
+                stack.error(
+                    address,
+                    &field,
+                    &format!("node group `{}` is defined twice", group.name),
+                    "give each node group its own name",
+                );
             }
             names.push(group.name.clone());
             if !(group.min <= group.desired && group.desired <= group.max) || group.max == 0 {
                 stack.error(
                     address,
                     &format!("{field}.scaling_config"),
-                    &format!("min {} / desired {} / max {} are not ordered", group.min, group.desired, group.max),
+                    &format!(
+                        "min {} / desired {} / max {} are not ordered",
+                        group.min, group.desired, group.max
+                    ),
                     "keep min <= desired <= max and max >= 1",
                 );
             }
             if group.instance_types.is_empty() {
-                stack.error(address, &format!("{field}.instance_types"), "no instance types", "list at least one instance type");
+                stack.error(
+                    address,
+                    &format!("{field}.instance_types"),
+                    "no instance types",
+                    "list at least one instance type",
+                );
             }
             if !(20..=16384).contains(&group.disk_gb) {
-                stack.error(address, &format!("{field}.disk_gb"), &format!("{} GiB root volume", group.disk_gb), "use 20-16384 GiB");
+                stack.error(
+                    address,
+                    &format!("{field}.disk_gb"),
+                    &format!("{} GiB root volume", group.disk_gb),
+                    "use 20-16384 GiB",
+                );
             }
         }
     }
@@ -306,7 +327,10 @@ impl Construct for EksCluster {
         );
         let public = !self.public_access_cidrs.is_empty();
         let mut vpc_config = Value::map()
-            .with("subnet_ids", self.subnet_ids.iter().map(Value::from).collect::<Vec<_>>())
+            .with(
+                "subnet_ids",
+                self.subnet_ids.iter().map(Value::from).collect::<Vec<_>>(),
+            )
             .with("endpoint_private_access", true)
             .with("endpoint_public_access", public);
         if public {
@@ -362,7 +386,10 @@ impl Construct for EksCluster {
         );
 
         let mut addons = BTreeMap::new();
-        let addon = |stack: &mut Stack, addon: &str, role: Option<&Ref<kind::IamRole>>, after: &[Ref<kind::EksNodeGroup>]| {
+        let addon = |stack: &mut Stack,
+                     addon: &str,
+                     role: Option<&Ref<kind::IamRole>>,
+                     after: &[Ref<kind::EksNodeGroup>]| {
             let mut attributes = Attributes::new()
                 .set("cluster_name", cluster.name())
                 .set("addon_name", addon)
@@ -372,7 +399,8 @@ impl Construct for EksCluster {
             for group in after {
                 attributes = attributes.depends_on(group.address());
             }
-            stack.resource::<kind::EksAddon>(&format!("{l}_{}", addon.replace('-', "_")), attributes)
+            stack
+                .resource::<kind::EksAddon>(&format!("{l}_{}", addon.replace('-', "_")), attributes)
         };
         // Networking add-ons come first: nodes only turn Ready once the CNI runs.
         for name in ["vpc-cni", "kube-proxy"] {
@@ -388,7 +416,10 @@ impl Construct for EksCluster {
                 &g,
                 Attributes::new()
                     .set("name", template_name.as_str())
-                    .set("description", format!("EKS node group {} of {name}", group.name))
+                    .set(
+                        "description",
+                        format!("EKS node group {} of {name}", group.name),
+                    )
                     .set("update_default_version", true)
                     .block(
                         "metadata_options",
@@ -430,23 +461,39 @@ impl Construct for EksCluster {
                     Value::map()
                         .with("key", t.key.as_str())
                         .with("value", t.value.as_str())
-                        .with("effect", match t.effect {
-                            TaintEffect::NoSchedule => "NO_SCHEDULE",
-                            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
-                            TaintEffect::NoExecute => "NO_EXECUTE",
-                        })
+                        .with(
+                            "effect",
+                            match t.effect {
+                                TaintEffect::NoSchedule => "NO_SCHEDULE",
+                                TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+                                TaintEffect::NoExecute => "NO_EXECUTE",
+                            },
+                        )
                 })
                 .collect();
             let mut attributes = Attributes::new()
                 .set("cluster_name", cluster.name())
                 .set("node_group_name", group.name.as_str())
                 .set("node_role_arn", node_role.role.arn())
-                .set("subnet_ids", self.subnet_ids.iter().map(Value::from).collect::<Vec<_>>())
-                .set("ami_type", if group.gpu { "AL2023_x86_64_NVIDIA" } else { "AL2023_x86_64_STANDARD" })
-                .set("capacity_type", match group.capacity {
-                    Capacity::OnDemand => "ON_DEMAND",
-                    Capacity::Spot => "SPOT",
-                })
+                .set(
+                    "subnet_ids",
+                    self.subnet_ids.iter().map(Value::from).collect::<Vec<_>>(),
+                )
+                .set(
+                    "ami_type",
+                    if group.gpu {
+                        "AL2023_x86_64_NVIDIA"
+                    } else {
+                        "AL2023_x86_64_STANDARD"
+                    },
+                )
+                .set(
+                    "capacity_type",
+                    match group.capacity {
+                        Capacity::OnDemand => "ON_DEMAND",
+                        Capacity::Spot => "SPOT",
+                    },
+                )
                 .set("instance_types", group.instance_types.clone())
                 .block(
                     "scaling_config",
@@ -455,7 +502,10 @@ impl Construct for EksCluster {
                         .with("desired_size", group.desired)
                         .with("max_size", group.max),
                 )
-                .block("update_config", Value::map().with("max_unavailable_percentage", 33))
+                .block(
+                    "update_config",
+                    Value::map().with("max_unavailable_percentage", 33),
+                )
                 .block(
                     "launch_template",
                     Value::map()
@@ -470,10 +520,9 @@ impl Construct for EksCluster {
                 // The cluster autoscaler owns the size once the group exists.
                 .set(
                     "lifecycle",
-                    Value::List(vec![Value::map().with(
-                        "ignore_changes",
-                        vec!["scaling_config[0].desired_size"],
-                    )]),
+                    Value::List(vec![
+                        Value::map().with("ignore_changes", vec!["scaling_config[0].desired_size"])
+                    ]),
                 )
                 .tagged_name(&template_name);
             for attachment in &node_role.attachments {
@@ -516,14 +565,24 @@ mod tests {
     use crate::aws::{KmsKey, Vpc};
     use crate::core::environment::Environment;
 
-    fn build(env: Environment, configure: impl FnOnce(EksCluster) -> EksCluster) -> (Stack, EksClusterHandle) {
+    fn build(
+        env: Environment,
+        configure: impl FnOnce(EksCluster) -> EksCluster,
+    ) -> (Stack, EksClusterHandle) {
         let mut stack = Stack::new("t").with_environment(env);
         let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1"));
         let secrets = stack.add(KmsKey::new("eks", "t-eks"));
         let logs = stack.add(KmsKey::for_logs("logs", "t-logs", "us-east-1"));
         let cluster = stack.add(configure(
-            EksCluster::new("main", "t", "1.31", vpc.private_subnet_ids(), &secrets, &logs)
-                .node_group(NodeGroup::new("general", &["m6i.large"], 1, 2, 3)),
+            EksCluster::new(
+                "main",
+                "t",
+                "1.31",
+                vpc.private_subnet_ids(),
+                &secrets,
+                &logs,
+            )
+            .node_group(NodeGroup::new("general", &["m6i.large"], 1, 2, 3)),
         ));
         (stack, cluster)
     }
@@ -531,17 +590,35 @@ mod tests {
     #[test]
     fn defaults_are_private_encrypted_and_imdsv2() {
         let (stack, cluster) = build(Environment::Production, |c| {
-            c.node_group(NodeGroup::new("gpu", &["g5.xlarge"], 0, 0, 2).gpu().taint(Taint {
-                key: "nvidia.com/gpu".into(),
-                value: "present".into(),
-                effect: TaintEffect::NoSchedule,
-            }))
+            c.node_group(
+                NodeGroup::new("gpu", &["g5.xlarge"], 0, 0, 2)
+                    .gpu()
+                    .taint(Taint {
+                        key: "nvidia.com/gpu".into(),
+                        value: "present".into(),
+                        effect: TaintEffect::NoSchedule,
+                    }),
+            )
         });
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let block = stack.block(cluster.cluster.address()).unwrap();
-        assert_eq!(block.get("vpc_config.endpoint_public_access"), Some(&Value::Bool(false)));
-        assert_eq!(block.get("access_config.authentication_mode").and_then(Value::as_str), Some("API"));
-        assert_eq!(block.get("enabled_cluster_log_types").and_then(Value::as_list).map(<[Value]>::len), Some(5));
+        assert_eq!(
+            block.get("vpc_config.endpoint_public_access"),
+            Some(&Value::Bool(false))
+        );
+        assert_eq!(
+            block
+                .get("access_config.authentication_mode")
+                .and_then(Value::as_str),
+            Some("API")
+        );
+        assert_eq!(
+            block
+                .get("enabled_cluster_log_types")
+                .and_then(Value::as_list)
+                .map(<[Value]>::len),
+            Some(5)
+        );
         let text = stack.synth().unwrap().main_tf_json().to_string();
         assert!(text.contains("\"http_tokens\": \"required\""));
         assert!(text.contains("\"http_put_response_hop_limit\": 1"));
@@ -558,7 +635,10 @@ mod tests {
         });
         let text = stack.diagnostics().to_string();
         assert!(text.contains("field `public_access_cidrs`: the Kubernetes API would be open to the whole internet"), "{text}");
-        assert!(text.contains("a production cluster with a public API endpoint"), "{text}");
+        assert!(
+            text.contains("a production cluster with a public API endpoint"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -568,7 +648,10 @@ mod tests {
         });
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let block = stack.block(cluster.cluster.address()).unwrap();
-        assert_eq!(block.get("vpc_config.endpoint_public_access"), Some(&Value::Bool(true)));
+        assert_eq!(
+            block.get("vpc_config.endpoint_public_access"),
+            Some(&Value::Bool(true))
+        );
     }
 
     #[test]
@@ -578,7 +661,13 @@ mod tests {
             c.node_group(NodeGroup::new("bad", &["m6i.large"], 3, 1, 2))
         });
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `version`") && text.contains("use 1.28 to 1.33"), "{text}");
-        assert!(text.contains("field `node_groups.bad.scaling_config`"), "{text}");
+        assert!(
+            text.contains("field `version`") && text.contains("use 1.28 to 1.33"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_groups.bad.scaling_config`"),
+            "{text}"
+        );
     }
 }

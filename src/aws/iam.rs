@@ -101,12 +101,7 @@ impl Statement {
     }
 
     /// Adds a condition.
-    pub fn condition(
-        mut self,
-        test: &str,
-        variable: impl Into<Value>,
-        values: Vec<Value>,
-    ) -> Self {
+    pub fn condition(mut self, test: &str, variable: impl Into<Value>, values: Vec<Value>) -> Self {
         self.conditions.push(Condition {
             test: test.to_string(),
             variable: variable.into(),
@@ -232,19 +227,16 @@ impl PolicyDocument {
     /// `json` attribute.
     pub fn to_data_source(&self, stack: &mut Stack, name: &str) -> Attr<String> {
         let statements: Vec<Value> = self.statements.iter().map(Statement::to_block).collect();
-        let data = stack.data::<kind::PolicyDocument>(
-            name,
-            Attributes::new().blocks("statement", statements),
-        );
+        let data = stack
+            .data::<kind::PolicyDocument>(name, Attributes::new().blocks("statement", statements));
         data.attr("json")
     }
 }
 
 /// The trust policy letting an AWS service (`eks.amazonaws.com`) assume a role.
 pub fn service_trust(service: &str) -> PolicyDocument {
-    PolicyDocument::new().statement(
-        Statement::allow(&["sts:AssumeRole"]).principal("Service", service),
-    )
+    PolicyDocument::new()
+        .statement(Statement::allow(&["sts:AssumeRole"]).principal("Service", service))
 }
 
 /// An IAM role with its managed policy attachments and inline policies.
@@ -384,7 +376,8 @@ pub(crate) fn snake(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
             if i > 0 && (prev_lower || (prev_upper && next_lower)) {
@@ -420,19 +413,33 @@ mod tests {
     #[test]
     fn snake_case_of_managed_policy_names() {
         assert_eq!(snake("AmazonEKSClusterPolicy"), "amazon_eks_cluster_policy");
-        assert_eq!(snake("AmazonEC2ContainerRegistryReadOnly"), "amazon_ec2_container_registry_read_only");
+        assert_eq!(
+            snake("AmazonEC2ContainerRegistryReadOnly"),
+            "amazon_ec2_container_registry_read_only"
+        );
         assert_eq!(snake("AmazonEKS_CNI_Policy"), "amazon_eks_cni_policy");
     }
 
     #[test]
     fn policy_json_keeps_references() {
         let mut stack = Stack::new("t");
-        let role = stack.add(IamRole::new("r", "t-role", service_trust("eks.amazonaws.com").to_json()));
+        let role = stack.add(IamRole::new(
+            "r",
+            "t-role",
+            service_trust("eks.amazonaws.com").to_json(),
+        ));
         let doc = PolicyDocument::new()
             .statement(Statement::allow(&["iam:PassRole"]).on(role.role.arn()))
             .to_json();
-        let Value::Expr(expr) = doc else { panic!("expected an expression") };
-        assert!(expr.template().contains(r#""Resource":["${aws_iam_role.r.arn}"]"#), "{}", expr.template());
+        let Value::Expr(expr) = doc else {
+            panic!("expected an expression")
+        };
+        assert!(
+            expr.template()
+                .contains(r#""Resource":["${aws_iam_role.r.arn}"]"#),
+            "{}",
+            expr.template()
+        );
     }
 
     #[test]
@@ -440,6 +447,9 @@ mod tests {
         let mut stack = Stack::new("t");
         stack.add(IamRole::new("r", "has space", service_trust("x").to_json()));
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `name`") && text.contains("use 1-64 letters"), "{text}");
+        assert!(
+            text.contains("field `name`") && text.contains("use 1-64 letters"),
+            "{text}"
+        );
     }
 }

@@ -28,6 +28,9 @@ impl OidcHandle {
     }
 }
 
+/// A bucket, the key encrypting it, and the access granted.
+type BucketGrant = (Attr<Arn<kind::S3Bucket>>, Attr<Arn<kind::KmsKey>>, Access);
+
 /// A role for one Kubernetes service account.
 ///
 /// ```no_run
@@ -46,7 +49,7 @@ pub struct WorkloadRole {
     oidc: OidcHandle,
     namespace: String,
     service_account: String,
-    buckets: Vec<(Attr<Arn<kind::S3Bucket>>, Attr<Arn<kind::KmsKey>>, Access)>,
+    buckets: Vec<BucketGrant>,
     managed: Vec<String>,
 }
 
@@ -140,7 +143,11 @@ impl Construct for WorkloadRole {
         let trust = PolicyDocument::new().statement(
             Statement::allow(&["sts:AssumeRoleWithWebIdentity"])
                 .principal("Federated", self.oidc.provider.arn())
-                .condition("StringEquals", self.oidc.claim("sub"), vec![Value::from(subject)])
+                .condition(
+                    "StringEquals",
+                    self.oidc.claim("sub"),
+                    vec![Value::from(subject)],
+                )
                 .condition(
                     "StringEquals",
                     self.oidc.claim("aud"),
@@ -150,10 +157,7 @@ impl Construct for WorkloadRole {
         let trust_json = trust.to_data_source(stack, &format!("{}_trust", self.logical));
         let permissions = self.permissions();
         let mut role = IamRole::new(&self.logical, &self.role_name, trust_json).description(
-            &format!(
-                "IRSA role of {}/{}",
-                self.namespace, self.service_account
-            ),
+            &format!("IRSA role of {}/{}", self.namespace, self.service_account),
         );
         for path in &self.managed {
             role = role.managed_policy(path);

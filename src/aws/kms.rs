@@ -174,33 +174,6 @@ impl Construct for KmsKey {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_rotate_and_keep_a_thirty_day_window() {
-        let mut stack = Stack::new("t");
-        let key = stack.add(KmsKey::new("data", "t-data"));
-        let block = stack.block(key.key.address()).unwrap();
-        assert_eq!(block.get("enable_key_rotation"), Some(&Value::Bool(true)));
-        assert_eq!(block.get("deletion_window_in_days").and_then(Value::as_i64), Some(30));
-        let out = stack.synth().unwrap();
-        let text = out.main_tf_json();
-        assert!(text.contains(":iam::${replace(aws_kms_key.data.arn"), "{text}");
-        assert!(text.contains("\"name\": \"alias/t-data\""), "{text}");
-    }
-
-    #[test]
-    fn bad_window_and_alias_are_errors() {
-        let mut stack = Stack::new("t");
-        stack.add(KmsKey::new("data", "aws/mine").deletion_window_days(3));
-        let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `deletion_window_days`: 3 days is outside 7-30"), "{text}");
-        assert!(text.contains("field `alias`") && text.contains("not starting with `aws/`"), "{text}");
-    }
-}
-
 impl KmsKey {
     /// A key CloudWatch Logs in `region` may use for log groups of this
     /// account (any log group ARN in the region, matched by the encryption
@@ -223,5 +196,44 @@ impl KmsKey {
                     vec![Value::from(format!("arn:*:logs:{region}:*:log-group:*"))],
                 )],
             )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_rotate_and_keep_a_thirty_day_window() {
+        let mut stack = Stack::new("t");
+        let key = stack.add(KmsKey::new("data", "t-data"));
+        let block = stack.block(key.key.address()).unwrap();
+        assert_eq!(block.get("enable_key_rotation"), Some(&Value::Bool(true)));
+        assert_eq!(
+            block.get("deletion_window_in_days").and_then(Value::as_i64),
+            Some(30)
+        );
+        let out = stack.synth().unwrap();
+        let text = out.main_tf_json();
+        assert!(
+            text.contains(":iam::${replace(aws_kms_key.data.arn"),
+            "{text}"
+        );
+        assert!(text.contains("\"name\": \"alias/t-data\""), "{text}");
+    }
+
+    #[test]
+    fn bad_window_and_alias_are_errors() {
+        let mut stack = Stack::new("t");
+        stack.add(KmsKey::new("data", "aws/mine").deletion_window_days(3));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `deletion_window_days`: 3 days is outside 7-30"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `alias`") && text.contains("not starting with `aws/`"),
+            "{text}"
+        );
     }
 }

@@ -15,16 +15,80 @@ use crate::core::value::Value;
 
 /// Instance classes RDS offers for PostgreSQL (the current generations).
 pub const POSTGRES_INSTANCE_CLASSES: &[&str] = &[
-    "db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large", "db.t3.xlarge", "db.t3.2xlarge",
-    "db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.t4g.xlarge", "db.t4g.2xlarge",
-    "db.m5.large", "db.m5.xlarge", "db.m5.2xlarge", "db.m5.4xlarge", "db.m5.8xlarge", "db.m5.12xlarge", "db.m5.16xlarge", "db.m5.24xlarge",
-    "db.m6g.large", "db.m6g.xlarge", "db.m6g.2xlarge", "db.m6g.4xlarge", "db.m6g.8xlarge", "db.m6g.12xlarge", "db.m6g.16xlarge",
-    "db.m6i.large", "db.m6i.xlarge", "db.m6i.2xlarge", "db.m6i.4xlarge", "db.m6i.8xlarge", "db.m6i.12xlarge", "db.m6i.16xlarge", "db.m6i.24xlarge", "db.m6i.32xlarge",
-    "db.m7g.large", "db.m7g.xlarge", "db.m7g.2xlarge", "db.m7g.4xlarge", "db.m7g.8xlarge", "db.m7g.12xlarge", "db.m7g.16xlarge",
-    "db.r5.large", "db.r5.xlarge", "db.r5.2xlarge", "db.r5.4xlarge", "db.r5.8xlarge", "db.r5.12xlarge", "db.r5.16xlarge", "db.r5.24xlarge",
-    "db.r6g.large", "db.r6g.xlarge", "db.r6g.2xlarge", "db.r6g.4xlarge", "db.r6g.8xlarge", "db.r6g.12xlarge", "db.r6g.16xlarge",
-    "db.r6i.large", "db.r6i.xlarge", "db.r6i.2xlarge", "db.r6i.4xlarge", "db.r6i.8xlarge", "db.r6i.12xlarge", "db.r6i.16xlarge", "db.r6i.24xlarge", "db.r6i.32xlarge",
-    "db.r7g.large", "db.r7g.xlarge", "db.r7g.2xlarge", "db.r7g.4xlarge", "db.r7g.8xlarge", "db.r7g.12xlarge", "db.r7g.16xlarge",
+    "db.t3.micro",
+    "db.t3.small",
+    "db.t3.medium",
+    "db.t3.large",
+    "db.t3.xlarge",
+    "db.t3.2xlarge",
+    "db.t4g.micro",
+    "db.t4g.small",
+    "db.t4g.medium",
+    "db.t4g.large",
+    "db.t4g.xlarge",
+    "db.t4g.2xlarge",
+    "db.m5.large",
+    "db.m5.xlarge",
+    "db.m5.2xlarge",
+    "db.m5.4xlarge",
+    "db.m5.8xlarge",
+    "db.m5.12xlarge",
+    "db.m5.16xlarge",
+    "db.m5.24xlarge",
+    "db.m6g.large",
+    "db.m6g.xlarge",
+    "db.m6g.2xlarge",
+    "db.m6g.4xlarge",
+    "db.m6g.8xlarge",
+    "db.m6g.12xlarge",
+    "db.m6g.16xlarge",
+    "db.m6i.large",
+    "db.m6i.xlarge",
+    "db.m6i.2xlarge",
+    "db.m6i.4xlarge",
+    "db.m6i.8xlarge",
+    "db.m6i.12xlarge",
+    "db.m6i.16xlarge",
+    "db.m6i.24xlarge",
+    "db.m6i.32xlarge",
+    "db.m7g.large",
+    "db.m7g.xlarge",
+    "db.m7g.2xlarge",
+    "db.m7g.4xlarge",
+    "db.m7g.8xlarge",
+    "db.m7g.12xlarge",
+    "db.m7g.16xlarge",
+    "db.r5.large",
+    "db.r5.xlarge",
+    "db.r5.2xlarge",
+    "db.r5.4xlarge",
+    "db.r5.8xlarge",
+    "db.r5.12xlarge",
+    "db.r5.16xlarge",
+    "db.r5.24xlarge",
+    "db.r6g.large",
+    "db.r6g.xlarge",
+    "db.r6g.2xlarge",
+    "db.r6g.4xlarge",
+    "db.r6g.8xlarge",
+    "db.r6g.12xlarge",
+    "db.r6g.16xlarge",
+    "db.r6i.large",
+    "db.r6i.xlarge",
+    "db.r6i.2xlarge",
+    "db.r6i.4xlarge",
+    "db.r6i.8xlarge",
+    "db.r6i.12xlarge",
+    "db.r6i.16xlarge",
+    "db.r6i.24xlarge",
+    "db.r6i.32xlarge",
+    "db.r7g.large",
+    "db.r7g.xlarge",
+    "db.r7g.2xlarge",
+    "db.r7g.4xlarge",
+    "db.r7g.8xlarge",
+    "db.r7g.12xlarge",
+    "db.r7g.16xlarge",
 ];
 
 /// PostgreSQL major versions RDS supports.
@@ -221,7 +285,10 @@ impl Construct for Postgres {
             stack.error(
                 &address,
                 "instance_class",
-                &format!("`{}` is not an RDS instance class for postgres", self.instance_class),
+                &format!(
+                    "`{}` is not an RDS instance class for postgres",
+                    self.instance_class
+                ),
                 &format!("use one of: {}", POSTGRES_INSTANCE_CLASSES.join(", ")),
             );
         }
@@ -235,7 +302,10 @@ impl Construct for Postgres {
             stack.error(
                 &address,
                 "engine_version",
-                &format!("`{}` is not a supported PostgreSQL version", self.engine_version),
+                &format!(
+                    "`{}` is not a supported PostgreSQL version",
+                    self.engine_version
+                ),
                 "use a major version 13-17, optionally with a minor (`16` or `16.4`)",
             );
         }
@@ -254,17 +324,32 @@ impl Construct for Postgres {
         }
         let multi_az = self.multi_az.unwrap_or(production);
         let deletion_protection = self.deletion_protection.unwrap_or(production);
-        let backups = self.backup_retention_days.unwrap_or(if dev { 1 } else { 7 });
+        let backups = self
+            .backup_retention_days
+            .unwrap_or(if dev { 1 } else { 7 });
         let insights = self.performance_insights.unwrap_or(!dev);
         let monitoring = self.monitoring_interval.unwrap_or(if dev { 0 } else { 60 });
         if production {
             for (on, field, fix) in [
                 (multi_az, "multi_az", "keep multi_az on in production"),
-                (deletion_protection, "deletion_protection", "keep deletion_protection on in production"),
-                (backups >= 7, "backup_retention_period", "keep at least 7 days of backups in production"),
+                (
+                    deletion_protection,
+                    "deletion_protection",
+                    "keep deletion_protection on in production",
+                ),
+                (
+                    backups >= 7,
+                    "backup_retention_period",
+                    "keep at least 7 days of backups in production",
+                ),
             ] {
                 if !on {
-                    stack.error(&address, field, &format!("{field} is off for a production database"), fix);
+                    stack.error(
+                        &address,
+                        field,
+                        &format!("{field} is off for a production database"),
+                        fix,
+                    );
                 }
             }
         }
@@ -307,9 +392,13 @@ impl Construct for Postgres {
             );
         }
 
-        let mut sg = SecurityGroup::new(&format!("{l}_db"), &format!("{id}-db"), self.network.vpc_id.clone())
-            .description("PostgreSQL: only from the listed client groups")
-            .data_store();
+        let mut sg = SecurityGroup::new(
+            &format!("{l}_db"),
+            &format!("{id}-db"),
+            self.network.vpc_id.clone(),
+        )
+        .description("PostgreSQL: only from the listed client groups")
+        .data_store();
         for client in &self.network.clients {
             sg = sg.allow_from(client.clone(), 5432, "PostgreSQL from clients");
         }
@@ -388,7 +477,10 @@ impl Construct for Postgres {
             .set("auto_minor_version_upgrade", true)
             .set("iam_database_authentication_enabled", true)
             .set("ca_cert_identifier", "rds-ca-rsa2048-g1")
-            .set("enabled_cloudwatch_logs_exports", vec!["postgresql", "upgrade"])
+            .set(
+                "enabled_cloudwatch_logs_exports",
+                vec!["postgresql", "upgrade"],
+            )
             .set("performance_insights_enabled", insights)
             .tagged_name(&id);
         if insights {
@@ -424,12 +516,26 @@ mod tests {
     use super::*;
     use crate::aws::{KmsKey, Vpc};
 
-    fn build(env: Environment, configure: impl FnOnce(Postgres) -> Postgres) -> (Stack, PostgresHandle) {
+    fn build(
+        env: Environment,
+        configure: impl FnOnce(Postgres) -> Postgres,
+    ) -> (Stack, PostgresHandle) {
         let mut stack = Stack::new("t").with_environment(env);
         let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1"));
         let key = stack.add(KmsKey::new("db", "t-db"));
-        let network = DatabaseNetwork { vpc_id: vpc.id(), subnet_ids: vpc.database_subnet_ids(), clients: vec![] };
-        let db = stack.add(configure(Postgres::new("main", "t-db", "16", "db.t4g.medium", network, key.arn())));
+        let network = DatabaseNetwork {
+            vpc_id: vpc.id(),
+            subnet_ids: vpc.database_subnet_ids(),
+            clients: vec![],
+        };
+        let db = stack.add(configure(Postgres::new(
+            "main",
+            "t-db",
+            "16",
+            "db.t4g.medium",
+            network,
+            key.arn(),
+        )));
         (stack, db)
     }
 
@@ -452,8 +558,16 @@ mod tests {
             assert_eq!(block.get(field), Some(&Value::Bool(value)), "{field}");
         }
         assert!(block.get("password").is_none());
-        assert_eq!(block.get("backup_retention_period").and_then(Value::as_i64), Some(7));
-        assert_eq!(block.get("final_snapshot_identifier").and_then(Value::as_str), Some("t-db-final"));
+        assert_eq!(
+            block.get("backup_retention_period").and_then(Value::as_i64),
+            Some(7)
+        );
+        assert_eq!(
+            block
+                .get("final_snapshot_identifier")
+                .and_then(Value::as_str),
+            Some("t-db-final")
+        );
         assert!(db.monitoring_role.is_some());
     }
 
@@ -485,26 +599,45 @@ mod tests {
             p
         });
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `identifier`: `1bad--name-` is not a valid RDS identifier"), "{text}");
-        assert!(text.contains("field `engine_version`") && text.contains("use a major version 13-17"), "{text}");
+        assert!(
+            text.contains("field `identifier`: `1bad--name-` is not a valid RDS identifier"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `engine_version`") && text.contains("use a major version 13-17"),
+            "{text}"
+        );
     }
 
     #[test]
     fn production_refuses_weakened_settings() {
         let (stack, _) = build(Environment::Production, |p| {
-            p.multi_az(false).deletion_protection(false).backup_retention_days(3)
+            p.multi_az(false)
+                .deletion_protection(false)
+                .backup_retention_days(3)
         });
         let text = stack.diagnostics().to_string();
         assert!(text.contains("field `multi_az`"), "{text}");
         assert!(text.contains("field `deletion_protection`"), "{text}");
-        assert!(text.contains("field `backup_retention_period`") && text.contains("at least 7 days"), "{text}");
+        assert!(
+            text.contains("field `backup_retention_period`") && text.contains("at least 7 days"),
+            "{text}"
+        );
     }
 
     #[test]
     fn reserved_user_and_bad_db_name() {
-        let (stack, _) = build(Environment::Dev, |p| p.username("rdsadmin").db_name("my-db"));
+        let (stack, _) = build(Environment::Dev, |p| {
+            p.username("rdsadmin").db_name("my-db")
+        });
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `username`: `rdsadmin` is reserved"), "{text}");
-        assert!(text.contains("field `db_name`: `my-db` is not a valid PostgreSQL database name"), "{text}");
+        assert!(
+            text.contains("field `username`: `rdsadmin` is reserved"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `db_name`: `my-db` is not a valid PostgreSQL database name"),
+            "{text}"
+        );
     }
 }

@@ -129,8 +129,8 @@ pub fn arn(stack: &mut Stack, rest: &str) -> Value {
 pub fn account_of<K: crate::core::reference::HasArn>(resource: &Ref<K>) -> Expr {
     // `replace` takes the string first, so `Expr::call` can wrap the typed
     // reference and keep its dependency.
-    resource
-        .arn()
-        .expr()
-        .call("replace", r#", "/^arn:[^:]+:[^:]+:[^:]*:([0-9]+):.*$/", "$1""#)
+    resource.arn().expr().call(
+        "replace",
+        r#", "/^arn:[^:]+:[^:]+:[^:]*:([0-9]+):.*$/", "$1""#,
+    )
 }

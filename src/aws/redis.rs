@@ -15,14 +15,52 @@ use crate::core::value::Value;
 
 /// Node types ElastiCache offers for Redis (current generations).
 pub const CACHE_NODE_TYPES: &[&str] = &[
-    "cache.t3.micro", "cache.t3.small", "cache.t3.medium",
-    "cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium",
-    "cache.m5.large", "cache.m5.xlarge", "cache.m5.2xlarge", "cache.m5.4xlarge", "cache.m5.12xlarge", "cache.m5.24xlarge",
-    "cache.m6g.large", "cache.m6g.xlarge", "cache.m6g.2xlarge", "cache.m6g.4xlarge", "cache.m6g.8xlarge", "cache.m6g.12xlarge", "cache.m6g.16xlarge",
-    "cache.m7g.large", "cache.m7g.xlarge", "cache.m7g.2xlarge", "cache.m7g.4xlarge", "cache.m7g.8xlarge", "cache.m7g.12xlarge", "cache.m7g.16xlarge",
-    "cache.r5.large", "cache.r5.xlarge", "cache.r5.2xlarge", "cache.r5.4xlarge", "cache.r5.12xlarge", "cache.r5.24xlarge",
-    "cache.r6g.large", "cache.r6g.xlarge", "cache.r6g.2xlarge", "cache.r6g.4xlarge", "cache.r6g.8xlarge", "cache.r6g.12xlarge", "cache.r6g.16xlarge",
-    "cache.r7g.large", "cache.r7g.xlarge", "cache.r7g.2xlarge", "cache.r7g.4xlarge", "cache.r7g.8xlarge", "cache.r7g.12xlarge", "cache.r7g.16xlarge",
+    "cache.t3.micro",
+    "cache.t3.small",
+    "cache.t3.medium",
+    "cache.t4g.micro",
+    "cache.t4g.small",
+    "cache.t4g.medium",
+    "cache.m5.large",
+    "cache.m5.xlarge",
+    "cache.m5.2xlarge",
+    "cache.m5.4xlarge",
+    "cache.m5.12xlarge",
+    "cache.m5.24xlarge",
+    "cache.m6g.large",
+    "cache.m6g.xlarge",
+    "cache.m6g.2xlarge",
+    "cache.m6g.4xlarge",
+    "cache.m6g.8xlarge",
+    "cache.m6g.12xlarge",
+    "cache.m6g.16xlarge",
+    "cache.m7g.large",
+    "cache.m7g.xlarge",
+    "cache.m7g.2xlarge",
+    "cache.m7g.4xlarge",
+    "cache.m7g.8xlarge",
+    "cache.m7g.12xlarge",
+    "cache.m7g.16xlarge",
+    "cache.r5.large",
+    "cache.r5.xlarge",
+    "cache.r5.2xlarge",
+    "cache.r5.4xlarge",
+    "cache.r5.12xlarge",
+    "cache.r5.24xlarge",
+    "cache.r6g.large",
+    "cache.r6g.xlarge",
+    "cache.r6g.2xlarge",
+    "cache.r6g.4xlarge",
+    "cache.r6g.8xlarge",
+    "cache.r6g.12xlarge",
+    "cache.r6g.16xlarge",
+    "cache.r7g.large",
+    "cache.r7g.xlarge",
+    "cache.r7g.2xlarge",
+    "cache.r7g.4xlarge",
+    "cache.r7g.8xlarge",
+    "cache.r7g.12xlarge",
+    "cache.r7g.16xlarge",
 ];
 
 /// The Redis port.
@@ -155,7 +193,10 @@ impl Construct for Redis {
             stack.error(
                 &address,
                 "node_type",
-                &format!("`{}` is not an ElastiCache node type for redis", self.node_type),
+                &format!(
+                    "`{}` is not an ElastiCache node type for redis",
+                    self.node_type
+                ),
                 &format!("use one of: {}", CACHE_NODE_TYPES.join(", ")),
             );
         }
@@ -198,7 +239,9 @@ impl Construct for Redis {
                 "keep high_availability on in production (with at least one replica)",
             );
         }
-        let snapshots = self.snapshot_retention_days.unwrap_or(if dev { 1 } else { 7 });
+        let snapshots = self
+            .snapshot_retention_days
+            .unwrap_or(if dev { 1 } else { 7 });
         if snapshots > 35 {
             stack.error(
                 &address,
@@ -207,9 +250,13 @@ impl Construct for Redis {
                 "keep 0-35 days of snapshots",
             );
         }
-        let mut sg = SecurityGroup::new(&format!("{l}_cache"), &format!("{}-cache", self.id), self.network.vpc_id.clone())
-            .description("Redis: only from the listed client groups")
-            .data_store();
+        let mut sg = SecurityGroup::new(
+            &format!("{l}_cache"),
+            &format!("{}-cache", self.id),
+            self.network.vpc_id.clone(),
+        )
+        .description("Redis: only from the listed client groups")
+        .data_store();
         for client in &self.network.clients {
             sg = sg.allow_from(client.clone(), REDIS_PORT, "Redis from clients");
         }
@@ -231,7 +278,10 @@ impl Construct for Redis {
             .set("node_type", self.node_type.as_str())
             .set("num_cache_clusters", u32::from(self.replicas) + 1)
             .set("port", REDIS_PORT)
-            .set("parameter_group_name", format!("default.redis{}", major.unwrap_or(7)))
+            .set(
+                "parameter_group_name",
+                format!("default.redis{}", major.unwrap_or(7)),
+            )
             .set("subnet_group_name", subnet_group.name())
             .set("security_group_ids", vec![security_group.id()])
             .set("at_rest_encryption_enabled", true)
@@ -266,8 +316,19 @@ mod tests {
         let mut stack = Stack::new("t").with_environment(env);
         let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1"));
         let key = stack.add(KmsKey::new("cache", "t-cache"));
-        let network = DatabaseNetwork { vpc_id: vpc.id(), subnet_ids: vpc.database_subnet_ids(), clients: vec![] };
-        let cache = stack.add(configure(Redis::new("cache", "t-cache", "7.1", "cache.t4g.small", network, key.arn())));
+        let network = DatabaseNetwork {
+            vpc_id: vpc.id(),
+            subnet_ids: vpc.database_subnet_ids(),
+            clients: vec![],
+        };
+        let cache = stack.add(configure(Redis::new(
+            "cache",
+            "t-cache",
+            "7.1",
+            "cache.t4g.small",
+            network,
+            key.arn(),
+        )));
         (stack, cache)
     }
 
@@ -276,18 +337,31 @@ mod tests {
         let (stack, cache) = build(Environment::Production, |r| r.replicas(2));
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let block = stack.block(cache.group.address()).unwrap();
-        for field in ["at_rest_encryption_enabled", "transit_encryption_enabled", "multi_az_enabled", "automatic_failover_enabled"] {
+        for field in [
+            "at_rest_encryption_enabled",
+            "transit_encryption_enabled",
+            "multi_az_enabled",
+            "automatic_failover_enabled",
+        ] {
             assert_eq!(block.get(field), Some(&Value::Bool(true)), "{field}");
         }
         assert!(block.get("auth_token").is_none());
-        assert_eq!(block.get("num_cache_clusters").and_then(Value::as_i64), Some(3));
+        assert_eq!(
+            block.get("num_cache_clusters").and_then(Value::as_i64),
+            Some(3)
+        );
     }
 
     #[test]
     fn production_without_replicas_is_an_error() {
         let (stack, _) = build(Environment::Production, |r| r);
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `replicas`: Multi-AZ with automatic failover needs at least one replica"), "{text}");
+        assert!(
+            text.contains(
+                "field `replicas`: Multi-AZ with automatic failover needs at least one replica"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -298,8 +372,16 @@ mod tests {
             r
         });
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("field `replication_group_id`: `Cache_1` is not a valid replication group id"), "{text}");
-        assert!(text.contains("field `node_type`") && text.contains("use one of: cache.t3.micro"), "{text}");
+        assert!(
+            text.contains(
+                "field `replication_group_id`: `Cache_1` is not a valid replication group id"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_type`") && text.contains("use one of: cache.t3.micro"),
+            "{text}"
+        );
     }
 
     #[test]

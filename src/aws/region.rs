@@ -133,7 +133,10 @@ mod tests {
         assert!(region.zones(&mut stack, "main", "azs", 3).is_none());
         let text = stack.diagnostics().to_string();
         assert!(text.contains("field `azs`"), "{text}");
-        assert!(text.contains("3 availability zones requested, but us-west-1 has 2"), "{text}");
+        assert!(
+            text.contains("3 availability zones requested, but us-west-1 has 2"),
+            "{text}"
+        );
         assert!(text.contains("use 1 to 2 zones"), "{text}");
     }
 
@@ -143,7 +146,10 @@ mod tests {
         assert!(Region::resolve(&mut stack, "provider", "region", "us-north-9").is_none());
         let text = stack.diagnostics().to_string();
         assert!(text.contains("field `region`"), "{text}");
-        assert!(text.contains("`us-north-9` is not a known AWS region"), "{text}");
+        assert!(
+            text.contains("`us-north-9` is not a known AWS region"),
+            "{text}"
+        );
         assert!(text.contains("eu-west-1"), "{text}");
     }
 }

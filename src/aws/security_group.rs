@@ -161,7 +161,10 @@ impl Construct for SecurityGroup {
                         Ok(net) if net.prefix_len() == 0 && self.data_store => stack.error(
                             &address,
                             "ingress",
-                            &format!("port {} of a data store would be open to the internet (`{cidr}`)", rule.port),
+                            &format!(
+                                "port {} of a data store would be open to the internet (`{cidr}`)",
+                                rule.port
+                            ),
                             "allow the security groups of the clients instead (allow_from)",
                         ),
                         Ok(_) => {}
@@ -209,7 +212,10 @@ mod tests {
                 .allow_cidr("0.0.0.0/0", 5432, "everyone"),
         );
         let text = stack.diagnostics().to_string();
-        assert!(text.contains("resource `aws_security_group.db`, field `ingress`"), "{text}");
+        assert!(
+            text.contains("resource `aws_security_group.db`, field `ingress`"),
+            "{text}"
+        );
         assert!(text.contains("allow_from"), "{text}");
     }
 

@@ -336,28 +336,43 @@ impl Construct for Vpc {
             Attributes::new().set("vpc_id", vpc.id()).tagged_name(name),
         );
         let letter = |zone: &String| zone.chars().last().unwrap_or('a').to_string();
-        let subnet = |stack: &mut Stack, tier: &str, i: usize, cidr: &str, role_tag: Option<&str>| {
-            let zone = &zones[i];
-            let mut tags = Value::map().with("Name", format!("{name}-{tier}-{}", letter(zone)));
-            if let Some(tag) = role_tag {
-                tags.insert(tag, "1");
-            }
-            stack.resource::<kind::Subnet>(
-                &format!("{l}_{tier}_{}", letter(zone)),
-                Attributes::new()
-                    .set("vpc_id", vpc.id())
-                    .set("cidr_block", cidr)
-                    .set("availability_zone", zone.as_str())
-                    .set("map_public_ip_on_launch", false)
-                    .set("tags", tags),
-            )
-        };
+        let subnet =
+            |stack: &mut Stack, tier: &str, i: usize, cidr: &str, role_tag: Option<&str>| {
+                let zone = &zones[i];
+                let mut tags = Value::map().with("Name", format!("{name}-{tier}-{}", letter(zone)));
+                if let Some(tag) = role_tag {
+                    tags.insert(tag, "1");
+                }
+                stack.resource::<kind::Subnet>(
+                    &format!("{l}_{tier}_{}", letter(zone)),
+                    Attributes::new()
+                        .set("vpc_id", vpc.id())
+                        .set("cidr_block", cidr)
+                        .set("availability_zone", zone.as_str())
+                        .set("map_public_ip_on_launch", false)
+                        .set("tags", tags),
+                )
+            };
         let public_subnets: Vec<_> = (0..zones.len())
-            .map(|i| subnet(stack, "public", i, &cidrs.public[i], Some("kubernetes.io/role/elb")))
+            .map(|i| {
+                subnet(
+                    stack,
+                    "public",
+                    i,
+                    &cidrs.public[i],
+                    Some("kubernetes.io/role/elb"),
+                )
+            })
             .collect();
         let private_subnets: Vec<_> = (0..zones.len())
             .map(|i| {
-                subnet(stack, "private", i, &cidrs.private[i], Some("kubernetes.io/role/internal-elb"))
+                subnet(
+                    stack,
+                    "private",
+                    i,
+                    &cidrs.private[i],
+                    Some("kubernetes.io/role/internal-elb"),
+                )
             })
             .collect();
         let database_subnets: Vec<_> = (0..zones.len())
@@ -385,7 +400,11 @@ impl Construct for Vpc {
                     .set("route_table_id", public_rt.id()),
             );
         }
-        let nat_count = if self.single_nat_gateway { 1 } else { zones.len() };
+        let nat_count = if self.single_nat_gateway {
+            1
+        } else {
+            zones.len()
+        };
         let nat_gateways: Vec<Ref<kind::NatGateway>> = (0..nat_count)
             .map(|i| {
                 let z = letter(&zones[i]);
@@ -444,8 +463,11 @@ impl Construct for Vpc {
             );
         }
 
-        if ![1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
-            .contains(&self.flow_log_retention_days)
+        if ![
+            1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+            2922, 3288, 3653,
+        ]
+        .contains(&self.flow_log_retention_days)
         {
             stack.error(
                 &address,
@@ -530,9 +552,18 @@ mod tests {
     #[test]
     fn plans_non_overlapping_subnets() {
         let plan = plan_subnets("10.0.0.0/16".parse().unwrap(), 3).unwrap();
-        assert_eq!(plan.private, vec!["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]);
-        assert_eq!(plan.public, vec!["10.0.192.0/21", "10.0.200.0/21", "10.0.208.0/21"]);
-        assert_eq!(plan.database, vec!["10.0.216.0/21", "10.0.224.0/21", "10.0.232.0/21"]);
+        assert_eq!(
+            plan.private,
+            vec!["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]
+        );
+        assert_eq!(
+            plan.public,
+            vec!["10.0.192.0/21", "10.0.200.0/21", "10.0.208.0/21"]
+        );
+        assert_eq!(
+            plan.database,
+            vec!["10.0.216.0/21", "10.0.224.0/21", "10.0.232.0/21"]
+        );
         let all: Vec<Ipv4Net> = [plan.public, plan.private, plan.database]
             .concat()
             .iter()
@@ -540,7 +571,10 @@ mod tests {
             .collect();
         assert!(overlapping_pairs(&all).is_empty());
         for zones in 1..=6 {
-            assert!(plan_subnets("10.0.0.0/20".parse().unwrap(), zones).is_some(), "{zones}");
+            assert!(
+                plan_subnets("10.0.0.0/20".parse().unwrap(), zones).is_some(),
+                "{zones}"
+            );
         }
     }
 
@@ -560,7 +594,8 @@ mod tests {
     #[test]
     fn single_nat_gateway() {
         let mut stack = Stack::new("t");
-        let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1").single_nat_gateway(true));
+        let vpc =
+            stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1").single_nat_gateway(true));
         assert_eq!(vpc.nat_gateways.len(), 1);
         assert!(stack.synth().is_ok());
     }
@@ -570,8 +605,14 @@ mod tests {
         let mut stack = Stack::new("t");
         stack.add(Vpc::new("main", "t", "10.0.0.0/26", "us-east-1"));
         let text = errors(&stack);
-        assert!(text.contains("resource `aws_vpc.main`, field `cidr`"), "{text}");
-        assert!(text.contains("too small") && text.contains("use a larger VPC range"), "{text}");
+        assert!(
+            text.contains("resource `aws_vpc.main`, field `cidr`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("too small") && text.contains("use a larger VPC range"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -584,7 +625,10 @@ mod tests {
             let mut stack = Stack::new("t");
             stack.add(Vpc::new("main", "t", cidr, "us-east-1"));
             let text = errors(&stack);
-            assert!(text.contains("field `cidr`") && text.contains(expected), "{text}");
+            assert!(
+                text.contains("field `cidr`") && text.contains(expected),
+                "{text}"
+            );
         }
     }
 
@@ -593,7 +637,10 @@ mod tests {
         let mut stack = Stack::new("t");
         stack.add(Vpc::new("main", "t", "10.0.0.0/16", "eu-west-1").zones(4));
         let text = errors(&stack);
-        assert!(text.contains("field `zones`: 4 availability zones requested, but eu-west-1 has 3"), "{text}");
+        assert!(
+            text.contains("field `zones`: 4 availability zones requested, but eu-west-1 has 3"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -601,7 +648,10 @@ mod tests {
         let mut stack = Stack::new("t");
         stack.add(Vpc::new("main", "t", "10.0.0.0/16", "eu-middle-7"));
         let text = errors(&stack);
-        assert!(text.contains("field `region`: `eu-middle-7` is not a known AWS region"), "{text}");
+        assert!(
+            text.contains("field `region`: `eu-middle-7` is not a known AWS region"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -618,9 +668,16 @@ mod tests {
                 }),
         );
         let text = errors(&stack);
-        assert!(text.contains("field `subnet_cidrs`: private `10.0.0.0/20` overlaps public `10.0.0.0/24`")
-            || text.contains("overlaps"), "{text}");
-        assert!(text.contains("field `subnet_cidrs.database`: `10.1.0.0/24` is outside the VPC range"), "{text}");
+        assert!(
+            text.contains(
+                "field `subnet_cidrs`: private `10.0.0.0/20` overlaps public `10.0.0.0/24`"
+            ) || text.contains("overlaps"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `subnet_cidrs.database`: `10.1.0.0/24` is outside the VPC range"),
+            "{text}"
+        );
         assert!(text.contains("give every subnet its own range"), "{text}");
     }
 
