@@ -14,7 +14,7 @@ use super::sizes;
 use super::vpc::Vpc;
 use crate::core::stack::Stack;
 use crate::core::value::{Expr, TemplatePart};
-use crate::platform::{outputs, ApiAccess, Platform};
+use crate::platform::{outputs, ApiAccess, Capacity, Platform};
 
 /// Realizes `platform` on AWS.
 ///
@@ -63,8 +63,8 @@ pub fn realize(platform: &Platform) -> Stack {
         cluster = cluster.public_access_cidrs(cidrs);
     }
     for pool in &spec.pools {
-        let instance_type = match pool.gpus {
-            Some(gpus) => sizes::gpu_instance_type(gpus).unwrap_or_else(|| {
+        let instance_types = match pool.gpus {
+            Some(gpus) => vec![sizes::gpu_instance_type(gpus).unwrap_or_else(|| {
                 stack.error(
                     &spec.name,
                     &format!("pools.{}.gpus", pool.name),
@@ -72,12 +72,13 @@ pub fn realize(platform: &Platform) -> Stack {
                     "use 1-8 GPUs per node",
                 );
                 "g5.xlarge"
-            }),
-            None => sizes::node_instance_type(pool.size),
+            })],
+            None if pool.capacity == Capacity::Spot => sizes::spot_instance_types(pool.size),
+            None => vec![sizes::node_instance_type(pool.size)],
         };
         let mut group = NodeGroup::new(
             &pool.name,
-            &[instance_type],
+            &instance_types,
             pool.min_nodes,
             pool.desired_nodes,
             pool.max_nodes,

@@ -8,7 +8,8 @@
 //! | `XLarge` | db.r6g.2xlarge | cache.r6g.2xlarge | m6i.2xlarge |
 //! | `XXLarge` | db.r6g.4xlarge | cache.r6g.4xlarge | m6i.4xlarge |
 //!
-//! GPU pools ignore the size and follow the GPU count: 1 GPU g5.xlarge, up to
+//! Spot pools add same-sized m5/m6a siblings for capacity diversity. GPU
+//! pools ignore the size and follow the GPU count: 1 GPU g5.xlarge, up to
 //! 4 g5.12xlarge, up to 8 g5.48xlarge.
 
 use crate::platform::Size;
@@ -44,6 +45,22 @@ pub fn node_instance_type(size: Size) -> &'static str {
         Size::XLarge => "m6i.2xlarge",
         Size::XXLarge => "m6i.4xlarge",
     }
+}
+
+/// Instance types for a spot pool of `size`: the general-purpose type plus
+/// same-sized siblings, so a reclaim of one type does not empty the pool.
+pub fn spot_instance_types(size: Size) -> Vec<&'static str> {
+    let primary = node_instance_type(size);
+    let siblings: &[&'static str] = match size {
+        Size::Small => &["t3a.large"],
+        Size::Medium => &["m5.large", "m6a.large"],
+        Size::Large => &["m5.xlarge", "m6a.xlarge"],
+        Size::XLarge => &["m5.2xlarge", "m6a.2xlarge"],
+        Size::XXLarge => &["m5.4xlarge", "m6a.4xlarge"],
+    };
+    std::iter::once(primary)
+        .chain(siblings.iter().copied())
+        .collect()
 }
 
 /// The EC2 instance type with at least `gpus` NVIDIA GPUs, if any.
