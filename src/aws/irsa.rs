@@ -168,3 +168,76 @@ impl Construct for WorkloadRole {
         stack.add(role).role
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{Bucket, KmsKey};
+    use crate::core::block::Attributes;
+
+    fn oidc(stack: &mut Stack) -> OidcHandle {
+        let provider = stack.resource::<kind::OidcProvider>(
+            "main",
+            Attributes::new()
+                .set("url", "https://oidc.example")
+                .set("client_id_list", vec!["sts.amazonaws.com"]),
+        );
+        let issuer = provider.attr("url");
+        OidcHandle { provider, issuer }
+    }
+
+    #[test]
+    fn read_access_is_least_privilege() {
+        let mut stack = Stack::new("t");
+        let oidc = oidc(&mut stack);
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        let models = stack.add(Bucket::new("models", "t-models", key.arn()));
+        let data = stack.add(Bucket::new("data", "t-data", key.arn()));
+        let role = stack.add(
+            WorkloadRole::new("api", "t-api", &oidc, "apps", "api")
+                .bucket(models.arn(), key.arn(), Access::Read)
+                .bucket(data.arn(), key.arn(), Access::ReadWrite),
+        );
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        assert!(text.contains("system:serviceaccount:apps:api"), "{text}");
+        assert!(text.contains(":aud"), "{text}");
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let policy = doc["resource"]["aws_iam_role_policy"]["api_buckets"]["policy"]
+            .as_str()
+            .unwrap();
+        let policy: serde_json::Value = serde_json::from_str(policy).unwrap();
+        let statements = policy["Statement"].as_array().unwrap();
+        let read_objects = statements
+            .iter()
+            .find(|s| s["Sid"] == "ReadObjects")
+            .unwrap();
+        assert_eq!(read_objects["Action"], serde_json::json!(["s3:GetObject"]));
+        assert_eq!(
+            read_objects["Resource"],
+            serde_json::json!(["${aws_s3_bucket.models.arn}/*"])
+        );
+        let read_keys = statements
+            .iter()
+            .find(|s| s["Sid"] == "ReadBucketKeys")
+            .unwrap();
+        assert_eq!(read_keys["Action"], serde_json::json!(["kms:Decrypt"]));
+        let write = statements
+            .iter()
+            .find(|s| s["Sid"] == "ReadWriteObjects")
+            .unwrap();
+        assert_eq!(
+            write["Action"],
+            serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+        );
+        assert_eq!(role.address().to_string(), "aws_iam_role.api");
+    }
+
+    #[test]
+    fn a_role_without_buckets_has_no_inline_policy() {
+        let mut stack = Stack::new("t");
+        let oidc = oidc(&mut stack);
+        stack.add(WorkloadRole::new("idle", "t-idle", &oidc, "apps", "idle"));
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        assert!(!text.contains("aws_iam_role_policy\""), "{text}");
+    }
+}

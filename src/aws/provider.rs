@@ -134,3 +134,54 @@ pub fn account_of<K: crate::core::reference::HasArn>(resource: &Ref<K>) -> Expr 
         r#", "/^arn:[^:]+:[^:]+:[^:]*:([0-9]+):.*$/", "$1""#,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_the_provider_and_carries_default_tags() {
+        let mut stack = Stack::new("t");
+        stack.default_tag("Project", "demo");
+        stack.default_tag("ManagedBy", "infrasynth");
+        stack.add(AwsProvider::new("eu-west-1"));
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc["terraform"]["required_providers"]["aws"]["version"],
+            "~> 5.100"
+        );
+        assert_eq!(doc["terraform"]["required_version"], ">= 1.5");
+        assert_eq!(doc["provider"]["aws"]["region"], "eu-west-1");
+        assert_eq!(
+            doc["provider"]["aws"]["default_tags"][0]["tags"]["ManagedBy"],
+            "infrasynth"
+        );
+        assert!(doc["data"]["aws_partition"]["current"].is_object());
+    }
+
+    #[test]
+    fn bad_region_and_account_are_errors() {
+        let mut stack = Stack::new("t");
+        stack.add(AwsProvider::new("us-east-9").allowed_account_ids(&["12345"]));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("resource `provider.aws`, field `region`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `allowed_account_ids`") && text.contains("12-digit"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn account_is_read_from_the_arn() {
+        let mut stack = Stack::new("t");
+        let key = stack.resource::<kind::KmsKey>("k", crate::core::block::Attributes::new());
+        assert_eq!(
+            account_of(&key).template(),
+            r#"${replace(aws_kms_key.k.arn, "/^arn:[^:]+:[^:]+:[^:]*:([0-9]+):.*$/", "$1")}"#
+        );
+    }
+}
