@@ -111,7 +111,13 @@ fn no_secret_material_in_the_document() {
         assert_eq!(db["manage_master_user_password"], true);
         assert_eq!(db["publicly_accessible"], false);
         assert_eq!(db["storage_encrypted"], true);
-        assert!(!text.contains("0.0.0.0/0\",\n          \"from_port\": 5432"));
+        let rules = doc["resource"]["aws_vpc_security_group_ingress_rule"]
+            .as_object()
+            .expect("ingress rules");
+        for (name, rule) in rules {
+            assert!(rule["cidr_ipv4"].is_null(), "{env}: {name} opens a CIDR");
+            assert!(rule["referenced_security_group_id"].is_string(), "{name}");
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use ipnet::Ipv4Net;
 
-use super::iam::{service_trust, IamRole, NameTag, PolicyDocument, Statement};
+use super::iam::{IamRole, NameTag, PolicyDocument, Statement};
 use super::kind;
 use super::kms::{KmsKey, KmsKeyHandle};
 use super::region::Region;
@@ -497,7 +497,21 @@ impl Construct for Vpc {
             IamRole::new(
                 &format!("{l}_flow_logs"),
                 &format!("{name}-flow-logs"),
-                service_trust("vpc-flow-logs.amazonaws.com").to_json(),
+                // Only flow logs of this region may use the role (confused deputy).
+                PolicyDocument::new()
+                    .statement(
+                        Statement::allow(&["sts:AssumeRole"])
+                            .principal("Service", "vpc-flow-logs.amazonaws.com")
+                            .condition(
+                                "ArnLike",
+                                "aws:SourceArn",
+                                vec![Value::from(format!(
+                                    "arn:*:ec2:{}:*:vpc-flow-log/*",
+                                    self.region
+                                ))],
+                            ),
+                    )
+                    .to_json(),
             )
             .description("Lets VPC Flow Logs write to its log group")
             .inline_policy(
