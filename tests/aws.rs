@@ -298,3 +298,21 @@ fn builders_mix_with_the_platform_layer() {
     );
     assert!(doc["output"]["bucket_audit"].is_object());
 }
+
+#[test]
+fn more_gpus_than_an_instance_has_is_reported() {
+    let mut platform = mlops::platform(Environment::Staging);
+    let gpu = platform
+        .cluster
+        .pools
+        .iter_mut()
+        .find(|p| p.gpus.is_some())
+        .expect("a GPU pool");
+    gpu.gpus = Some(16);
+    let text = errors_of(&platform);
+    assert!(
+        text.contains("resource `main`, field `pools.gpu.gpus`: 16 GPUs per node"),
+        "{text}"
+    );
+    assert!(text.contains("use 1-8 GPUs per node"), "{text}");
+}

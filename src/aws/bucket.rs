@@ -376,4 +376,35 @@ mod tests {
             .to_string()
             .contains("field `expire_after_days`"));
     }
+
+    #[test]
+    fn zero_days_is_an_error() {
+        let mut stack = Stack::new("t");
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        stack.add(Bucket::new("b", "t-b", key.arn()).noncurrent_expire_days(0));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `noncurrent_expire_days`: 0 days")
+                && text.contains("at least 1 day"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn platform_spec_drops_an_archive_rule_that_would_never_run() {
+        let spec = BucketSpec {
+            name: "backups".into(),
+            versioning: true,
+            archive_after_days: Some(30),
+            expire_after_days: Some(14),
+            noncurrent_expire_days: None,
+        };
+        let mut stack = Stack::new("t");
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        stack.add(Bucket::from_spec("b", "t-backups", &spec, key.arn()));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        assert!(!text.contains("GLACIER_IR"));
+        assert!(text.contains("\"days\": 14"));
+    }
 }

@@ -670,4 +670,32 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn name_cidr_and_node_group_problems() {
+        let (stack, _) = build(Environment::Staging, |mut c| {
+            c.name = "-bad name".into();
+            c.public_access_cidrs(&["300.1.2.3/8".to_string()])
+                .node_group(NodeGroup::new("general", &["m6i.large"], 1, 1, 1))
+                .node_group(NodeGroup::new("empty", &[], 1, 1, 1).disk_gb(5))
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `name`: `-bad name` is not a valid EKS cluster name"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `public_access_cidrs`: `300.1.2.3/8` is not an IPv4 CIDR"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_groups.general`: node group `general` is defined twice"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_groups.empty.instance_types`"),
+            "{text}"
+        );
+        assert!(text.contains("field `node_groups.empty.disk_gb`"), "{text}");
+    }
 }

@@ -640,4 +640,26 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn storage_backups_and_monitoring_ranges() {
+        let (stack, _) = build(Environment::Staging, |p| {
+            p.storage_gb(10, 5)
+                .backup_retention_days(40)
+                .monitoring_interval(7)
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `allocated_storage`") && text.contains("use 20-65536 GiB"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `backup_retention_period`: 40 days of backups is outside 1-35"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `monitoring_interval`") && text.contains("use 0 (off), 1, 5"),
+            "{text}"
+        );
+    }
 }

@@ -391,4 +391,47 @@ mod tests {
         assert!(!is_valid_replication_group_id("a--b"));
         assert!(!is_valid_replication_group_id("1abc"));
     }
+
+    #[test]
+    fn version_replicas_and_snapshot_limits() {
+        let (stack, _) = build(Environment::Staging, |mut r| {
+            r.engine_version = "5.0".to_string();
+            r.replicas(6).snapshot_retention_days(40)
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `engine_version`: `5.0` is not a supported Redis version"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `replicas`: 6 replicas") && text.contains("use 0-5"),
+            "{text}"
+        );
+        assert!(text.contains("field `snapshot_retention_limit`"), "{text}");
+    }
+
+    #[test]
+    fn production_without_failover_is_an_error() {
+        let (stack, _) = build(Environment::Production, |r| {
+            r.replicas(1).high_availability(false)
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `multi_az_enabled`") && text.contains("keep high_availability on"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn dev_is_single_node_without_final_snapshot() {
+        let (stack, cache) = build(Environment::Dev, |r| r);
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(cache.group.address()).unwrap();
+        assert_eq!(block.get("multi_az_enabled"), Some(&Value::Bool(false)));
+        assert!(block.get("final_snapshot_identifier").is_none());
+        assert_eq!(
+            block.get("transit_encryption_enabled"),
+            Some(&Value::Bool(true))
+        );
+    }
 }

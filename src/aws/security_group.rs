@@ -236,4 +236,16 @@ mod tests {
         );
         assert!(stack.synth().is_ok());
     }
+
+    #[test]
+    fn invalid_cidr_is_an_error() {
+        let mut stack = Stack::new("t");
+        let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1"));
+        stack.add(SecurityGroup::new("web", "t-web", vpc.id()).allow_cidr("10.0.0.0/33", 443, "x"));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `ingress`: `10.0.0.0/33` is not an IPv4 CIDR"),
+            "{text}"
+        );
+    }
 }

@@ -701,4 +701,34 @@ mod tests {
         stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1").flow_log_retention_days(10));
         assert!(errors(&stack).contains("field `flow_log_retention_days`"));
     }
+
+    #[test]
+    fn explicit_subnets_of_the_wrong_count_size_or_syntax_are_errors() {
+        let mut stack = Stack::new("t");
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        stack.add(
+            Vpc::new("main", "t", "10.0.0.0/16", "us-east-1")
+                .zones(2)
+                .subnet_cidrs(SubnetCidrs {
+                    public: list(&["10.0.0.0/24"]),
+                    private: list(&["10.0.16.0/20", "10.0.32.0/30"]),
+                    database: list(&["10.0.64.0/24", "not-a-cidr"]),
+                }),
+        );
+        let text = errors(&stack);
+        assert!(
+            text.contains("field `subnet_cidrs.public`: 1 public subnet CIDRs for 2 zones"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "field `subnet_cidrs.private`: `10.0.32.0/30` is smaller than AWS allows"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `subnet_cidrs.database`: `not-a-cidr` is not an IPv4 CIDR"),
+            "{text}"
+        );
+    }
 }
