@@ -1,9 +1,35 @@
-//! aws builders and the realization of the platform on aws.
+//! AWS builders with secure defaults, and the realization of the cloud-neutral
+//! [`Platform`](crate::platform::Platform) on AWS ([`realize`]).
+//!
+//! Each builder is a plain struct: required inputs are constructor arguments,
+//! optional ones setters whose defaults are the secure choice. Add one with
+//! [`Stack::add`](crate::Stack::add); it returns a handle of typed references.
 
-use crate::core::stack::Stack;
-use crate::platform::Platform;
+pub mod bucket;
+pub mod eks;
+pub mod iam;
+pub mod irsa;
+pub mod kind;
+pub mod kms;
+pub mod postgres;
+pub mod provider;
+pub mod realize;
+pub mod redis;
+pub mod region;
+pub mod security_group;
+pub mod sizes;
+pub mod vpc;
 
-/// Realizes `platform` on aws.
-pub fn realize(platform: &Platform) -> Stack {
-    crate::platform::unsupported(platform, crate::Cloud::Aws)
-}
+pub use bucket::{Bucket, BucketHandle};
+pub use eks::{EksCluster, EksClusterHandle, NodeGroup};
+pub use iam::{service_trust, Effect, IamRole, IamRoleHandle, PolicyDocument, Statement};
+pub use irsa::{OidcHandle, WorkloadRole};
+pub use kms::{KmsKey, KmsKeyHandle};
+pub use postgres::{DatabaseNetwork, Postgres, PostgresHandle};
+pub use provider::{AwsProvider, AWS_PROVIDER_VERSION, TERRAFORM_VERSION};
+pub use redis::{Redis, RedisHandle};
+pub use region::Region;
+pub use security_group::{SecurityGroup, SecurityGroupHandle};
+pub use vpc::{SubnetCidrs, Vpc, VpcHandle};
+
+pub use realize::realize;

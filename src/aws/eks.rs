@@ -1,0 +1,701 @@
+//! EKS with secure defaults: secrets envelope-encrypted with a customer key,
+//! every control-plane log type sent to an encrypted log group, private
+//! endpoint on (public off in production, CIDR-restricted otherwise), access
+//! entries (API authentication mode), an OIDC provider for IRSA, managed node
+//! groups whose launch templates require IMDSv2 and encrypt their volumes, and
+//! the core add-ons (the EBS CSI driver with its own IRSA role).
+
+use std::collections::BTreeMap;
+
+use ipnet::Ipv4Net;
+
+use super::iam::{service_trust, IamRole, NameTag};
+use super::irsa::{OidcHandle, WorkloadRole};
+use super::kind;
+use super::kms::KmsKeyHandle;
+use crate::core::block::Attributes;
+use crate::core::reference::{Attr, Id, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::core::value::Value;
+use crate::platform::{Capacity, Taint, TaintEffect};
+
+/// Control-plane log types (all of them).
+pub const CONTROL_PLANE_LOGS: &[&str] = &[
+    "api",
+    "audit",
+    "authenticator",
+    "controllerManager",
+    "scheduler",
+];
+
+/// A managed node group.
+#[derive(Clone, Debug)]
+pub struct NodeGroup {
+    name: String,
+    instance_types: Vec<String>,
+    capacity: Capacity,
+    gpu: bool,
+    min: u32,
+    max: u32,
+    desired: u32,
+    disk_gb: u32,
+    taints: Vec<Taint>,
+    labels: BTreeMap<String, String>,
+}
+
+impl NodeGroup {
+    /// On-demand nodes of `instance_types`, `min..=max`, starting at `desired`.
+    pub fn new(name: &str, instance_types: &[&str], min: u32, desired: u32, max: u32) -> Self {
+        NodeGroup {
+            name: name.to_string(),
+            instance_types: instance_types.iter().map(|s| s.to_string()).collect(),
+            capacity: Capacity::OnDemand,
+            gpu: false,
+            min,
+            max,
+            desired,
+            disk_gb: 50,
+            taints: Vec::new(),
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// Spot capacity.
+    pub fn spot(mut self) -> Self {
+        self.capacity = Capacity::Spot;
+        self
+    }
+
+    /// On-demand or spot.
+    pub fn capacity(mut self, capacity: Capacity) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// GPU nodes (the AL2023 NVIDIA AMI).
+    pub fn gpu(mut self) -> Self {
+        self.gpu = true;
+        self
+    }
+
+    /// Root volume size in GiB (default 50).
+    pub fn disk_gb(mut self, gb: u32) -> Self {
+        self.disk_gb = gb;
+        self
+    }
+
+    /// Adds a taint.
+    pub fn taint(mut self, taint: Taint) -> Self {
+        self.taints.push(taint);
+        self
+    }
+
+    /// Adds a node label.
+    pub fn label(mut self, key: &str, value: &str) -> Self {
+        self.labels.insert(key.to_string(), value.to_string());
+        self
+    }
+}
+
+/// An EKS cluster.
+///
+/// ```
+/// use infrasynth::aws::{EksCluster, KmsKey, NodeGroup, Vpc};
+/// use infrasynth::Stack;
+/// let mut stack = Stack::new("demo");
+/// let vpc = stack.add(Vpc::new("main", "demo", "10.0.0.0/16", "us-east-1"));
+/// let secrets = stack.add(KmsKey::new("eks", "demo-eks"));
+/// let logs = stack.add(KmsKey::for_logs("logs", "demo-logs", "us-east-1"));
+/// let cluster = stack.add(
+///     EksCluster::new("main", "demo", "1.31", vpc.private_subnet_ids(), &secrets, &logs)
+///         .node_group(NodeGroup::new("general", &["m6i.large"], 2, 2, 4)),
+/// );
+/// ```
+pub struct EksCluster {
+    logical: String,
+    name: String,
+    version: String,
+    subnet_ids: Vec<Attr<Id<kind::Subnet>>>,
+    secrets_key: KmsKeyHandle,
+    logs_key: KmsKeyHandle,
+    log_retention_days: u32,
+    public_access_cidrs: Vec<String>,
+    node_groups: Vec<NodeGroup>,
+}
+
+/// What [`EksCluster`] created.
+#[derive(Clone, Debug)]
+pub struct EksClusterHandle {
+    /// The cluster.
+    pub cluster: Ref<kind::EksCluster>,
+    /// The OIDC provider for IRSA.
+    pub oidc: OidcHandle,
+    /// The nodes' role.
+    pub node_role: Ref<kind::IamRole>,
+    /// The node groups, in the order given.
+    pub node_groups: Vec<Ref<kind::EksNodeGroup>>,
+    /// The add-ons by name.
+    pub addons: BTreeMap<String, Ref<kind::EksAddon>>,
+}
+
+impl EksClusterHandle {
+    /// The security group EKS creates for the control plane and managed nodes
+    /// (so pods on managed nodes connect from it).
+    pub fn cluster_security_group_id(&self) -> Attr<Id<kind::SecurityGroup>> {
+        self.cluster.attr("vpc_config[0].cluster_security_group_id")
+    }
+
+    /// The API endpoint.
+    pub fn endpoint(&self) -> Attr<String> {
+        self.cluster.attr("endpoint")
+    }
+}
+
+impl EksCluster {
+    /// A cluster `name` on Kubernetes `version` in the (private) subnets,
+    /// secrets encrypted with `secrets_key`, logs with `logs_key` (which must
+    /// let CloudWatch Logs use it, see `KmsKey::for_logs`).
+    pub fn new(
+        logical: &str,
+        name: &str,
+        version: &str,
+        subnet_ids: Vec<Attr<Id<kind::Subnet>>>,
+        secrets_key: &KmsKeyHandle,
+        logs_key: &KmsKeyHandle,
+    ) -> Self {
+        EksCluster {
+            logical: logical.to_string(),
+            name: name.to_string(),
+            version: version.to_string(),
+            subnet_ids,
+            secrets_key: secrets_key.clone(),
+            logs_key: logs_key.clone(),
+            log_retention_days: 90,
+            public_access_cidrs: Vec::new(),
+            node_groups: Vec::new(),
+        }
+    }
+
+    /// Also serves the API publicly, to these CIDRs only (never `/0`; not in
+    /// production).
+    pub fn public_access_cidrs(mut self, cidrs: &[String]) -> Self {
+        self.public_access_cidrs = cidrs.to_vec();
+        self
+    }
+
+    /// Days to keep control-plane logs (default 90).
+    pub fn log_retention_days(mut self, days: u32) -> Self {
+        self.log_retention_days = days;
+        self
+    }
+
+    /// Adds a managed node group.
+    pub fn node_group(mut self, group: NodeGroup) -> Self {
+        self.node_groups.push(group);
+        self
+    }
+
+    fn validate(&self, stack: &mut Stack, address: &str) {
+        let valid_name = !self.name.is_empty()
+            && self.name.len() <= 100
+            && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            stack.error(
+                address,
+                "name",
+                &format!("`{}` is not a valid EKS cluster name", self.name),
+                "use 1-100 letters, digits, `-` and `_`, starting with a letter or digit",
+            );
+        }
+        let minor = self
+            .version
+            .strip_prefix("1.")
+            .and_then(|m| m.parse::<u32>().ok());
+        if !matches!(minor, Some(28..=33)) {
+            stack.error(
+                address,
+                "version",
+                &format!(
+                    "`{}` is not a Kubernetes version EKS supports",
+                    self.version
+                ),
+                "use 1.28 to 1.33",
+            );
+        }
+        for cidr in &self.public_access_cidrs {
+            match cidr.parse::<Ipv4Net>() {
+                Ok(net) if net.prefix_len() == 0 => stack.error(
+                    address,
+                    "public_access_cidrs",
+                    "the Kubernetes API would be open to the whole internet (`/0`)",
+                    "list the office or VPN CIDRs that need the API, or keep the endpoint private",
+                ),
+                Ok(_) => {}
+                Err(_) => stack.error(
+                    address,
+                    "public_access_cidrs",
+                    &format!("`{cidr}` is not an IPv4 CIDR"),
+                    "write it as a.b.c.d/len",
+                ),
+            }
+        }
+        if stack.is_production() && !self.public_access_cidrs.is_empty() {
+            stack.error(
+                address,
+                "public_access_cidrs",
+                "a production cluster with a public API endpoint",
+                "keep the production endpoint private (reach it through the VPN or a bastion)",
+            );
+        }
+        let mut names = Vec::new();
+        for group in &self.node_groups {
+            let field = format!("node_groups.{}", group.name);
+            if names.contains(&group.name) {
+                stack.error(
+                    address,
+                    &field,
+                    &format!("node group `{}` is defined twice", group.name),
+                    "give each node group its own name",
+                );
+            }
+            names.push(group.name.clone());
+            if !(group.min <= group.desired && group.desired <= group.max) || group.max == 0 {
+                stack.error(
+                    address,
+                    &format!("{field}.scaling_config"),
+                    &format!(
+                        "min {} / desired {} / max {} are not ordered",
+                        group.min, group.desired, group.max
+                    ),
+                    "keep min <= desired <= max and max >= 1",
+                );
+            }
+            if group.instance_types.is_empty() {
+                stack.error(
+                    address,
+                    &format!("{field}.instance_types"),
+                    "no instance types",
+                    "list at least one instance type",
+                );
+            }
+            if !(20..=16384).contains(&group.disk_gb) {
+                stack.error(
+                    address,
+                    &format!("{field}.disk_gb"),
+                    &format!("{} GiB root volume", group.disk_gb),
+                    "use 20-16384 GiB",
+                );
+            }
+        }
+    }
+}
+
+impl Construct for EksCluster {
+    type Output = EksClusterHandle;
+
+    fn describe(&self) -> String {
+        format!("aws::EksCluster \"{}\"", self.logical)
+    }
+
+    fn build(self, stack: &mut Stack) -> EksClusterHandle {
+        let address = format!("aws_eks_cluster.{}", self.logical);
+        self.validate(stack, &address);
+        let l = &self.logical;
+        let name = &self.name;
+        let cluster_role = stack.add(
+            IamRole::new(
+                &format!("{l}_cluster"),
+                &format!("{name}-cluster"),
+                service_trust("eks.amazonaws.com").to_json(),
+            )
+            .description("EKS control plane")
+            .managed_policy("AmazonEKSClusterPolicy"),
+        );
+        // EKS would create this group itself, unencrypted and kept forever.
+        let log_group = stack.resource::<kind::LogGroup>(
+            &format!("{l}_cluster"),
+            Attributes::new()
+                .set("name", format!("/aws/eks/{name}/cluster"))
+                .set("retention_in_days", self.log_retention_days)
+                .set("kms_key_id", self.logs_key.arn())
+                .tagged_name(&format!("{name}-cluster"))
+                .depends_on(self.logs_key.policy.address()),
+        );
+        let public = !self.public_access_cidrs.is_empty();
+        let mut vpc_config = Value::map()
+            .with(
+                "subnet_ids",
+                self.subnet_ids.iter().map(Value::from).collect::<Vec<_>>(),
+            )
+            .with("endpoint_private_access", true)
+            .with("endpoint_public_access", public);
+        if public {
+            vpc_config.insert("public_access_cidrs", self.public_access_cidrs.clone());
+        }
+        let mut cluster_attributes = Attributes::new()
+            .set("name", name.as_str())
+            .set("version", self.version.as_str())
+            .set("role_arn", cluster_role.role.arn())
+            .set("enabled_cluster_log_types", CONTROL_PLANE_LOGS.to_vec())
+            .set("bootstrap_self_managed_addons", false)
+            .block("vpc_config", vpc_config)
+            .block(
+                "encryption_config",
+                Value::map().with("resources", vec!["secrets"]).with(
+                    "provider",
+                    Value::List(vec![Value::map().with("key_arn", self.secrets_key.arn())]),
+                ),
+            )
+            .block(
+                "access_config",
+                Value::map()
+                    .with("authentication_mode", "API")
+                    .with("bootstrap_cluster_creator_admin_permissions", true),
+            )
+            .tagged_name(name)
+            .depends_on(log_group.address());
+        for attachment in &cluster_role.attachments {
+            cluster_attributes = cluster_attributes.depends_on(attachment.address());
+        }
+        let cluster = stack.resource::<kind::EksCluster>(l, cluster_attributes);
+
+        let issuer: Attr<String> = cluster.attr("identity[0].oidc[0].issuer");
+        let provider = stack.resource::<kind::OidcProvider>(
+            l,
+            Attributes::new()
+                .set("url", &issuer)
+                .set("client_id_list", vec!["sts.amazonaws.com"])
+                .tagged_name(&format!("{name}-irsa")),
+        );
+        let oidc = OidcHandle { provider, issuer };
+
+        let node_role = stack.add(
+            IamRole::new(
+                &format!("{l}_node"),
+                &format!("{name}-node"),
+                service_trust("ec2.amazonaws.com").to_json(),
+            )
+            .description("EKS managed nodes")
+            .managed_policy("AmazonEKSWorkerNodePolicy")
+            .managed_policy("AmazonEKS_CNI_Policy")
+            .managed_policy("AmazonEC2ContainerRegistryReadOnly"),
+        );
+
+        let mut addons = BTreeMap::new();
+        let addon = |stack: &mut Stack,
+                     addon: &str,
+                     role: Option<&Ref<kind::IamRole>>,
+                     after: &[Ref<kind::EksNodeGroup>]| {
+            let mut attributes = Attributes::new()
+                .set("cluster_name", cluster.name())
+                .set("addon_name", addon)
+                .set("resolve_conflicts_on_create", "OVERWRITE")
+                .set("resolve_conflicts_on_update", "PRESERVE")
+                .set_opt("service_account_role_arn", role.map(|r| r.arn()));
+            for group in after {
+                attributes = attributes.depends_on(group.address());
+            }
+            stack
+                .resource::<kind::EksAddon>(&format!("{l}_{}", addon.replace('-', "_")), attributes)
+        };
+        // Networking add-ons come first: nodes only turn Ready once the CNI runs.
+        for name in ["vpc-cni", "kube-proxy"] {
+            let r = addon(stack, name, None, &[]);
+            addons.insert(name.to_string(), r);
+        }
+
+        let mut node_groups = Vec::new();
+        for group in &self.node_groups {
+            let g = format!("{l}_{}", group.name.replace('-', "_"));
+            let template_name = format!("{name}-{}", group.name);
+            let template = stack.resource::<kind::LaunchTemplate>(
+                &g,
+                Attributes::new()
+                    .set("name", template_name.as_str())
+                    .set(
+                        "description",
+                        format!("EKS node group {} of {name}", group.name),
+                    )
+                    .set("update_default_version", true)
+                    .block(
+                        "metadata_options",
+                        Value::map()
+                            .with("http_endpoint", "enabled")
+                            .with("http_tokens", "required")
+                            .with("http_put_response_hop_limit", 1)
+                            .with("instance_metadata_tags", "disabled"),
+                    )
+                    .block(
+                        "block_device_mappings",
+                        Value::map().with("device_name", "/dev/xvda").with(
+                            "ebs",
+                            Value::List(vec![Value::map()
+                                .with("volume_size", group.disk_gb)
+                                .with("volume_type", "gp3")
+                                .with("encrypted", true)
+                                .with("delete_on_termination", true)]),
+                        ),
+                    )
+                    .block("monitoring", Value::map().with("enabled", true))
+                    .blocks(
+                        "tag_specifications",
+                        ["instance", "volume"]
+                            .iter()
+                            .map(|kind| {
+                                Value::map()
+                                    .with("resource_type", *kind)
+                                    .with("tags", Value::map().with("Name", template_name.as_str()))
+                            })
+                            .collect(),
+                    )
+                    .tagged_name(&template_name),
+            );
+            let taints: Vec<Value> = group
+                .taints
+                .iter()
+                .map(|t| {
+                    Value::map()
+                        .with("key", t.key.as_str())
+                        .with("value", t.value.as_str())
+                        .with(
+                            "effect",
+                            match t.effect {
+                                TaintEffect::NoSchedule => "NO_SCHEDULE",
+                                TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+                                TaintEffect::NoExecute => "NO_EXECUTE",
+                            },
+                        )
+                })
+                .collect();
+            let mut attributes = Attributes::new()
+                .set("cluster_name", cluster.name())
+                .set("node_group_name", group.name.as_str())
+                .set("node_role_arn", node_role.role.arn())
+                .set(
+                    "subnet_ids",
+                    self.subnet_ids.iter().map(Value::from).collect::<Vec<_>>(),
+                )
+                .set(
+                    "ami_type",
+                    if group.gpu {
+                        "AL2023_x86_64_NVIDIA"
+                    } else {
+                        "AL2023_x86_64_STANDARD"
+                    },
+                )
+                .set(
+                    "capacity_type",
+                    match group.capacity {
+                        Capacity::OnDemand => "ON_DEMAND",
+                        Capacity::Spot => "SPOT",
+                    },
+                )
+                .set("instance_types", group.instance_types.clone())
+                .block(
+                    "scaling_config",
+                    Value::map()
+                        .with("min_size", group.min)
+                        .with("desired_size", group.desired)
+                        .with("max_size", group.max),
+                )
+                .block(
+                    "update_config",
+                    Value::map().with("max_unavailable_percentage", 33),
+                )
+                .block(
+                    "launch_template",
+                    Value::map()
+                        .with("id", template.id())
+                        .with("version", template.attr::<String>("latest_version")),
+                )
+                .blocks("taint", taints)
+                .set_opt(
+                    "labels",
+                    (!group.labels.is_empty()).then(|| Value::from(group.labels.clone())),
+                )
+                // The cluster autoscaler owns the size once the group exists.
+                .set(
+                    "lifecycle",
+                    Value::List(vec![
+                        Value::map().with("ignore_changes", vec!["scaling_config[0].desired_size"])
+                    ]),
+                )
+                .tagged_name(&template_name);
+            for attachment in &node_role.attachments {
+                attributes = attributes.depends_on(attachment.address());
+            }
+            for addon in addons.values() {
+                attributes = attributes.depends_on(addon.address());
+            }
+            node_groups.push(stack.resource::<kind::EksNodeGroup>(&g, attributes));
+        }
+
+        let ebs_csi = stack.add(
+            WorkloadRole::new(
+                &format!("{l}_ebs_csi"),
+                &format!("{name}-ebs-csi"),
+                &oidc,
+                "kube-system",
+                "ebs-csi-controller-sa",
+            )
+            .managed_policy("service-role/AmazonEBSCSIDriverPolicy"),
+        );
+        let coredns = addon(stack, "coredns", None, &node_groups);
+        addons.insert("coredns".to_string(), coredns);
+        let ebs = addon(stack, "aws-ebs-csi-driver", Some(&ebs_csi), &node_groups);
+        addons.insert("aws-ebs-csi-driver".to_string(), ebs);
+
+        EksClusterHandle {
+            cluster,
+            oidc,
+            node_role: node_role.role,
+            node_groups,
+            addons,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{KmsKey, Vpc};
+    use crate::core::environment::Environment;
+
+    fn build(
+        env: Environment,
+        configure: impl FnOnce(EksCluster) -> EksCluster,
+    ) -> (Stack, EksClusterHandle) {
+        let mut stack = Stack::new("t").with_environment(env);
+        let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1"));
+        let secrets = stack.add(KmsKey::new("eks", "t-eks"));
+        let logs = stack.add(KmsKey::for_logs("logs", "t-logs", "us-east-1"));
+        let cluster = stack.add(configure(
+            EksCluster::new(
+                "main",
+                "t",
+                "1.31",
+                vpc.private_subnet_ids(),
+                &secrets,
+                &logs,
+            )
+            .node_group(NodeGroup::new("general", &["m6i.large"], 1, 2, 3)),
+        ));
+        (stack, cluster)
+    }
+
+    #[test]
+    fn defaults_are_private_encrypted_and_imdsv2() {
+        let (stack, cluster) = build(Environment::Production, |c| {
+            c.node_group(
+                NodeGroup::new("gpu", &["g5.xlarge"], 0, 0, 2)
+                    .gpu()
+                    .taint(Taint {
+                        key: "nvidia.com/gpu".into(),
+                        value: "present".into(),
+                        effect: TaintEffect::NoSchedule,
+                    }),
+            )
+        });
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(cluster.cluster.address()).unwrap();
+        assert_eq!(
+            block.get("vpc_config.endpoint_public_access"),
+            Some(&Value::Bool(false))
+        );
+        assert_eq!(
+            block
+                .get("access_config.authentication_mode")
+                .and_then(Value::as_str),
+            Some("API")
+        );
+        assert_eq!(
+            block
+                .get("enabled_cluster_log_types")
+                .and_then(Value::as_list)
+                .map(<[Value]>::len),
+            Some(5)
+        );
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        assert!(text.contains("\"http_tokens\": \"required\""));
+        assert!(text.contains("\"http_put_response_hop_limit\": 1"));
+        assert!(text.contains("\"AL2023_x86_64_NVIDIA\""));
+        assert!(text.contains("\"effect\": \"NO_SCHEDULE\""));
+        assert!(text.contains("system:serviceaccount:kube-system:ebs-csi-controller-sa"));
+        assert_eq!(cluster.addons.len(), 4);
+    }
+
+    #[test]
+    fn public_endpoint_is_refused_in_production_and_for_the_internet() {
+        let (stack, _) = build(Environment::Production, |c| {
+            c.public_access_cidrs(&["0.0.0.0/0".to_string()])
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("field `public_access_cidrs`: the Kubernetes API would be open to the whole internet"), "{text}");
+        assert!(
+            text.contains("a production cluster with a public API endpoint"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn restricted_public_endpoint_outside_production() {
+        let (stack, cluster) = build(Environment::Staging, |c| {
+            c.public_access_cidrs(&["203.0.113.0/24".to_string()])
+        });
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(cluster.cluster.address()).unwrap();
+        assert_eq!(
+            block.get("vpc_config.endpoint_public_access"),
+            Some(&Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn bad_version_and_node_counts() {
+        let (stack, _) = build(Environment::Dev, |mut c| {
+            c.version = "1.19".into();
+            c.node_group(NodeGroup::new("bad", &["m6i.large"], 3, 1, 2))
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `version`") && text.contains("use 1.28 to 1.33"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_groups.bad.scaling_config`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn name_cidr_and_node_group_problems() {
+        let (stack, _) = build(Environment::Staging, |mut c| {
+            c.name = "-bad name".into();
+            c.public_access_cidrs(&["300.1.2.3/8".to_string()])
+                .node_group(NodeGroup::new("general", &["m6i.large"], 1, 1, 1))
+                .node_group(NodeGroup::new("empty", &[], 1, 1, 1).disk_gb(5))
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `name`: `-bad name` is not a valid EKS cluster name"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `public_access_cidrs`: `300.1.2.3/8` is not an IPv4 CIDR"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_groups.general`: node group `general` is defined twice"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_groups.empty.instance_types`"),
+            "{text}"
+        );
+        assert!(text.contains("field `node_groups.empty.disk_gb`"), "{text}");
+    }
+}

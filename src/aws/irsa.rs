@@ -1,0 +1,243 @@
+//! IAM roles for Kubernetes service accounts (IRSA): a role only the named
+//! service account of the named namespace can assume through the cluster's
+//! OIDC provider, with least-privilege access to the buckets it needs.
+
+use super::iam::{IamRole, PolicyDocument, Statement};
+use super::kind;
+use crate::core::reference::{Arn, Attr, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::core::value::{Expr, Value};
+use crate::platform::Access;
+
+/// The cluster's OIDC identity provider, as IRSA trust policies need it.
+#[derive(Clone, Debug)]
+pub struct OidcHandle {
+    /// The `aws_iam_openid_connect_provider`.
+    pub provider: Ref<kind::OidcProvider>,
+    /// The issuer URL (`https://oidc.eks.<region>.amazonaws.com/id/...`).
+    pub issuer: Attr<String>,
+}
+
+impl OidcHandle {
+    /// A condition key of the provider: `<issuer without https://>:<claim>`.
+    fn claim(&self, claim: &str) -> Expr {
+        self.issuer
+            .expr()
+            .call("replace", r#", "https://", """#)
+            .suffix(&format!(":{claim}"))
+    }
+}
+
+/// A bucket, the key encrypting it, and the access granted.
+type BucketGrant = (Attr<Arn<kind::S3Bucket>>, Attr<Arn<kind::KmsKey>>, Access);
+
+/// A role for one Kubernetes service account.
+///
+/// ```no_run
+/// # use infrasynth::aws::{OidcHandle, WorkloadRole, BucketHandle};
+/// # use infrasynth::platform::Access;
+/// # fn f(stack: &mut infrasynth::Stack, oidc: OidcHandle, bucket: BucketHandle, key: infrasynth::aws::KmsKeyHandle) {
+/// let role = stack.add(
+///     WorkloadRole::new("api", "demo-api", &oidc, "apps", "api")
+///         .bucket(bucket.arn(), key.arn(), Access::Read),
+/// );
+/// # }
+/// ```
+pub struct WorkloadRole {
+    logical: String,
+    role_name: String,
+    oidc: OidcHandle,
+    namespace: String,
+    service_account: String,
+    buckets: Vec<BucketGrant>,
+    managed: Vec<String>,
+}
+
+impl WorkloadRole {
+    /// A role assumable only by `namespace`/`service_account`.
+    pub fn new(
+        logical: &str,
+        role_name: &str,
+        oidc: &OidcHandle,
+        namespace: &str,
+        service_account: &str,
+    ) -> Self {
+        WorkloadRole {
+            logical: logical.to_string(),
+            role_name: role_name.to_string(),
+            oidc: oidc.clone(),
+            namespace: namespace.to_string(),
+            service_account: service_account.to_string(),
+            buckets: Vec::new(),
+            managed: Vec::new(),
+        }
+    }
+
+    /// Grants `access` to a bucket encrypted with `key`: Read is
+    /// `s3:ListBucket` + `s3:GetObject` + `kms:Decrypt`; ReadWrite adds
+    /// `s3:PutObject`, `s3:DeleteObject` and `kms:GenerateDataKey`.
+    pub fn bucket(
+        mut self,
+        bucket: Attr<Arn<kind::S3Bucket>>,
+        key: Attr<Arn<kind::KmsKey>>,
+        access: Access,
+    ) -> Self {
+        self.buckets.push((bucket, key, access));
+        self
+    }
+
+    /// Attaches an AWS managed policy (such as
+    /// `service-role/AmazonEBSCSIDriverPolicy`).
+    pub fn managed_policy(mut self, path: &str) -> Self {
+        self.managed.push(path.to_string());
+        self
+    }
+
+    fn permissions(&self) -> PolicyDocument {
+        let mut document = PolicyDocument::new();
+        for access in [Access::Read, Access::ReadWrite] {
+            let granted: Vec<_> = self.buckets.iter().filter(|b| b.2 == access).collect();
+            if granted.is_empty() {
+                continue;
+            }
+            let (suffix, object_actions, key_actions): (&str, &[&str], &[&str]) = match access {
+                Access::Read => ("Read", &["s3:GetObject"], &["kms:Decrypt"]),
+                Access::ReadWrite => (
+                    "ReadWrite",
+                    &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    &["kms:Decrypt", "kms:GenerateDataKey"],
+                ),
+            };
+            let mut list = Statement::allow(&["s3:ListBucket", "s3:GetBucketLocation"])
+                .sid(&format!("List{suffix}Buckets"));
+            let mut objects = Statement::allow(object_actions).sid(&format!("{suffix}Objects"));
+            let mut keys = Statement::allow(key_actions).sid(&format!("{suffix}BucketKeys"));
+            let mut seen_keys: Vec<String> = Vec::new();
+            for (bucket, key, _) in granted {
+                list = list.on(bucket);
+                objects = objects.on(bucket.suffixed("/*"));
+                let template = key.expr().template().to_string();
+                if !seen_keys.contains(&template) {
+                    seen_keys.push(template);
+                    keys = keys.on(key);
+                }
+            }
+            document = document.statement(list).statement(objects).statement(keys);
+        }
+        document
+    }
+}
+
+impl Construct for WorkloadRole {
+    type Output = Ref<kind::IamRole>;
+
+    fn describe(&self) -> String {
+        format!("aws::WorkloadRole \"{}\"", self.logical)
+    }
+
+    fn build(self, stack: &mut Stack) -> Ref<kind::IamRole> {
+        let subject = format!(
+            "system:serviceaccount:{}:{}",
+            self.namespace, self.service_account
+        );
+        let trust = PolicyDocument::new().statement(
+            Statement::allow(&["sts:AssumeRoleWithWebIdentity"])
+                .principal("Federated", self.oidc.provider.arn())
+                .condition(
+                    "StringEquals",
+                    self.oidc.claim("sub"),
+                    vec![Value::from(subject)],
+                )
+                .condition(
+                    "StringEquals",
+                    self.oidc.claim("aud"),
+                    vec![Value::from("sts.amazonaws.com")],
+                ),
+        );
+        let trust_json = trust.to_data_source(stack, &format!("{}_trust", self.logical));
+        let permissions = self.permissions();
+        let mut role = IamRole::new(&self.logical, &self.role_name, trust_json).description(
+            &format!("IRSA role of {}/{}", self.namespace, self.service_account),
+        );
+        for path in &self.managed {
+            role = role.managed_policy(path);
+        }
+        if !permissions.is_empty() {
+            role = role.inline_policy("buckets", permissions.to_json());
+        }
+        stack.add(role).role
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{Bucket, KmsKey};
+    use crate::core::block::Attributes;
+
+    fn oidc(stack: &mut Stack) -> OidcHandle {
+        let provider = stack.resource::<kind::OidcProvider>(
+            "main",
+            Attributes::new()
+                .set("url", "https://oidc.example")
+                .set("client_id_list", vec!["sts.amazonaws.com"]),
+        );
+        let issuer = provider.attr("url");
+        OidcHandle { provider, issuer }
+    }
+
+    #[test]
+    fn read_access_is_least_privilege() {
+        let mut stack = Stack::new("t");
+        let oidc = oidc(&mut stack);
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        let models = stack.add(Bucket::new("models", "t-models", key.arn()));
+        let data = stack.add(Bucket::new("data", "t-data", key.arn()));
+        let role = stack.add(
+            WorkloadRole::new("api", "t-api", &oidc, "apps", "api")
+                .bucket(models.arn(), key.arn(), Access::Read)
+                .bucket(data.arn(), key.arn(), Access::ReadWrite),
+        );
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        assert!(text.contains("system:serviceaccount:apps:api"), "{text}");
+        assert!(text.contains(":aud"), "{text}");
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let policy = doc["resource"]["aws_iam_role_policy"]["api_buckets"]["policy"]
+            .as_str()
+            .unwrap();
+        let policy: serde_json::Value = serde_json::from_str(policy).unwrap();
+        let statements = policy["Statement"].as_array().unwrap();
+        let read_objects = statements
+            .iter()
+            .find(|s| s["Sid"] == "ReadObjects")
+            .unwrap();
+        assert_eq!(read_objects["Action"], serde_json::json!(["s3:GetObject"]));
+        assert_eq!(
+            read_objects["Resource"],
+            serde_json::json!(["${aws_s3_bucket.models.arn}/*"])
+        );
+        let read_keys = statements
+            .iter()
+            .find(|s| s["Sid"] == "ReadBucketKeys")
+            .unwrap();
+        assert_eq!(read_keys["Action"], serde_json::json!(["kms:Decrypt"]));
+        let write = statements
+            .iter()
+            .find(|s| s["Sid"] == "ReadWriteObjects")
+            .unwrap();
+        assert_eq!(
+            write["Action"],
+            serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+        );
+        assert_eq!(role.address().to_string(), "aws_iam_role.api");
+    }
+
+    #[test]
+    fn a_role_without_buckets_has_no_inline_policy() {
+        let mut stack = Stack::new("t");
+        let oidc = oidc(&mut stack);
+        stack.add(WorkloadRole::new("idle", "t-idle", &oidc, "apps", "idle"));
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        assert!(!text.contains("aws_iam_role_policy\""), "{text}");
+    }
+}

@@ -1,0 +1,239 @@
+//! Customer-managed KMS keys: rotation on, an alias, a deletion window, and an
+//! explicit key policy letting the account root administer the key (so IAM
+//! policies decide who uses it), plus any AWS service that needs the key
+//! directly (CloudWatch Logs).
+
+use super::iam::{NameTag, PolicyDocument, Statement};
+use super::kind;
+use super::provider::{account_of, partition_name};
+use crate::core::block::Attributes;
+use crate::core::reference::{Arn, Attr, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::core::value::{Expr, TemplatePart, Value};
+
+/// A symmetric encryption key.
+///
+/// ```
+/// use infrasynth::{aws::KmsKey, Stack};
+/// let mut stack = Stack::new("demo");
+/// let key = stack.add(KmsKey::new("data", "demo-data").description("Database storage"));
+/// assert_eq!(key.arn().expr().template(), "${aws_kms_key.data.arn}");
+/// ```
+pub struct KmsKey {
+    logical: String,
+    alias: String,
+    description: Option<String>,
+    deletion_window_days: u32,
+    services: Vec<ServiceGrant>,
+}
+
+struct ServiceGrant {
+    principal: String,
+    actions: Vec<String>,
+    conditions: Vec<(String, String, Vec<Value>)>,
+}
+
+/// What [`KmsKey`] created.
+#[derive(Clone, Debug)]
+pub struct KmsKeyHandle {
+    /// The key.
+    pub key: Ref<kind::KmsKey>,
+    /// `alias/<name>`.
+    pub alias: Ref<kind::KmsAlias>,
+    /// The key policy; resources using the key through a service named in the
+    /// policy depend on it.
+    pub policy: Ref<kind::KmsKeyPolicy>,
+}
+
+impl KmsKeyHandle {
+    /// The key's ARN.
+    pub fn arn(&self) -> Attr<Arn<kind::KmsKey>> {
+        self.key.arn()
+    }
+}
+
+impl KmsKey {
+    /// A key with alias `alias/<alias>`.
+    pub fn new(logical: &str, alias: &str) -> Self {
+        KmsKey {
+            logical: logical.to_string(),
+            alias: alias.to_string(),
+            description: None,
+            deletion_window_days: 30,
+            services: Vec::new(),
+        }
+    }
+
+    /// What the key protects.
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = Some(text.to_string());
+        self
+    }
+
+    /// Days between scheduling deletion and deletion (7-30; default 30, the
+    /// longest chance to cancel).
+    pub fn deletion_window_days(mut self, days: u32) -> Self {
+        self.deletion_window_days = days;
+        self
+    }
+
+    /// Lets an AWS service principal (such as `logs.us-east-1.amazonaws.com`)
+    /// use the key, restricted by `conditions` (`(test, key, values)`).
+    pub fn allow_service(
+        mut self,
+        principal: &str,
+        actions: &[&str],
+        conditions: Vec<(String, String, Vec<Value>)>,
+    ) -> Self {
+        self.services.push(ServiceGrant {
+            principal: principal.to_string(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            conditions,
+        });
+        self
+    }
+}
+
+impl Construct for KmsKey {
+    type Output = KmsKeyHandle;
+
+    fn describe(&self) -> String {
+        format!("aws::KmsKey \"{}\"", self.logical)
+    }
+
+    fn build(self, stack: &mut Stack) -> KmsKeyHandle {
+        let address = format!("aws_kms_key.{}", self.logical);
+        if !(7..=30).contains(&self.deletion_window_days) {
+            stack.error(
+                &address,
+                "deletion_window_days",
+                &format!("{} days is outside 7-30", self.deletion_window_days),
+                "use 7 to 30 days (30 gives the longest chance to cancel a deletion)",
+            );
+        }
+        if self.alias.is_empty()
+            || self.alias.starts_with("aws/")
+            || !self
+                .alias
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+        {
+            stack.error(
+                &address,
+                "alias",
+                &format!("`{}` is not a valid KMS alias name", self.alias),
+                "use letters, digits, `/`, `_` and `-`, not starting with `aws/`",
+            );
+        }
+        let key = stack.resource::<kind::KmsKey>(
+            &self.logical,
+            Attributes::new()
+                .set("enable_key_rotation", true)
+                .set("deletion_window_in_days", self.deletion_window_days)
+                .set_opt("description", self.description.clone())
+                .tagged_name(&self.alias),
+        );
+        let alias = stack.resource::<kind::KmsAlias>(
+            &self.logical,
+            Attributes::new()
+                .set("name", format!("alias/{}", self.alias))
+                .set("target_key_id", key.id()),
+        );
+        let partition = partition_name(stack);
+        let root = Expr::concat([
+            TemplatePart::from("arn:"),
+            TemplatePart::from(partition.to_text()),
+            TemplatePart::from(":iam::"),
+            TemplatePart::from(account_of(&key)),
+            TemplatePart::from(":root"),
+        ]);
+        let mut document = PolicyDocument::new().statement(
+            Statement::allow(&["kms:*"])
+                .sid("AccountRootAdministers")
+                .principal("AWS", root)
+                .on("*"),
+        );
+        for grant in &self.services {
+            let actions: Vec<&str> = grant.actions.iter().map(String::as_str).collect();
+            let mut statement = Statement::allow(&actions)
+                .principal("Service", grant.principal.as_str())
+                .on("*");
+            for (test, variable, values) in &grant.conditions {
+                statement = statement.condition(test, variable.as_str(), values.clone());
+            }
+            document = document.statement(statement);
+        }
+        let json = document.to_data_source(stack, &format!("{}_key_policy", self.logical));
+        let policy = stack.resource::<kind::KmsKeyPolicy>(
+            &self.logical,
+            Attributes::new()
+                .set("key_id", key.id())
+                .set("policy", json),
+        );
+        KmsKeyHandle { key, alias, policy }
+    }
+}
+
+impl KmsKey {
+    /// A key CloudWatch Logs in `region` may use for log groups of this
+    /// account (any log group ARN in the region, matched by the encryption
+    /// context Logs sends).
+    pub fn for_logs(logical: &str, alias: &str, region: &str) -> Self {
+        KmsKey::new(logical, alias)
+            .description("CloudWatch Logs encryption")
+            .allow_service(
+                &format!("logs.{region}.amazonaws.com"),
+                &[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                vec![(
+                    "ArnLike".to_string(),
+                    "kms:EncryptionContext:aws:logs:arn".to_string(),
+                    vec![Value::from(format!("arn:*:logs:{region}:*:log-group:*"))],
+                )],
+            )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_rotate_and_keep_a_thirty_day_window() {
+        let mut stack = Stack::new("t");
+        let key = stack.add(KmsKey::new("data", "t-data"));
+        let block = stack.block(key.key.address()).unwrap();
+        assert_eq!(block.get("enable_key_rotation"), Some(&Value::Bool(true)));
+        assert_eq!(
+            block.get("deletion_window_in_days").and_then(Value::as_i64),
+            Some(30)
+        );
+        let out = stack.synth().unwrap();
+        let text = out.main_tf_json();
+        assert!(
+            text.contains(":iam::${replace(aws_kms_key.data.arn"),
+            "{text}"
+        );
+        assert!(text.contains("\"name\": \"alias/t-data\""), "{text}");
+    }
+
+    #[test]
+    fn bad_window_and_alias_are_errors() {
+        let mut stack = Stack::new("t");
+        stack.add(KmsKey::new("data", "aws/mine").deletion_window_days(3));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `deletion_window_days`: 3 days is outside 7-30"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `alias`") && text.contains("not starting with `aws/`"),
+            "{text}"
+        );
+    }
+}

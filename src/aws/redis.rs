@@ -1,0 +1,437 @@
+//! Redis on ElastiCache (a replication group, cluster mode off) with
+//! encryption at rest (customer key) and in transit (TLS required), private
+//! subnets, a security group open only to the given client groups, snapshots,
+//! and in production Multi-AZ with automatic failover.
+
+use super::iam::NameTag;
+use super::kind;
+use super::postgres::DatabaseNetwork;
+use super::security_group::{SecurityGroup, SecurityGroupHandle};
+use crate::core::block::Attributes;
+use crate::core::environment::Environment;
+use crate::core::reference::{Arn, Attr, Ref};
+use crate::core::stack::{Construct, Stack};
+use crate::core::value::Value;
+
+/// Node types ElastiCache offers for Redis (current generations).
+pub const CACHE_NODE_TYPES: &[&str] = &[
+    "cache.t3.micro",
+    "cache.t3.small",
+    "cache.t3.medium",
+    "cache.t4g.micro",
+    "cache.t4g.small",
+    "cache.t4g.medium",
+    "cache.m5.large",
+    "cache.m5.xlarge",
+    "cache.m5.2xlarge",
+    "cache.m5.4xlarge",
+    "cache.m5.12xlarge",
+    "cache.m5.24xlarge",
+    "cache.m6g.large",
+    "cache.m6g.xlarge",
+    "cache.m6g.2xlarge",
+    "cache.m6g.4xlarge",
+    "cache.m6g.8xlarge",
+    "cache.m6g.12xlarge",
+    "cache.m6g.16xlarge",
+    "cache.m7g.large",
+    "cache.m7g.xlarge",
+    "cache.m7g.2xlarge",
+    "cache.m7g.4xlarge",
+    "cache.m7g.8xlarge",
+    "cache.m7g.12xlarge",
+    "cache.m7g.16xlarge",
+    "cache.r5.large",
+    "cache.r5.xlarge",
+    "cache.r5.2xlarge",
+    "cache.r5.4xlarge",
+    "cache.r5.12xlarge",
+    "cache.r5.24xlarge",
+    "cache.r6g.large",
+    "cache.r6g.xlarge",
+    "cache.r6g.2xlarge",
+    "cache.r6g.4xlarge",
+    "cache.r6g.8xlarge",
+    "cache.r6g.12xlarge",
+    "cache.r6g.16xlarge",
+    "cache.r7g.large",
+    "cache.r7g.xlarge",
+    "cache.r7g.2xlarge",
+    "cache.r7g.4xlarge",
+    "cache.r7g.8xlarge",
+    "cache.r7g.12xlarge",
+    "cache.r7g.16xlarge",
+];
+
+/// The Redis port.
+pub const REDIS_PORT: u16 = 6379;
+
+/// A Redis replication group.
+///
+/// ```
+/// use infrasynth::aws::{DatabaseNetwork, KmsKey, Redis, Vpc};
+/// use infrasynth::Stack;
+/// let mut stack = Stack::new("demo");
+/// let vpc = stack.add(Vpc::new("main", "demo", "10.0.0.0/16", "us-east-1"));
+/// let key = stack.add(KmsKey::new("cache", "demo-cache"));
+/// let network = DatabaseNetwork { vpc_id: vpc.id(), subnet_ids: vpc.database_subnet_ids(), clients: vec![] };
+/// let cache = stack.add(Redis::new("cache", "demo-cache", "7.1", "cache.t4g.small", network, key.arn()).replicas(1));
+/// ```
+pub struct Redis {
+    logical: String,
+    id: String,
+    engine_version: String,
+    node_type: String,
+    network: DatabaseNetwork,
+    kms_key_arn: Attr<Arn<kind::KmsKey>>,
+    replicas: u8,
+    high_availability: Option<bool>,
+    snapshot_retention_days: Option<u32>,
+}
+
+/// What [`Redis`] created.
+#[derive(Clone, Debug)]
+pub struct RedisHandle {
+    /// The replication group.
+    pub group: Ref<kind::CacheReplicationGroup>,
+    /// The group guarding it.
+    pub security_group: SecurityGroupHandle,
+    /// Its subnet group.
+    pub subnet_group: Ref<kind::CacheSubnetGroup>,
+}
+
+impl RedisHandle {
+    /// The primary endpoint's host name.
+    pub fn primary_endpoint(&self) -> Attr<String> {
+        self.group.attr("primary_endpoint_address")
+    }
+
+    /// The port.
+    pub fn port(&self) -> Attr<u16> {
+        self.group.attr("port")
+    }
+}
+
+impl Redis {
+    /// A replication group `id` running Redis `engine_version` on `node_type`.
+    pub fn new(
+        logical: &str,
+        id: &str,
+        engine_version: &str,
+        node_type: &str,
+        network: DatabaseNetwork,
+        kms_key_arn: Attr<Arn<kind::KmsKey>>,
+    ) -> Self {
+        Redis {
+            logical: logical.to_string(),
+            id: id.to_string(),
+            engine_version: engine_version.to_string(),
+            node_type: node_type.to_string(),
+            network,
+            kms_key_arn,
+            replicas: 0,
+            high_availability: None,
+            snapshot_retention_days: None,
+        }
+    }
+
+    /// Read replicas beside the primary (0-5).
+    pub fn replicas(mut self, count: u8) -> Self {
+        self.replicas = count;
+        self
+    }
+
+    /// Multi-AZ with automatic failover (default: on in production; needs a replica).
+    pub fn high_availability(mut self, on: bool) -> Self {
+        self.high_availability = Some(on);
+        self
+    }
+
+    /// Days of daily snapshots (default 7, 1 in dev).
+    pub fn snapshot_retention_days(mut self, days: u32) -> Self {
+        self.snapshot_retention_days = Some(days);
+        self
+    }
+}
+
+/// Whether `id` follows the ElastiCache replication group id rules: 1-40
+/// lowercase letters, digits and hyphens, starting with a letter, no `--`, not
+/// ending with `-`.
+pub fn is_valid_replication_group_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && !id.ends_with('-')
+        && !id.contains("--")
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl Construct for Redis {
+    type Output = RedisHandle;
+
+    fn describe(&self) -> String {
+        format!("aws::Redis \"{}\"", self.logical)
+    }
+
+    fn build(self, stack: &mut Stack) -> RedisHandle {
+        let env = stack.environment().unwrap_or(Environment::Production);
+        let production = env == Environment::Production;
+        let dev = env == Environment::Dev;
+        let address = format!("aws_elasticache_replication_group.{}", self.logical);
+        let l = &self.logical;
+        if !is_valid_replication_group_id(&self.id) {
+            stack.error(
+                &address,
+                "replication_group_id",
+                &format!("`{}` is not a valid replication group id", self.id),
+                "use 1-40 lowercase letters, digits and hyphens, starting with a letter, without `--` or a trailing `-`",
+            );
+        }
+        if !CACHE_NODE_TYPES.contains(&self.node_type.as_str()) {
+            stack.error(
+                &address,
+                "node_type",
+                &format!(
+                    "`{}` is not an ElastiCache node type for redis",
+                    self.node_type
+                ),
+                &format!("use one of: {}", CACHE_NODE_TYPES.join(", ")),
+            );
+        }
+        let major = self
+            .engine_version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+            .filter(|m| (6..=7).contains(m));
+        if major.is_none() {
+            stack.error(
+                &address,
+                "engine_version",
+                &format!("`{}` is not a supported Redis version", self.engine_version),
+                "use 6.2, 7.0 or 7.1",
+            );
+        }
+        if self.replicas > 5 {
+            stack.error(
+                &address,
+                "replicas",
+                &format!("{} replicas is more than ElastiCache allows", self.replicas),
+                "use 0-5 replicas",
+            );
+        }
+        let ha = self.high_availability.unwrap_or(production);
+        if ha && self.replicas == 0 {
+            stack.error(
+                &address,
+                "replicas",
+                "Multi-AZ with automatic failover needs at least one replica",
+                "set replicas to 1 or more, or turn high_availability off (not in production)",
+            );
+        }
+        if production && !ha {
+            stack.error(
+                &address,
+                "multi_az_enabled",
+                "a production cache without Multi-AZ failover",
+                "keep high_availability on in production (with at least one replica)",
+            );
+        }
+        let snapshots = self
+            .snapshot_retention_days
+            .unwrap_or(if dev { 1 } else { 7 });
+        if snapshots > 35 {
+            stack.error(
+                &address,
+                "snapshot_retention_limit",
+                &format!("{snapshots} days of snapshots is more than 35"),
+                "keep 0-35 days of snapshots",
+            );
+        }
+        let mut sg = SecurityGroup::new(
+            &format!("{l}_cache"),
+            &format!("{}-cache", self.id),
+            self.network.vpc_id.clone(),
+        )
+        .description("Redis: only from the listed client groups")
+        .data_store();
+        for client in &self.network.clients {
+            sg = sg.allow_from(client.clone(), REDIS_PORT, "Redis from clients");
+        }
+        let security_group = stack.add(sg);
+        let subnet_ids: Vec<Value> = self.network.subnet_ids.iter().map(Value::from).collect();
+        let subnet_group = stack.resource::<kind::CacheSubnetGroup>(
+            l,
+            Attributes::new()
+                .set("name", self.id.as_str())
+                .set("description", format!("Cache subnets of {}", self.id))
+                .set("subnet_ids", Value::List(subnet_ids))
+                .tagged_name(&self.id),
+        );
+        let mut attributes = Attributes::new()
+            .set("replication_group_id", self.id.as_str())
+            .set("description", format!("Redis for {}", self.id))
+            .set("engine", "redis")
+            .set("engine_version", self.engine_version.as_str())
+            .set("node_type", self.node_type.as_str())
+            .set("num_cache_clusters", u32::from(self.replicas) + 1)
+            .set("port", REDIS_PORT)
+            .set(
+                "parameter_group_name",
+                format!("default.redis{}", major.unwrap_or(7)),
+            )
+            .set("subnet_group_name", subnet_group.name())
+            .set("security_group_ids", vec![security_group.id()])
+            .set("at_rest_encryption_enabled", true)
+            .set("kms_key_id", &self.kms_key_arn)
+            .set("transit_encryption_enabled", true)
+            .set("transit_encryption_mode", "required")
+            .set("automatic_failover_enabled", ha)
+            .set("multi_az_enabled", ha)
+            .set("auto_minor_version_upgrade", true)
+            .set("snapshot_retention_limit", snapshots)
+            .set("snapshot_window", "02:00-03:00")
+            .set("maintenance_window", "sun:05:00-sun:06:00")
+            .tagged_name(&self.id);
+        if !dev {
+            attributes = attributes.set("final_snapshot_identifier", format!("{}-final", self.id));
+        }
+        let group = stack.resource::<kind::CacheReplicationGroup>(l, attributes);
+        RedisHandle {
+            group,
+            security_group,
+            subnet_group,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{KmsKey, Vpc};
+
+    fn build(env: Environment, configure: impl FnOnce(Redis) -> Redis) -> (Stack, RedisHandle) {
+        let mut stack = Stack::new("t").with_environment(env);
+        let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1"));
+        let key = stack.add(KmsKey::new("cache", "t-cache"));
+        let network = DatabaseNetwork {
+            vpc_id: vpc.id(),
+            subnet_ids: vpc.database_subnet_ids(),
+            clients: vec![],
+        };
+        let cache = stack.add(configure(Redis::new(
+            "cache",
+            "t-cache",
+            "7.1",
+            "cache.t4g.small",
+            network,
+            key.arn(),
+        )));
+        (stack, cache)
+    }
+
+    #[test]
+    fn production_defaults_encrypt_and_fail_over() {
+        let (stack, cache) = build(Environment::Production, |r| r.replicas(2));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(cache.group.address()).unwrap();
+        for field in [
+            "at_rest_encryption_enabled",
+            "transit_encryption_enabled",
+            "multi_az_enabled",
+            "automatic_failover_enabled",
+        ] {
+            assert_eq!(block.get(field), Some(&Value::Bool(true)), "{field}");
+        }
+        assert!(block.get("auth_token").is_none());
+        assert_eq!(
+            block.get("num_cache_clusters").and_then(Value::as_i64),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn production_without_replicas_is_an_error() {
+        let (stack, _) = build(Environment::Production, |r| r);
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains(
+                "field `replicas`: Multi-AZ with automatic failover needs at least one replica"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn invalid_id_and_node_type() {
+        let (stack, _) = build(Environment::Dev, |mut r| {
+            r.id = "Cache_1".to_string();
+            r.node_type = "cache.t2.nano".to_string();
+            r
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains(
+                "field `replication_group_id`: `Cache_1` is not a valid replication group id"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `node_type`") && text.contains("use one of: cache.t3.micro"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn id_rules() {
+        assert!(is_valid_replication_group_id("mlops-production-cache"));
+        assert!(!is_valid_replication_group_id(&"a".repeat(41)));
+        assert!(!is_valid_replication_group_id("a--b"));
+        assert!(!is_valid_replication_group_id("1abc"));
+    }
+
+    #[test]
+    fn version_replicas_and_snapshot_limits() {
+        let (stack, _) = build(Environment::Staging, |mut r| {
+            r.engine_version = "5.0".to_string();
+            r.replicas(6).snapshot_retention_days(40)
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `engine_version`: `5.0` is not a supported Redis version"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field `replicas`: 6 replicas") && text.contains("use 0-5"),
+            "{text}"
+        );
+        assert!(text.contains("field `snapshot_retention_limit`"), "{text}");
+    }
+
+    #[test]
+    fn production_without_failover_is_an_error() {
+        let (stack, _) = build(Environment::Production, |r| {
+            r.replicas(1).high_availability(false)
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `multi_az_enabled`") && text.contains("keep high_availability on"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn dev_is_single_node_without_final_snapshot() {
+        let (stack, cache) = build(Environment::Dev, |r| r);
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(cache.group.address()).unwrap();
+        assert_eq!(block.get("multi_az_enabled"), Some(&Value::Bool(false)));
+        assert!(block.get("final_snapshot_identifier").is_none());
+        assert_eq!(
+            block.get("transit_encryption_enabled"),
+            Some(&Value::Bool(true))
+        );
+    }
+}

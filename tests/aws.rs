@@ -1,0 +1,318 @@
+//! The reference platform realized on AWS: snapshots, provider-schema checks,
+//! the output contract, environment shaping and bad input.
+
+mod common;
+
+use common::stacks::mlops;
+use infrasynth::aws::{Bucket, KmsKey};
+use infrasynth::platform::{outputs, Platform, StackDefinition};
+use infrasynth::{Cloud, Environment, Stack};
+use serde_json::Value as Json;
+
+fn document(env: Environment) -> (String, Json) {
+    let out = common::synth(Cloud::Aws, env);
+    let text = out.main_tf_json().to_string();
+    let json = serde_json::from_str(&text).expect("valid JSON");
+    (text, json)
+}
+
+fn count(doc: &Json, resource_type: &str) -> usize {
+    doc["resource"][resource_type]
+        .as_object()
+        .map_or(0, |m| m.len())
+}
+
+#[test]
+fn snapshot_dev() {
+    let (text, _) = document(Environment::Dev);
+    common::assert_schema_clean(Cloud::Aws, &text, "aws dev");
+    common::assert_snapshot("aws-dev", &text);
+}
+
+#[test]
+fn snapshot_staging() {
+    let (text, _) = document(Environment::Staging);
+    common::assert_schema_clean(Cloud::Aws, &text, "aws staging");
+    common::assert_snapshot("aws-staging", &text);
+}
+
+#[test]
+fn snapshot_production() {
+    let (text, _) = document(Environment::Production);
+    common::assert_schema_clean(Cloud::Aws, &text, "aws production");
+    common::assert_snapshot("aws-production", &text);
+}
+
+#[test]
+fn synth_is_byte_identical() {
+    for env in Environment::ALL {
+        assert_eq!(document(env).0, document(env).0, "{env}");
+    }
+}
+
+#[test]
+fn every_platform_output_is_declared() {
+    for env in Environment::ALL {
+        let platform = mlops::platform(env);
+        let (_, doc) = document(env);
+        let mut expected: Vec<String> = [
+            outputs::DATABASE_ADDRESS,
+            outputs::DATABASE_PORT,
+            outputs::REDIS_HOST,
+            outputs::REDIS_PORT,
+            outputs::CLUSTER_NAME,
+            outputs::CLUSTER_ENDPOINT,
+            outputs::REGION,
+            outputs::OBJECT_STORE_ENDPOINT,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        expected.extend(platform.buckets.iter().map(|b| outputs::bucket(&b.name)));
+        expected.extend(
+            platform
+                .workloads
+                .iter()
+                .map(|w| outputs::workload_identity(&w.name)),
+        );
+        expected.extend(
+            platform
+                .database
+                .databases
+                .iter()
+                .map(|d| outputs::database_name(d)),
+        );
+        for name in expected {
+            assert!(
+                doc["output"][&name].is_object(),
+                "{env}: output `{name}` missing"
+            );
+        }
+        assert_eq!(
+            doc["output"]["workload_identity_worker"]["value"],
+            "${aws_iam_role.workload_worker.arn}"
+        );
+    }
+}
+
+#[test]
+fn no_secret_material_in_the_document() {
+    for env in Environment::ALL {
+        let (text, doc) = document(env);
+        for needle in [
+            "\"password\"",
+            "\"auth_token\"",
+            "\"secret_key\"",
+            "\"access_key\"",
+        ] {
+            assert!(!text.contains(needle), "{env}: {needle} found");
+        }
+        let db = &doc["resource"]["aws_db_instance"]["platform"];
+        assert_eq!(db["manage_master_user_password"], true);
+        assert_eq!(db["publicly_accessible"], false);
+        assert_eq!(db["storage_encrypted"], true);
+        let rules = doc["resource"]["aws_vpc_security_group_ingress_rule"]
+            .as_object()
+            .expect("ingress rules");
+        for (name, rule) in rules {
+            assert!(rule["cidr_ipv4"].is_null(), "{env}: {name} opens a CIDR");
+            assert!(rule["referenced_security_group_id"].is_string(), "{name}");
+        }
+    }
+}
+
+#[test]
+fn production_is_highly_available_and_protected() {
+    let (_, doc) = document(Environment::Production);
+    assert_eq!(count(&doc, "aws_subnet"), 9, "3 zones x 3 tiers");
+    assert_eq!(count(&doc, "aws_nat_gateway"), 3);
+    let db = &doc["resource"]["aws_db_instance"]["platform"];
+    assert_eq!(db["multi_az"], true);
+    assert_eq!(db["deletion_protection"], true);
+    assert_eq!(db["instance_class"], "db.r6g.xlarge");
+    assert!(db["backup_retention_period"].as_i64().unwrap() >= 7);
+    assert_eq!(db["performance_insights_enabled"], true);
+    assert!(db["final_snapshot_identifier"].is_string());
+    let cache = &doc["resource"]["aws_elasticache_replication_group"]["cache"];
+    assert_eq!(cache["multi_az_enabled"], true);
+    assert_eq!(cache["automatic_failover_enabled"], true);
+    assert_eq!(cache["num_cache_clusters"], 3);
+    let cluster = &doc["resource"]["aws_eks_cluster"]["main"];
+    assert_eq!(cluster["vpc_config"][0]["endpoint_public_access"], false);
+    let general = &doc["resource"]["aws_eks_node_group"]["main_general"];
+    assert!(
+        general["scaling_config"][0]["desired_size"]
+            .as_i64()
+            .unwrap()
+            >= 5
+    );
+    assert_eq!(general["instance_types"][0], "m6i.2xlarge");
+    let gpu = &doc["resource"]["aws_eks_node_group"]["main_gpu"];
+    assert_eq!(gpu["instance_types"][0], "g5.xlarge");
+    assert_eq!(gpu["ami_type"], "AL2023_x86_64_NVIDIA");
+}
+
+#[test]
+fn dev_is_small_and_disposable() {
+    let (_, doc) = document(Environment::Dev);
+    assert_eq!(count(&doc, "aws_subnet"), 6, "2 zones x 3 tiers");
+    assert_eq!(count(&doc, "aws_nat_gateway"), 1);
+    let db = &doc["resource"]["aws_db_instance"]["platform"];
+    assert_eq!(db["skip_final_snapshot"], true);
+    assert_eq!(db["multi_az"], false);
+    assert_eq!(db["instance_class"], "db.t4g.medium");
+    let cluster = &doc["resource"]["aws_eks_cluster"]["main"];
+    assert_eq!(cluster["vpc_config"][0]["endpoint_public_access"], true);
+    assert_eq!(
+        cluster["vpc_config"][0]["public_access_cidrs"][0],
+        "203.0.113.0/24"
+    );
+    assert_eq!(count(&doc, "aws_eks_node_group"), 2, "no GPU pool in dev");
+}
+
+fn errors_of(platform: &Platform) -> String {
+    let stack = infrasynth::aws::realize(platform);
+    let result = infrasynth::platform::finish(platform, Cloud::Aws, &stack);
+    match result {
+        Ok(_) => panic!("expected errors"),
+        Err(diagnostics) => diagnostics.to_string(),
+    }
+}
+
+#[test]
+fn unknown_region_is_reported() {
+    let mut platform = mlops::platform(Environment::Staging);
+    platform.regions.aws = "moon-central-1".to_string();
+    let text = errors_of(&platform);
+    assert!(text.contains("stack `mlops-staging`"), "{text}");
+    assert!(
+        text.contains(
+            "resource `provider.aws`, field `region`: `moon-central-1` is not a known AWS region"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("help: use one of: us-east-1"), "{text}");
+}
+
+#[test]
+fn more_zones_than_the_region_has_is_reported() {
+    let mut platform = mlops::platform(Environment::Production);
+    platform.regions.aws = "us-west-1".to_string();
+    let text = errors_of(&platform);
+    assert!(text.contains("resource `aws_vpc.main`, field `zones`: 3 availability zones requested, but us-west-1 has 2"), "{text}");
+}
+
+#[test]
+fn too_small_network_is_reported() {
+    let mut platform = mlops::platform(Environment::Dev);
+    platform.network.cidr = "10.0.0.0/26".to_string();
+    let text = errors_of(&platform);
+    assert!(
+        text.contains("resource `aws_vpc.main`, field `cidr`"),
+        "{text}"
+    );
+    assert!(text.contains("too small"), "{text}");
+}
+
+#[test]
+fn invalid_identifiers_are_all_reported_at_once() {
+    let mut platform = mlops::platform(Environment::Staging);
+    platform.project = "averyveryverylongname".to_string();
+    platform.buckets[0].name = format!("artifacts-{}", "x".repeat(40));
+    platform.cache.name = "redis-cache-for-everything".to_string();
+    platform.database.name = "db--main".to_string();
+    let text = errors_of(&platform);
+    assert!(
+        text.contains("field `bucket`") && text.contains("must be 3-63 characters long"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `replication_group_id`")
+            && text.contains("use 1-40 lowercase letters"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `identifier`") && text.contains("not a valid RDS identifier"),
+        "{text}"
+    );
+    assert!(text.contains("field `project`"), "{text}");
+}
+
+#[test]
+fn production_without_cache_replicas_is_reported() {
+    let mut platform = mlops::platform(Environment::Production);
+    platform.cache.replicas = 0;
+    let text = errors_of(&platform);
+    assert!(
+        text.contains("resource `aws_elasticache_replication_group.cache`, field `replicas`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn public_api_in_production_is_reported() {
+    let mut platform = mlops::platform(Environment::Production);
+    platform.cluster.api_access =
+        infrasynth::platform::ApiAccess::Restricted(vec!["198.51.100.0/24".to_string()]);
+    let text = errors_of(&platform);
+    assert!(
+        text.contains(
+            "field `public_access_cidrs`: a production cluster with a public API endpoint"
+        ),
+        "{text}"
+    );
+}
+
+fn add_audit_bucket(cloud: Cloud, platform: &Platform, stack: &mut Stack) {
+    if cloud != Cloud::Aws {
+        return;
+    }
+    let key = stack.add(KmsKey::new(
+        "audit",
+        &format!("{}-audit", platform.name_prefix()),
+    ));
+    let bucket = stack.add(
+        Bucket::new(
+            "audit",
+            &format!("{}-audit-logs", platform.name_prefix()),
+            key.arn(),
+        )
+        .expire_after_days(400),
+    );
+    stack.output("bucket_audit", bucket.name(), "Audit log bucket");
+}
+
+#[test]
+fn builders_mix_with_the_platform_layer() {
+    let definition = StackDefinition::new("mlops", "with an audit bucket", mlops::platform)
+        .with_customize(add_audit_bucket);
+    let out = definition
+        .synthesize(Cloud::Aws, Environment::Staging)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let text = out.main_tf_json();
+    common::assert_schema_clean(Cloud::Aws, text, "aws staging + audit");
+    let doc: Json = serde_json::from_str(text).unwrap();
+    assert_eq!(
+        doc["resource"]["aws_s3_bucket"]["audit"]["bucket"],
+        "mlops-staging-audit-logs"
+    );
+    assert!(doc["output"]["bucket_audit"].is_object());
+}
+
+#[test]
+fn more_gpus_than_an_instance_has_is_reported() {
+    let mut platform = mlops::platform(Environment::Staging);
+    let gpu = platform
+        .cluster
+        .pools
+        .iter_mut()
+        .find(|p| p.gpus.is_some())
+        .expect("a GPU pool");
+    gpu.gpus = Some(16);
+    let text = errors_of(&platform);
+    assert!(
+        text.contains("resource `main`, field `pools.gpu.gpus`: 16 GPUs per node"),
+        "{text}"
+    );
+    assert!(text.contains("use 1-8 GPUs per node"), "{text}");
+}

@@ -1,0 +1,193 @@
+//! The AWS output against the real provider: `terraform init` from the offline
+//! mirror, `terraform validate` for every environment, and `terraform plan`
+//! for production with dummy credentials.
+//!
+//! Needs `terraform` on PATH and hashicorp/aws in /opt/tf-plugins. Without
+//! them the tests print `SKIPPED: terraform not found` and pass, unless the
+//! `CI` environment variable is set, where they fail.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use infrasynth::platform::pipeline;
+use infrasynth::{Cloud, Environment};
+use serde_json::Value as Json;
+
+const PLUGIN_DIR: &str = "/opt/tf-plugins";
+
+/// Only one terraform at a time: the machine is small and the plugin cache is
+/// shared between the working directories.
+static TERRAFORM: Mutex<()> = Mutex::new(());
+
+/// Dummy credentials so `plan` can configure the provider without an account;
+/// every check that would call AWS is skipped. Test-only: never synthesized.
+const PROVIDER_OVERRIDE: &str = r#"{
+  "provider": {
+    "aws": {
+      "access_key": "mock",
+      "secret_key": "mock",
+      "skip_credentials_validation": true,
+      "skip_metadata_api_check": true,
+      "skip_region_validation": true,
+      "skip_requesting_account_id": true
+    }
+  }
+}
+"#;
+
+fn available() -> bool {
+    let terraform = Command::new("terraform").arg("version").output();
+    let mirror = Path::new(PLUGIN_DIR).join("registry.terraform.io/hashicorp/aws");
+    if terraform.is_ok_and(|o| o.status.success()) && mirror.is_dir() {
+        return true;
+    }
+    let message = format!(
+        "SKIPPED: terraform not found (needs `terraform` on PATH and hashicorp/aws in {PLUGIN_DIR})"
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}; CI is set, so this is a failure");
+    }
+    println!("{message}");
+    eprintln!("{message}");
+    false
+}
+
+fn scratch() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("aws-terraform")
+}
+
+/// Runs terraform in `dir` with a private CLI config and the shared plugin cache.
+fn terraform(dir: &Path, args: &[&str]) -> (bool, String, Duration) {
+    let root = scratch();
+    let config = root.join("empty.tfrc");
+    let cache = root.join("plugin-cache");
+    std::fs::create_dir_all(&cache).expect("plugin cache dir");
+    if !config.exists() {
+        std::fs::write(&config, "").expect("empty CLI config");
+    }
+    let started = Instant::now();
+    let output = Command::new("terraform")
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", &config)
+        .env("TF_PLUGIN_CACHE_DIR", &cache)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .expect("run terraform");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text, started.elapsed())
+}
+
+/// Synthesizes `env` into its own directory and runs `terraform init`.
+fn prepare(env: Environment) -> (PathBuf, usize) {
+    let out = common::synth(Cloud::Aws, env);
+    let dir = scratch().join(env.as_str());
+    let _ = std::fs::remove_file(dir.join("provider_override.tf.json"));
+    pipeline::write(&dir, &out).expect("write the synthesized files");
+    let doc: Json = serde_json::from_str(out.main_tf_json()).expect("valid JSON");
+    let resources = doc["resource"].as_object().map_or(0, |t| {
+        t.values()
+            .filter_map(Json::as_object)
+            .map(|m| m.len())
+            .sum()
+    });
+    let (ok, text, took) = terraform(
+        &dir,
+        &[
+            "init",
+            "-backend=false",
+            "-input=false",
+            "-no-color",
+            &format!("-plugin-dir={PLUGIN_DIR}"),
+        ],
+    );
+    assert!(ok, "terraform init failed for {env}:\n{text}");
+    println!("aws {env}: terraform init {:.2}s", took.as_secs_f64());
+    (dir, resources)
+}
+
+fn validate(env: Environment) -> PathBuf {
+    let (dir, resources) = prepare(env);
+    let (_, text, took) = terraform(&dir, &["validate", "-json", "-no-color"]);
+    let report: Json = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("terraform validate -json printed no JSON ({e}):\n{text}"));
+    assert_eq!(report["valid"], true, "aws {env} is not valid:\n{text}");
+    assert_eq!(report["error_count"], 0, "{text}");
+    assert_eq!(
+        report["warning_count"], 0,
+        "aws {env} has warnings:\n{text}"
+    );
+    println!(
+        "aws {env}: terraform validate: valid, {resources} resources, {:.2}s",
+        took.as_secs_f64()
+    );
+    dir
+}
+
+#[test]
+fn terraform_validates_dev() {
+    let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
+    if available() {
+        validate(Environment::Dev);
+    }
+}
+
+#[test]
+fn terraform_validates_staging() {
+    let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
+    if available() {
+        validate(Environment::Staging);
+    }
+}
+
+#[test]
+fn terraform_validates_and_plans_production() {
+    let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
+    if !available() {
+        return;
+    }
+    let dir = validate(Environment::Production);
+    let doc: Json = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("main.tf.json")).expect("read main.tf.json"),
+    )
+    .expect("valid JSON");
+    let resources: usize = doc["resource"].as_object().map_or(0, |t| {
+        t.values()
+            .filter_map(Json::as_object)
+            .map(|m| m.len())
+            .sum()
+    });
+    let override_file = dir.join("provider_override.tf.json");
+    std::fs::write(&override_file, PROVIDER_OVERRIDE).expect("write the provider override");
+    let (ok, text, took) = terraform(
+        &dir,
+        &[
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-refresh=false",
+            "-no-color",
+        ],
+    );
+    let _ = std::fs::remove_file(&override_file);
+    assert!(ok, "terraform plan failed for production:\n{text}");
+    let expected = format!("Plan: {resources} to add, 0 to change, 0 to destroy.");
+    assert!(
+        text.contains(&expected),
+        "expected `{expected}` in:\n{text}"
+    );
+    assert!(!text.contains("Warning:"), "plan printed warnings:\n{text}");
+    println!(
+        "aws production: terraform plan: {expected} {:.2}s",
+        took.as_secs_f64()
+    );
+}
