@@ -155,8 +155,9 @@ pub fn values_with(
             platform.project, platform.environment
         );
         if template {
+            // A handlebars comment: in the template, gone from the rendered file.
             text.push_str(&format!(
-                "# Template: `infrasynth values {cloud} {} --outputs <terraform output -json>` renders {chart}.values.yaml.\n",
+                "{{{{!-- Template: `infrasynth values {cloud} {} --outputs <terraform output -json>` renders {chart}.values.yaml. --~}}}}\n",
                 platform.environment
             ));
         }
