@@ -79,7 +79,10 @@ fn snapshots_every_values_file_for_every_cloud_and_environment() {
 #[test]
 fn values_are_deterministic() {
     for cloud in Cloud::ALL {
-        assert_eq!(files(cloud, Environment::Production), files(cloud, Environment::Production));
+        assert_eq!(
+            files(cloud, Environment::Production),
+            files(cloud, Environment::Production)
+        );
     }
 }
 
@@ -115,12 +118,24 @@ fn placeholders_use_only_the_output_names_every_cloud_declares() {
     .map(|s| s.to_string())
     .collect();
     allowed.extend(p.buckets.iter().map(|b| platform::outputs::bucket(&b.name)));
-    allowed.extend(p.workloads.iter().map(|w| platform::outputs::workload_identity(&w.name)));
-    allowed.extend(p.database.databases.iter().map(|d| platform::outputs::database_name(d)));
+    allowed.extend(
+        p.workloads
+            .iter()
+            .map(|w| platform::outputs::workload_identity(&w.name)),
+    );
+    allowed.extend(
+        p.database
+            .databases
+            .iter()
+            .map(|d| platform::outputs::database_name(d)),
+    );
     for cloud in Cloud::ALL {
         for file in files(cloud, Environment::Dev) {
             for placeholder in &file.yaml.placeholders {
-                assert!(allowed.contains(&placeholder.output), "{cloud}: {placeholder:?}");
+                assert!(
+                    allowed.contains(&placeholder.output),
+                    "{cloud}: {placeholder:?}"
+                );
             }
         }
     }
@@ -166,8 +181,8 @@ fn a_missing_output_names_the_output_and_the_values_key() {
     let outputs = fixture_with(|json| {
         json.as_object_mut().unwrap().remove("database_port");
     });
-    let errors = helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs)
-        .unwrap_err();
+    let errors =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
     assert_eq!(
         errors.0,
         vec![RenderError::Missing {
@@ -177,7 +192,11 @@ fn a_missing_output_names_the_output_and_the_values_key() {
         }]
     );
     let message = errors.to_string();
-    assert!(message.contains("values key `config.database.port` needs Terraform output `database_port`"), "{message}");
+    assert!(
+        message
+            .contains("values key `config.database.port` needs Terraform output `database_port`"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -186,8 +205,8 @@ fn a_wrongly_typed_output_names_the_output_the_key_and_both_types() {
         json["redis_port"]["value"] = serde_json::json!("6379");
         json["bucket_models"]["value"] = serde_json::json!(["a", "b"]);
     });
-    let errors = helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs)
-        .unwrap_err();
+    let errors =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
     let message = errors.to_string();
     assert!(
         message.contains("values key `config.redis.port` needs Terraform output `redis_port` to be an integer, but it is a string (\"6379\")"),
@@ -204,7 +223,8 @@ fn sensitive_outputs_are_never_written() {
     // The fixture's sensitive outputs are not referenced: rendering succeeds and
     // their values appear nowhere.
     let outputs = TerraformOutputs::parse(&fixture(), "fixture").unwrap();
-    let rendered = helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap();
+    let rendered =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap();
     for text in rendered.values() {
         assert!(!text.contains("MUST-NOT-LEAK"));
         assert!(text.contains("existingSecret: mlops-database"));
@@ -214,10 +234,12 @@ fn sensitive_outputs_are_never_written() {
     let outputs = fixture_with(|json| {
         json["database_address"]["sensitive"] = serde_json::json!(true);
     });
-    let errors = helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs)
-        .unwrap_err();
-    assert!(matches!(&errors.0[0], RenderError::Sensitive { output, key, .. }
-        if output == "database_address" && key == "config.database.host"));
+    let errors =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
+    assert!(
+        matches!(&errors.0[0], RenderError::Sensitive { output, key, .. }
+        if output == "database_address" && key == "config.database.host")
+    );
     assert!(errors.to_string().contains("Kubernetes Secret"));
 }
 
@@ -230,7 +252,12 @@ fn production_autoscales_from_3_to_50_at_70_cpu_and_80_memory() {
             let hpa = &component.autoscaling;
             assert!(hpa.enabled, "{name}");
             assert_eq!(
-                (hpa.min_replicas, hpa.max_replicas, hpa.target_cpu_utilization_percentage, hpa.target_memory_utilization_percentage),
+                (
+                    hpa.min_replicas,
+                    hpa.max_replicas,
+                    hpa.target_cpu_utilization_percentage,
+                    hpa.target_memory_utilization_percentage
+                ),
                 (3, 50, 70, 80),
                 "{cloud} {name}"
             );
@@ -267,7 +294,9 @@ fn every_pod_runs_restricted() {
     for cloud in Cloud::ALL {
         for env in Environment::ALL {
             let p = platform(env);
-            let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap().app;
+            let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
+                .unwrap()
+                .app;
             let pod = &app.pod_security_context;
             assert!(pod.run_as_non_root && pod.run_as_user > 0);
             assert_eq!(pod.seccomp_profile.kind, "RuntimeDefault");
@@ -291,19 +320,30 @@ fn workload_identity_is_wired_per_cloud() {
     ];
     for (cloud, annotation, label) in expect {
         let p = platform(Environment::Staging);
-        let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap().app;
+        let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
+            .unwrap()
+            .app;
         for name in ["api-server", "model-server", "worker", "mlflow"] {
             let component = &app.components[name];
             let identity = &component.service_account.annotations[annotation];
-            assert_eq!(identity.output(), platform::outputs::workload_identity(name));
             assert_eq!(
-                component.pod_labels.get("azure.workload.identity/use").map(String::as_str),
+                identity.output(),
+                platform::outputs::workload_identity(name)
+            );
+            assert_eq!(
+                component
+                    .pod_labels
+                    .get("azure.workload.identity/use")
+                    .map(String::as_str),
                 label.then_some("true"),
                 "{cloud} {name}"
             );
         }
         // The web UI reaches no cloud resource and gets no identity.
-        assert!(app.components["web-ui"].service_account.annotations.is_empty());
+        assert!(app.components["web-ui"]
+            .service_account
+            .annotations
+            .is_empty());
     }
 }
 
@@ -325,12 +365,25 @@ fn storage_classes_and_load_balancers_follow_the_cloud() {
 #[test]
 fn alert_rules_cover_the_platform_thresholds() {
     let rules = helm::kube_prometheus_stack::alert_rules("mlops");
-    let find = |name: &str| rules.iter().find(|r| r.alert == name).unwrap_or_else(|| panic!("{name}"));
-    assert!(find("HighErrorRate").expr.ends_with("> 0.01") && find("HighErrorRate").for_duration == "5m");
-    assert!(find("HighLatencyP95").expr.ends_with("> 0.5") && find("HighLatencyP95").for_duration == "3m");
+    let find = |name: &str| {
+        rules
+            .iter()
+            .find(|r| r.alert == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert!(
+        find("HighErrorRate").expr.ends_with("> 0.01")
+            && find("HighErrorRate").for_duration == "5m"
+    );
+    assert!(
+        find("HighLatencyP95").expr.ends_with("> 0.5")
+            && find("HighLatencyP95").for_duration == "3m"
+    );
     assert!(find("HighCpuUsage").expr.ends_with("> 0.9"));
     assert!(find("HighMemoryUsage").expr.ends_with("> 0.95"));
-    assert!(find("DatabaseConnectionPoolSaturated").expr.ends_with("> 0.8"));
+    assert!(find("DatabaseConnectionPoolSaturated")
+        .expr
+        .ends_with("> 0.8"));
     find("ServiceDown");
     find("PersistentVolumeFillingUp");
 }
@@ -350,8 +403,17 @@ fn stack_declaring_outputs(p: &Platform, skip: &str, sensitive: &str) -> infrasy
     .map(|s| s.to_string())
     .collect();
     names.extend(p.buckets.iter().map(|b| platform::outputs::bucket(&b.name)));
-    names.extend(p.workloads.iter().map(|w| platform::outputs::workload_identity(&w.name)));
-    names.extend(p.database.databases.iter().map(|d| platform::outputs::database_name(d)));
+    names.extend(
+        p.workloads
+            .iter()
+            .map(|w| platform::outputs::workload_identity(&w.name)),
+    );
+    names.extend(
+        p.database
+            .databases
+            .iter()
+            .map(|d| platform::outputs::database_name(d)),
+    );
     for name in names.iter().filter(|n| n.as_str() != skip) {
         if name == sensitive {
             stack.sensitive_output(name, "x", "test");
@@ -383,11 +445,21 @@ fn finish_attaches_the_values_files_beside_main_tf_json() {
 #[test]
 fn finish_refuses_undeclared_or_sensitive_outputs() {
     let p = platform(Environment::Dev);
-    let errors = platform::finish(&p, Cloud::Gcp, &stack_declaring_outputs(&p, "redis_host", "database_address"))
-        .unwrap_err()
-        .to_string();
-    assert!(errors.contains("needs Terraform output `redis_host`, which the stack does not declare"), "{errors}");
-    assert!(errors.contains("would receive sensitive Terraform output `database_address`"), "{errors}");
+    let errors = platform::finish(
+        &p,
+        Cloud::Gcp,
+        &stack_declaring_outputs(&p, "redis_host", "database_address"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        errors.contains("needs Terraform output `redis_host`, which the stack does not declare"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("would receive sensitive Terraform output `database_address`"),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -403,12 +475,21 @@ fn the_values_command_renders_beside_the_synthesized_files() {
     assert_eq!(render::unresolved(&rendered), None);
     // Missing outputs: an error, and nothing is overwritten.
     let broken = root.path().join("outputs.json");
-    std::fs::write(&broken, r#"{"region":{"sensitive":false,"type":"string","value":"x"}}"#).unwrap();
-    let error = infrasynth::cli::values(Cloud::Aws, Environment::Dev, &broken, root.path()).unwrap_err();
+    std::fs::write(
+        &broken,
+        r#"{"region":{"sensitive":false,"type":"string","value":"x"}}"#,
+    )
+    .unwrap();
+    let error =
+        infrasynth::cli::values(Cloud::Aws, Environment::Dev, &broken, root.path()).unwrap_err();
     assert!(error.contains("nothing was written"), "{error}");
-    assert_eq!(std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap(), rendered);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap(),
+        rendered
+    );
     // Before synth: a clear hint.
-    let error = infrasynth::cli::values(Cloud::Gcp, Environment::Dev, &fixture, root.path()).unwrap_err();
+    let error =
+        infrasynth::cli::values(Cloud::Gcp, Environment::Dev, &fixture, root.path()).unwrap_err();
     assert!(error.contains("run `infrasynth synth gcp dev"), "{error}");
 }
 
@@ -433,19 +514,32 @@ fn the_app_chart_lints_with_the_rendered_values() {
         }
     }
     // A broken file must fail: `latest` in production and a privileged container.
-    let production = std::fs::read_to_string(dir.path().join("aws-production.values.yaml")).unwrap();
+    let production =
+        std::fs::read_to_string(dir.path().join("aws-production.values.yaml")).unwrap();
     let broken = production
         .replace("tag: \"1.4.0\"", "tag: latest")
         .replace("privileged: false", "privileged: true");
     let broken_path = dir.path().join("broken.values.yaml");
     std::fs::write(&broken_path, broken).unwrap();
     let script = common::root().join("scripts/helm-lint.sh");
-    let output = std::process::Command::new(&script).arg(&broken_path).output().expect("run scripts/helm-lint.sh");
+    let output = std::process::Command::new(&script)
+        .arg(&broken_path)
+        .output()
+        .expect("run scripts/helm-lint.sh");
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !stdout.contains("SKIPPED") {
-        assert!(!output.status.success(), "a broken values file passed:\n{stdout}");
-        assert!(stdout.contains("components.api-server.image.tag"), "{stdout}");
-        assert!(stdout.contains("containerSecurityContext.privileged"), "{stdout}");
+        assert!(
+            !output.status.success(),
+            "a broken values file passed:\n{stdout}"
+        );
+        assert!(
+            stdout.contains("components.api-server.image.tag"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("containerSecurityContext.privileged"),
+            "{stdout}"
+        );
     }
 
     let output = std::process::Command::new(&script)

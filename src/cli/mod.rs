@@ -215,8 +215,8 @@ pub fn values(
             .map_err(|e| format!("error: reading outputs file {}: {e}", outputs.display()))?;
         (text, outputs.display().to_string())
     };
-    let parsed = crate::helm::TerraformOutputs::parse(&json, &source)
-        .map_err(|e| format!("error: {e}"))?;
+    let parsed =
+        crate::helm::TerraformOutputs::parse(&json, &source).map_err(|e| format!("error: {e}"))?;
     let templates = read_templates(&helm_dir)?;
     if templates.is_empty() {
         return Err(format!(
@@ -237,7 +237,9 @@ pub fn values(
     Ok(())
 }
 
-fn read_templates(dir: &std::path::Path) -> Result<std::collections::BTreeMap<String, String>, String> {
+fn read_templates(
+    dir: &std::path::Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
     let mut templates = std::collections::BTreeMap::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,

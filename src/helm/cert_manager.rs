@@ -109,7 +109,9 @@ pub fn cluster_issuer(name: &str, server: &str, email: &str) -> ClusterIssuer {
                 private_key_secret_ref: Metadata {
                     name: format!("{name}-account-key"),
                 },
-                solvers: vec![serde_json::json!({"http01": {"ingress": {"ingressClassName": "nginx"}}})],
+                solvers: vec![
+                    serde_json::json!({"http01": {"ingress": {"ingressClassName": "nginx"}}}),
+                ],
             },
         },
     }

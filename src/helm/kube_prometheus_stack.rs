@@ -456,7 +456,11 @@ pub fn platform_dashboard(namespace: &str) -> String {
 }
 
 /// The chart's values for `platform` on `cloud`.
-pub fn values(platform: &Platform, cloud: Cloud, options: &HelmOptions) -> KubePrometheusStackValues {
+pub fn values(
+    platform: &Platform,
+    cloud: Cloud,
+    options: &HelmOptions,
+) -> KubePrometheusStackValues {
     let env = platform.environment;
     let namespace = super::app_namespace(platform);
     let storage_class = wiring::storage_class(cloud, env);

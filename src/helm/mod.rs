@@ -120,7 +120,11 @@ pub fn app_namespace(platform: &Platform) -> String {
 }
 
 /// The typed values of every chart for `platform` on `cloud`.
-pub fn model(platform: &Platform, cloud: Cloud, options: &HelmOptions) -> Result<HelmValues, String> {
+pub fn model(
+    platform: &Platform,
+    cloud: Cloud,
+    options: &HelmOptions,
+) -> Result<HelmValues, String> {
     let env = platform.environment;
     if env != Environment::Dev && (options.release.is_empty() || options.release == "latest") {
         return Err(format!(
@@ -164,7 +168,11 @@ pub fn values_with(
         text
     };
     let mut files = vec![
-        (APP_CHART, "stacks/mlops/chart", placeholder::to_yaml(&model.app)?),
+        (
+            APP_CHART,
+            "stacks/mlops/chart",
+            placeholder::to_yaml(&model.app)?,
+        ),
         (
             "kube-prometheus-stack",
             "prometheus-community/kube-prometheus-stack",
@@ -184,7 +192,11 @@ pub fn values_with(
     .into_iter()
     .map(|(chart, source, mut yaml)| {
         yaml.text = header(chart, source, yaml.is_template()) + &yaml.text;
-        ValuesFile { chart, source, yaml }
+        ValuesFile {
+            chart,
+            source,
+            yaml,
+        }
     })
     .collect::<Vec<_>>();
     files.sort_by_key(|f| f.chart);

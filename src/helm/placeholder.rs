@@ -275,12 +275,12 @@ mod tests {
             mode: "on".to_string(),
         };
         let yaml = to_yaml(&model).unwrap();
-        assert!(yaml.text.contains(
-            "port: {{output \"database_port\" type=\"integer\" key=\"port\"}}"
-        ));
-        assert!(yaml.text.contains(
-            "key=\"annotations['eks.amazonaws.com/role-arn']\""
-        ));
+        assert!(yaml
+            .text
+            .contains("port: {{output \"database_port\" type=\"integer\" key=\"port\"}}"));
+        assert!(yaml
+            .text
+            .contains("key=\"annotations['eks.amazonaws.com/role-arn']\""));
         assert!(yaml.text.contains("\\{{ $labels.service }}"));
         assert!(yaml.text.contains("mode: \"on\"") || yaml.text.contains("mode: 'on'"));
         assert_eq!(yaml.placeholders.len(), 3);

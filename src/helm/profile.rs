@@ -63,9 +63,7 @@ pub fn resources(weight: Weight, env: Environment) -> Resources {
         (Weight::Standard, Environment::Dev) => {
             Resources::new(("100m", "256Mi"), ("500m", "512Mi"))
         }
-        (Weight::Standard, Environment::Staging) => {
-            Resources::new(("250m", "512Mi"), ("1", "1Gi"))
-        }
+        (Weight::Standard, Environment::Staging) => Resources::new(("250m", "512Mi"), ("1", "1Gi")),
         (Weight::Standard, Environment::Production) => {
             Resources::new(("500m", "1Gi"), ("2", "2Gi"))
         }

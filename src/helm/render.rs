@@ -155,7 +155,11 @@ impl std::error::Error for RenderErrors {}
 /// Renders one template (`file` names it in errors) with `outputs`.
 ///
 /// The result is checked: it parses as YAML and holds no unresolved placeholder.
-pub fn render(file: &str, template: &str, outputs: &TerraformOutputs) -> Result<String, RenderErrors> {
+pub fn render(
+    file: &str,
+    template: &str,
+    outputs: &TerraformOutputs,
+) -> Result<String, RenderErrors> {
     let errors: Arc<Mutex<Vec<RenderError>>> = Arc::new(Mutex::new(Vec::new()));
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
@@ -166,17 +170,29 @@ pub fn render(file: &str, template: &str, outputs: &TerraformOutputs) -> Result<
     registry.register_helper(
         "output",
         Box::new(
-            move |h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| -> HelperResult {
-                let name = h
-                    .param(0)
-                    .and_then(|p| p.value().as_str())
-                    .ok_or_else(|| RenderErrorReason::Other("`output` needs the output's name".into()))?;
-                let key = h.hash_get("key").and_then(|v| v.value().as_str()).unwrap_or("?").to_string();
+            move |h: &Helper,
+                  _: &Handlebars,
+                  _: &Context,
+                  _: &mut RenderContext,
+                  out: &mut dyn Output|
+                  -> HelperResult {
+                let name = h.param(0).and_then(|p| p.value().as_str()).ok_or_else(|| {
+                    RenderErrorReason::Other("`output` needs the output's name".into())
+                })?;
+                let key = h
+                    .hash_get("key")
+                    .and_then(|v| v.value().as_str())
+                    .unwrap_or("?")
+                    .to_string();
                 let kind = h
                     .hash_get("type")
                     .and_then(|v| v.value().as_str())
                     .and_then(OutputType::parse)
-                    .ok_or_else(|| RenderErrorReason::Other(format!("`output \"{name}\"` needs type=\"string\" or type=\"integer\"")))?;
+                    .ok_or_else(|| {
+                        RenderErrorReason::Other(format!(
+                            "`output \"{name}\"` needs type=\"string\" or type=\"integer\""
+                        ))
+                    })?;
                 match scalar(&file_for_helper, name, &key, kind, &outputs_for_helper) {
                     Ok(text) => out.write(&text)?,
                     Err(error) => {
@@ -205,7 +221,9 @@ pub fn render(file: &str, template: &str, outputs: &TerraformOutputs) -> Result<
         return Err(RenderErrors(collected));
     }
     if let Some(line) = unresolved(&rendered) {
-        return Err(template_error(format!("unresolved placeholder left: `{line}`")));
+        return Err(template_error(format!(
+            "unresolved placeholder left: `{line}`"
+        )));
     }
     serde_saphyr::from_str::<Json>(&rendered)
         .map_err(|e| template_error(format!("the result is not valid YAML: {e}")))?;
@@ -214,8 +232,9 @@ pub fn render(file: &str, template: &str, outputs: &TerraformOutputs) -> Result<
 
 /// The first line still holding an `output` placeholder (or its marker), if any.
 pub fn unresolved(text: &str) -> Option<&str> {
-    text.lines()
-        .find(|line| line.contains("{{output") || line.contains("__infrasynth_output_") || line.contains('\u{1}'))
+    text.lines().find(|line| {
+        line.contains("{{output") || line.contains("__infrasynth_output_") || line.contains('\u{1}')
+    })
 }
 
 /// Renders every template among `templates` (file name to text) into its
@@ -283,7 +302,9 @@ fn scalar(
         // Terraform writes every number as a float-looking JSON number when it
         // went through arithmetic; accept an integral one.
         (OutputType::Integer, Json::Number(number))
-            if number.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) =>
+            if number
+                .as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) =>
         {
             Ok(format!("{}", number.as_f64().unwrap_or_default() as i64))
         }
@@ -327,7 +348,10 @@ mod tests {
             &outputs(r#"{"db":{"sensitive":false,"type":"string","value":"on"},"port":{"sensitive":false,"type":"number","value":5432}}"#),
         )
         .unwrap();
-        assert_eq!(text, "host: \"on\"\nport: 5432\nnote: \"{{ $labels.x }}\"\n");
+        assert_eq!(
+            text,
+            "host: \"on\"\nport: 5432\nnote: \"{{ $labels.x }}\"\n"
+        );
     }
 
     #[test]
@@ -340,7 +364,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.0.len(), 2);
         let text = errors.to_string();
-        assert!(text.contains("`config.host` needs Terraform output `db`"), "{text}");
+        assert!(
+            text.contains("`config.host` needs Terraform output `db`"),
+            "{text}"
+        );
         assert!(text.contains("`config.port` needs Terraform output `port` to be an integer, but it is a string (\"5432\")"), "{text}");
     }
 }
