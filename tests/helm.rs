@@ -554,3 +554,77 @@ fn the_app_chart_lints_with_the_rendered_values() {
     }
     assert!(Path::new(&script).exists());
 }
+
+#[test]
+#[ignore]
+fn write_e2e_standin_stack() {
+    // A stand-in for the AWS realization (S3 buckets, IAM roles, an ElastiCache
+    // replication group, every platform output) to check scripts/e2e-aws.sh
+    // itself before the real realization lands:
+    //   E2E_STANDIN_DIR=/tmp/standin cargo test --test helm -- --ignored write_e2e_standin_stack
+    //   E2E_OUT=/tmp/standin scripts/e2e-aws.sh dev
+    let p = platform(Environment::Dev);
+    let mut stack = platform::new_stack(&p);
+    stack.require_provider("aws", "hashicorp/aws", "~> 5.100");
+    let mut prov = std::collections::BTreeMap::new();
+    prov.insert("region".to_string(), infrasynth::Value::from("us-east-1"));
+    stack.provider("aws", prov);
+    for b in &p.buckets {
+        let r = stack.raw_resource(
+            "aws_s3_bucket",
+            &b.name.replace('-', "_"),
+            infrasynth::Attributes::new().set("bucket", format!("mlops-dev-{}-e2e", b.name)),
+        );
+        stack.output(
+            &platform::outputs::bucket(&b.name),
+            r.attr::<String>("bucket"),
+            "b",
+        );
+    }
+    for w in &p.workloads {
+        let r = stack.raw_resource("aws_iam_role", &w.name.replace('-', "_"), infrasynth::Attributes::new().set("name", format!("mlops-dev-{}", w.name)).set("assume_role_policy", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#));
+        stack.output(
+            &platform::outputs::workload_identity(&w.name),
+            r.attr::<String>("arn"),
+            "w",
+        );
+    }
+    let rg = stack.raw_resource(
+        "aws_elasticache_replication_group",
+        "cache",
+        infrasynth::Attributes::new()
+            .set("replication_group_id", "mlops-dev-cache")
+            .set("description", "cache")
+            .set("node_type", "cache.t4g.small")
+            .set("num_cache_clusters", 1)
+            .set("engine", "redis")
+            .set("engine_version", "7.1")
+            .set("port", 6379),
+    );
+    stack.output(
+        "redis_host",
+        rg.attr::<String>("primary_endpoint_address"),
+        "r",
+    );
+    stack.output("redis_port", 6379, "r");
+    stack.output("database_address", "db.example.internal", "d");
+    stack.output("database_port", 5432, "d");
+    stack.output(
+        "object_store_endpoint",
+        "https://s3.us-east-1.amazonaws.com",
+        "o",
+    );
+    for d in &p.database.databases {
+        stack.output(&platform::outputs::database_name(d), d.as_str(), "d");
+    }
+    stack.sensitive_output("redis_auth_token", "SECRET-TOKEN-xyz", "s");
+    let out = platform::finish(&p, Cloud::Aws, &stack).unwrap_or_else(|d| panic!("{d}"));
+    let dir = platform::output_dir(
+        std::path::Path::new(
+            &std::env::var("E2E_STANDIN_DIR").unwrap_or_else(|_| "/tmp/e2e-standin".to_string()),
+        ),
+        Cloud::Aws,
+        Environment::Dev,
+    );
+    platform::pipeline::write(&dir, &out).unwrap();
+}
