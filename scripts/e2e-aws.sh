@@ -91,7 +91,8 @@ step "write the test-only provider override"
 import json, sys
 directory, endpoint = sys.argv[1], sys.argv[2]
 services = ["ec2", "rds", "elasticache", "s3", "eks", "iam", "kms", "sts", "logs",
-            "secretsmanager", "cloudwatch", "autoscaling", "elb", "elbv2", "sns", "sqs"]
+            "secretsmanager", "cloudwatch", "autoscaling", "elb", "elbv2", "sns", "sqs",
+            "ssm", "route53", "acm", "ecr"]
 override = {"provider": {"aws": {
     "access_key": "testing",
     "secret_key": "testing",
