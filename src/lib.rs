@@ -16,6 +16,7 @@ pub mod azure;
 pub mod cli;
 pub mod core;
 pub mod gcp;
+pub mod helm;
 pub mod platform;
 pub mod policy;
 pub mod schema;

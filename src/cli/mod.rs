@@ -1,4 +1,4 @@
-//! The `infrasynth` command line: `synth`, `list`.
+//! The `infrasynth` command line: `synth`, `values`, `list`.
 //!
 //! The binary passes in the stack definitions it was compiled with; everything
 //! else lives here so `src/main.rs` stays a few lines.
@@ -40,6 +40,23 @@ enum Command {
         #[arg(long)]
         stack: Option<String>,
     },
+    /// Renders the Helm values templates `synth` wrote, with the outputs of
+    /// `terraform apply`, into DIR/<cloud>/<env>/helm/<chart>.values.yaml.
+    ///
+    /// Nothing is written unless every template renders; sensitive outputs
+    /// are never written (the charts read secrets from Kubernetes Secrets).
+    Values {
+        /// aws, gcp or azure.
+        cloud: Cloud,
+        /// dev, staging or production.
+        env: Environment,
+        /// The output of `terraform output -json`; `-` reads standard input.
+        #[arg(long)]
+        outputs: PathBuf,
+        /// The output root `synth` wrote to.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
     /// Lists the stacks, clouds and environments.
     List,
 }
@@ -54,6 +71,18 @@ pub fn run(stacks: &[StackDefinition]) -> ExitCode {
             out,
             stack,
         } => synth(stacks, cloud, env, &out, stack.as_deref()),
+        Command::Values {
+            cloud,
+            env,
+            outputs,
+            out,
+        } => match values(cloud, env, &outputs, &out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::FAILURE
+            }
+        },
         Command::List => {
             list(stacks);
             ExitCode::SUCCESS
@@ -246,4 +275,81 @@ pub fn summarize(main_tf_json: &str) -> (usize, usize, usize) {
         .and_then(|o| o.as_object())
         .map_or(0, |o| o.len());
     (count_blocks("resource"), count_blocks("data"), outputs)
+}
+
+/// Phase two of the Helm flow: renders `DIR/<cloud>/<env>/helm/*.values.yaml.hbs`
+/// with `terraform output -json` read from `outputs` (`-` for stdin).
+pub fn values(
+    cloud: Cloud,
+    env: Environment,
+    outputs: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    use std::io::Read;
+
+    let helm_dir = output_dir(out, cloud, env).join(crate::helm::HELM_DIR);
+    let (json, source) = if outputs.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("error: reading outputs from standard input: {e}"))?;
+        (text, "standard input".to_string())
+    } else {
+        let text = std::fs::read_to_string(outputs)
+            .map_err(|e| format!("error: reading outputs file {}: {e}", outputs.display()))?;
+        (text, outputs.display().to_string())
+    };
+    let parsed =
+        crate::helm::TerraformOutputs::parse(&json, &source).map_err(|e| format!("error: {e}"))?;
+    let templates = read_templates(&helm_dir)?;
+    if templates.is_empty() {
+        return Err(format!(
+            "error: no Helm values templates (*{}) in {}; run `infrasynth synth {cloud} {env} --out {}` first",
+            crate::helm::render::TEMPLATE_SUFFIX,
+            helm_dir.display(),
+            out.display()
+        ));
+    }
+    let rendered = crate::helm::render_all(&templates, &parsed).map_err(|errors| {
+        format!("{errors}\nrendering Helm values for {cloud}/{env} failed; nothing was written")
+    })?;
+    for (name, text) in &rendered {
+        write_file(&helm_dir.join(name), text.as_bytes())
+            .map_err(|e| format!("error: writing {}: {e}", helm_dir.join(name).display()))?;
+        println!("rendered {}", helm_dir.join(name).display());
+    }
+    Ok(())
+}
+
+fn read_templates(
+    dir: &std::path::Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut templates = std::collections::BTreeMap::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(templates),
+        Err(e) => return Err(format!("error: reading {}: {e}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("error: reading {}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(crate::helm::render::TEMPLATE_SUFFIX) {
+            let text = std::fs::read_to_string(entry.path())
+                .map_err(|e| format!("error: reading {}: {e}", entry.path().display()))?;
+            templates.insert(name, text);
+        }
+    }
+    Ok(templates)
+}
+
+/// Writes a file through a temporary beside it and a rename, so a reader
+/// never sees half a values file.
+fn write_file(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.infrasynth-tmp"));
+    std::fs::write(&temporary, contents)?;
+    std::fs::rename(&temporary, path)
 }

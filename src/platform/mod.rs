@@ -27,17 +27,64 @@ pub fn realize(platform: &Platform, cloud: Cloud) -> Stack {
 }
 
 /// Checks and renders a realized stack with the cloud's built-in policies, and
-/// adds the files that go beside the Terraform document.
+/// adds the files that go beside the Terraform document: the Helm values
+/// (`helm/<chart>.values.yaml`) and, for charts that need Terraform outputs,
+/// their templates (`helm/<chart>.values.yaml.hbs`, rendered by `values`).
+///
+/// A template needing an output the stack does not declare, or a sensitive
+/// one, is an error.
 pub fn finish(
     platform: &Platform,
     cloud: Cloud,
     stack: &Stack,
 ) -> Result<Synthesized, Diagnostics> {
-    let _ = platform;
     let policies = crate::policy::for_cloud(cloud);
     let policies: Vec<&dyn crate::core::policy::Policy> =
         policies.iter().map(|p| p.as_ref()).collect();
-    stack.synth_with(&policies)
+    let synthesized = stack.synth_with(&policies);
+    let mut helm_errors = Diagnostics::new();
+    let helm_error = |resource: &str, field: &str, message: String, hint: &str| {
+        crate::core::diagnostics::Diagnostic {
+            severity: crate::core::diagnostics::Severity::Error,
+            stack: stack.name().to_string(),
+            resource: resource.to_string(),
+            field: field.to_string(),
+            message,
+            hint: hint.to_string(),
+        }
+    };
+    let files = match crate::helm::values_for(platform, cloud) {
+        Ok(files) => files,
+        Err(message) => {
+            helm_errors.push(helm_error(
+                "helm",
+                "values",
+                message,
+                "fix the Helm options or the platform spec",
+            ));
+            Vec::new()
+        }
+    };
+    match synthesized {
+        // Outputs are only checked against a stack that realized cleanly; a
+        // failed realization would report every output as missing.
+        Err(mut diagnostics) => {
+            diagnostics.extend(helm_errors);
+            Err(diagnostics)
+        }
+        Ok(mut synthesized) => {
+            for (file, key, message, hint) in crate::helm::check_outputs(&files, stack.outputs()) {
+                helm_errors.push(helm_error(&file, &key, message, &hint));
+            }
+            if helm_errors.has_errors() {
+                return Err(helm_errors);
+            }
+            for file in files {
+                synthesized.insert_file(&file.path(), file.yaml.text.into_bytes());
+            }
+            Ok(synthesized)
+        }
+    }
 }
 
 /// The empty stack every cloud's realization starts from: named

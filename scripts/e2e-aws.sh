@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# End-to-end test of the pipeline a user runs, against a local moto server:
+#
+#   synth aws dev -> terraform init -plugin-dir=/opt/tf-plugins -> terraform apply
+#   -> terraform output -json -> values aws dev --outputs -> helm lint + schema
+#   check of the app chart with the rendered values -> terraform destroy
+#
+# Usage: scripts/e2e-aws.sh [ENV]          (ENV: dev by default)
+#   E2E_WORK=DIR     keep the work directory there (default: a fresh temp dir)
+#   E2E_KEEP=1       keep the work directory after success (moto is always stopped)
+#   E2E_PORT=N       moto's port (default 4566 + random)
+#   E2E_PYTHON=PATH  the Python with moto[server] and boto3 (installed if missing)
+#   E2E_OUT=DIR      use an already synthesized output root instead of running
+#                    synth (for testing the harness itself)
+#
+# Test-only settings live in out/aws/<env>/zz_e2e_override.tf.json (Terraform's
+# `*_override.tf.json` merge): moto endpoints, dummy keys, skip_* flags. The
+# product's own output never contains them.
+set -euo pipefail
+
+ENV="${1:-dev}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="${E2E_WORK:-$(mktemp -d -t infrasynth-e2e-XXXXXX)}"
+PORT="${E2E_PORT:-$((4566 + RANDOM % 1000))}"
+PYTHON="${E2E_PYTHON:-python3}"
+ENDPOINT="http://127.0.0.1:${PORT}"
+OUT="${E2E_OUT:-$WORK/out}"
+DIR="$OUT/aws/$ENV"
+MOTO_PID=""
+STEP=""
+
+export CHECKPOINT_DISABLE=1
+export TF_IN_AUTOMATION=1
+export TF_CLI_CONFIG_FILE="$WORK/terraformrc"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+export MOTO_IAM_LOAD_MANAGED_POLICIES=true
+mkdir -p "$WORK"
+: >"$TF_CLI_CONFIG_FILE"
+
+step() {
+  STEP="$*"
+  printf '\n==> %s\n' "$STEP"
+}
+
+cleanup() {
+  local status=$?
+  if [ -n "$MOTO_PID" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+  if [ "$status" -ne 0 ]; then
+    echo "E2E FAILED at step: $STEP (work dir: $WORK, moto log: $WORK/moto.log)" >&2
+  elif [ -z "${E2E_KEEP:-}" ] && [ -z "${E2E_WORK:-}" ]; then
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+terraform_in() { terraform -chdir="$DIR" "$@"; }
+
+# 1. Synthesize: main.tf.json and the Helm values (templates) beside it.
+if [ -z "${E2E_OUT:-}" ]; then
+  step "synth aws $ENV"
+  (cd "$ROOT" && cargo build --quiet --bin infrasynth)
+  "$ROOT/target/debug/infrasynth" synth aws "$ENV" --out "$OUT"
+fi
+INFRASYNTH="$ROOT/target/debug/infrasynth"
+[ -x "$INFRASYNTH" ] || (cd "$ROOT" && cargo build --quiet --bin infrasynth)
+test -f "$DIR/main.tf.json"
+ls "$DIR/helm"
+
+# 2. moto, stopped by PID on exit.
+step "start moto on $ENDPOINT"
+if ! "$PYTHON" -c 'import moto.server, boto3' 2>/dev/null; then
+  "$PYTHON" -m pip install --quiet 'moto[server]' boto3
+fi
+"$PYTHON" -m moto.server -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
+MOTO_PID=$!
+for _ in $(seq 1 100); do
+  if "$PYTHON" -c "import urllib.request; urllib.request.urlopen('$ENDPOINT/moto-api/')" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$MOTO_PID" 2>/dev/null || { cat "$WORK/moto.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+# 3. Test-only provider override: every service the stack uses goes to moto.
+step "write the test-only provider override"
+"$PYTHON" - "$DIR" "$ENDPOINT" <<'EOF'
+import json, sys
+directory, endpoint = sys.argv[1], sys.argv[2]
+services = ["ec2", "rds", "elasticache", "s3", "eks", "iam", "kms", "sts", "logs",
+            "secretsmanager", "cloudwatch", "autoscaling", "elb", "elbv2", "sns", "sqs",
+            "ssm", "route53", "acm", "ecr"]
+override = {"provider": {"aws": {
+    "access_key": "testing",
+    "secret_key": "testing",
+    "skip_credentials_validation": True,
+    "skip_metadata_api_check": True,
+    "skip_region_validation": True,
+    "s3_use_path_style": True,
+    "endpoints": [{service: endpoint for service in services}],
+}}}
+with open(f"{directory}/zz_e2e_override.tf.json", "w") as f:
+    json.dump(override, f, indent=2)
+EOF
+
+# 4. moto refuses replication groups whose member clusters do not exist:
+#    create them first (engine version 7.1).
+step "pre-create ElastiCache member clusters in moto"
+"$PYTHON" - "$DIR/main.tf.json" "$ENDPOINT" <<'EOF'
+import json, sys
+import boto3
+doc = json.load(open(sys.argv[1]))
+client = boto3.client("elasticache", endpoint_url=sys.argv[2], region_name="us-east-1")
+groups = doc.get("resource", {}).get("aws_elasticache_replication_group", {})
+for name, group in groups.items():
+    group_id = group.get("replication_group_id")
+    if not isinstance(group_id, str) or "${" in group_id:
+        sys.exit(f"aws_elasticache_replication_group.{name}: replication_group_id is not a literal ({group_id!r}); cannot pre-create its clusters")
+    count = group.get("num_cache_clusters") or (1 + int(group.get("replicas_per_node_group") or 0))
+    for i in range(1, int(count) + 1):
+        cluster = f"{group_id}-{i:03d}"
+        client.create_cache_cluster(CacheClusterId=cluster, Engine="redis", EngineVersion="7.1",
+                                    CacheNodeType=group.get("node_type", "cache.t4g.small"), NumCacheNodes=1)
+        print(f"created cache cluster {cluster}")
+EOF
+
+# 5. Apply.
+step "terraform init -plugin-dir=/opt/tf-plugins"
+terraform_in init -input=false -no-color -plugin-dir=/opt/tf-plugins >"$WORK/init.log" || { cat "$WORK/init.log"; exit 1; }
+step "terraform apply"
+terraform_in apply -input=false -no-color -auto-approve -parallelism=4 | tail -n 5
+
+# 6. Outputs -> final Helm values.
+step "terraform output -json"
+terraform_in output -json >"$WORK/outputs.json"
+"$PYTHON" -c "import json,sys; d=json.load(open(sys.argv[1])); print(len(d), 'outputs,', sum(v['sensitive'] for v in d.values()), 'sensitive')" "$WORK/outputs.json"
+step "values aws $ENV --outputs"
+"$INFRASYNTH" values aws "$ENV" --outputs "$WORK/outputs.json" --out "$OUT"
+step "no unresolved placeholder, no sensitive value in the values files"
+"$PYTHON" - "$WORK/outputs.json" "$DIR/helm" <<'EOF'
+import json, pathlib, sys
+outputs = json.load(open(sys.argv[1]))
+secrets = [json.dumps(v["value"]) for v in outputs.values() if v["sensitive"]]
+for path in sorted(pathlib.Path(sys.argv[2]).glob("*.values.yaml")):
+    text = path.read_text()
+    assert "{{output" not in text and "__infrasynth_output_" not in text, f"{path}: unresolved placeholder"
+    for secret in secrets:
+        assert secret.strip('"') not in text, f"{path}: contains a sensitive output"
+    print(f"{path.name}: ok")
+EOF
+
+# 7. Lint the app chart with the rendered values (helm lint + values.schema.json).
+step "helm lint stacks/mlops/chart with the rendered values"
+"$ROOT/scripts/helm-lint.sh" "$DIR/helm/mlops.values.yaml"
+
+# 8. Destroy. moto never finishes deleting replication groups: drop them from
+#    the state first (moto is discarded anyway).
+step "terraform destroy"
+for address in $(terraform_in state list | grep -E '^aws_elasticache_replication_group\.' || true); do
+  terraform_in state rm -no-color "$address"
+done
+terraform_in destroy -input=false -no-color -auto-approve -parallelism=4 | tail -n 3
+rm -f "$DIR/zz_e2e_override.tf.json"
+
+STEP="done"
+echo
+echo "E2E OK: synth -> apply -> output -> values -> lint -> destroy (aws $ENV)"

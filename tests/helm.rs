@@ -1,0 +1,630 @@
+//! Helm values: snapshots for every cloud x environment, the two-phase
+//! rendering from `terraform output -json`, the rules the values must keep, and
+//! a lint of the app chart with the rendered values.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use infrasynth::helm::{self, render, RenderError, TerraformOutputs, ValuesFile};
+use infrasynth::platform::{self, Platform};
+use infrasynth::{Cloud, Environment};
+
+fn platform(env: Environment) -> Platform {
+    common::stacks::mlops::platform(env)
+}
+
+fn files(cloud: Cloud, env: Environment) -> Vec<ValuesFile> {
+    helm::values_for(&platform(env), cloud).unwrap_or_else(|e| panic!("{cloud} {env}: {e}"))
+}
+
+fn templates(files: &[ValuesFile]) -> BTreeMap<String, String> {
+    files
+        .iter()
+        .map(|f| {
+            let name = f.path().trim_start_matches("helm/").to_string();
+            (name, f.yaml.text.clone())
+        })
+        .collect()
+}
+
+fn fixture() -> String {
+    std::fs::read_to_string(common::root().join("tests/fixtures/outputs-aws-dev.json"))
+        .expect("fixture")
+}
+
+fn fixture_with(edit: impl FnOnce(&mut serde_json::Value)) -> TerraformOutputs {
+    let mut json: serde_json::Value = serde_json::from_str(&fixture()).unwrap();
+    edit(&mut json);
+    TerraformOutputs::parse(&json.to_string(), "fixture").unwrap()
+}
+
+/// Outputs for every placeholder, shaped like `terraform output -json`, with
+/// values that look like the cloud's.
+fn synthetic_outputs(cloud: Cloud, files: &[ValuesFile]) -> TerraformOutputs {
+    let mut map = serde_json::Map::new();
+    for file in files {
+        for placeholder in &file.yaml.placeholders {
+            let value = match placeholder.kind {
+                helm::OutputType::Integer => serde_json::json!(6379),
+                helm::OutputType::String if placeholder.output.contains("endpoint") => {
+                    serde_json::json!(format!("https://{}.example.{cloud}", placeholder.output))
+                }
+                helm::OutputType::String => {
+                    serde_json::json!(format!("{}-{cloud}", placeholder.output.replace('_', "-")))
+                }
+            };
+            map.insert(
+                placeholder.output.clone(),
+                serde_json::json!({"sensitive": false, "type": "string", "value": value}),
+            );
+        }
+    }
+    TerraformOutputs::parse(&serde_json::Value::Object(map).to_string(), "synthetic").unwrap()
+}
+
+#[test]
+fn snapshots_every_values_file_for_every_cloud_and_environment() {
+    for cloud in Cloud::ALL {
+        for env in Environment::ALL {
+            for file in files(cloud, env) {
+                let name = format!("helm-{cloud}-{env}-{}", file.chart);
+                common::assert_snapshot(&name, &format!("# {}\n{}", file.path(), file.yaml.text));
+            }
+        }
+    }
+}
+
+#[test]
+fn values_are_deterministic() {
+    for cloud in Cloud::ALL {
+        assert_eq!(
+            files(cloud, Environment::Production),
+            files(cloud, Environment::Production)
+        );
+    }
+}
+
+#[test]
+fn only_the_app_chart_waits_for_terraform_outputs() {
+    for cloud in Cloud::ALL {
+        for env in Environment::ALL {
+            let paths: Vec<String> = files(cloud, env).iter().map(ValuesFile::path).collect();
+            assert_eq!(
+                paths,
+                [
+                    "helm/cert-manager.values.yaml",
+                    "helm/ingress-nginx.values.yaml",
+                    "helm/kube-prometheus-stack.values.yaml",
+                    "helm/mlops.values.yaml.hbs",
+                ]
+            );
+        }
+    }
+}
+
+#[test]
+fn placeholders_use_only_the_output_names_every_cloud_declares() {
+    let p = platform(Environment::Dev);
+    let mut allowed: Vec<String> = [
+        platform::outputs::DATABASE_ADDRESS,
+        platform::outputs::DATABASE_PORT,
+        platform::outputs::REDIS_HOST,
+        platform::outputs::REDIS_PORT,
+        platform::outputs::OBJECT_STORE_ENDPOINT,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    allowed.extend(p.buckets.iter().map(|b| platform::outputs::bucket(&b.name)));
+    allowed.extend(
+        p.workloads
+            .iter()
+            .map(|w| platform::outputs::workload_identity(&w.name)),
+    );
+    allowed.extend(
+        p.database
+            .databases
+            .iter()
+            .map(|d| platform::outputs::database_name(d)),
+    );
+    for cloud in Cloud::ALL {
+        for file in files(cloud, Environment::Dev) {
+            for placeholder in &file.yaml.placeholders {
+                assert!(
+                    allowed.contains(&placeholder.output),
+                    "{cloud}: {placeholder:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn renders_aws_dev_from_terraform_outputs() {
+    let outputs = TerraformOutputs::parse(&fixture(), "outputs-aws-dev.json").unwrap();
+    let rendered = helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = &rendered["mlops.values.yaml"];
+    assert!(text.contains("host: \"mlops-dev-platform.c9akciq32xyz.us-east-1.rds.amazonaws.com\""));
+    assert!(text.contains("port: 5432\n"));
+    assert!(text.contains(
+        "eks.amazonaws.com/role-arn: \"arn:aws:iam::123456789012:role/mlops-dev-api-server\""
+    ));
+    assert!(text.contains("BUCKET_MODELS: \"mlops-dev-models-7f3a9c\""));
+    common::assert_snapshot("helm-aws-dev-mlops-rendered", text);
+}
+
+#[test]
+fn no_unresolved_placeholder_remains_for_any_cloud_or_environment() {
+    for cloud in Cloud::ALL {
+        for env in Environment::ALL {
+            let files = files(cloud, env);
+            let rendered = helm::render_all(&templates(&files), &synthetic_outputs(cloud, &files))
+                .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
+            assert_eq!(rendered.len(), 1);
+            for (name, text) in &rendered {
+                assert_eq!(render::unresolved(text), None, "{cloud} {env} {name}");
+                assert!(!text.contains("{{output"), "{cloud} {env} {name}");
+            }
+            // The static files never held one.
+            for file in files.iter().filter(|f| !f.yaml.is_template()) {
+                assert_eq!(render::unresolved(&file.yaml.text), None, "{}", file.path());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_missing_output_names_the_output_and_the_values_key() {
+    let outputs = fixture_with(|json| {
+        json.as_object_mut().unwrap().remove("database_port");
+    });
+    let errors =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
+    assert_eq!(
+        errors.0,
+        vec![RenderError::Missing {
+            file: "mlops.values.yaml.hbs".to_string(),
+            output: "database_port".to_string(),
+            key: "config.database.port".to_string(),
+        }]
+    );
+    let message = errors.to_string();
+    assert!(
+        message
+            .contains("values key `config.database.port` needs Terraform output `database_port`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_wrongly_typed_output_names_the_output_the_key_and_both_types() {
+    let outputs = fixture_with(|json| {
+        json["redis_port"]["value"] = serde_json::json!("6379");
+        json["bucket_models"]["value"] = serde_json::json!(["a", "b"]);
+    });
+    let errors =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
+    let message = errors.to_string();
+    assert!(
+        message.contains("values key `config.redis.port` needs Terraform output `redis_port` to be an integer, but it is a string (\"6379\")"),
+        "{message}"
+    );
+    assert!(
+        message.contains("values key `components.api-server.env.BUCKET_MODELS` needs Terraform output `bucket_models` to be a string, but it is a list"),
+        "{message}"
+    );
+}
+
+#[test]
+fn sensitive_outputs_are_never_written() {
+    // The fixture's sensitive outputs are not referenced: rendering succeeds and
+    // their values appear nowhere.
+    let outputs = TerraformOutputs::parse(&fixture(), "fixture").unwrap();
+    let rendered =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap();
+    for text in rendered.values() {
+        assert!(!text.contains("MUST-NOT-LEAK"));
+        assert!(text.contains("existingSecret: mlops-database"));
+        assert!(text.contains("existingSecret: mlops-redis"));
+    }
+    // An output that is referenced but marked sensitive is refused.
+    let outputs = fixture_with(|json| {
+        json["database_address"]["sensitive"] = serde_json::json!(true);
+    });
+    let errors =
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
+    assert!(
+        matches!(&errors.0[0], RenderError::Sensitive { output, key, .. }
+        if output == "database_address" && key == "config.database.host")
+    );
+    assert!(errors.to_string().contains("Kubernetes Secret"));
+}
+
+#[test]
+fn production_autoscales_from_3_to_50_at_70_cpu_and_80_memory() {
+    for cloud in Cloud::ALL {
+        let p = platform(Environment::Production);
+        let model = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap();
+        for (name, component) in &model.app.components {
+            let hpa = &component.autoscaling;
+            assert!(hpa.enabled, "{name}");
+            assert_eq!(
+                (
+                    hpa.min_replicas,
+                    hpa.max_replicas,
+                    hpa.target_cpu_utilization_percentage,
+                    hpa.target_memory_utilization_percentage
+                ),
+                (3, 50, 70, 80),
+                "{cloud} {name}"
+            );
+            assert!(component.pod_disruption_budget.enabled, "{name}");
+            assert!(component.pod_disruption_budget.min_available >= 2, "{name}");
+        }
+    }
+}
+
+#[test]
+fn latest_is_never_the_tag_outside_dev() {
+    for cloud in Cloud::ALL {
+        for env in [Environment::Staging, Environment::Production] {
+            let p = platform(env);
+            let model = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap();
+            for (name, component) in &model.app.components {
+                assert_ne!(component.image.tag, "latest", "{cloud} {env} {name}");
+                assert!(!component.image.tag.is_empty());
+                assert_eq!(component.image.pull_policy, "IfNotPresent");
+            }
+            let mut options = helm::HelmOptions::for_platform(&p);
+            options.release = "latest".to_string();
+            let error = helm::values_with(&p, cloud, &options).unwrap_err();
+            assert!(error.contains("`latest` is for dev only"), "{error}");
+        }
+    }
+    let p = platform(Environment::Dev);
+    let model = helm::model(&p, Cloud::Aws, &helm::HelmOptions::for_platform(&p)).unwrap();
+    assert_eq!(model.app.components["api-server"].image.tag, "latest");
+}
+
+#[test]
+fn every_pod_runs_restricted() {
+    for cloud in Cloud::ALL {
+        for env in Environment::ALL {
+            let p = platform(env);
+            let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
+                .unwrap()
+                .app;
+            let pod = &app.pod_security_context;
+            assert!(pod.run_as_non_root && pod.run_as_user > 0);
+            assert_eq!(pod.seccomp_profile.kind, "RuntimeDefault");
+            let container = &app.container_security_context;
+            assert!(container.run_as_non_root);
+            assert!(container.read_only_root_filesystem);
+            assert!(!container.allow_privilege_escalation);
+            assert!(!container.privileged);
+            assert_eq!(container.capabilities.drop, ["ALL"]);
+            assert_eq!(container.seccomp_profile.kind, "RuntimeDefault");
+        }
+    }
+}
+
+#[test]
+fn workload_identity_is_wired_per_cloud() {
+    let expect = [
+        (Cloud::Aws, "eks.amazonaws.com/role-arn", false),
+        (Cloud::Gcp, "iam.gke.io/gcp-service-account", false),
+        (Cloud::Azure, "azure.workload.identity/client-id", true),
+    ];
+    for (cloud, annotation, label) in expect {
+        let p = platform(Environment::Staging);
+        let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
+            .unwrap()
+            .app;
+        for name in ["api-server", "model-server", "worker", "mlflow"] {
+            let component = &app.components[name];
+            let identity = &component.service_account.annotations[annotation];
+            assert_eq!(
+                identity.output(),
+                platform::outputs::workload_identity(name)
+            );
+            assert_eq!(
+                component
+                    .pod_labels
+                    .get("azure.workload.identity/use")
+                    .map(String::as_str),
+                label.then_some("true"),
+                "{cloud} {name}"
+            );
+        }
+        // The web UI reaches no cloud resource and gets no identity.
+        assert!(app.components["web-ui"]
+            .service_account
+            .annotations
+            .is_empty());
+    }
+}
+
+#[test]
+fn storage_classes_and_load_balancers_follow_the_cloud() {
+    let classes: Vec<&str> = Cloud::ALL
+        .iter()
+        .map(|&c| helm::wiring::storage_class(c, Environment::Production))
+        .collect();
+    assert_eq!(classes, ["gp2", "premium-rwo", "managed-csi-premium"]);
+    let p = platform(Environment::Production);
+    let nginx = helm::ingress_nginx::values(&p, Cloud::Aws);
+    assert_eq!(
+        nginx.controller.service.annotations["service.beta.kubernetes.io/aws-load-balancer-type"],
+        "nlb"
+    );
+}
+
+#[test]
+fn alert_rules_cover_the_platform_thresholds() {
+    let rules = helm::kube_prometheus_stack::alert_rules("mlops");
+    let find = |name: &str| {
+        rules
+            .iter()
+            .find(|r| r.alert == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert!(
+        find("HighErrorRate").expr.ends_with("> 0.01")
+            && find("HighErrorRate").for_duration == "5m"
+    );
+    assert!(
+        find("HighLatencyP95").expr.ends_with("> 0.5")
+            && find("HighLatencyP95").for_duration == "3m"
+    );
+    assert!(find("HighCpuUsage").expr.ends_with("> 0.9"));
+    assert!(find("HighMemoryUsage").expr.ends_with("> 0.95"));
+    assert!(find("DatabaseConnectionPoolSaturated")
+        .expr
+        .ends_with("> 0.8"));
+    find("ServiceDown");
+    find("PersistentVolumeFillingUp");
+}
+
+/// A stand-in realization declaring every output, to exercise `finish` while
+/// the clouds' realizations are being written.
+fn stack_declaring_outputs(p: &Platform, skip: &str, sensitive: &str) -> infrasynth::Stack {
+    let mut stack = platform::new_stack(p);
+    let mut names: Vec<String> = [
+        platform::outputs::DATABASE_ADDRESS,
+        platform::outputs::DATABASE_PORT,
+        platform::outputs::REDIS_HOST,
+        platform::outputs::REDIS_PORT,
+        platform::outputs::OBJECT_STORE_ENDPOINT,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    names.extend(p.buckets.iter().map(|b| platform::outputs::bucket(&b.name)));
+    names.extend(
+        p.workloads
+            .iter()
+            .map(|w| platform::outputs::workload_identity(&w.name)),
+    );
+    names.extend(
+        p.database
+            .databases
+            .iter()
+            .map(|d| platform::outputs::database_name(d)),
+    );
+    for name in names.iter().filter(|n| n.as_str() != skip) {
+        if name == sensitive {
+            stack.sensitive_output(name, "x", "test");
+        } else {
+            stack.output(name, "x", "test");
+        }
+    }
+    stack
+}
+
+#[test]
+fn finish_attaches_the_values_files_beside_main_tf_json() {
+    let p = platform(Environment::Dev);
+    let out = platform::finish(&p, Cloud::Aws, &stack_declaring_outputs(&p, "", ""))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let names: Vec<&str> = out.files().keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "helm/cert-manager.values.yaml",
+            "helm/ingress-nginx.values.yaml",
+            "helm/kube-prometheus-stack.values.yaml",
+            "helm/mlops.values.yaml.hbs",
+            "main.tf.json",
+        ]
+    );
+}
+
+#[test]
+fn finish_refuses_undeclared_or_sensitive_outputs() {
+    let p = platform(Environment::Dev);
+    let errors = platform::finish(
+        &p,
+        Cloud::Gcp,
+        &stack_declaring_outputs(&p, "redis_host", "database_address"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        errors.contains("needs Terraform output `redis_host`, which the stack does not declare"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("would receive sensitive Terraform output `database_address`"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn the_values_command_renders_beside_the_synthesized_files() {
+    let p = platform(Environment::Dev);
+    let out = platform::finish(&p, Cloud::Aws, &stack_declaring_outputs(&p, "", "")).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = platform::output_dir(root.path(), Cloud::Aws, Environment::Dev);
+    platform::pipeline::write(&dir, &out).unwrap();
+    let fixture = common::root().join("tests/fixtures/outputs-aws-dev.json");
+    infrasynth::cli::values(Cloud::Aws, Environment::Dev, &fixture, root.path()).unwrap();
+    let rendered = std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap();
+    assert_eq!(render::unresolved(&rendered), None);
+    // Missing outputs: an error, and nothing is overwritten.
+    let broken = root.path().join("outputs.json");
+    std::fs::write(
+        &broken,
+        r#"{"region":{"sensitive":false,"type":"string","value":"x"}}"#,
+    )
+    .unwrap();
+    let error =
+        infrasynth::cli::values(Cloud::Aws, Environment::Dev, &broken, root.path()).unwrap_err();
+    assert!(error.contains("nothing was written"), "{error}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap(),
+        rendered
+    );
+    // Before synth: a clear hint.
+    let error =
+        infrasynth::cli::values(Cloud::Gcp, Environment::Dev, &fixture, root.path()).unwrap_err();
+    assert!(error.contains("run `infrasynth synth gcp dev"), "{error}");
+}
+
+/// `helm lint` of stacks/mlops/chart plus a JSON-schema check, with the values
+/// rendered for every cloud and environment (see scripts/helm-lint.py).
+#[test]
+fn the_app_chart_lints_with_the_rendered_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for cloud in Cloud::ALL {
+        for env in Environment::ALL {
+            let files = files(cloud, env);
+            let outputs = if (cloud, env) == (Cloud::Aws, Environment::Dev) {
+                TerraformOutputs::parse(&fixture(), "fixture").unwrap()
+            } else {
+                synthetic_outputs(cloud, &files)
+            };
+            let rendered = helm::render_all(&templates(&files), &outputs).unwrap();
+            let path = dir.path().join(format!("{cloud}-{env}.values.yaml"));
+            std::fs::write(&path, &rendered["mlops.values.yaml"]).unwrap();
+            paths.push(path);
+        }
+    }
+    // A broken file must fail: `latest` in production and a privileged container.
+    let production =
+        std::fs::read_to_string(dir.path().join("aws-production.values.yaml")).unwrap();
+    let broken = production
+        .replace("tag: \"1.4.0\"", "tag: latest")
+        .replace("privileged: false", "privileged: true");
+    let broken_path = dir.path().join("broken.values.yaml");
+    std::fs::write(&broken_path, broken).unwrap();
+    let script = common::root().join("scripts/helm-lint.sh");
+    let output = std::process::Command::new(&script)
+        .arg(&broken_path)
+        .output()
+        .expect("run scripts/helm-lint.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !stdout.contains("SKIPPED") {
+        assert!(
+            !output.status.success(),
+            "a broken values file passed:\n{stdout}"
+        );
+        assert!(
+            stdout.contains("components.api-server.image.tag"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("containerSecurityContext.privileged"),
+            "{stdout}"
+        );
+    }
+
+    let output = std::process::Command::new(&script)
+        .args(paths.iter().map(|p| p.as_os_str()))
+        .output()
+        .expect("run scripts/helm-lint.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "helm lint failed:\n{stdout}");
+    if !stdout.contains("SKIPPED") {
+        assert_eq!(stdout.matches("-> ok").count(), paths.len(), "{stdout}");
+    }
+    assert!(Path::new(&script).exists());
+}
+
+#[test]
+#[ignore]
+fn write_e2e_standin_stack() {
+    // A stand-in for the AWS realization (S3 buckets, IAM roles, an ElastiCache
+    // replication group, every platform output) to check scripts/e2e-aws.sh
+    // itself before the real realization lands:
+    //   E2E_STANDIN_DIR=/tmp/standin cargo test --test helm -- --ignored write_e2e_standin_stack
+    //   E2E_OUT=/tmp/standin scripts/e2e-aws.sh dev
+    let p = platform(Environment::Dev);
+    let mut stack = platform::new_stack(&p);
+    stack.require_provider("aws", "hashicorp/aws", "~> 5.100");
+    let mut prov = std::collections::BTreeMap::new();
+    prov.insert("region".to_string(), infrasynth::Value::from("us-east-1"));
+    stack.provider("aws", prov);
+    for b in &p.buckets {
+        let r = stack.raw_resource(
+            "aws_s3_bucket",
+            &b.name.replace('-', "_"),
+            infrasynth::Attributes::new().set("bucket", format!("mlops-dev-{}-e2e", b.name)),
+        );
+        stack.output(
+            &platform::outputs::bucket(&b.name),
+            r.attr::<String>("bucket"),
+            "b",
+        );
+    }
+    for w in &p.workloads {
+        let r = stack.raw_resource("aws_iam_role", &w.name.replace('-', "_"), infrasynth::Attributes::new().set("name", format!("mlops-dev-{}", w.name)).set("assume_role_policy", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#));
+        stack.output(
+            &platform::outputs::workload_identity(&w.name),
+            r.attr::<String>("arn"),
+            "w",
+        );
+    }
+    let rg = stack.raw_resource(
+        "aws_elasticache_replication_group",
+        "cache",
+        infrasynth::Attributes::new()
+            .set("replication_group_id", "mlops-dev-cache")
+            .set("description", "cache")
+            .set("node_type", "cache.t4g.small")
+            .set("num_cache_clusters", 1)
+            .set("engine", "redis")
+            .set("engine_version", "7.1")
+            .set("port", 6379),
+    );
+    stack.output(
+        "redis_host",
+        rg.attr::<String>("primary_endpoint_address"),
+        "r",
+    );
+    stack.output("redis_port", 6379, "r");
+    stack.output("database_address", "db.example.internal", "d");
+    stack.output("database_port", 5432, "d");
+    stack.output(
+        "object_store_endpoint",
+        "https://s3.us-east-1.amazonaws.com",
+        "o",
+    );
+    for d in &p.database.databases {
+        stack.output(&platform::outputs::database_name(d), d.as_str(), "d");
+    }
+    stack.sensitive_output("redis_auth_token", "SECRET-TOKEN-xyz", "s");
+    let out = platform::finish(&p, Cloud::Aws, &stack).unwrap_or_else(|d| panic!("{d}"));
+    let dir = platform::output_dir(
+        std::path::Path::new(
+            &std::env::var("E2E_STANDIN_DIR").unwrap_or_else(|_| "/tmp/e2e-standin".to_string()),
+        ),
+        Cloud::Aws,
+        Environment::Dev,
+    );
+    platform::pipeline::write(&dir, &out).unwrap();
+}
