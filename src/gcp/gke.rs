@@ -75,6 +75,18 @@ pub fn check_master_cidr(cidr: &str) -> Result<Ipv4Net, String> {
     Ok(net)
 }
 
+/// Whether `name` is a GCP resource name of at most `max` characters: lowercase
+/// letters, digits and `-`, starting with a letter, not ending with `-`.
+pub fn is_resource_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// A GKE Standard cluster.
 pub struct GkeCluster {
     logical: String,
@@ -185,6 +197,14 @@ impl GkeCluster {
     }
 
     fn validate(&self, stack: &mut Stack, resource: &str) {
+        if !is_resource_name(&self.name, 40) {
+            stack.error(
+                resource,
+                "name",
+                &format!("`{}` is not a valid GKE cluster name", self.name),
+                "use 1-40 lowercase letters, digits and `-`, starting with a letter and not ending with `-`",
+            );
+        }
         if let Err(message) = check_master_cidr(&self.master_cidr) {
             stack.error(
                 resource,
@@ -367,6 +387,9 @@ impl Construct for GkeCluster {
                     "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
                 },
             )
+            // The default pool is gone after creation; a change to its
+            // node_config would otherwise recreate the whole cluster.
+            .set("lifecycle", map! { "ignore_changes" => vec!["node_config"] })
             .tagging(Tagging::LabelsAt("resource_labels"));
         if let Location::Regional { zones, .. } = &self.location {
             if !zones.is_empty() {
@@ -459,6 +482,21 @@ mod tests {
             );
             assert!(text.contains(says), "{cidr}: {text}");
         }
+    }
+
+    #[test]
+    fn cluster_names_follow_gke_rules() {
+        let mut stack = Stack::new("t");
+        let c = cluster(&mut stack, "172.16.0.0/28");
+        stack.add(GkeCluster {
+            name: "a-very-long-project-name-production-main-cluster".to_string(),
+            ..c
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `name`") && text.contains("1-40"),
+            "{text}"
+        );
     }
 
     #[test]

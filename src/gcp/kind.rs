@@ -53,6 +53,12 @@ kinds! {
     ServiceAccountIamMember => "google_service_account_iam_member";
     /// One member of one role on the project.
     ProjectIamMember => "google_project_iam_member";
+    /// A Secret Manager secret.
+    Secret => "google_secret_manager_secret";
+    /// A version (the value) of a secret.
+    SecretVersion => "google_secret_manager_secret_version";
+    /// One member of one role on a secret.
+    SecretIamMember => "google_secret_manager_secret_iam_member";
     /// A GKE cluster.
     Cluster => "google_container_cluster", HasName;
     /// A separately managed GKE node pool.
@@ -94,6 +100,11 @@ impl Ref<RedisInstance> {
     /// The primary endpoint's IP address.
     pub fn host(&self) -> Attr<IpAddress> {
         self.attr("host")
+    }
+
+    /// The AUTH string (sensitive; store it in a [`Secret`](super::Secret)).
+    pub fn auth_string(&self) -> Attr<String> {
+        self.attr("auth_string")
     }
 
     /// The port (6378 with transit encryption).

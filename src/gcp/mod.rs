@@ -18,6 +18,7 @@ pub mod project;
 pub mod realize;
 pub mod redis;
 pub mod region;
+pub mod secret;
 pub mod service_account;
 pub mod size;
 
@@ -32,6 +33,7 @@ pub use private_services::PrivateServiceAccess;
 pub use project::Project;
 pub use redis::Redis;
 pub use region::Region;
+pub use secret::Secret;
 pub use service_account::{ServiceAccount, WorkloadIdentityBinding};
 
 use crate::core::stack::Stack;

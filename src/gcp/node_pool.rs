@@ -263,7 +263,13 @@ impl Construct for NodePool {
                 "upgrade_settings",
                 map! { "strategy" => "SURGE", "max_surge" => 1, "max_unavailable" => 0 },
             )
-            .block("node_config", node_config);
+            .block("node_config", node_config)
+            // The autoscaler owns the node count; a changed initial count would
+            // otherwise recreate the pool.
+            .set(
+                "lifecycle",
+                map! { "ignore_changes" => vec!["initial_node_count"] },
+            );
         for address in &self.depends_on {
             attributes = attributes.depends_on(address);
         }

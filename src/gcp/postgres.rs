@@ -238,6 +238,14 @@ impl Postgres {
     }
 
     fn validate(&self, stack: &mut Stack, resource: &str) {
+        if !super::gke::is_resource_name(&self.name, 98) {
+            stack.error(
+                resource,
+                "name",
+                &format!("`{}` is not a valid Cloud SQL instance name", self.name),
+                "use lowercase letters, digits and `-`, starting with a letter, at most 98 characters",
+            );
+        }
         if !VERSIONS.contains(&self.version.as_str()) {
             stack.error(
                 resource,

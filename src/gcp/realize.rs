@@ -7,7 +7,7 @@
 //! | cache | Memorystore for Redis (`STANDARD_HA` when HA) |
 //! | cluster | private GKE Standard cluster, regional outside dev, separately managed pools |
 //! | buckets | GCS buckets named `<project>-<env>-<name>-<6 hex of the GCP project id>` |
-//! | workloads | one service account each, workload identity binding, bucket roles |
+//! | workloads | one service account each, workload identity binding, bucket roles, IAM database user, reader of the Redis AUTH secret |
 //! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
 
 use std::collections::BTreeMap;
@@ -24,6 +24,7 @@ use super::private_services::PrivateServiceAccess;
 use super::project::{service_agents, Project};
 use super::redis::Redis;
 use super::region::Region;
+use super::secret::Secret;
 use super::service_account::{ServiceAccount, WorkloadIdentityBinding};
 use super::size;
 use crate::core::environment::Environment;
@@ -32,6 +33,9 @@ use crate::core::synth::to_label;
 use crate::platform::outputs;
 use crate::platform::{new_stack, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
+
+/// A GCP-only output: the Secret Manager secret with the Redis AUTH string.
+pub const REDIS_AUTH_SECRET: &str = "redis_auth_secret";
 
 /// The provider version constraint.
 pub const GOOGLE_PROVIDER_VERSION: &str = "~> 6.50";
@@ -258,6 +262,17 @@ pub fn realize(platform: &Platform) -> Stack {
         }
     }
     let redis = stack.add(redis);
+    // Apps read the AUTH string from Secret Manager through workload identity;
+    // the platform spec has no per-workload cache access, so every workload may.
+    let redis_auth = stack.add(workloads.iter().fold(
+        Secret::new(
+            "redis_auth",
+            &format!("{prefix}-{}-auth", cache.name),
+            &region_name,
+            redis.auth_string(),
+        ),
+        |secret, (name, sa)| secret.reader(&snake(name), sa.account.member()),
+    ));
 
     // Buckets.
     let location = region
@@ -416,6 +431,11 @@ pub fn realize(platform: &Platform) -> Stack {
         "Memorystore primary endpoint IP",
     );
     stack.output(outputs::REDIS_PORT, redis.port(), "Memorystore port (TLS)");
+    stack.output(
+        REDIS_AUTH_SECRET,
+        redis_auth.secret.id(),
+        "Secret Manager secret holding the Memorystore AUTH string (the value is never an output)",
+    );
     stack.output(outputs::CLUSTER_NAME, cluster.name(), "GKE cluster name");
     stack.output(
         outputs::CLUSTER_ENDPOINT,

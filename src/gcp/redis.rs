@@ -145,6 +145,14 @@ impl Construct for Redis {
 
     fn build(self, stack: &mut Stack) -> Ref<kind::RedisInstance> {
         let resource = format!("{}.{}", kind::RedisInstance::TYPE, self.logical);
+        if !super::gke::is_resource_name(&self.name, 40) {
+            stack.error(
+                &resource,
+                "name",
+                &format!("`{}` is not a valid Memorystore instance name", self.name),
+                "use 1-40 lowercase letters, digits and `-`, starting with a letter",
+            );
+        }
         let version = memorystore_version(&self.version);
         if version.is_none() {
             stack.error(

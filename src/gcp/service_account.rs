@@ -106,7 +106,12 @@ impl Construct for ServiceAccount {
             .roles
             .iter()
             .map(|role| {
-                let short = role.rsplit('/').next().unwrap_or(role).replace('.', "_");
+                let short = role
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(role)
+                    .replace('.', "_")
+                    .to_ascii_lowercase();
                 stack.resource::<kind::ProjectIamMember>(
                     &format!("{}_{}", self.logical, short),
                     Attributes::new()
