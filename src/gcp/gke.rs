@@ -320,6 +320,8 @@ impl Construct for GkeCluster {
             // Dataplane V2: eBPF networking with Kubernetes NetworkPolicy enforced.
             .set("datapath_provider", "ADVANCED_DATAPATH")
             .set_opt("min_master_version", self.kubernetes_version.as_deref())
+            // Dataplane V2 enforces NetworkPolicy itself; the Calico add-on stays off.
+            .block("network_policy", map! { "enabled" => false })
             .block(
                 "ip_allocation_policy",
                 map! {

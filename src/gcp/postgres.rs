@@ -1,4 +1,5 @@
-//! Cloud SQL for PostgreSQL: private IP only, TLS required, backups with
+//! Cloud SQL for PostgreSQL: private IP only, TLS with client certificates
+//! required (apps connect through the Cloud SQL Auth Proxy), backups with
 //! point-in-time recovery, the logging flags CIS and checkov expect, IAM database
 //! authentication instead of passwords, and optional CMEK.
 
@@ -16,14 +17,15 @@ use crate::Value;
 pub const VERSIONS: [&str; 9] = ["9.6", "10", "11", "12", "13", "14", "15", "16", "17"];
 
 /// Database flags set on every instance: connection, lock, checkpoint and DDL
-/// logging (checkov CKV_GCP_51..57, 108..111; CIS GCP 6.2), pgAudit, and IAM
+/// logging (checkov CKV_GCP_51..57, 108..111, CKV2_GCP_13; CIS GCP 6.2), pgAudit, and IAM
 /// database authentication.
-pub const DATABASE_FLAGS: [(&str, &str); 14] = [
+pub const DATABASE_FLAGS: [(&str, &str); 15] = [
     ("cloudsql.enable_pgaudit", "on"),
     ("cloudsql.iam_authentication", "on"),
     ("log_checkpoints", "on"),
     ("log_connections", "on"),
     ("log_disconnections", "on"),
+    ("log_duration", "on"),
     ("log_error_verbosity", "default"),
     ("log_hostname", "on"),
     ("log_lock_waits", "on"),
@@ -132,6 +134,7 @@ pub struct Postgres {
     max_storage_gb: u32,
     backup_retention_days: u32,
     deletion_protection: bool,
+    client_certificates: bool,
     encryption_key: Option<Attr<Id<kind::CryptoKey>>>,
     databases: Vec<String>,
     iam_users: Vec<(String, Attr<String>)>,
@@ -162,6 +165,7 @@ impl Postgres {
             max_storage_gb: 100,
             backup_retention_days: 7,
             deletion_protection: true,
+            client_certificates: true,
             encryption_key: None,
             databases: Vec::new(),
             iam_users: Vec::new(),
@@ -209,6 +213,14 @@ impl Postgres {
     /// Refuse deletion, in Terraform and in the Cloud SQL API (default on).
     pub fn deletion_protection(mut self, on: bool) -> Self {
         self.deletion_protection = on;
+        self
+    }
+
+    /// Require trusted client certificates on every connection (default on:
+    /// `TRUSTED_CLIENT_CERTIFICATE_REQUIRED`, which the Cloud SQL Auth Proxy and
+    /// connectors satisfy); off still requires TLS (`ENCRYPTED_ONLY`).
+    pub fn require_client_certificates(mut self, on: bool) -> Self {
+        self.client_certificates = on;
         self
     }
 
@@ -387,7 +399,11 @@ impl Construct for Postgres {
                 "ipv4_enabled" => false,
                 "private_network" => &self.network,
                 "allocated_ip_range" => &self.allocated_range,
-                "ssl_mode" => "ENCRYPTED_ONLY",
+                "ssl_mode" => if self.client_certificates {
+                    "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
+                } else {
+                    "ENCRYPTED_ONLY"
+                },
             }],
             "database_flags" => flags,
             "insights_config" => vec![map! {
@@ -472,7 +488,7 @@ mod tests {
         );
         assert_eq!(
             get("settings.ip_configuration.ssl_mode"),
-            Some("ENCRYPTED_ONLY".into())
+            Some("TRUSTED_CLIENT_CERTIFICATE_REQUIRED".into())
         );
         assert_eq!(get("settings.availability_type"), Some("REGIONAL".into()));
         assert_eq!(

@@ -37,6 +37,10 @@ use crate::Value;
 /// A GCP-only output: the Secret Manager secret with the Redis AUTH string.
 pub const REDIS_AUTH_SECRET: &str = "redis_auth_secret";
 
+/// A GCP-only output: the Cloud SQL connection name (`project:region:instance`),
+/// which the Cloud SQL Auth Proxy needs.
+pub const DATABASE_CONNECTION_NAME: &str = "database_connection_name";
+
 /// The provider version constraint.
 pub const GOOGLE_PROVIDER_VERSION: &str = "~> 6.50";
 
@@ -76,43 +80,37 @@ pub fn realize(platform: &Platform) -> Stack {
     stack.require_terraform(">= 1.5.0");
     stack.require_provider("google", "hashicorp/google", GOOGLE_PROVIDER_VERSION);
 
-    let region_name = platform.regions.gcp.clone();
-    let region = match Region::parse(&region_name) {
-        Ok(region) => Some(region),
-        Err(message) => {
-            stack.error(
-                "platform",
-                "regions.gcp",
-                &message,
-                "pick the GCP region the platform runs in",
-            );
-            None
-        }
-    };
+    // A bad region is reported once, here; the builders then get a valid
+    // stand-in so they report only their own problems (the stack has an error
+    // and will not synthesize either way).
+    let region = Region::parse(&platform.regions.gcp).unwrap_or_else(|message| {
+        stack.error(
+            "platform",
+            "regions.gcp",
+            &message,
+            "pick the GCP region the platform runs in",
+        );
+        Region::stand_in()
+    });
+    let region_name = region.name().to_string();
     let zone_count = usize::from(platform.network.zones.max(1));
-    let zones = match region {
-        Some(region) if zone_count > region.zone_count() => {
-            stack.error(
-                "network",
-                "zones",
-                &format!(
-                    "{zone_count} zones requested but {} has {}",
-                    region.name(),
-                    region.zone_count()
-                ),
-                &format!(
-                    "use at most {} zones in {}",
-                    region.zone_count(),
-                    region.name()
-                ),
-            );
-            region.all_zones()
-        }
-        Some(region) => region.zones(zone_count),
-        None => (0..zone_count)
-            .map(|i| format!("{region_name}-{}", (b'a' + i as u8) as char))
-            .collect(),
-    };
+    if zone_count > region.zone_count() {
+        stack.error(
+            "network",
+            "zones",
+            &format!(
+                "{zone_count} zones requested but {} has {}",
+                region.name(),
+                region.zone_count()
+            ),
+            &format!(
+                "use at most {} zones in {}",
+                region.zone_count(),
+                region.name()
+            ),
+        );
+    }
+    let zones = region.zones(zone_count);
 
     let mut provider = BTreeMap::new();
     provider.insert("project".to_string(), Value::from(Project::id()));
@@ -275,9 +273,7 @@ pub fn realize(platform: &Platform) -> Stack {
     ));
 
     // Buckets.
-    let location = region
-        .map(|r| r.storage_location())
-        .unwrap_or_else(|| region_name.to_ascii_uppercase());
+    let location = region.storage_location();
     let mut buckets = BTreeMap::new();
     for spec in &platform.buckets {
         let mut bucket = Bucket::new(
@@ -328,7 +324,9 @@ pub fn realize(platform: &Platform) -> Stack {
     )
     .kubernetes_version(&platform.cluster.kubernetes_version)
     .release_channel(if production { "STABLE" } else { "REGULAR" })
-    .binary_authorization(production)
+    // Enforced where images should come from the release pipeline; dev runs
+    // whatever developers build.
+    .binary_authorization(env != Environment::Dev)
     .deletion_protection(production)
     .authorized_network("nodes", &plan.nodes.to_string());
     match &platform.cluster.api_access {
@@ -418,6 +416,11 @@ pub fn realize(platform: &Platform) -> Stack {
         "Cloud SQL private IP address",
     );
     stack.output(outputs::DATABASE_PORT, 5432, "PostgreSQL port");
+    stack.output(
+        DATABASE_CONNECTION_NAME,
+        postgres.instance.connection_name(),
+        "Cloud SQL connection name for the Auth Proxy sidecar (--auto-iam-authn --private-ip)",
+    );
     for (name, database) in &postgres.databases {
         stack.output(
             &outputs::database_name(name),
