@@ -59,6 +59,8 @@ kinds! {
     SecretVersion => "google_secret_manager_secret_version";
     /// One member of one role on a secret.
     SecretIamMember => "google_secret_manager_secret_iam_member";
+    /// An API enabled on the project.
+    ProjectService => "google_project_service";
     /// A GKE cluster.
     Cluster => "google_container_cluster", HasName;
     /// A separately managed GKE node pool.

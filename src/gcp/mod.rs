@@ -20,6 +20,7 @@ pub mod redis;
 pub mod region;
 pub mod secret;
 pub mod service_account;
+pub mod services;
 pub mod size;
 
 pub use bucket::{Bucket, BucketAccess};

@@ -9,6 +9,7 @@
 //! | buckets | GCS buckets named `<project>-<env>-<name>-<6 hex of the GCP project id>` |
 //! | workloads | one service account each, workload identity binding, bucket roles, IAM database user, reader of the Redis AUTH secret |
 //! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
+//! | (project) | the Google APIs used, enabled with `google_project_service` |
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ use super::redis::Redis;
 use super::region::Region;
 use super::secret::{Secret, SecretHandles};
 use super::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
+use super::services::ProjectServices;
 use super::size;
 use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
@@ -122,12 +124,15 @@ impl Context<'_> {
 
 /// The customer-managed keys by purpose (none outside CMEK profiles).
 #[derive(Default)]
-struct Keys(BTreeMap<&'static str, CryptoKeyHandles>);
+struct Keys {
+    ring: Option<Ref<kind::KeyRing>>,
+    keys: BTreeMap<&'static str, CryptoKeyHandles>,
+}
 
 impl Keys {
     /// The key for `purpose` and the grants a resource using it must wait for.
     fn for_purpose(&self, purpose: &str) -> Option<(Attr<Id<kind::CryptoKey>>, Vec<Address>)> {
-        self.0.get(purpose).map(|key| {
+        self.keys.get(purpose).map(|key| {
             let grants = key.grants.iter().map(|g| g.address().clone()).collect();
             (key.key.id(), grants)
         })
@@ -154,6 +159,7 @@ pub fn realize(platform: &Platform) -> Stack {
     let Some(plan) = plan else {
         return stack;
     };
+    let apis = stack.add(ProjectServices::new(&required_apis(&ctx.profile)));
     let network = stack.add(Network::new("main", &ctx.prefix, ctx.region(), plan));
     check_pod_capacity(&ctx, &plan, &mut stack);
     let psa = stack.add(PrivateServiceAccess::new(
@@ -179,7 +185,65 @@ pub fn realize(platform: &Platform) -> Stack {
         &buckets,
         &mut stack,
     );
+
+    // Each resource that first calls an API waits for it to be enabled; the
+    // rest reach it through references to these.
+    let api = Apis(&apis);
+    api.needed_by(&mut stack, &network.network, "compute");
+    api.needed_by(&mut stack, &psa.connection, "servicenetworking");
+    api.needed_by(&mut stack, &postgres.instance, "sqladmin");
+    api.needed_by(&mut stack, &redis, "redis");
+    api.needed_by(&mut stack, &redis_auth.secret, "secretmanager");
+    api.needed_by(&mut stack, &cluster, "container");
+    api.needed_by(&mut stack, &cluster, "binaryauthorization");
+    if let Some(ring) = &keys.ring {
+        api.needed_by(&mut stack, ring, "cloudkms");
+    }
+    for sa in workloads.values().chain([&nodes]) {
+        api.needed_by(&mut stack, &sa.account, "iam");
+        for role in &sa.roles {
+            api.needed_by(&mut stack, role, "cloudresourcemanager");
+        }
+    }
+    for bucket in buckets.values() {
+        api.needed_by(&mut stack, bucket, "storage");
+    }
     stack
+}
+
+/// The enabled APIs, by service name.
+struct Apis<'a>(&'a BTreeMap<String, Ref<kind::ProjectService>>);
+
+impl Apis<'_> {
+    /// Makes `resource` wait for `<api>.googleapis.com`, if it is enabled here.
+    fn needed_by<K>(&self, stack: &mut Stack, resource: &Ref<K>, api: &str) {
+        if let Some(service) = self.0.get(&format!("{api}.googleapis.com")) {
+            stack.depends_on(resource, service);
+        }
+    }
+}
+
+/// The APIs the realization calls under `profile`.
+pub fn required_apis(profile: &Profile) -> Vec<&'static str> {
+    let mut apis = vec![
+        "cloudresourcemanager.googleapis.com",
+        "compute.googleapis.com",
+        "container.googleapis.com",
+        "iam.googleapis.com",
+        "redis.googleapis.com",
+        "secretmanager.googleapis.com",
+        "servicenetworking.googleapis.com",
+        "sqladmin.googleapis.com",
+        "storage.googleapis.com",
+    ];
+    if profile.binary_authorization {
+        apis.push("binaryauthorization.googleapis.com");
+    }
+    if profile.cmek {
+        apis.push("cloudkms.googleapis.com");
+    }
+    apis.sort_unstable();
+    apis
 }
 
 /// The region and zones; a bad region is reported once, here, and the builders
@@ -287,7 +351,10 @@ fn encryption_keys(ctx: &Context<'_>, stack: &mut Stack) -> Keys {
         (purpose, key)
     })
     .collect();
-    Keys(keys)
+    Keys {
+        ring: Some(ring),
+        keys,
+    }
 }
 
 fn node_service_account(ctx: &Context<'_>, stack: &mut Stack) -> ServiceAccountHandles {
