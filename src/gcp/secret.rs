@@ -118,3 +118,43 @@ impl Construct for Secret {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_stay_in_the_region_and_grant_readers() {
+        let mut stack = Stack::new("t");
+        let redis = stack.resource::<kind::RedisInstance>("main", Attributes::new());
+        let sa = stack.resource::<kind::ServiceAccount>("app", Attributes::new());
+        let secret = stack.add(
+            Secret::new("auth", "demo-auth", "europe-west1", redis.auth_string())
+                .reader("app", sa.member()),
+        );
+        let block = stack.block(secret.secret.address()).unwrap();
+        assert_eq!(
+            block.get("replication.user_managed.replicas.location"),
+            Some(&"europe-west1".into())
+        );
+        assert_eq!(secret.readers.len(), 1);
+        assert!(stack.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn invalid_secret_ids_are_errors() {
+        let mut stack = Stack::new("t");
+        let redis = stack.resource::<kind::RedisInstance>("main", Attributes::new());
+        stack.add(Secret::new(
+            "auth",
+            "demo auth!",
+            "europe-west1",
+            redis.auth_string(),
+        ));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `secret_id`") && text.contains("1-255"),
+            "{text}"
+        );
+    }
+}

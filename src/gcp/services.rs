@@ -68,3 +68,29 @@ impl Construct for ProjectServices {
         apis
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apis_stay_enabled_on_destroy() {
+        let mut stack = Stack::new("t");
+        let apis = stack.add(ProjectServices::new(&["sqladmin.googleapis.com"]));
+        let api = &apis["sqladmin.googleapis.com"];
+        assert_eq!(api.address().to_string(), "google_project_service.sqladmin");
+        let block = stack.block(api.address()).unwrap();
+        assert_eq!(block.get("disable_on_destroy"), Some(&false.into()));
+    }
+
+    #[test]
+    fn names_that_are_not_apis_are_errors() {
+        let mut stack = Stack::new("t");
+        stack.add(ProjectServices::new(&["compute"]));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `service`") && text.contains("compute.googleapis.com"),
+            "{text}"
+        );
+    }
+}
