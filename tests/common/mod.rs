@@ -47,12 +47,7 @@ pub fn assert_schema_clean(cloud: Cloud, main_tf_json: &str, label: &str) {
     let violations = schema(cloud).check(&doc, prefix, name);
     let resources = doc["resource"]
         .as_object()
-        .map(|t| {
-            t.values()
-                .filter_map(|v| v.as_object())
-                .map(|v| v.len())
-                .sum::<usize>()
-        })
+        .map(|t| t.values().filter_map(|v| v.as_object()).map(|v| v.len()).sum::<usize>())
         .unwrap_or(0);
     println!(
         "schema check {label}: {resources} resources against providers/{name}/schema.json, {} violation(s)",
