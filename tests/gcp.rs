@@ -279,3 +279,13 @@ fn run_checkov(checkov: &std::path::Path, env: Environment, accepted: &[&str]) {
         "gcp {env}: unexpected checkov findings: {unexpected:#?}"
     );
 }
+
+#[test]
+fn production_is_written_to_out_gcp_production() {
+    let out = common::synth(Cloud::Gcp, Environment::Production);
+    let root = tempfile::tempdir().unwrap();
+    let dir = infrasynth::platform::output_dir(root.path(), Cloud::Gcp, Environment::Production);
+    infrasynth::platform::pipeline::write(&dir, &out).unwrap();
+    let written = std::fs::read(root.path().join("gcp/production/main.tf.json")).unwrap();
+    assert_eq!(written, out.main_tf_json().as_bytes());
+}
