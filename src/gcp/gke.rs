@@ -6,6 +6,7 @@
 use ipnet::Ipv4Net;
 
 use super::kind::{self, Email};
+use super::names::is_resource_name;
 use super::project::Project;
 use super::region::{self, Region};
 use crate::core::block::{Attributes, Tagging};
@@ -73,18 +74,6 @@ pub fn check_master_cidr(cidr: &str) -> Result<Ipv4Net, String> {
         return Err(format!("`{cidr}` is not a private (RFC 1918) range"));
     }
     Ok(net)
-}
-
-/// Whether `name` is a GCP resource name of at most `max` characters: lowercase
-/// letters, digits and `-`, starting with a letter, not ending with `-`.
-pub fn is_resource_name(name: &str, max: usize) -> bool {
-    !name.is_empty()
-        && name.len() <= max
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// A GKE Standard cluster.

@@ -10,6 +10,7 @@ pub mod firewall;
 pub mod gke;
 pub mod kind;
 pub mod kms;
+pub mod names;
 pub mod network;
 pub mod node_pool;
 pub mod postgres;

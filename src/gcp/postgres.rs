@@ -250,7 +250,7 @@ impl Postgres {
     }
 
     fn validate(&self, stack: &mut Stack, resource: &str) {
-        if !super::gke::is_resource_name(&self.name, 98) {
+        if !super::names::is_resource_name(&self.name, 98) {
             stack.error(
                 resource,
                 "name",

@@ -145,7 +145,7 @@ impl Construct for Redis {
 
     fn build(self, stack: &mut Stack) -> Ref<kind::RedisInstance> {
         let resource = format!("{}.{}", kind::RedisInstance::TYPE, self.logical);
-        if !super::gke::is_resource_name(&self.name, 40) {
+        if !super::names::is_resource_name(&self.name, 40) {
             stack.error(
                 &resource,
                 "name",
