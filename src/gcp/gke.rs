@@ -1,0 +1,522 @@
+//! A private, VPC-native GKE Standard cluster: private nodes, private endpoint
+//! or authorized networks only, workload identity, shielded nodes, Dataplane V2
+//! (network policy built in), a release channel, and no default node pool (pools
+//! are managed separately with [`NodePool`](super::NodePool)).
+
+use ipnet::Ipv4Net;
+
+use super::kind::{self, Email};
+use super::names::is_resource_name;
+use super::project::Project;
+use super::region::{self, Region};
+use crate::core::block::{Attributes, Tagging};
+use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
+use crate::core::stack::{Construct, Stack};
+use crate::map;
+use crate::Value;
+
+/// GKE release channels.
+pub const RELEASE_CHANNELS: [&str; 4] = ["RAPID", "REGULAR", "STABLE", "EXTENDED"];
+
+/// Where a cluster's control plane and nodes live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// Control plane replicated across the region's zones; nodes in `zones`.
+    Regional {
+        /// The region.
+        region: String,
+        /// Zones the node pools span.
+        zones: Vec<String>,
+    },
+    /// One zone (cheap; no control plane HA).
+    Zonal(String),
+}
+
+impl Location {
+    /// The `location` argument.
+    pub fn name(&self) -> &str {
+        match self {
+            Location::Regional { region, .. } => region,
+            Location::Zonal(zone) => zone,
+        }
+    }
+
+    /// How many zones node pools span.
+    pub fn zone_count(&self) -> usize {
+        match self {
+            Location::Regional { zones, .. } => zones.len().max(1),
+            Location::Zonal(_) => 1,
+        }
+    }
+}
+
+/// Checks a GKE control plane range: an RFC 1918 /28.
+///
+/// ```
+/// use infrasynth::gcp::gke::check_master_cidr;
+/// assert!(check_master_cidr("172.16.0.32/28").is_ok());
+/// assert!(check_master_cidr("172.16.0.0/24").is_err());
+/// ```
+pub fn check_master_cidr(cidr: &str) -> Result<Ipv4Net, String> {
+    let net: Ipv4Net = cidr
+        .parse()
+        .map_err(|_| format!("`{cidr}` is not an IPv4 CIDR"))?;
+    if net.prefix_len() != 28 {
+        return Err(format!(
+            "`{cidr}` is a /{}; the GKE control plane range must be a /28",
+            net.prefix_len()
+        ));
+    }
+    if net.addr() != net.network() {
+        return Err(format!("`{cidr}` has host bits set; use `{}`", net.trunc()));
+    }
+    if !net.addr().is_private() {
+        return Err(format!("`{cidr}` is not a private (RFC 1918) range"));
+    }
+    Ok(net)
+}
+
+/// A GKE Standard cluster.
+pub struct GkeCluster {
+    logical: String,
+    name: String,
+    location: Location,
+    network: Attr<Id<kind::Network>>,
+    subnetwork: Attr<Id<kind::Subnetwork>>,
+    pods_range: String,
+    services_range: String,
+    master_cidr: String,
+    private_endpoint: bool,
+    authorized_networks: Vec<(String, String)>,
+    release_channel: String,
+    kubernetes_version: Option<String>,
+    binary_authorization: bool,
+    deletion_protection: bool,
+    node_service_account: Attr<Email>,
+    secrets_key: Option<Attr<Id<kind::CryptoKey>>>,
+    depends_on: Vec<Address>,
+}
+
+impl GkeCluster {
+    /// A cluster named `name` at `location`, VPC-native on `subnetwork` with the
+    /// secondary ranges `pods_range` and `services_range`, its control plane at
+    /// `master_cidr` (a /28). The temporary default pool runs as
+    /// `node_service_account`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        logical: &str,
+        name: &str,
+        location: Location,
+        network: Attr<Id<kind::Network>>,
+        subnetwork: Attr<Id<kind::Subnetwork>>,
+        pods_range: &str,
+        services_range: &str,
+        master_cidr: &str,
+        node_service_account: Attr<Email>,
+    ) -> Self {
+        GkeCluster {
+            logical: logical.to_string(),
+            name: name.to_string(),
+            location,
+            network,
+            subnetwork,
+            pods_range: pods_range.to_string(),
+            services_range: services_range.to_string(),
+            master_cidr: master_cidr.to_string(),
+            private_endpoint: true,
+            authorized_networks: Vec::new(),
+            release_channel: "REGULAR".to_string(),
+            kubernetes_version: None,
+            binary_authorization: false,
+            deletion_protection: true,
+            node_service_account,
+            secrets_key: None,
+            depends_on: Vec::new(),
+        }
+    }
+
+    /// Whether the API server has only a private endpoint (default on). With it
+    /// off, the public endpoint accepts only [`GkeCluster::authorized_network`]s.
+    pub fn private_endpoint(mut self, on: bool) -> Self {
+        self.private_endpoint = on;
+        self
+    }
+
+    /// A CIDR allowed to reach the API server.
+    pub fn authorized_network(mut self, display_name: &str, cidr: &str) -> Self {
+        self.authorized_networks
+            .push((display_name.to_string(), cidr.to_string()));
+        self
+    }
+
+    /// `RAPID`, `REGULAR` (default), `STABLE` or `EXTENDED`.
+    pub fn release_channel(mut self, channel: &str) -> Self {
+        self.release_channel = channel.to_string();
+        self
+    }
+
+    /// The lowest Kubernetes version, such as `1.31`.
+    pub fn kubernetes_version(mut self, version: &str) -> Self {
+        self.kubernetes_version = Some(version.to_string());
+        self
+    }
+
+    /// Enforce the project's Binary Authorization policy (default off).
+    pub fn binary_authorization(mut self, on: bool) -> Self {
+        self.binary_authorization = on;
+        self
+    }
+
+    /// Refuse `terraform destroy` (default on).
+    pub fn deletion_protection(mut self, on: bool) -> Self {
+        self.deletion_protection = on;
+        self
+    }
+
+    /// Encrypt Kubernetes secrets in etcd with a customer-managed key.
+    pub fn secrets_encryption_key(mut self, key: Attr<Id<kind::CryptoKey>>) -> Self {
+        self.secrets_key = Some(key);
+        self
+    }
+
+    /// Waits for `address` (a key grant, the nodes' role grants).
+    pub fn depends_on(mut self, address: &Address) -> Self {
+        self.depends_on.push(address.clone());
+        self
+    }
+
+    fn validate(&self, stack: &mut Stack, resource: &str) {
+        if !is_resource_name(&self.name, 40) {
+            stack.error(
+                resource,
+                "name",
+                &format!("`{}` is not a valid GKE cluster name", self.name),
+                "use 1-40 lowercase letters, digits and `-`, starting with a letter and not ending with `-`",
+            );
+        }
+        if let Err(message) = check_master_cidr(&self.master_cidr) {
+            stack.error(
+                resource,
+                "private_cluster_config.master_ipv4_cidr_block",
+                &message,
+                "give the control plane a private /28 outside every subnetwork range, such as 172.16.0.32/28",
+            );
+        }
+        match &self.location {
+            Location::Regional { region, zones } => match Region::parse(region) {
+                Ok(r) => {
+                    for zone in zones {
+                        if let Err(message) = r.check_zone(zone) {
+                            stack.error(
+                                resource,
+                                "node_locations",
+                                &message,
+                                "list zones of the cluster's region",
+                            );
+                        }
+                    }
+                }
+                Err(message) => stack.error(
+                    resource,
+                    "location",
+                    &message,
+                    "use a region such as us-central1",
+                ),
+            },
+            Location::Zonal(zone) => {
+                if let Err(message) = region::check_zone(zone) {
+                    stack.error(
+                        resource,
+                        "location",
+                        &message,
+                        "use a zone such as us-central1-a",
+                    );
+                }
+            }
+        }
+        if !RELEASE_CHANNELS.contains(&self.release_channel.as_str()) {
+            stack.error(
+                resource,
+                "release_channel.channel",
+                &format!("`{}` is not a GKE release channel", self.release_channel),
+                &format!("use one of: {}", RELEASE_CHANNELS.join(", ")),
+            );
+        }
+        if let Some(version) = &self.kubernetes_version {
+            let ok = version.split_once('.').is_some_and(|(major, minor)| {
+                major == "1" && minor.parse::<u32>().is_ok_and(|m| m >= 29)
+            });
+            if !ok {
+                stack.error(
+                    resource,
+                    "min_master_version",
+                    &format!("`{version}` is not a Kubernetes version GKE offers"),
+                    "use a supported minor version such as 1.31",
+                );
+            }
+        }
+        for (_, cidr) in &self.authorized_networks {
+            match cidr.parse::<Ipv4Net>() {
+                Ok(net) if net.prefix_len() == 0 => stack.error(
+                    resource,
+                    "master_authorized_networks_config.cidr_blocks",
+                    "an authorized network of /0 opens the API server to the internet",
+                    "list the office or VPN CIDRs that need the API",
+                ),
+                Ok(_) => {}
+                Err(_) => stack.error(
+                    resource,
+                    "master_authorized_networks_config.cidr_blocks",
+                    &format!("`{cidr}` is not an IPv4 CIDR"),
+                    "write it as a.b.c.d/len",
+                ),
+            }
+        }
+    }
+}
+
+impl Construct for GkeCluster {
+    type Output = Ref<kind::Cluster>;
+
+    fn describe(&self) -> String {
+        format!("gcp::GkeCluster \"{}\"", self.logical)
+    }
+
+    fn build(self, stack: &mut Stack) -> Ref<kind::Cluster> {
+        let resource = format!("{}.{}", kind::Cluster::TYPE, self.logical);
+        self.validate(stack, &resource);
+        let cidr_blocks: Vec<Value> = self
+            .authorized_networks
+            .iter()
+            .map(|(name, cidr)| map! { "display_name" => name.as_str(), "cidr_block" => cidr.as_str() })
+            .collect();
+        let mut authorized = map! { "gcp_public_cidrs_access_enabled" => false };
+        if !cidr_blocks.is_empty() {
+            authorized.insert("cidr_blocks", cidr_blocks);
+        }
+        let mut attributes = Attributes::new()
+            .set("name", self.name.as_str())
+            .set("location", self.location.name())
+            .set("network", &self.network)
+            .set("subnetwork", &self.subnetwork)
+            .set("networking_mode", "VPC_NATIVE")
+            .set("deletion_protection", self.deletion_protection)
+            .set("remove_default_node_pool", true)
+            .set("initial_node_count", 1)
+            .set("enable_shielded_nodes", true)
+            .set("enable_legacy_abac", false)
+            .set("enable_intranode_visibility", true)
+            // Dataplane V2: eBPF networking with Kubernetes NetworkPolicy enforced.
+            .set("datapath_provider", "ADVANCED_DATAPATH")
+            .set_opt("min_master_version", self.kubernetes_version.as_deref())
+            // Dataplane V2 enforces NetworkPolicy itself; the Calico add-on stays off.
+            .block("network_policy", map! { "enabled" => false })
+            .block(
+                "ip_allocation_policy",
+                map! {
+                    "cluster_secondary_range_name" => self.pods_range.as_str(),
+                    "services_secondary_range_name" => self.services_range.as_str(),
+                    "stack_type" => "IPV4",
+                },
+            )
+            .block(
+                "private_cluster_config",
+                map! {
+                    "enable_private_nodes" => true,
+                    "enable_private_endpoint" => self.private_endpoint,
+                    "master_ipv4_cidr_block" => self.master_cidr.as_str(),
+                    "master_global_access_config" => vec![map! { "enabled" => true }],
+                },
+            )
+            .block("master_authorized_networks_config", authorized)
+            .block(
+                "master_auth",
+                map! { "client_certificate_config" => vec![map! { "issue_client_certificate" => false }] },
+            )
+            .block("workload_identity_config", map! { "workload_pool" => Project::workload_pool() })
+            .block("release_channel", map! { "channel" => self.release_channel.as_str() })
+            .block(
+                "addons_config",
+                map! {
+                    "http_load_balancing" => vec![map! { "disabled" => false }],
+                    "horizontal_pod_autoscaling" => vec![map! { "disabled" => false }],
+                    "gce_persistent_disk_csi_driver_config" => vec![map! { "enabled" => true }],
+                    "gcs_fuse_csi_driver_config" => vec![map! { "enabled" => true }],
+                    "dns_cache_config" => vec![map! { "enabled" => true }],
+                },
+            )
+            .block(
+                "logging_config",
+                map! { "enable_components" => vec!["SYSTEM_COMPONENTS", "WORKLOADS"] },
+            )
+            .block(
+                "monitoring_config",
+                map! {
+                    "enable_components" => vec!["SYSTEM_COMPONENTS"],
+                    "managed_prometheus" => vec![map! { "enabled" => true }],
+                },
+            )
+            .block(
+                "security_posture_config",
+                map! { "mode" => "BASIC", "vulnerability_mode" => "VULNERABILITY_BASIC" },
+            )
+            .block(
+                "maintenance_policy",
+                map! { "daily_maintenance_window" => vec![map! { "start_time" => "03:00" }] },
+            )
+            // The default pool exists for minutes before removal; it still runs
+            // as the least-privilege account, hardened.
+            .block(
+                "node_config",
+                map! {
+                    "service_account" => &self.node_service_account,
+                    "oauth_scopes" => vec!["https://www.googleapis.com/auth/cloud-platform"],
+                    "shielded_instance_config" => vec![map! {
+                        "enable_secure_boot" => true,
+                        "enable_integrity_monitoring" => true,
+                    }],
+                    "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
+                },
+            )
+            // The default pool is gone after creation; a change to its
+            // node_config would otherwise recreate the whole cluster.
+            .set("lifecycle", map! { "ignore_changes" => vec!["node_config"] })
+            .tagging(Tagging::LabelsAt("resource_labels"));
+        if let Location::Regional { zones, .. } = &self.location {
+            if !zones.is_empty() {
+                attributes = attributes.set("node_locations", zones.clone());
+            }
+        }
+        if self.binary_authorization {
+            attributes = attributes.block(
+                "binary_authorization",
+                map! { "evaluation_mode" => "PROJECT_SINGLETON_POLICY_ENFORCE" },
+            );
+        }
+        if let Some(key) = &self.secrets_key {
+            attributes = attributes.block(
+                "database_encryption",
+                map! { "state" => "ENCRYPTED", "key_name" => key },
+            );
+        }
+        for address in &self.depends_on {
+            attributes = attributes.depends_on(address);
+        }
+        stack.resource::<kind::Cluster>(&self.logical, attributes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gcp::ServiceAccount;
+
+    fn cluster(stack: &mut Stack, master: &str) -> GkeCluster {
+        let network = stack.resource::<kind::Network>("main", Attributes::new());
+        let subnetwork = stack.resource::<kind::Subnetwork>("main", Attributes::new());
+        let nodes = stack.add(ServiceAccount::new("nodes", "demo-nodes", "nodes"));
+        GkeCluster::new(
+            "main",
+            "demo",
+            Location::Zonal("us-central1-a".to_string()),
+            network.id(),
+            subnetwork.id(),
+            "pods",
+            "services",
+            master,
+            nodes.account.email(),
+        )
+    }
+
+    #[test]
+    fn defaults_are_private_and_hardened() {
+        let mut stack = Stack::new("t");
+        let c = cluster(&mut stack, "172.16.0.0/28");
+        let c = stack.add(c);
+        let block = stack.block(c.address()).unwrap();
+        assert_eq!(
+            block.get("private_cluster_config.enable_private_nodes"),
+            Some(&true.into())
+        );
+        assert_eq!(
+            block.get("private_cluster_config.enable_private_endpoint"),
+            Some(&true.into())
+        );
+        assert_eq!(block.get("remove_default_node_pool"), Some(&true.into()));
+        assert_eq!(block.get("enable_shielded_nodes"), Some(&true.into()));
+        assert_eq!(
+            block.get("datapath_provider"),
+            Some(&"ADVANCED_DATAPATH".into())
+        );
+        let Some(Value::Expr(pool)) = block.get("workload_identity_config.workload_pool") else {
+            panic!("workload pool")
+        };
+        assert_eq!(pool.template(), "${var.project_id}.svc.id.goog");
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+    }
+
+    #[test]
+    fn the_master_range_must_be_a_private_28() {
+        for (cidr, says) in [
+            ("172.16.0.0/24", "must be a /28"),
+            ("172.16.0.8/28", "host bits"),
+            ("8.8.8.0/28", "RFC 1918"),
+            ("nonsense", "not an IPv4 CIDR"),
+        ] {
+            let mut stack = Stack::new("t");
+            let c = cluster(&mut stack, cidr);
+            stack.add(c);
+            let text = stack.diagnostics().to_string();
+            assert!(
+                text.contains("private_cluster_config.master_ipv4_cidr_block"),
+                "{cidr}: {text}"
+            );
+            assert!(text.contains(says), "{cidr}: {text}");
+        }
+    }
+
+    #[test]
+    fn cluster_names_follow_gke_rules() {
+        let mut stack = Stack::new("t");
+        let c = cluster(&mut stack, "172.16.0.0/28");
+        stack.add(GkeCluster {
+            name: "a-very-long-project-name-production-main-cluster".to_string(),
+            ..c
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `name`") && text.contains("1-40"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_location_channel_version_and_open_api_are_errors() {
+        let mut stack = Stack::new("t");
+        let c = cluster(&mut stack, "172.16.0.0/28")
+            .release_channel("NIGHTLY")
+            .kubernetes_version("2.0")
+            .private_endpoint(false)
+            .authorized_network("all", "0.0.0.0/0");
+        let c = GkeCluster {
+            location: Location::Regional {
+                region: "us-central1".to_string(),
+                zones: vec!["us-east1-b".to_string()],
+            },
+            ..c
+        };
+        stack.add(c);
+        let text = stack.diagnostics().to_string();
+        for field in [
+            "release_channel.channel",
+            "min_master_version",
+            "master_authorized_networks_config.cidr_blocks",
+            "node_locations",
+        ] {
+            assert!(
+                text.contains(&format!("field `{field}`")),
+                "{field}: {text}"
+            );
+        }
+    }
+}

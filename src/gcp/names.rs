@@ -1,0 +1,27 @@
+//! The naming rule most GCP resources share (RFC 1035 labels).
+
+/// Whether `name` is a GCP resource name of at most `max` characters: lowercase
+/// letters, digits and `-`, starting with a letter, not ending with `-`.
+pub fn is_resource_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc1035_labels() {
+        assert!(is_resource_name("mlops-production-main", 40));
+        assert!(!is_resource_name("Main", 40));
+        assert!(!is_resource_name("main-", 40));
+        assert!(!is_resource_name("1main", 40));
+        assert!(!is_resource_name(&"a".repeat(41), 40));
+    }
+}

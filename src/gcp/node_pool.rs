@@ -1,0 +1,353 @@
+//! Separately managed GKE node pools: autoscaled, auto-repaired and
+//! auto-upgraded, shielded, metadata-concealed (workload identity), running as a
+//! least-privilege service account; spot and GPU variants.
+
+use std::collections::BTreeMap;
+
+use super::kind::{self, Email};
+use crate::core::block::Attributes;
+use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
+use crate::core::stack::{Construct, Stack};
+use crate::core::synth::to_label;
+use crate::map;
+use crate::platform::{Taint, TaintEffect};
+use crate::Value;
+
+/// The GKE spelling of a taint effect.
+pub fn taint_effect(effect: TaintEffect) -> &'static str {
+    match effect {
+        TaintEffect::NoSchedule => "NO_SCHEDULE",
+        TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+        TaintEffect::NoExecute => "NO_EXECUTE",
+    }
+}
+
+/// GPUs per node GKE accepts for a T4 on N1 machines.
+pub const GPU_COUNTS: [u32; 3] = [1, 2, 4];
+
+/// A node pool.
+///
+/// ```
+/// use infrasynth::gcp::{kind, NodePool};
+/// use infrasynth::{Attributes, Stack};
+/// let mut stack = Stack::new("demo");
+/// let cluster = stack.resource::<kind::Cluster>("main", Attributes::new());
+/// let sa = stack.resource::<kind::ServiceAccount>("nodes", Attributes::new());
+/// stack.add(NodePool::new("general", "general", cluster.id(), "us-central1", 3, "e2-standard-4", sa.email())
+///     .autoscaling(3, 9, 3));
+/// assert!(stack.diagnostics().is_empty());
+/// ```
+pub struct NodePool {
+    logical: String,
+    name: String,
+    cluster: Attr<Id<kind::Cluster>>,
+    location: String,
+    zones: u32,
+    machine_type: String,
+    service_account: Attr<Email>,
+    spot: bool,
+    gpu: Option<(String, u32)>,
+    min_nodes: u32,
+    max_nodes: u32,
+    desired_nodes: u32,
+    taints: Vec<Taint>,
+    labels: BTreeMap<String, String>,
+    disk_size_gb: u32,
+    depends_on: Vec<Address>,
+}
+
+impl NodePool {
+    /// A pool named `name` of `machine_type` nodes in `cluster` (at the cluster's
+    /// `location`, spanning `zones` zones), running as `service_account`.
+    pub fn new(
+        logical: &str,
+        name: &str,
+        cluster: Attr<Id<kind::Cluster>>,
+        location: &str,
+        zones: u32,
+        machine_type: &str,
+        service_account: Attr<Email>,
+    ) -> Self {
+        NodePool {
+            logical: logical.to_string(),
+            name: name.to_string(),
+            cluster,
+            location: location.to_string(),
+            zones: zones.max(1),
+            machine_type: machine_type.to_string(),
+            service_account,
+            spot: false,
+            gpu: None,
+            min_nodes: 1,
+            max_nodes: 3,
+            desired_nodes: 1,
+            taints: Vec::new(),
+            labels: BTreeMap::new(),
+            disk_size_gb: 100,
+            depends_on: Vec::new(),
+        }
+    }
+
+    /// Node counts across all zones: the autoscaler keeps between `min` and `max`,
+    /// starting near `desired` (rounded up to a whole number per zone).
+    pub fn autoscaling(mut self, min: u32, max: u32, desired: u32) -> Self {
+        self.min_nodes = min;
+        self.max_nodes = max;
+        self.desired_nodes = desired;
+        self
+    }
+
+    /// Spot VMs (reclaimable, much cheaper).
+    pub fn spot(mut self, on: bool) -> Self {
+        self.spot = on;
+        self
+    }
+
+    /// `count` accelerators of `accelerator` (such as `nvidia-tesla-t4`) per node,
+    /// with the default driver installed by GKE.
+    pub fn gpu(mut self, accelerator: &str, count: u32) -> Self {
+        self.gpu = Some((accelerator.to_string(), count));
+        self
+    }
+
+    /// A taint.
+    pub fn taint(mut self, taint: Taint) -> Self {
+        self.taints.push(taint);
+        self
+    }
+
+    /// A Kubernetes node label.
+    pub fn label(mut self, key: &str, value: &str) -> Self {
+        self.labels.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// Boot disk size in GiB (default 100).
+    pub fn disk_size_gb(mut self, gb: u32) -> Self {
+        self.disk_size_gb = gb;
+        self
+    }
+
+    /// Waits for `address`.
+    pub fn depends_on(mut self, address: &Address) -> Self {
+        self.depends_on.push(address.clone());
+        self
+    }
+
+    fn validate(&self, stack: &mut Stack, resource: &str) {
+        let valid_name = !self.name.is_empty()
+            && self.name.len() <= 40
+            && self.name.starts_with(|c: char| c.is_ascii_lowercase())
+            && !self.name.ends_with('-')
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid_name {
+            stack.error(
+                resource,
+                "name",
+                &format!("`{}` is not a valid node pool name", self.name),
+                "use 1-40 lowercase letters, digits and `-`, starting with a letter",
+            );
+        }
+        if !(self.min_nodes <= self.desired_nodes && self.desired_nodes <= self.max_nodes)
+            || self.max_nodes == 0
+        {
+            stack.error(
+                resource,
+                "autoscaling",
+                &format!(
+                    "node counts min {} / desired {} / max {} are not ordered",
+                    self.min_nodes, self.desired_nodes, self.max_nodes
+                ),
+                "keep min <= desired <= max and max >= 1",
+            );
+        }
+        if let Some((accelerator, count)) = &self.gpu {
+            if !GPU_COUNTS.contains(count) {
+                stack.error(
+                    resource,
+                    "node_config.guest_accelerator.count",
+                    &format!("{count} GPUs per node is not offered"),
+                    "attach 1, 2 or 4 GPUs per node",
+                );
+            }
+            if accelerator.contains("tesla-t4") && !self.machine_type.starts_with("n1-") {
+                stack.error(
+                    resource,
+                    "node_config.machine_type",
+                    &format!(
+                        "{accelerator} attaches only to N1 machines, not `{}`",
+                        self.machine_type
+                    ),
+                    "use an n1-standard machine type such as n1-standard-8",
+                );
+            }
+        }
+    }
+}
+
+impl Construct for NodePool {
+    type Output = Ref<kind::NodePool>;
+
+    fn describe(&self) -> String {
+        format!("gcp::NodePool \"{}\"", self.logical)
+    }
+
+    fn build(self, stack: &mut Stack) -> Ref<kind::NodePool> {
+        let resource = format!("{}.{}", kind::NodePool::TYPE, self.logical);
+        self.validate(stack, &resource);
+        let resource_labels: BTreeMap<String, Value> = stack
+            .default_tags()
+            .iter()
+            .map(|(k, v)| (to_label(k), Value::from(to_label(v))))
+            .collect();
+        let taints: Vec<Value> = self
+            .taints
+            .iter()
+            .map(|t| map! { "key" => t.key.as_str(), "value" => t.value.as_str(), "effect" => taint_effect(t.effect) })
+            .collect();
+        let mut node_config = map! {
+            "machine_type" => self.machine_type.as_str(),
+            "image_type" => "COS_CONTAINERD",
+            "disk_type" => "pd-balanced",
+            "disk_size_gb" => self.disk_size_gb,
+            "service_account" => &self.service_account,
+            "oauth_scopes" => vec!["https://www.googleapis.com/auth/cloud-platform"],
+            "spot" => self.spot,
+            "labels" => Value::from(self.labels.clone()),
+            "resource_labels" => Value::from(resource_labels),
+            "metadata" => map! { "disable-legacy-endpoints" => "true" },
+            "shielded_instance_config" => vec![map! {
+                "enable_secure_boot" => true,
+                "enable_integrity_monitoring" => true,
+            }],
+            "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
+        };
+        if !taints.is_empty() {
+            node_config.insert("taint", taints);
+        }
+        if let Some((accelerator, count)) = &self.gpu {
+            node_config.insert(
+                "guest_accelerator",
+                vec![map! {
+                    "type" => accelerator.as_str(),
+                    "count" => *count,
+                    "gpu_driver_installation_config" => vec![map! { "gpu_driver_version" => "DEFAULT" }],
+                }],
+            );
+        }
+        let mut attributes = Attributes::new()
+            .set("name", self.name.as_str())
+            .set("cluster", &self.cluster)
+            .set("location", self.location.as_str())
+            .set(
+                "initial_node_count",
+                self.desired_nodes.div_ceil(self.zones),
+            )
+            .block(
+                "autoscaling",
+                map! {
+                    "total_min_node_count" => self.min_nodes,
+                    "total_max_node_count" => self.max_nodes,
+                    // Spot capacity goes wherever it is available.
+                    "location_policy" => if self.spot { "ANY" } else { "BALANCED" },
+                },
+            )
+            .block(
+                "management",
+                map! { "auto_repair" => true, "auto_upgrade" => true },
+            )
+            .block(
+                "upgrade_settings",
+                map! { "strategy" => "SURGE", "max_surge" => 1, "max_unavailable" => 0 },
+            )
+            .block("node_config", node_config)
+            // The autoscaler owns the node count; a changed initial count would
+            // otherwise recreate the pool.
+            .set(
+                "lifecycle",
+                map! { "ignore_changes" => vec!["initial_node_count"] },
+            );
+        for address in &self.depends_on {
+            attributes = attributes.depends_on(address);
+        }
+        stack.resource::<kind::NodePool>(&self.logical, attributes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(stack: &mut Stack, machine: &str) -> NodePool {
+        let cluster = stack.resource::<kind::Cluster>("main", Attributes::new());
+        let sa = stack.resource::<kind::ServiceAccount>("nodes", Attributes::new());
+        NodePool::new(
+            "gpu",
+            "gpu",
+            cluster.id(),
+            "us-central1",
+            3,
+            machine,
+            sa.email(),
+        )
+    }
+
+    #[test]
+    fn gpu_pools_get_accelerators_and_taints() {
+        let mut stack = Stack::new("t");
+        let p = pool(&mut stack, "n1-standard-8")
+            .gpu("nvidia-tesla-t4", 1)
+            .autoscaling(0, 4, 0)
+            .taint(Taint {
+                key: "nvidia.com/gpu".into(),
+                value: "present".into(),
+                effect: TaintEffect::NoSchedule,
+            });
+        let p = stack.add(p);
+        let block = stack.block(p.address()).unwrap();
+        assert_eq!(
+            block.get("node_config.guest_accelerator.type"),
+            Some(&"nvidia-tesla-t4".into())
+        );
+        assert_eq!(
+            block.get("node_config.taint.effect"),
+            Some(&"NO_SCHEDULE".into())
+        );
+        assert_eq!(block.get("management.auto_upgrade"), Some(&true.into()));
+        assert!(stack.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn desired_nodes_round_up_per_zone() {
+        let mut stack = Stack::new("t");
+        let p = pool(&mut stack, "e2-standard-4").autoscaling(3, 9, 5);
+        let p = stack.add(p);
+        assert_eq!(
+            stack.block(p.address()).unwrap().get("initial_node_count"),
+            Some(&2u32.into())
+        );
+    }
+
+    #[test]
+    fn bad_gpu_shapes_and_counts_are_errors() {
+        let mut stack = Stack::new("t");
+        let p = pool(&mut stack, "e2-standard-4")
+            .gpu("nvidia-tesla-t4", 3)
+            .autoscaling(2, 1, 1);
+        stack.add(p);
+        let text = stack.diagnostics().to_string();
+        for field in [
+            "node_config.guest_accelerator.count",
+            "node_config.machine_type",
+            "autoscaling",
+        ] {
+            assert!(
+                text.contains(&format!("field `{field}`")),
+                "{field}: {text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,717 @@
+//! The cloud-neutral [`Platform`] realized with the GCP builders.
+//!
+//! | platform | GCP |
+//! |---|---|
+//! | network | custom VPC, one regional subnetwork (nodes) with pods/services secondary ranges, Cloud NAT, deny-by-default firewall |
+//! | database | Cloud SQL for PostgreSQL on private services access, IAM database users per workload |
+//! | cache | Memorystore for Redis (`STANDARD_HA` when HA) |
+//! | cluster | private GKE Standard cluster, regional outside dev, separately managed pools |
+//! | buckets | GCS buckets named `<project>-<env>-<name>-<6 hex of the GCP project id>` |
+//! | workloads | one service account each, workload identity binding, bucket roles, IAM database user, reader of the Redis AUTH secret |
+//! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
+//! | (project) | the Google APIs used, enabled with `google_project_service` |
+
+use std::collections::BTreeMap;
+
+use ipnet::Ipv4Net;
+
+use super::bucket::{Bucket, BucketAccess};
+use super::gke::{GkeCluster, Location};
+use super::kind;
+use super::kms::{CryptoKey, CryptoKeyHandles, KeyRing};
+use super::network::{Network, NetworkHandles, NetworkPlan, PODS_RANGE, SERVICES_RANGE};
+use super::node_pool::NodePool;
+use super::postgres::{Postgres, PostgresHandles};
+use super::private_services::{PrivateServiceAccess, PrivateServiceAccessHandles};
+use super::project::{service_agents, Project};
+use super::redis::Redis;
+use super::region::Region;
+use super::secret::{Secret, SecretHandles};
+use super::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
+use super::services::ProjectServices;
+use super::size;
+use crate::core::environment::Environment;
+use crate::core::reference::{Address, Attr, Id, Ref};
+use crate::core::stack::Stack;
+use crate::core::synth::to_label;
+use crate::platform::outputs;
+use crate::platform::{new_stack, Access, ApiAccess, Capacity, Platform};
+use crate::Value;
+
+/// A GCP-only output: the Secret Manager secret with the Redis AUTH string.
+pub const REDIS_AUTH_SECRET: &str = "redis_auth_secret";
+
+/// A GCP-only output: the Cloud SQL connection name (`project:region:instance`),
+/// which the Cloud SQL Auth Proxy needs.
+pub const DATABASE_CONNECTION_NAME: &str = "database_connection_name";
+
+/// The provider version constraint.
+pub const GOOGLE_PROVIDER_VERSION: &str = "~> 6.50";
+
+/// The project roles every workload's service account gets: connecting to Cloud
+/// SQL and logging in with IAM database authentication (table privileges are
+/// still PostgreSQL GRANTs).
+pub const WORKLOAD_ROLES: [&str; 2] = ["roles/cloudsql.client", "roles/cloudsql.instanceUser"];
+
+/// The project roles of the nodes' service account: GKE's minimal node role and
+/// pulling images from Artifact Registry.
+pub const NODE_ROLES: [&str; 2] = [
+    "roles/container.defaultNodeServiceAccount",
+    "roles/artifactregistry.reader",
+];
+
+/// What each environment asks of GCP beyond the platform spec's own fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// Customer-managed keys for buckets, Cloud SQL, Memorystore and GKE secrets.
+    pub cmek: bool,
+    /// A regional GKE control plane with nodes in every zone (zonal otherwise).
+    pub regional_cluster: bool,
+    /// The GKE release channel.
+    pub release_channel: &'static str,
+    /// Enforce the project's Binary Authorization policy.
+    pub binary_authorization: bool,
+    /// Refuse `terraform destroy` of the cluster and the keys.
+    pub protected: bool,
+}
+
+impl Profile {
+    /// Dev: zonal and open to change; staging: production-shaped on the regular
+    /// channel; production: CMEK, stable channel, protected.
+    pub fn for_environment(env: Environment) -> Profile {
+        Profile {
+            cmek: env.is_production(),
+            regional_cluster: env != Environment::Dev,
+            release_channel: env.pick("REGULAR", "REGULAR", "STABLE"),
+            // Dev runs whatever developers build.
+            binary_authorization: env != Environment::Dev,
+            protected: env.is_production(),
+        }
+    }
+}
+
+/// A short environment tag for service account ids, which have 30 characters.
+fn env_short(env: Environment) -> &'static str {
+    env.pick("dev", "stg", "prd")
+}
+
+fn snake(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// What every step of the realization reads.
+struct Context<'a> {
+    platform: &'a Platform,
+    profile: Profile,
+    prefix: String,
+    region: Region,
+    zones: Vec<String>,
+}
+
+impl Context<'_> {
+    fn region(&self) -> &'static str {
+        self.region.name()
+    }
+
+    fn primary_zone(&self) -> &str {
+        &self.zones[0]
+    }
+
+    fn secondary_zone(&self) -> Option<&str> {
+        self.zones.get(1).map(String::as_str)
+    }
+}
+
+/// The customer-managed keys by purpose (none outside CMEK profiles).
+#[derive(Default)]
+struct Keys {
+    ring: Option<Ref<kind::KeyRing>>,
+    keys: BTreeMap<&'static str, CryptoKeyHandles>,
+}
+
+impl Keys {
+    /// The key for `purpose` and the grants a resource using it must wait for.
+    fn for_purpose(&self, purpose: &str) -> Option<(Attr<Id<kind::CryptoKey>>, Vec<Address>)> {
+        self.keys.get(purpose).map(|key| {
+            let grants = key.grants.iter().map(|g| g.address().clone()).collect();
+            (key.key.id(), grants)
+        })
+    }
+}
+
+/// Realizes `platform` on GCP.
+pub fn realize(platform: &Platform) -> Stack {
+    let mut stack = new_stack(platform);
+    let profile = Profile::for_environment(platform.environment);
+    let Some(ctx) = context(platform, profile, &mut stack) else {
+        return stack;
+    };
+    configure_project(&ctx, &mut stack);
+    // The cloud-neutral validation already reported a bad CIDR; carry on with a
+    // placeholder plan so the other builders still report their own problems.
+    let plan = platform
+        .network
+        .cidr
+        .parse::<Ipv4Net>()
+        .ok()
+        .and_then(|net| NetworkPlan::from_base(net.trunc()))
+        .or_else(|| NetworkPlan::from_base("10.0.0.0/16".parse().ok()?));
+    let Some(plan) = plan else {
+        return stack;
+    };
+    let apis = stack.add(ProjectServices::new(&required_apis(&ctx.profile)));
+    let network = stack.add(Network::new("main", &ctx.prefix, ctx.region(), plan));
+    check_pod_capacity(&ctx, &plan, &mut stack);
+    let psa = stack.add(PrivateServiceAccess::new(
+        "main",
+        &format!("{}-psa", ctx.prefix),
+        network.network.id(),
+        plan.private_services,
+    ));
+    let keys = encryption_keys(&ctx, &mut stack);
+    let nodes = node_service_account(&ctx, &mut stack);
+    let workloads = workload_service_accounts(&ctx, &mut stack);
+    let postgres = database(&ctx, &network, &psa, &keys, &workloads, &mut stack);
+    let (redis, redis_auth) = cache(&ctx, &network, &psa, &keys, &workloads, &mut stack);
+    let buckets = buckets(&ctx, &keys, &mut stack);
+    let cluster = cluster(&ctx, &network, &plan, &keys, &nodes, &mut stack);
+    workload_access(&ctx, &workloads, &buckets, &cluster, &mut stack);
+    declare_outputs(
+        &ctx,
+        &postgres,
+        &redis,
+        &redis_auth,
+        &cluster,
+        &buckets,
+        &mut stack,
+    );
+
+    // Each resource that first calls an API waits for it to be enabled; the
+    // rest reach it through references to these.
+    let api = Apis(&apis);
+    api.needed_by(&mut stack, &network.network, "compute");
+    api.needed_by(&mut stack, &psa.connection, "servicenetworking");
+    api.needed_by(&mut stack, &postgres.instance, "sqladmin");
+    api.needed_by(&mut stack, &redis, "redis");
+    api.needed_by(&mut stack, &redis_auth.secret, "secretmanager");
+    api.needed_by(&mut stack, &cluster, "container");
+    api.needed_by(&mut stack, &cluster, "binaryauthorization");
+    if let Some(ring) = &keys.ring {
+        api.needed_by(&mut stack, ring, "cloudkms");
+    }
+    for sa in workloads.values().chain([&nodes]) {
+        api.needed_by(&mut stack, &sa.account, "iam");
+        for role in &sa.roles {
+            api.needed_by(&mut stack, role, "cloudresourcemanager");
+        }
+    }
+    for bucket in buckets.values() {
+        api.needed_by(&mut stack, bucket, "storage");
+    }
+    stack
+}
+
+/// The enabled APIs, by service name.
+struct Apis<'a>(&'a BTreeMap<String, Ref<kind::ProjectService>>);
+
+impl Apis<'_> {
+    /// Makes `resource` wait for `<api>.googleapis.com`, if it is enabled here.
+    fn needed_by<K>(&self, stack: &mut Stack, resource: &Ref<K>, api: &str) {
+        if let Some(service) = self.0.get(&format!("{api}.googleapis.com")) {
+            stack.depends_on(resource, service);
+        }
+    }
+}
+
+/// The APIs the realization calls under `profile`.
+pub fn required_apis(profile: &Profile) -> Vec<&'static str> {
+    let mut apis = vec![
+        "cloudresourcemanager.googleapis.com",
+        "compute.googleapis.com",
+        "container.googleapis.com",
+        "iam.googleapis.com",
+        "redis.googleapis.com",
+        "secretmanager.googleapis.com",
+        "servicenetworking.googleapis.com",
+        "sqladmin.googleapis.com",
+        "storage.googleapis.com",
+    ];
+    if profile.binary_authorization {
+        apis.push("binaryauthorization.googleapis.com");
+    }
+    if profile.cmek {
+        apis.push("cloudkms.googleapis.com");
+    }
+    apis.sort_unstable();
+    apis
+}
+
+/// The region and zones; a bad region is reported once, here, and the builders
+/// get a valid stand-in so they report only their own problems (the stack has an
+/// error and will not synthesize either way).
+fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> Option<Context<'a>> {
+    let region = Region::parse(&platform.regions.gcp).unwrap_or_else(|message| {
+        stack.error(
+            "platform",
+            "regions.gcp",
+            &message,
+            "pick the GCP region the platform runs in",
+        );
+        Region::stand_in()
+    });
+    let zone_count = usize::from(platform.network.zones.max(1));
+    if zone_count > region.zone_count() {
+        stack.error(
+            "network",
+            "zones",
+            &format!(
+                "{zone_count} zones requested but {} has {}",
+                region.name(),
+                region.zone_count()
+            ),
+            &format!(
+                "use at most {} zones in {}",
+                region.zone_count(),
+                region.name()
+            ),
+        );
+    }
+    let zones = region.zones(zone_count);
+    (!zones.is_empty()).then(|| Context {
+        platform,
+        profile,
+        prefix: platform.name_prefix(),
+        region,
+        zones,
+    })
+}
+
+/// Variables, provider pin and configuration (default labels from the tags).
+fn configure_project(ctx: &Context<'_>, stack: &mut Stack) {
+    Project::declare(stack);
+    if ctx.profile.cmek {
+        Project::declare_number(stack);
+    }
+    stack.require_terraform(">= 1.5.0");
+    stack.require_provider("google", "hashicorp/google", GOOGLE_PROVIDER_VERSION);
+    let labels: BTreeMap<String, Value> = stack
+        .default_tags()
+        .iter()
+        .map(|(k, v)| (to_label(k), Value::from(to_label(v))))
+        .collect();
+    let mut provider = BTreeMap::new();
+    provider.insert("project".to_string(), Value::from(Project::id()));
+    provider.insert("region".to_string(), Value::from(ctx.region()));
+    provider.insert("default_labels".to_string(), Value::from(labels));
+    stack.provider("google", provider);
+}
+
+/// The pods range holds a /24 per node (GKE's default of 110 pods per node).
+fn check_pod_capacity(ctx: &Context<'_>, plan: &NetworkPlan, stack: &mut Stack) {
+    let capacity = plan.node_capacity();
+    let wanted: u64 = ctx
+        .platform
+        .cluster
+        .pools
+        .iter()
+        .map(|p| u64::from(p.max_nodes))
+        .sum();
+    if wanted > capacity {
+        stack.error(
+            &ctx.platform.cluster.name,
+            "pools.max_nodes",
+            &format!(
+                "the pools scale to {wanted} nodes but the pods range {} holds {capacity} (a /24 per node)",
+                plan.pods
+            ),
+            "use a larger network CIDR (the pods range is its upper half) or lower max_nodes",
+        );
+    }
+}
+
+/// One key per service, each granted to that service's Google agent.
+fn encryption_keys(ctx: &Context<'_>, stack: &mut Stack) -> Keys {
+    if !ctx.profile.cmek {
+        return Keys::default();
+    }
+    let ring = stack.add(KeyRing::new("main", &ctx.prefix, ctx.region()));
+    let keys = [
+        ("storage", service_agents::STORAGE),
+        ("sql", service_agents::CLOUD_SQL),
+        ("redis", service_agents::REDIS),
+        ("gke", service_agents::GKE),
+    ]
+    .into_iter()
+    .map(|(purpose, agent)| {
+        let key = stack.add(
+            CryptoKey::new(purpose, &format!("{}-{purpose}", ctx.prefix), ring.id())
+                .prevent_destroy(ctx.profile.protected)
+                .grant_to("agent", Project::service_agent(agent)),
+        );
+        (purpose, key)
+    })
+    .collect();
+    Keys {
+        ring: Some(ring),
+        keys,
+    }
+}
+
+fn node_service_account(ctx: &Context<'_>, stack: &mut Stack) -> ServiceAccountHandles {
+    let env = env_short(ctx.platform.environment);
+    stack.add(NODE_ROLES.iter().fold(
+        ServiceAccount::new(
+            "gke_nodes",
+            &format!("{}-{env}-gke-nodes", ctx.platform.project),
+            "GKE nodes",
+        ),
+        |sa, role| sa.project_role(role),
+    ))
+}
+
+fn workload_service_accounts(
+    ctx: &Context<'_>,
+    stack: &mut Stack,
+) -> BTreeMap<String, ServiceAccountHandles> {
+    let env = env_short(ctx.platform.environment);
+    ctx.platform
+        .workloads
+        .iter()
+        .map(|workload| {
+            let sa = stack.add(WORKLOAD_ROLES.iter().fold(
+                ServiceAccount::new(
+                    &snake(&workload.name),
+                    &format!("{}-{env}-{}", ctx.platform.project, workload.name),
+                    &format!(
+                        "Workload {}/{}",
+                        workload.namespace, workload.service_account
+                    ),
+                ),
+                |sa, role| sa.project_role(role),
+            ));
+            (workload.name.clone(), sa)
+        })
+        .collect()
+}
+
+fn database(
+    ctx: &Context<'_>,
+    network: &NetworkHandles,
+    psa: &PrivateServiceAccessHandles,
+    keys: &Keys,
+    workloads: &BTreeMap<String, ServiceAccountHandles>,
+    stack: &mut Stack,
+) -> PostgresHandles {
+    let db = &ctx.platform.database;
+    let mut postgres = Postgres::new(
+        "main",
+        &format!("{}-{}", ctx.prefix, db.name),
+        ctx.region(),
+        network.network.id(),
+        psa.range.name(),
+    )
+    .version(&db.version)
+    .tier(size::sql_tier(db.size))
+    .high_availability(db.high_availability)
+    .zones(ctx.primary_zone(), ctx.secondary_zone())
+    .storage(db.storage_gb, db.max_storage_gb)
+    .backup_retention_days(db.backup_retention_days)
+    .deletion_protection(db.deletion_protection)
+    .depends_on(psa.connection.address());
+    for database in &db.databases {
+        postgres = postgres.database(database);
+    }
+    for (name, sa) in workloads {
+        postgres = postgres.iam_user(&snake(name), sa.sql_user_name());
+    }
+    if let Some((key, grants)) = keys.for_purpose("sql") {
+        postgres = grants
+            .iter()
+            .fold(postgres.encryption_key(key), |p, grant| p.depends_on(grant));
+    }
+    stack.add(postgres)
+}
+
+fn cache(
+    ctx: &Context<'_>,
+    network: &NetworkHandles,
+    psa: &PrivateServiceAccessHandles,
+    keys: &Keys,
+    workloads: &BTreeMap<String, ServiceAccountHandles>,
+    stack: &mut Stack,
+) -> (Ref<kind::RedisInstance>, SecretHandles) {
+    let cache = &ctx.platform.cache;
+    let mut redis = Redis::new(
+        "main",
+        &format!("{}-{}", ctx.prefix, cache.name),
+        ctx.region(),
+        network.network.id(),
+        psa.range.name(),
+    )
+    .version(&cache.version)
+    .memory_gb(size::redis_memory_gb(cache.size))
+    .high_availability(cache.high_availability)
+    .replicas(cache.replicas)
+    .zones(ctx.primary_zone(), ctx.secondary_zone())
+    .depends_on(psa.connection.address());
+    if let Some((key, grants)) = keys.for_purpose("redis") {
+        redis = grants
+            .iter()
+            .fold(redis.encryption_key(key), |r, grant| r.depends_on(grant));
+    }
+    let redis = stack.add(redis);
+    // Apps read the AUTH string from Secret Manager through workload identity;
+    // the platform spec has no per-workload cache access, so every workload may.
+    let auth = stack.add(workloads.iter().fold(
+        Secret::new(
+            "redis_auth",
+            &format!("{}-{}-auth", ctx.prefix, cache.name),
+            ctx.region(),
+            redis.auth_string(),
+        ),
+        |secret, (name, sa)| secret.reader(&snake(name), sa.account.member()),
+    ));
+    (redis, auth)
+}
+
+fn buckets(
+    ctx: &Context<'_>,
+    keys: &Keys,
+    stack: &mut Stack,
+) -> BTreeMap<String, Ref<kind::Bucket>> {
+    let location = ctx.region.storage_location();
+    ctx.platform
+        .buckets
+        .iter()
+        .map(|spec| {
+            let mut bucket = Bucket::new(
+                &snake(&spec.name),
+                &format!("{}-{}", ctx.prefix, spec.name),
+                &location,
+            )
+            .unique_suffix()
+            .versioning(spec.versioning)
+            // Objects deleted before the transition would be due need no
+            // transition (and would pay the colder class's early-deletion fee).
+            .archive_after_days(spec.archive_after_days.filter(|archive| {
+                spec.expire_after_days
+                    .is_none_or(|expire| expire > *archive)
+            }))
+            .expire_after_days(spec.expire_after_days)
+            .noncurrent_expire_days(spec.noncurrent_expire_days);
+            if let Some((key, grants)) = keys.for_purpose("storage") {
+                bucket = grants
+                    .iter()
+                    .fold(bucket.encryption_key(key), |b, grant| b.depends_on(grant));
+            }
+            (spec.name.clone(), stack.add(bucket))
+        })
+        .collect()
+}
+
+fn cluster(
+    ctx: &Context<'_>,
+    network: &NetworkHandles,
+    plan: &NetworkPlan,
+    keys: &Keys,
+    nodes: &ServiceAccountHandles,
+    stack: &mut Stack,
+) -> Ref<kind::Cluster> {
+    let spec = &ctx.platform.cluster;
+    let location = if ctx.profile.regional_cluster {
+        Location::Regional {
+            region: ctx.region().to_string(),
+            zones: ctx.zones.clone(),
+        }
+    } else {
+        Location::Zonal(ctx.primary_zone().to_string())
+    };
+    let location_name = location.name().to_string();
+    let pool_zones = location.zone_count() as u32;
+    let mut cluster = GkeCluster::new(
+        "main",
+        &format!("{}-{}", ctx.prefix, spec.name),
+        location,
+        network.network.id(),
+        network.subnetwork.id(),
+        PODS_RANGE,
+        SERVICES_RANGE,
+        &plan.master.to_string(),
+        nodes.account.email(),
+    )
+    .kubernetes_version(&spec.kubernetes_version)
+    .release_channel(ctx.profile.release_channel)
+    .binary_authorization(ctx.profile.binary_authorization)
+    .deletion_protection(ctx.profile.protected)
+    // Clients inside the VPC (CI runners, bastions) reach the API either way.
+    .authorized_network("nodes", &plan.nodes.to_string());
+    match &spec.api_access {
+        ApiAccess::Private => cluster = cluster.private_endpoint(true),
+        ApiAccess::Restricted(cidrs) => {
+            cluster = cluster.private_endpoint(false);
+            for (i, cidr) in cidrs.iter().enumerate() {
+                cluster = cluster.authorized_network(&format!("allowed-{}", i + 1), cidr);
+            }
+        }
+    }
+    if let Some((key, grants)) = keys.for_purpose("gke") {
+        cluster = grants
+            .iter()
+            .fold(cluster.secrets_encryption_key(key), |c, grant| {
+                c.depends_on(grant)
+            });
+    }
+    // Nodes that register before their roles exist cannot log or pull images.
+    for role in &nodes.roles {
+        cluster = cluster.depends_on(role.address());
+    }
+    let cluster = stack.add(cluster);
+    for pool in &spec.pools {
+        let machine = if pool.gpus.is_some() {
+            size::GPU_MACHINE_TYPE
+        } else {
+            size::machine_type(pool.size)
+        };
+        let mut builder = NodePool::new(
+            &snake(&pool.name),
+            &pool.name,
+            cluster.id(),
+            &location_name,
+            pool_zones,
+            machine,
+            nodes.account.email(),
+        )
+        .autoscaling(pool.min_nodes, pool.max_nodes, pool.desired_nodes)
+        .spot(pool.capacity == Capacity::Spot);
+        if let Some(gpus) = pool.gpus {
+            builder = builder.gpu(size::GPU_ACCELERATOR, gpus);
+        }
+        for taint in &pool.taints {
+            builder = builder.taint(taint.clone());
+        }
+        for (key, value) in &pool.labels {
+            builder = builder.label(key, value);
+        }
+        stack.add(builder);
+    }
+    cluster
+}
+
+/// Workload identity bindings and bucket roles, per workload.
+fn workload_access(
+    ctx: &Context<'_>,
+    workloads: &BTreeMap<String, ServiceAccountHandles>,
+    buckets: &BTreeMap<String, Ref<kind::Bucket>>,
+    cluster: &Ref<kind::Cluster>,
+    stack: &mut Stack,
+) {
+    for workload in &ctx.platform.workloads {
+        let Some(sa) = workloads.get(&workload.name) else {
+            continue;
+        };
+        stack.add(
+            WorkloadIdentityBinding::new(
+                &snake(&workload.name),
+                sa.account.name(),
+                &workload.namespace,
+                &workload.service_account,
+            )
+            // The identity pool exists once the cluster does.
+            .depends_on(cluster.address()),
+        );
+        for (bucket, access) in &workload.buckets {
+            let Some(target) = buckets.get(bucket) else {
+                continue;
+            };
+            let logical = format!("{}_{}", snake(bucket), snake(&workload.name));
+            let member = sa.account.member();
+            stack.add(match access {
+                Access::Read => BucketAccess::read(&logical, target.name(), member),
+                Access::ReadWrite => BucketAccess::read_write(&logical, target.name(), member),
+            });
+        }
+        stack.output(
+            &outputs::workload_identity(&workload.name),
+            sa.account.email(),
+            &format!(
+                "Service account e-mail the `{}/{}` Kubernetes service account acts as (annotate it with iam.gke.io/gcp-service-account)",
+                workload.namespace, workload.service_account
+            ),
+        );
+    }
+}
+
+/// The outputs named in `platform::outputs`, plus the GCP-only extras.
+fn declare_outputs(
+    ctx: &Context<'_>,
+    postgres: &PostgresHandles,
+    redis: &Ref<kind::RedisInstance>,
+    redis_auth: &SecretHandles,
+    cluster: &Ref<kind::Cluster>,
+    buckets: &BTreeMap<String, Ref<kind::Bucket>>,
+    stack: &mut Stack,
+) {
+    stack.output(
+        outputs::DATABASE_ADDRESS,
+        postgres.instance.private_ip_address(),
+        "Cloud SQL private IP address",
+    );
+    stack.output(outputs::DATABASE_PORT, 5432, "PostgreSQL port");
+    stack.output(
+        DATABASE_CONNECTION_NAME,
+        postgres.instance.connection_name(),
+        "Cloud SQL connection name for the Auth Proxy sidecar (--auto-iam-authn --private-ip)",
+    );
+    for (name, database) in &postgres.databases {
+        stack.output(
+            &outputs::database_name(name),
+            database.name(),
+            &format!("Name of the `{name}` database"),
+        );
+    }
+    stack.output(
+        outputs::REDIS_HOST,
+        redis.host(),
+        "Memorystore primary endpoint IP",
+    );
+    stack.output(outputs::REDIS_PORT, redis.port(), "Memorystore port (TLS)");
+    stack.output(
+        REDIS_AUTH_SECRET,
+        redis_auth.secret.id(),
+        "Secret Manager secret holding the Memorystore AUTH string (the value is never an output)",
+    );
+    stack.output(outputs::CLUSTER_NAME, cluster.name(), "GKE cluster name");
+    stack.output(
+        outputs::CLUSTER_ENDPOINT,
+        cluster.endpoint(),
+        "GKE API server IP (private in production)",
+    );
+    stack.output(outputs::REGION, ctx.region(), "GCP region");
+    stack.output(
+        outputs::OBJECT_STORE_ENDPOINT,
+        "https://storage.googleapis.com",
+        "Cloud Storage endpoint",
+    );
+    for (name, bucket) in buckets {
+        stack.output(
+            &outputs::bucket(name),
+            bucket.name(),
+            &format!("Name of the `{name}` bucket"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_follow_the_environment() {
+        let dev = Profile::for_environment(Environment::Dev);
+        let prod = Profile::for_environment(Environment::Production);
+        assert!(!dev.cmek && !dev.regional_cluster && !dev.binary_authorization);
+        assert!(prod.cmek && prod.regional_cluster && prod.protected);
+        assert_eq!(prod.release_channel, "STABLE");
+        assert!(Profile::for_environment(Environment::Staging).regional_cluster);
+    }
+}
