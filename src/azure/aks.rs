@@ -772,7 +772,59 @@ mod tests {
     fn gpu_sizes() {
         assert_eq!(gpu_vm_size_for(1), Some("Standard_NC4as_T4_v3"));
         assert_eq!(gpu_vm_size_for(9), None);
-        assert_eq!(vm_size_for(Size::Large), "Standard_D4s_v5");
+        assert_eq!(vm_size_for(Size::Large), "Standard_D4ds_v5");
+    }
+
+    #[test]
+    fn every_node_size_but_burstable_gets_an_ephemeral_os_disk() {
+        for size in [Size::Medium, Size::Large, Size::XLarge, Size::XXLarge] {
+            assert!(
+                ephemeral_os_disk_gb(vm_size_for(size)).is_some(),
+                "{size:?}"
+            );
+        }
+        for gpus in [1, 4] {
+            let vm_size = gpu_vm_size_for(gpus).unwrap_or_default();
+            assert!(ephemeral_os_disk_gb(vm_size).is_some(), "{vm_size}");
+        }
+        // No local disk to hold an OS disk: managed.
+        assert_eq!(ephemeral_os_disk_gb(vm_size_for(Size::Small)), None);
+        assert_eq!(ephemeral_os_disk_gb("Standard_D4s_v5"), None);
+    }
+
+    #[test]
+    fn pools_default_to_ephemeral_disks_host_encryption_and_110_pods() {
+        let mut stack = Stack::new("t");
+        let (cluster, subnet) = ids();
+        stack.add(NodePool::new(
+            "general",
+            "general",
+            cluster.clone(),
+            subnet.clone(),
+        ));
+        stack.add(
+            NodePool::new("small", "small", cluster, subnet).vm_size(vm_size_for(Size::Small)),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let pools = &json["resource"]["azurerm_kubernetes_cluster_node_pool"];
+        let general = &pools["general"];
+        assert_eq!(general["os_disk_type"], "Ephemeral");
+        assert_eq!(general["os_disk_size_gb"], 128);
+        assert_eq!(general["host_encryption_enabled"], true);
+        assert_eq!(general["max_pods"], 110);
+        assert_eq!(pools["small"]["os_disk_type"], "Managed");
+        assert!(pools["small"].get("os_disk_size_gb").is_none());
+    }
+
+    #[test]
+    fn max_pods_outside_the_overlay_range_is_an_error() {
+        let mut stack = Stack::new("t");
+        let (cluster, subnet) = ids();
+        stack.add(NodePool::new("p", "general", cluster, subnet).max_pods(300));
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("field `max_pods`"), "{text}");
+        assert!(text.contains("10-250"), "{text}");
     }
 
     #[test]

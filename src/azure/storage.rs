@@ -381,11 +381,66 @@ mod tests {
             "\"shared_access_key_enabled\": false",
             "\"allow_nested_items_to_be_public\": false",
             "\"default_action\": \"Deny\"",
+            "\"public_network_access_enabled\": false",
             "\"versioning_enabled\": true",
             "\"tier_to_cold_after_days_since_modification_greater_than\": 30",
             "\"prefix_match\"",
         ] {
             assert!(json.contains(expected), "missing {expected}");
+        }
+    }
+
+    #[test]
+    fn private_endpoint_customer_key_and_logs() {
+        use crate::azure::{LogAnalyticsWorkspace, ManagedIdentity, Network, PrivateDnsZone};
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
+        let zone = stack.add(PrivateDnsZone::new(
+            "blob",
+            "privatelink.blob.core.windows.net",
+            &rg,
+            net.vnet_id(),
+        ));
+        let workspace = stack.add(LogAnalyticsWorkspace::new("logs", "p-logs", &rg));
+        let identity = stack.add(ManagedIdentity::new("cmk", "p-cmk", &rg));
+        let subnet = net
+            .private_endpoints
+            .clone()
+            .map(|s| s.id())
+            .expect("subnet");
+        let handle = stack.add(
+            StorageAccount::new("data", "pdevabc123", &rg)
+                .private_endpoint(subnet, &zone, None)
+                .customer_managed_key(CustomerManagedKey {
+                    key_id: Value::from("https://kv.vault.azure.net/keys/cmk"),
+                    identity_id: identity.id(),
+                })
+                .diagnostics(workspace.id()),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        assert!(handle.endpoint.is_some());
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let resources = &json["resource"];
+        let account = &resources["azurerm_storage_account"]["data"];
+        assert_eq!(
+            account["customer_managed_key"][0]["key_vault_key_id"],
+            "https://kv.vault.azure.net/keys/cmk"
+        );
+        assert_eq!(account["queue_encryption_key_type"], "Account");
+        let endpoint = &resources["azurerm_private_endpoint"]["data_blob"];
+        assert_eq!(endpoint["name"], "pdevabc123-blob-pe");
+        assert_eq!(
+            endpoint["private_service_connection"][0]["subresource_names"][0],
+            "blob"
+        );
+        for service in ["blob", "queue"] {
+            let setting =
+                &resources["azurerm_monitor_diagnostic_setting"][format!("data_{service}")];
+            assert!(setting["target_resource_id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with(&format!("/{service}Services/default"))));
+            assert_eq!(setting["enabled_log"].as_array().map(Vec::len), Some(3));
         }
     }
 
