@@ -31,8 +31,8 @@ pub fn vm_size_for(size: Size) -> &'static str {
 /// Ephemeral OS disks keep node-local writes off Azure Storage, cost nothing
 /// and reimage fast; they need a local disk at least as large as the OS disk.
 pub fn ephemeral_os_disk_gb(vm_size: &str) -> Option<u32> {
-    // (size, temp disk GiB) of the sizes this module picks; the OS disk takes
-    // at most 128 GiB of small disks and half of the larger ones.
+    // The sizes this module picks, with their temp disk in the comment; each
+    // OS disk is the largest power of two that fits, capped at 512 GiB.
     match vm_size {
         "Standard_D2ds_v5" => Some(64),       // 75 GiB temp disk
         "Standard_D4ds_v5" => Some(128),      // 150 GiB
