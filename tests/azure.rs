@@ -255,6 +255,11 @@ fn secure_defaults_hold_in_every_env() {
             assert_eq!(account["allow_nested_items_to_be_public"], false);
             assert_eq!(account["shared_access_key_enabled"], false);
             assert_eq!(account["network_rules"][0]["default_action"], "Deny");
+            assert_eq!(account["public_network_access_enabled"], false);
+            assert_eq!(
+                account["customer_managed_key"][0]["key_vault_key_id"],
+                "${var.cmk_key_id}"
+            );
             assert_eq!(account["blob_properties"][0]["versioning_enabled"], true);
             if production {
                 assert_eq!(account["account_replication_type"], "GZRS");
@@ -271,10 +276,27 @@ fn secure_defaults_hold_in_every_env() {
                 true
             );
             assert_eq!(aks["private_cluster_enabled"], production);
+            let system = &aks["default_node_pool"][0];
+            assert_eq!(system["os_disk_type"], "Ephemeral");
+            assert_eq!(system["host_encryption_enabled"], true);
+            assert!(system["max_pods"].as_u64().is_some_and(|n| n >= 50));
+            assert!(aks["disk_encryption_set_id"]
+                .as_str()
+                .is_some_and(|id| id.contains("azurerm_disk_encryption_set.")));
             if !production {
                 let ranges = &aks["api_server_access_profile"][0]["authorized_ip_ranges"];
                 assert!(ranges.as_array().is_some_and(|r| !r.is_empty()));
             }
+        }
+        // The storage account is reached only through its blob private endpoint.
+        assert!(blocks(&doc, "azurerm_private_endpoint")
+            .iter()
+            .any(|(_, pe)| {
+                pe["private_service_connection"][0]["subresource_names"][0] == "blob"
+            }));
+        for (_, des) in blocks(&doc, "azurerm_disk_encryption_set") {
+            assert_eq!(des["key_vault_key_id"], "${var.cmk_key_id}");
+            assert_eq!(des["auto_key_rotation_enabled"], true);
         }
         for (_, vault) in blocks(&doc, "azurerm_key_vault") {
             assert_eq!(vault["purge_protection_enabled"], true);
@@ -313,8 +335,12 @@ fn node_pools_follow_the_spec() {
                     .contains("capacity=spot:NoSchedule"));
             }
             "gpu" => assert_eq!(pool["vm_size"], "Standard_NC4as_T4_v3"),
-            _ => assert_eq!(pool["vm_size"], "Standard_D8s_v5"),
+            _ => assert_eq!(pool["vm_size"], "Standard_D8ds_v5"),
         }
+        // Every pool's VM size has a local disk for an ephemeral OS disk.
+        assert_eq!(pool["os_disk_type"], "Ephemeral", "{name}");
+        assert_eq!(pool["host_encryption_enabled"], true, "{name}");
+        assert!(pool["max_pods"].as_u64().is_some_and(|n| n >= 50), "{name}");
     }
 }
 

@@ -17,10 +17,59 @@ use crate::platform::Size;
 pub fn vm_size_for(size: Size) -> &'static str {
     match size {
         Size::Small => "Standard_B2ms",
-        Size::Medium => "Standard_D2s_v5",
-        Size::Large => "Standard_D4s_v5",
-        Size::XLarge => "Standard_D8s_v5",
-        Size::XXLarge => "Standard_D16s_v5",
+        Size::Medium => "Standard_D2ds_v5",
+        Size::Large => "Standard_D4ds_v5",
+        Size::XLarge => "Standard_D8ds_v5",
+        Size::XXLarge => "Standard_D16ds_v5",
+    }
+}
+
+/// The OS disk size (GiB) of an ephemeral OS disk on `vm_size`'s local temp
+/// disk, for the sizes whose temp disk is known to hold one; `None` means the
+/// node gets a managed OS disk.
+///
+/// Ephemeral OS disks keep node-local writes off Azure Storage, cost nothing
+/// and reimage fast; they need a local disk at least as large as the OS disk.
+pub fn ephemeral_os_disk_gb(vm_size: &str) -> Option<u32> {
+    // The sizes this module picks, with their temp disk in the comment; each
+    // OS disk is the largest power of two that fits, capped at 512 GiB.
+    match vm_size {
+        "Standard_D2ds_v5" => Some(64),       // 75 GiB temp disk
+        "Standard_D4ds_v5" => Some(128),      // 150 GiB
+        "Standard_D8ds_v5" => Some(256),      // 300 GiB
+        "Standard_D16ds_v5" => Some(512),     // 600 GiB
+        "Standard_NC4as_T4_v3" => Some(128),  // 180 GiB
+        "Standard_NC64as_T4_v3" => Some(512), // 2880 GiB
+        _ => None,
+    }
+}
+
+/// Pods per node when not set: the Kubernetes default. Azure CNI overlay
+/// allows up to 250, but AKS reserves kubelet memory per allowed pod.
+pub const DEFAULT_MAX_PODS: u32 = 110;
+
+/// The pods-per-node range Azure CNI overlay accepts.
+const MAX_PODS_RANGE: std::ops::RangeInclusive<u32> = 10..=250;
+
+/// OS disk attributes of a pool running `vm_size`: ephemeral where it fits.
+fn os_disk(vm_size: &str) -> Vec<(&'static str, Value)> {
+    match ephemeral_os_disk_gb(vm_size) {
+        Some(gb) => vec![
+            ("os_disk_type", Value::from("Ephemeral")),
+            ("os_disk_size_gb", Value::from(gb)),
+        ],
+        None => vec![("os_disk_type", Value::from("Managed"))],
+    }
+}
+
+fn check_max_pods(stack: &mut Stack, logical_name: &str, max_pods: u32) {
+    if !MAX_PODS_RANGE.contains(&max_pods) {
+        stack.error(
+            logical_name,
+            "max_pods",
+            &format!("{max_pods} pods per node is outside 10-250"),
+            "Azure CNI overlay allows 10 to 250 pods per node (110 is the default)",
+        );
     }
 }
 
@@ -103,6 +152,9 @@ pub struct AksCluster {
     defender: bool,
     depends_on: Vec<Address>,
     egress_ips: Vec<Attr<String>>,
+    max_pods: u32,
+    host_encryption: bool,
+    disk_encryption_set_id: Option<Attr<Id<kind::DiskEncryptionSet>>>,
 }
 
 impl AksCluster {
@@ -111,7 +163,8 @@ impl AksCluster {
     /// with Entra ID users of `tenant_id`.
     ///
     /// Defaults: Kubernetes 1.31, private API server, Free tier, system pool of
-    /// 1-3 `Standard_D4s_v5`, pods from 100.64.0.0/16, services 172.16.0.0/16.
+    /// 1-3 `Standard_D4ds_v5` with ephemeral OS disks, encryption at host and
+    /// 110 pods per node, pods from 100.64.0.0/16, services 172.16.0.0/16.
     pub fn new(
         logical_name: &str,
         name: &str,
@@ -132,7 +185,7 @@ impl AksCluster {
             sku_tier: "Free",
             zones: Vec::new(),
             system_pool: SystemPool {
-                vm_size: "Standard_D4s_v5".to_string(),
+                vm_size: "Standard_D4ds_v5".to_string(),
                 min_nodes: 1,
                 max_nodes: 3,
             },
@@ -143,6 +196,9 @@ impl AksCluster {
             defender: false,
             depends_on: Vec::new(),
             egress_ips: Vec::new(),
+            max_pods: DEFAULT_MAX_PODS,
+            host_encryption: true,
+            disk_encryption_set_id: None,
         }
     }
 
@@ -211,8 +267,31 @@ impl AksCluster {
         self
     }
 
+    /// Pods per system node (10-250, default 110).
+    pub fn max_pods(mut self, max_pods: u32) -> Self {
+        self.max_pods = max_pods;
+        self
+    }
+
+    /// Encryption at host of the system nodes (default on): temp disks, disk
+    /// caches and ephemeral OS disks encrypted, and data encrypted on its way
+    /// to storage. Needs the subscription feature
+    /// `Microsoft.Compute/EncryptionAtHost` registered once.
+    pub fn host_encryption(mut self, enabled: bool) -> Self {
+        self.host_encryption = enabled;
+        self
+    }
+
+    /// Encrypts the nodes' managed disks with the customer-managed key of a
+    /// disk encryption set (see [`super::DiskEncryptionSet`]); set at creation only.
+    pub fn disk_encryption_set(mut self, id: Attr<Id<kind::DiskEncryptionSet>>) -> Self {
+        self.disk_encryption_set_id = Some(id);
+        self
+    }
+
     fn validate(&self, stack: &mut Stack) {
         let ln = &self.logical_name;
+        check_max_pods(stack, ln, self.max_pods);
         let valid_name = (1..=63).contains(&self.name.len())
             && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
             && self.name.ends_with(|c: char| c.is_ascii_alphanumeric())
@@ -307,9 +386,14 @@ impl Construct for AksCluster {
             "max_count" => pool.max_nodes,
             "node_count" => pool.min_nodes,
             "os_sku" => "AzureLinux",
+            "max_pods" => self.max_pods,
+            "host_encryption_enabled" => self.host_encryption,
             "node_public_ip_enabled" => false,
             "upgrade_settings" => vec![map! { "max_surge" => "33%" }],
         };
+        for (name, value) in os_disk(&pool.vm_size) {
+            default_pool.insert(name, value);
+        }
         if !self.zones.is_empty() {
             default_pool.insert("zones", self.zones.clone());
         }
@@ -330,6 +414,10 @@ impl Construct for AksCluster {
             .set("image_cleaner_enabled", true)
             .set("image_cleaner_interval_hours", 48)
             .set("run_command_enabled", false)
+            .set_opt(
+                "disk_encryption_set_id",
+                self.disk_encryption_set_id.clone(),
+            )
             .block("default_node_pool", default_pool)
             .block(
                 "identity",
@@ -438,11 +526,15 @@ pub struct NodePool {
     taints: Vec<String>,
     labels: BTreeMap<String, String>,
     orchestrator_version: Option<String>,
+    max_pods: u32,
+    host_encryption: bool,
 }
 
 impl NodePool {
     /// A pool `name` (1-12 lowercase letters and digits) of `cluster_id`, in
-    /// `subnet_id`. Defaults: `Standard_D4s_v5`, regular priority, 1-3 nodes.
+    /// `subnet_id`. Defaults: `Standard_D4ds_v5`, regular priority, 1-3 nodes,
+    /// 110 pods per node, encryption at host, ephemeral OS disks where the VM
+    /// size has room for one ([`ephemeral_os_disk_gb`]).
     pub fn new(
         logical_name: &str,
         name: &str,
@@ -454,7 +546,7 @@ impl NodePool {
             name: name.to_string(),
             cluster_id,
             subnet_id,
-            vm_size: "Standard_D4s_v5".to_string(),
+            vm_size: "Standard_D4ds_v5".to_string(),
             priority: Priority::Regular,
             min_nodes: 1,
             max_nodes: 3,
@@ -463,6 +555,8 @@ impl NodePool {
             taints: Vec::new(),
             labels: BTreeMap::new(),
             orchestrator_version: None,
+            max_pods: DEFAULT_MAX_PODS,
+            host_encryption: true,
         }
     }
 
@@ -510,8 +604,21 @@ impl NodePool {
         self
     }
 
+    /// Pods per node (10-250, default 110).
+    pub fn max_pods(mut self, max_pods: u32) -> Self {
+        self.max_pods = max_pods;
+        self
+    }
+
+    /// Encryption at host (default on; see [`AksCluster::host_encryption`]).
+    pub fn host_encryption(mut self, enabled: bool) -> Self {
+        self.host_encryption = enabled;
+        self
+    }
+
     fn validate(&self, stack: &mut Stack) {
         let ln = &self.logical_name;
+        check_max_pods(stack, ln, self.max_pods);
         if let Some(problem) = pool_name_problem(&self.name) {
             stack.error(ln, "name", &problem, POOL_NAME_RULE);
         } else if self.name == "system" {
@@ -572,9 +679,14 @@ impl Construct for NodePool {
             .set("min_count", self.min_nodes)
             .set("max_count", self.max_nodes)
             .set("node_count", self.desired_nodes)
+            .set("max_pods", self.max_pods)
+            .set("host_encryption_enabled", self.host_encryption)
             .set("node_public_ip_enabled", false)
             .set_opt("orchestrator_version", self.orchestrator_version.clone())
             .tagged();
+        for (name, value) in os_disk(&self.vm_size) {
+            attributes = attributes.set(name, value);
+        }
         if self.priority == Priority::Spot {
             // AKS adds this taint to every spot pool; declaring it keeps plans clean.
             let spot_taint = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule".to_string();
@@ -660,7 +772,59 @@ mod tests {
     fn gpu_sizes() {
         assert_eq!(gpu_vm_size_for(1), Some("Standard_NC4as_T4_v3"));
         assert_eq!(gpu_vm_size_for(9), None);
-        assert_eq!(vm_size_for(Size::Large), "Standard_D4s_v5");
+        assert_eq!(vm_size_for(Size::Large), "Standard_D4ds_v5");
+    }
+
+    #[test]
+    fn every_node_size_but_burstable_gets_an_ephemeral_os_disk() {
+        for size in [Size::Medium, Size::Large, Size::XLarge, Size::XXLarge] {
+            assert!(
+                ephemeral_os_disk_gb(vm_size_for(size)).is_some(),
+                "{size:?}"
+            );
+        }
+        for gpus in [1, 4] {
+            let vm_size = gpu_vm_size_for(gpus).unwrap_or_default();
+            assert!(ephemeral_os_disk_gb(vm_size).is_some(), "{vm_size}");
+        }
+        // No local disk to hold an OS disk: managed.
+        assert_eq!(ephemeral_os_disk_gb(vm_size_for(Size::Small)), None);
+        assert_eq!(ephemeral_os_disk_gb("Standard_D4s_v5"), None);
+    }
+
+    #[test]
+    fn pools_default_to_ephemeral_disks_host_encryption_and_110_pods() {
+        let mut stack = Stack::new("t");
+        let (cluster, subnet) = ids();
+        stack.add(NodePool::new(
+            "general",
+            "general",
+            cluster.clone(),
+            subnet.clone(),
+        ));
+        stack.add(
+            NodePool::new("small", "small", cluster, subnet).vm_size(vm_size_for(Size::Small)),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let pools = &json["resource"]["azurerm_kubernetes_cluster_node_pool"];
+        let general = &pools["general"];
+        assert_eq!(general["os_disk_type"], "Ephemeral");
+        assert_eq!(general["os_disk_size_gb"], 128);
+        assert_eq!(general["host_encryption_enabled"], true);
+        assert_eq!(general["max_pods"], 110);
+        assert_eq!(pools["small"]["os_disk_type"], "Managed");
+        assert!(pools["small"].get("os_disk_size_gb").is_none());
+    }
+
+    #[test]
+    fn max_pods_outside_the_overlay_range_is_an_error() {
+        let mut stack = Stack::new("t");
+        let (cluster, subnet) = ids();
+        stack.add(NodePool::new("p", "general", cluster, subnet).max_pods(300));
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("field `max_pods`"), "{text}");
+        assert!(text.contains("10-250"), "{text}");
     }
 
     #[test]

@@ -74,6 +74,10 @@ kinds! {
     KeyVault = "azurerm_key_vault", HasName;
     /// A lock preventing deletion of a scope.
     ManagementLock = "azurerm_management_lock", HasName;
+    /// Encrypts managed disks with a customer-managed key.
+    DiskEncryptionSet = "azurerm_disk_encryption_set", HasName;
+    /// Sends a resource's logs to a Log Analytics workspace.
+    DiagnosticSetting = "azurerm_monitor_diagnostic_setting", HasName;
 }
 
 /// The object id of an Entra ID principal (user, group, managed identity).

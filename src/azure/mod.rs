@@ -8,6 +8,7 @@
 
 pub mod aks;
 pub mod client_config;
+pub mod encryption;
 pub mod identity;
 pub mod key_vault;
 pub mod kind;
@@ -26,6 +27,7 @@ pub mod storage;
 
 pub use aks::{AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
 pub use client_config::ClientConfig;
+pub use encryption::{CustomerManagedKey, DiskEncryptionSet};
 pub use identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
 pub use key_vault::{KeyVault, KeyVaultHandle};
 pub use lock::DeleteLock;

@@ -18,7 +18,7 @@ use crate::map;
 /// whether it gets the NAT gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubnetPurpose {
-    /// AKS nodes: NAT gateway outbound, `Microsoft.Storage` service endpoint.
+    /// AKS nodes: NAT gateway outbound.
     Nodes,
     /// Private endpoints of Redis, Key Vault and other PaaS services.
     PrivateEndpoints,
@@ -334,9 +334,9 @@ impl Construct for Network {
                 // implicit (and retiring) default outbound IP.
                 .set("default_outbound_access_enabled", false);
             match spec.purpose {
-                SubnetPurpose::Nodes => {
-                    attributes = attributes.set("service_endpoints", vec!["Microsoft.Storage"]);
-                }
+                // Storage is reached through its private endpoint, so nodes
+                // need no service endpoint.
+                SubnetPurpose::Nodes => {}
                 SubnetPurpose::PrivateEndpoints => {
                     // Apply NSGs and route tables to private endpoints too.
                     attributes = attributes.set("private_endpoint_network_policies", "Enabled");

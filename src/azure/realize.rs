@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::aks::{self, AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
 use super::client_config::ClientConfig;
+use super::encryption::{CustomerManagedKey, DiskEncryptionSet};
 use super::identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
 use super::key_vault::KeyVault;
 use super::kind;
@@ -89,6 +90,28 @@ pub fn realize(platform: &Platform) -> Stack {
         &rg,
         network.vnet_id(),
     ));
+    let blob_zone = stack.add(PrivateDnsZone::new(
+        "blob",
+        "privatelink.blob.core.windows.net",
+        &rg,
+        network.vnet_id(),
+    ));
+
+    // Customer-managed key for the storage account and the AKS node disks:
+    // given as variables, because creating a key is a data-plane call a
+    // private vault refuses from outside its network (see docs/azure.md).
+    declare_key_variables(&mut stack);
+    let cmk_identity = stack.add(ManagedIdentity::new("cmk", &format!("{prefix}-cmk"), &rg));
+    let cmk_role = stack.add(RoleAssignment::new(
+        "cmk_key_vault",
+        Attr::from_expr(Expr::raw("var.cmk_key_vault_id")),
+        "Key Vault Crypto Service Encryption User",
+        cmk_identity.principal_id(),
+    ));
+    let cmk = CustomerManagedKey {
+        key_id: Value::Expr(Expr::raw("var.cmk_key_id")),
+        identity_id: cmk_identity.id(),
+    };
 
     // PostgreSQL.
     let db = &platform.database;
@@ -159,6 +182,12 @@ pub fn realize(platform: &Platform) -> Stack {
     }
     let redis = stack.add(redis_builder);
 
+    // Container insights, Defender findings and storage access logs.
+    let workspace = stack.add(
+        LogAnalyticsWorkspace::new("main", &format!("{prefix}-logs"), &rg)
+            .retention_days(if production { 90 } else { 30 }),
+    );
+
     // Object storage.
     let mut storage_builder = StorageAccount::new(
         "objects",
@@ -167,7 +196,14 @@ pub fn realize(platform: &Platform) -> Stack {
     )
     .replication(env.pick(Replication::Lrs, Replication::Zrs, Replication::Gzrs))
     .soft_delete_days(env.pick(7, 14, 30))
-    .allow_subnet(nodes.id());
+    .private_endpoint(
+        endpoints.id(),
+        &blob_zone,
+        Some(&format!("{prefix}-blob-pe")),
+    )
+    .customer_managed_key(cmk.clone())
+    .diagnostics(workspace.id())
+    .depends_on(cmk_role.address());
     for bucket in &platform.buckets {
         storage_builder = storage_builder.container(ContainerSpec {
             name: bucket.name.clone(),
@@ -199,10 +235,6 @@ pub fn realize(platform: &Platform) -> Stack {
     );
 
     // AKS.
-    let workspace = stack.add(
-        LogAnalyticsWorkspace::new("main", &format!("{prefix}-logs"), &rg)
-            .retention_days(if production { 90 } else { 30 }),
-    );
     let cluster_spec = &platform.cluster;
     let control_plane = stack.add(ManagedIdentity::new(
         "aks_control_plane",
@@ -214,6 +246,17 @@ pub fn realize(platform: &Platform) -> Stack {
         "aks_control_plane_network",
         kind::scope_of(&network.vnet_id()),
         "Network Contributor",
+        control_plane.principal_id(),
+    ));
+    let disk_encryption = stack.add(
+        DiskEncryptionSet::new("aks_nodes", &format!("{prefix}-aks-des"), &rg, cmk)
+            .depends_on(cmk_role.address()),
+    );
+    // AKS attaches the set to the node disks as the control-plane identity.
+    let des_role = stack.add(RoleAssignment::new(
+        "aks_control_plane_disk_encryption",
+        kind::scope_of(&disk_encryption.id()),
+        "Reader",
         control_plane.principal_id(),
     ));
     let access = match &cluster_spec.api_access {
@@ -240,7 +283,9 @@ pub fn realize(platform: &Platform) -> Stack {
     .cidrs(POD_CIDR, SERVICE_CIDR, DNS_SERVICE_IP)
     .monitoring(workspace.id())
     .defender(production)
-    .depends_on(network_role.address());
+    .disk_encryption_set(disk_encryption.id())
+    .depends_on(network_role.address())
+    .depends_on(des_role.address());
     if let Some(ip) = &network.nat_public_ip {
         cluster_builder = cluster_builder.authorize_egress(ip.ip_address());
     }
@@ -427,6 +472,27 @@ fn configure_provider(stack: &mut Stack) {
     // Storage accounts have shared keys off, so data-plane calls use Entra ID.
     provider.insert("storage_use_azuread".to_string(), Value::Bool(true));
     stack.provider("azurerm", provider);
+}
+
+fn declare_key_variables(stack: &mut Stack) {
+    stack.variable(
+        "cmk_key_vault_id",
+        Variable {
+            type_expr: UNTYPED.to_string(),
+            description: "Resource id of the Key Vault holding the customer-managed key (purge protection on; RBAC authorization)".to_string(),
+            default: None,
+            sensitive: false,
+        },
+    );
+    stack.variable(
+        "cmk_key_id",
+        Variable {
+            type_expr: UNTYPED.to_string(),
+            description: "Versionless id of the customer-managed RSA key, https://<vault>.vault.azure.net/keys/<name> (storage and AKS node disks follow its rotations)".to_string(),
+            default: None,
+            sensitive: false,
+        },
+    );
 }
 
 fn declare_admin_variables(stack: &mut Stack) {

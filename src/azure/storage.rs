@@ -1,14 +1,19 @@
 //! A storage account (blob storage for the platform's buckets) and its
 //! containers: TLS 1.2, HTTPS only, Entra ID only (shared keys off), no public
-//! blobs, versioning and soft delete, firewall denying all but chosen subnets.
+//! blobs, no public network access (reached through a private endpoint),
+//! versioning and soft delete, optionally a customer-managed key and
+//! read/write/delete logs in Log Analytics.
 
 use std::collections::BTreeMap;
 
+use super::encryption::CustomerManagedKey;
 use super::kind;
 use super::naming;
+use super::private_dns::PrivateDnsZoneHandle;
+use super::private_endpoint::PrivateEndpoint;
 use super::resource_group::ResourceGroupHandle;
 use crate::core::block::Attributes;
-use crate::core::reference::{Attr, Id, Ref};
+use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
 use crate::map;
@@ -56,9 +61,12 @@ pub struct StorageAccount {
     name: String,
     resource_group: ResourceGroupHandle,
     replication: Replication,
-    allowed_subnet_ids: Vec<Attr<Id<kind::Subnet>>>,
     soft_delete_days: u32,
     containers: Vec<ContainerSpec>,
+    endpoint: Option<(Attr<Id<kind::Subnet>>, PrivateDnsZoneHandle, Option<String>)>,
+    key: Option<CustomerManagedKey>,
+    workspace_id: Option<Attr<Id<kind::LogAnalyticsWorkspace>>>,
+    depends_on: Vec<Address>,
 }
 
 /// The account and its containers.
@@ -68,21 +76,27 @@ pub struct StorageHandle {
     pub account: Ref<kind::StorageAccount>,
     /// Containers by name.
     pub containers: BTreeMap<String, Ref<kind::StorageContainer>>,
+    /// The blob private endpoint, if one was asked for.
+    pub endpoint: Option<Ref<kind::PrivateEndpoint>>,
 }
 
 impl StorageAccount {
     /// An account named `name` (3-24 lowercase letters and digits, globally
     /// unique; see [`naming::storage_account_name`]). Defaults: ZRS, 7 days of
-    /// soft delete, no subnet allowed through the firewall.
+    /// soft delete, public network access off (add
+    /// [`StorageAccount::private_endpoint`] to reach it), Microsoft-managed keys.
     pub fn new(logical_name: &str, name: &str, resource_group: &ResourceGroupHandle) -> Self {
         StorageAccount {
             logical_name: logical_name.to_string(),
             name: name.to_string(),
             resource_group: resource_group.clone(),
             replication: Replication::Zrs,
-            allowed_subnet_ids: Vec::new(),
             soft_delete_days: 7,
             containers: Vec::new(),
+            endpoint: None,
+            key: None,
+            workspace_id: None,
+            depends_on: Vec::new(),
         }
     }
 
@@ -92,9 +106,41 @@ impl StorageAccount {
         self
     }
 
-    /// Lets a subnet (with the `Microsoft.Storage` service endpoint) through the firewall.
-    pub fn allow_subnet(mut self, subnet_id: Attr<Id<kind::Subnet>>) -> Self {
-        self.allowed_subnet_ids.push(subnet_id);
+    /// Reaches the blob service through a private endpoint in `subnet_id`,
+    /// registered in `dns_zone` (`privatelink.blob.core.windows.net`), named
+    /// `endpoint_name` (default `<account>-blob-pe`).
+    pub fn private_endpoint(
+        mut self,
+        subnet_id: Attr<Id<kind::Subnet>>,
+        dns_zone: &PrivateDnsZoneHandle,
+        endpoint_name: Option<&str>,
+    ) -> Self {
+        self.endpoint = Some((
+            subnet_id,
+            dns_zone.clone(),
+            endpoint_name.map(str::to_string),
+        ));
+        self
+    }
+
+    /// Encrypts blobs, queues and tables with a customer-managed key (on top
+    /// of the infrastructure encryption layer).
+    pub fn customer_managed_key(mut self, key: CustomerManagedKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// Sends the blob and queue services' read, write and delete logs to a
+    /// Log Analytics workspace (diagnostic settings; the classic Storage
+    /// Analytics logs would need the account's data plane).
+    pub fn diagnostics(mut self, workspace_id: Attr<Id<kind::LogAnalyticsWorkspace>>) -> Self {
+        self.workspace_id = Some(workspace_id);
+        self
+    }
+
+    /// Waits for `address` (the key identity's role on the vault).
+    pub fn depends_on(mut self, address: &Address) -> Self {
+        self.depends_on.push(address.clone());
         self
     }
 
@@ -154,10 +200,7 @@ impl Construct for StorageAccount {
     fn build(self, stack: &mut Stack) -> StorageHandle {
         self.validate(stack);
         let rg = &self.resource_group;
-        let subnets: Vec<Value> = self.allowed_subnet_ids.iter().map(Value::from).collect();
-        let account = stack.resource::<kind::StorageAccount>(
-            &self.logical_name,
-            Attributes::new()
+        let mut attributes = Attributes::new()
                 .set("name", self.name.as_str())
                 .set("location", rg.location.as_str())
                 .set("resource_group_name", &rg.name)
@@ -167,6 +210,7 @@ impl Construct for StorageAccount {
                 .set("access_tier", "Hot")
                 .set("min_tls_version", "TLS1_2")
                 .set("https_traffic_only_enabled", true)
+                .set("public_network_access_enabled", false)
                 .set("allow_nested_items_to_be_public", false)
                 .set("shared_access_key_enabled", false)
                 .set("default_to_oauth_authentication", true)
@@ -185,14 +229,68 @@ impl Construct for StorageAccount {
                 )
                 .block(
                     "network_rules",
-                    map! {
-                        "default_action" => "Deny",
-                        "bypass" => vec!["AzureServices"],
-                        "virtual_network_subnet_ids" => Value::List(subnets),
-                    },
+                    map! { "default_action" => "Deny", "bypass" => vec!["AzureServices"] },
                 )
-                .tagged(),
-        );
+                .tagged();
+        if let Some(key) = &self.key {
+            attributes = attributes
+                // Queues and tables use the account key (the CMK), not a
+                // service-managed one.
+                .set("queue_encryption_key_type", "Account")
+                .set("table_encryption_key_type", "Account")
+                .block(
+                    "identity",
+                    map! { "type" => "UserAssigned", "identity_ids" => vec![&key.identity_id] },
+                )
+                .block(
+                    "customer_managed_key",
+                    map! {
+                        "key_vault_key_id" => key.key_id.clone(),
+                        "user_assigned_identity_id" => &key.identity_id,
+                    },
+                );
+        }
+        for address in &self.depends_on {
+            attributes = attributes.depends_on(address);
+        }
+        let account = stack.resource::<kind::StorageAccount>(&self.logical_name, attributes);
+        let ln = &self.logical_name;
+        let endpoint = self.endpoint.as_ref().map(|(subnet, zone, name)| {
+            stack.add(PrivateEndpoint::new(
+                &format!("{ln}_blob"),
+                &name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-blob-pe", self.name)),
+                rg,
+                subnet.clone(),
+                account.id(),
+                "blob",
+                zone,
+            ))
+        });
+        if let Some(workspace) = &self.workspace_id {
+            for service in ["blob", "queue"] {
+                stack.resource::<kind::DiagnosticSetting>(
+                    &format!("{ln}_{service}"),
+                    Attributes::new()
+                        .set("name", "log-analytics")
+                        .set(
+                            "target_resource_id",
+                            account
+                                .id()
+                                .suffixed(&format!("/{service}Services/default")),
+                        )
+                        .set("log_analytics_workspace_id", workspace)
+                        .blocks(
+                            "enabled_log",
+                            ["StorageRead", "StorageWrite", "StorageDelete"]
+                                .into_iter()
+                                .map(|category| map! { "category" => category })
+                                .collect(),
+                        ),
+                );
+            }
+        }
         let mut containers = BTreeMap::new();
         let mut rules = Vec::new();
         for spec in &self.containers {
@@ -250,6 +348,7 @@ impl Construct for StorageAccount {
         StorageHandle {
             account,
             containers,
+            endpoint,
         }
     }
 }
@@ -282,11 +381,66 @@ mod tests {
             "\"shared_access_key_enabled\": false",
             "\"allow_nested_items_to_be_public\": false",
             "\"default_action\": \"Deny\"",
+            "\"public_network_access_enabled\": false",
             "\"versioning_enabled\": true",
             "\"tier_to_cold_after_days_since_modification_greater_than\": 30",
             "\"prefix_match\"",
         ] {
             assert!(json.contains(expected), "missing {expected}");
+        }
+    }
+
+    #[test]
+    fn private_endpoint_customer_key_and_logs() {
+        use crate::azure::{LogAnalyticsWorkspace, ManagedIdentity, Network, PrivateDnsZone};
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
+        let zone = stack.add(PrivateDnsZone::new(
+            "blob",
+            "privatelink.blob.core.windows.net",
+            &rg,
+            net.vnet_id(),
+        ));
+        let workspace = stack.add(LogAnalyticsWorkspace::new("logs", "p-logs", &rg));
+        let identity = stack.add(ManagedIdentity::new("cmk", "p-cmk", &rg));
+        let subnet = net
+            .private_endpoints
+            .clone()
+            .map(|s| s.id())
+            .expect("subnet");
+        let handle = stack.add(
+            StorageAccount::new("data", "pdevabc123", &rg)
+                .private_endpoint(subnet, &zone, None)
+                .customer_managed_key(CustomerManagedKey {
+                    key_id: Value::from("https://kv.vault.azure.net/keys/cmk"),
+                    identity_id: identity.id(),
+                })
+                .diagnostics(workspace.id()),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        assert!(handle.endpoint.is_some());
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let resources = &json["resource"];
+        let account = &resources["azurerm_storage_account"]["data"];
+        assert_eq!(
+            account["customer_managed_key"][0]["key_vault_key_id"],
+            "https://kv.vault.azure.net/keys/cmk"
+        );
+        assert_eq!(account["queue_encryption_key_type"], "Account");
+        let endpoint = &resources["azurerm_private_endpoint"]["data_blob"];
+        assert_eq!(endpoint["name"], "pdevabc123-blob-pe");
+        assert_eq!(
+            endpoint["private_service_connection"][0]["subresource_names"][0],
+            "blob"
+        );
+        for service in ["blob", "queue"] {
+            let setting =
+                &resources["azurerm_monitor_diagnostic_setting"][format!("data_{service}")];
+            assert!(setting["target_resource_id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with(&format!("/{service}Services/default"))));
+            assert_eq!(setting["enabled_log"].as_array().map(Vec::len), Some(3));
         }
     }
 
