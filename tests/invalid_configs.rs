@@ -192,7 +192,202 @@ fn every_invalid_configuration_names_the_field_and_the_fix() {
 
 /// Cases specific to one cloud.
 fn cloud_cases() -> Vec<Case> {
-    vec![]
+    let case = |name, cloud, mutate, expect| Case {
+        name,
+        cloud,
+        env: Environment::Production,
+        mutate,
+        expect,
+    };
+    use Cloud::{Aws, Azure, Gcp};
+    vec![
+        case(
+            "unknown AWS region",
+            Aws,
+            |p| p.regions.aws = "us-east-9".into(),
+            &[
+                "field `region`",
+                "`us-east-9` is not a known AWS region",
+                "use one of: us-east-1",
+            ],
+        ),
+        case(
+            "unknown GCP region",
+            Gcp,
+            |p| p.regions.gcp = "us-central9".into(),
+            &["field `regions.gcp`", "is not a GCP region", "us-central1"],
+        ),
+        case(
+            "unknown Azure location",
+            Azure,
+            |p| p.regions.azure = "westeurope2".into(),
+            &["field `location`", "is not an Azure location", "westeurope"],
+        ),
+        case(
+            "more AWS zones than the region has",
+            Aws,
+            |p| p.network.zones = 7,
+            &["field `zones`", "us-east-1 has 6", "use 1 to 6 zones"],
+        ),
+        case(
+            "more GCP zones than the region has",
+            Gcp,
+            |p| p.network.zones = 7,
+            &["field `zones`", "us-central1 has 4", "at most 4 zones"],
+        ),
+        case(
+            "more Azure zones than a region has",
+            Azure,
+            |p| p.network.zones = 7,
+            &["field `zones`", "at most 3", "use 1 to 3 zones"],
+        ),
+        case(
+            "RDS PostgreSQL version unknown",
+            Aws,
+            |p| p.database.version = "9".into(),
+            &[
+                "resource `aws_db_instance.platform`",
+                "field `engine_version`",
+                "use a major version 13-17",
+            ],
+        ),
+        case(
+            "Cloud SQL PostgreSQL version unknown",
+            Gcp,
+            |p| p.database.version = "9".into(),
+            &[
+                "field `database_version`",
+                "not offered by Cloud SQL",
+                "use one of",
+            ],
+        ),
+        case(
+            "flexible server PostgreSQL version unknown",
+            Azure,
+            |p| p.database.version = "9".into(),
+            &[
+                "field `version`",
+                "not offered by flexible server",
+                "13, 14, 15, 16 or 17",
+            ],
+        ),
+        case(
+            "ElastiCache Redis version unknown",
+            Aws,
+            |p| p.cache.version = "2.0".into(),
+            &[
+                "resource `aws_elasticache_replication_group.cache`",
+                "field `engine_version`",
+                "6.2, 7.0 or 7.1",
+            ],
+        ),
+        case(
+            "Memorystore Redis version unknown",
+            Gcp,
+            |p| p.cache.version = "2.0".into(),
+            &["field `redis_version`", "not offered by Memorystore", "7.2"],
+        ),
+        case(
+            "EKS Kubernetes version unknown",
+            Aws,
+            |p| p.cluster.kubernetes_version = "1.10".into(),
+            &[
+                "resource `aws_eks_cluster.main`",
+                "field `version`",
+                "1.28 to 1.33",
+            ],
+        ),
+        case(
+            "GKE Kubernetes version unknown",
+            Gcp,
+            |p| p.cluster.kubernetes_version = "1.10".into(),
+            &[
+                "field `min_master_version`",
+                "not a Kubernetes version GKE offers",
+            ],
+        ),
+        case(
+            "too many GPUs per AWS node",
+            Aws,
+            |p| p.cluster.pools[2].gpus = Some(9),
+            &["field `pools.gpu.gpus`", "use 1-8 GPUs per node"],
+        ),
+        case(
+            "too many GPUs per GKE node",
+            Gcp,
+            |p| p.cluster.pools[2].gpus = Some(9),
+            &[
+                "field `node_config.guest_accelerator.count`",
+                "attach 1, 2 or 4 GPUs",
+            ],
+        ),
+        case(
+            "too many GPUs per AKS node",
+            Azure,
+            |p| p.cluster.pools[2].gpus = Some(9),
+            &["field `pools.gpu.gpus`", "Standard_NC4as_T4_v3"],
+        ),
+        case(
+            "GKE pods range too small for the pools",
+            Gcp,
+            |p| p.network.cidr = "10.0.0.0/20".into(),
+            &[
+                "field `pools.max_nodes`",
+                "pods range",
+                "larger network CIDR",
+            ],
+        ),
+        case(
+            "production Redis without replicas",
+            Aws,
+            |p| p.cache.replicas = 0,
+            &[
+                "field `replicas`",
+                "needs at least one replica",
+                "set replicas to 1 or more",
+            ],
+        ),
+        case(
+            "RDS storage below the gp3 minimum",
+            Aws,
+            |p| p.database.storage_gb = 5,
+            &["field `allocated_storage`", "use 20-65536 GiB"],
+        ),
+        case(
+            "Cloud SQL disk below the minimum",
+            Gcp,
+            |p| p.database.storage_gb = 5,
+            &["field `settings.disk_size`", "at least 10 GiB"],
+        ),
+        case(
+            "GCP service account id too long",
+            Gcp,
+            |p| p.project = "abcdefghijklmnopqrst".into(),
+            &[
+                "field `account_id`",
+                "not a valid service account id",
+                "6-30 lowercase letters",
+            ],
+        ),
+        case(
+            "AKS service range overlaps the network",
+            Azure,
+            |p| p.network.cidr = "172.16.0.0/16".into(),
+            &[
+                "field `reserved.service_cidr`",
+                "overlaps the network's address space",
+            ],
+        ),
+        case(
+            "GKE control plane range not private",
+            Gcp,
+            |p| p.network.cidr = "100.64.0.0/16".into(),
+            &[
+                "field `private_cluster_config.master_ipv4_cidr_block`",
+                "RFC 1918",
+            ],
+        ),
+    ]
 }
 
 #[test]
