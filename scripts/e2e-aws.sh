@@ -22,7 +22,10 @@ ENV="${1:-dev}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${E2E_WORK:-$(mktemp -d -t infrasynth-e2e-XXXXXX)}"
 PORT="${E2E_PORT:-$((4566 + RANDOM % 1000))}"
-PYTHON="${E2E_PYTHON:-python3}"
+# Default: the venv scripts/install-tools.sh makes (moto[server], boto3).
+TOOLS="${INFRASYNTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/infrasynth}"
+PYTHON="${E2E_PYTHON:-$TOOLS/venv/bin/python}"
+[ -x "$PYTHON" ] || PYTHON=python3
 ENDPOINT="http://127.0.0.1:${PORT}"
 OUT="${E2E_OUT:-$WORK/out}"
 DIR="$OUT/aws/$ENV"

@@ -4,7 +4,10 @@
 # HELM_LINT_PYTHON picks the interpreter (helm-sdkpy needs Python 3.12).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-python="${HELM_LINT_PYTHON:-/root/.pyenv/versions/3.12.1/bin/python}"
+# Default: the venv scripts/install-tools.sh makes, then pyenv's 3.12.
+cache="${INFRASYNTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/infrasynth}"
+python="${HELM_LINT_PYTHON:-$cache/helm-venv/bin/python}"
+[ -x "$python" ] || python="/root/.pyenv/versions/3.12.1/bin/python"
 if [ ! -x "$python" ]; then
   python="$(command -v python3.12 || true)"
 fi
