@@ -1,11 +1,17 @@
 //! Customer-managed KMS keys: rotation on, an alias, a deletion window, and an
 //! explicit key policy letting the account root administer the key (so IAM
 //! policies decide who uses it), plus any AWS service that needs the key
-//! directly (CloudWatch Logs).
+//! directly (CloudWatch Logs, S3 server access log delivery).
+//!
+//! The key policy is JSON text on `aws_kms_key_policy`, not a
+//! `data "aws_iam_policy_document"`: in a key policy `"Resource": "*"` means
+//! "this key", but scanners read policy-document data sources as IAM identity
+//! policies and would report every key. Keeping the data-source form for IAM
+//! policies only means the IAM checks stay on for every role policy.
 
 use super::iam::{NameTag, PolicyDocument, Statement};
 use super::kind;
-use super::provider::{account_of, partition_name};
+use super::provider::arn_parts;
 use crate::core::block::Attributes;
 use crate::core::reference::{Arn, Attr, Ref};
 use crate::core::stack::{Construct, Stack};
@@ -31,6 +37,7 @@ struct ServiceGrant {
     principal: String,
     actions: Vec<String>,
     conditions: Vec<(String, String, Vec<Value>)>,
+    same_account_only: bool,
 }
 
 /// What [`KmsKey`] created.
@@ -89,6 +96,21 @@ impl KmsKey {
             principal: principal.to_string(),
             actions: actions.iter().map(|a| a.to_string()).collect(),
             conditions,
+            same_account_only: false,
+        });
+        self
+    }
+
+    /// Lets S3 server access logging (`logging.s3.amazonaws.com`) encrypt the
+    /// log objects it delivers into a bucket whose default encryption is this
+    /// key, for source buckets of this key's account only
+    /// (`aws:SourceAccount`). See [`crate::aws::AccessLogBucket`].
+    pub fn allow_s3_access_log_delivery(mut self) -> Self {
+        self.services.push(ServiceGrant {
+            principal: "logging.s3.amazonaws.com".to_string(),
+            actions: vec!["kms:GenerateDataKey*".to_string()],
+            conditions: Vec::new(),
+            same_account_only: true,
         });
         self
     }
@@ -139,12 +161,15 @@ impl Construct for KmsKey {
                 .set("name", format!("alias/{}", self.alias))
                 .set("target_key_id", key.id()),
         );
-        let partition = partition_name(stack);
+        // The account and partition come from the key's own ARN (parsed
+        // locally), so neither STS nor a quoted function call is needed.
+        let parts = arn_parts(stack, &format!("{}_key", self.logical), &key);
+        let account = parts.attr::<String>("account");
         let root = Expr::concat([
             TemplatePart::from("arn:"),
-            TemplatePart::from(partition.to_text()),
+            TemplatePart::from(parts.attr::<String>("partition").to_text()),
             TemplatePart::from(":iam::"),
-            TemplatePart::from(account_of(&key)),
+            TemplatePart::from(account.to_text()),
             TemplatePart::from(":root"),
         ]);
         let mut document = PolicyDocument::new().statement(
@@ -161,14 +186,22 @@ impl Construct for KmsKey {
             for (test, variable, values) in &grant.conditions {
                 statement = statement.condition(test, variable.as_str(), values.clone());
             }
+            if grant.same_account_only {
+                // Confused-deputy guard: the service may use the key only for
+                // resources of this key's account.
+                statement = statement.condition(
+                    "StringEquals",
+                    "aws:SourceAccount",
+                    vec![Value::from(account.clone())],
+                );
+            }
             document = document.statement(statement);
         }
-        let json = document.to_data_source(stack, &format!("{}_key_policy", self.logical));
         let policy = stack.resource::<kind::KmsKeyPolicy>(
             &self.logical,
             Attributes::new()
                 .set("key_id", key.id())
-                .set("policy", json),
+                .set("policy", document.to_json()),
         );
         KmsKeyHandle { key, alias, policy }
     }
@@ -216,8 +249,17 @@ mod tests {
         let out = stack.synth().unwrap();
         let text = out.main_tf_json();
         assert!(
-            text.contains(":iam::${replace(aws_kms_key.data.arn"),
+            text.contains(r#"\"AWS\":[\"arn:${data.aws_arn.data_key.partition}:iam::${data.aws_arn.data_key.account}:root\"]"#),
             "{text}"
+        );
+        // JSON text on the key policy resource, not an IAM policy document.
+        assert!(!text.contains("aws_iam_policy_document"), "{text}");
+        let policy = stack.block(key.policy.address()).unwrap();
+        assert!(
+            policy
+                .get("policy")
+                .is_some_and(|p| matches!(p, Value::Expr(_))),
+            "{policy:?}"
         );
         assert!(text.contains("\"name\": \"alias/t-data\""), "{text}");
     }
