@@ -50,6 +50,8 @@ pub struct KmsKeyHandle {
     /// The key policy; resources using the key through a service named in the
     /// policy depend on it.
     pub policy: Ref<kind::KmsKeyPolicy>,
+    /// The account the key lives in (parsed from its ARN, no API call).
+    pub account: Attr<String>,
 }
 
 impl KmsKeyHandle {
@@ -192,7 +194,7 @@ impl Construct for KmsKey {
                 statement = statement.condition(
                     "StringEquals",
                     "aws:SourceAccount",
-                    vec![Value::from(account.clone())],
+                    vec![Value::from(&account)],
                 );
             }
             document = document.statement(statement);
@@ -203,7 +205,12 @@ impl Construct for KmsKey {
                 .set("key_id", key.id())
                 .set("policy", document.to_json()),
         );
-        KmsKeyHandle { key, alias, policy }
+        KmsKeyHandle {
+            key,
+            alias,
+            policy,
+            account,
+        }
     }
 }
 
