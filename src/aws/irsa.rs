@@ -50,6 +50,10 @@ pub struct WorkloadRole {
     namespace: String,
     service_account: String,
     buckets: Vec<BucketGrant>,
+    caches: Vec<(
+        Attr<Arn<kind::CacheReplicationGroup>>,
+        Attr<Arn<kind::CacheUser>>,
+    )>,
     managed: Vec<String>,
 }
 
@@ -69,6 +73,7 @@ impl WorkloadRole {
             namespace: namespace.to_string(),
             service_account: service_account.to_string(),
             buckets: Vec::new(),
+            caches: Vec::new(),
             managed: Vec::new(),
         }
     }
@@ -83,6 +88,18 @@ impl WorkloadRole {
         access: Access,
     ) -> Self {
         self.buckets.push((bucket, key, access));
+        self
+    }
+
+    /// Lets the service account connect to an ElastiCache replication group
+    /// as `user` with an IAM token (`elasticache:Connect` on both, nothing
+    /// else); see [`crate::aws::RedisHandle`].
+    pub fn cache(
+        mut self,
+        group: Attr<Arn<kind::CacheReplicationGroup>>,
+        user: Attr<Arn<kind::CacheUser>>,
+    ) -> Self {
+        self.caches.push((group, user));
         self
     }
 
@@ -167,6 +184,16 @@ impl Construct for WorkloadRole {
             // IAM policy (JSON text they only see as a string).
             let document = permissions.to_data_source(stack, &format!("{}_buckets", self.logical));
             role = role.inline_policy("buckets", document);
+        }
+        if !self.caches.is_empty() {
+            let mut connect = Statement::allow(&["elasticache:Connect"]).sid("ConnectAsCacheUser");
+            for (group, user) in &self.caches {
+                connect = connect.on(group).on(user);
+            }
+            let document = PolicyDocument::new()
+                .statement(connect)
+                .to_data_source(stack, &format!("{}_cache", self.logical));
+            role = role.inline_policy("cache", document);
         }
         stack.add(role).role
     }

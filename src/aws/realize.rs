@@ -193,6 +193,10 @@ pub fn realize(platform: &Platform) -> Stack {
                 role = role.bucket(handle.arn(), storage_key.arn(), *access);
             }
         }
+        // Before IAM authentication any pod reaching the cache's security
+        // group could use it; now only the platform's workloads can. The spec
+        // does not say which of them use the cache, so each may connect.
+        role = role.cache(cache.group.arn(), cache.user.arn());
         let role = stack.add(role);
         stack.output(
             &outputs::workload_identity(&workload.name),
@@ -228,6 +232,11 @@ pub fn realize(platform: &Platform) -> Stack {
         "Redis primary endpoint (TLS)",
     );
     stack.output(outputs::REDIS_PORT, cache.port(), "Redis port (TLS)");
+    stack.output(
+        "redis_user",
+        cache.user_name(),
+        "Redis user: AUTH with this name and an IAM token (elasticache:Connect)",
+    );
     stack.output(
         outputs::CLUSTER_NAME,
         cluster.cluster.name(),
