@@ -184,7 +184,10 @@ mod tests {
             .iter()
             .find(|s| s["Principal"]["Service"] == serde_json::json!(["logging.s3.amazonaws.com"]))
             .unwrap();
-        assert_eq!(grant["Action"], serde_json::json!(["kms:GenerateDataKey*"]));
+        assert_eq!(
+            grant["Action"],
+            serde_json::json!(["kms:GenerateDataKey*", "kms:Decrypt"])
+        );
         assert_eq!(
             grant["Condition"]["StringEquals"]["aws:SourceAccount"],
             serde_json::json!(["${data.aws_arn.logs_key.account}"])

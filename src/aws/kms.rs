@@ -110,7 +110,11 @@ impl KmsKey {
     pub fn allow_s3_access_log_delivery(mut self) -> Self {
         self.services.push(ServiceGrant {
             principal: "logging.s3.amazonaws.com".to_string(),
-            actions: vec!["kms:GenerateDataKey*".to_string()],
+            // Decrypt as well: S3 reuses bucket-level data keys.
+            actions: vec![
+                "kms:GenerateDataKey*".to_string(),
+                "kms:Decrypt".to_string(),
+            ],
             conditions: Vec::new(),
             same_account_only: true,
         });
