@@ -173,7 +173,7 @@ fn dev_is_small_and_disposable() {
 #[test]
 fn every_environment_logs_notifies_and_authenticates() {
     for env in Environment::ALL {
-        let (text, doc) = document(env);
+        let (_, doc) = document(env);
         let platform = mlops::platform(env);
         let resources = &doc["resource"];
         // Every platform bucket sends access logs to the log bucket and

@@ -28,6 +28,12 @@ impl OidcHandle {
     }
 }
 
+/// A replication group and the cache user a role may connect as.
+type CacheGrant = (
+    Attr<Arn<kind::CacheReplicationGroup>>,
+    Attr<Arn<kind::CacheUser>>,
+);
+
 /// A bucket, the key encrypting it, and the access granted.
 type BucketGrant = (Attr<Arn<kind::S3Bucket>>, Attr<Arn<kind::KmsKey>>, Access);
 
@@ -50,10 +56,7 @@ pub struct WorkloadRole {
     namespace: String,
     service_account: String,
     buckets: Vec<BucketGrant>,
-    caches: Vec<(
-        Attr<Arn<kind::CacheReplicationGroup>>,
-        Attr<Arn<kind::CacheUser>>,
-    )>,
+    caches: Vec<CacheGrant>,
     managed: Vec<String>,
 }
 
