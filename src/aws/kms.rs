@@ -276,6 +276,40 @@ mod tests {
     }
 
     #[test]
+    fn key_policy_names_only_the_own_account_and_conditioned_services() {
+        let mut stack = Stack::new("t");
+        let key = stack
+            .add(KmsKey::for_logs("logs", "t-logs", "eu-west-1").allow_s3_access_log_delivery());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let policy = doc["resource"]["aws_kms_key_policy"]["logs"]["policy"]
+            .as_str()
+            .unwrap();
+        let policy: serde_json::Value = serde_json::from_str(policy).unwrap();
+        for statement in policy["Statement"].as_array().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            let principal = &statement["Principal"];
+            if let Some(services) = principal["Service"].as_array() {
+                // Every service grant is narrowed by a condition.
+                assert!(statement["Condition"].is_object(), "{statement}");
+                assert_eq!(services.len(), 1);
+            } else {
+                assert_eq!(
+                    principal["AWS"],
+                    serde_json::json!([
+                        "arn:${data.aws_arn.logs_key.partition}:iam::${data.aws_arn.logs_key.account}:root"
+                    ]),
+                    "{statement}"
+                );
+            }
+        }
+        assert_eq!(
+            key.account.expr().template(),
+            "${data.aws_arn.logs_key.account}"
+        );
+    }
+
+    #[test]
     fn bad_window_and_alias_are_errors() {
         let mut stack = Stack::new("t");
         stack.add(KmsKey::new("data", "aws/mine").deletion_window_days(3));
