@@ -170,6 +170,79 @@ fn dev_is_small_and_disposable() {
     assert_eq!(count(&doc, "aws_eks_node_group"), 2, "no GPU pool in dev");
 }
 
+#[test]
+fn every_environment_logs_notifies_and_authenticates() {
+    for env in Environment::ALL {
+        let (_, doc) = document(env);
+        let platform = mlops::platform(env);
+        let resources = &doc["resource"];
+        // Every platform bucket sends access logs to the log bucket and
+        // object events to EventBridge; the log bucket too (it does not log
+        // itself).
+        for spec in &platform.buckets {
+            let logical = spec.name.replace('-', "_");
+            let logging = &resources["aws_s3_bucket_logging"][&logical];
+            assert_eq!(
+                logging["target_bucket"], "${aws_s3_bucket.access_logs.id}",
+                "{env}: {logical}"
+            );
+            assert_eq!(
+                resources["aws_s3_bucket_notification"][&logical]["eventbridge"], true,
+                "{env}: {logical}"
+            );
+        }
+        assert!(resources["aws_s3_bucket_logging"]["access_logs"].is_null());
+        assert_eq!(
+            resources["aws_s3_bucket_notification"]["access_logs"]["eventbridge"],
+            true
+        );
+        assert_eq!(
+            resources["aws_s3_bucket_server_side_encryption_configuration"]["access_logs"]["rule"]
+                [0]["apply_server_side_encryption_by_default"][0]["kms_master_key_id"],
+            "${aws_kms_key.logs.arn}"
+        );
+        // Redis: IAM-authenticated user group, no AUTH token.
+        let cache = &resources["aws_elasticache_replication_group"]["cache"];
+        assert_eq!(
+            cache["user_group_ids"],
+            serde_json::json!(["${aws_elasticache_user_group.cache.id}"])
+        );
+        assert_eq!(
+            resources["aws_elasticache_user"]["cache"]["authentication_mode"][0]["type"],
+            "iam"
+        );
+        // Key policies are JSON text, never policy-document data sources;
+        // every role policy is one.
+        for name in doc["data"]["aws_iam_policy_document"]
+            .as_object()
+            .unwrap()
+            .keys()
+        {
+            assert!(!name.ends_with("_key_policy"), "{env}: {name}");
+        }
+        for (name, policy) in resources["aws_kms_key_policy"].as_object().unwrap() {
+            assert!(
+                policy["policy"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("{\"Statement\""),
+                "{env}: {name}"
+            );
+        }
+        for (name, policy) in resources["aws_iam_role_policy"].as_object().unwrap() {
+            assert!(
+                policy["policy"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("${data.aws_iam_policy_document."),
+                "{env}: {name}"
+            );
+        }
+        let outputs = doc["output"].as_object().unwrap();
+        assert!(outputs.contains_key("redis_user") && outputs.contains_key("access_log_bucket"));
+    }
+}
+
 fn errors_of(platform: &Platform) -> String {
     let stack = infrasynth::aws::realize(platform);
     let result = infrasynth::platform::finish(platform, Cloud::Aws, &stack);

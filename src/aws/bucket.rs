@@ -1,7 +1,8 @@
 //! S3 buckets with secure defaults: versioning, SSE-KMS with a bucket key, all
 //! four public access blocks, object ownership enforced (no ACLs), a policy
-//! denying anything but TLS, and lifecycle rules (including aborting
-//! incomplete multipart uploads). `force_destroy` stays off.
+//! denying anything but TLS, lifecycle rules (including aborting incomplete
+//! multipart uploads) and object events sent to EventBridge. `force_destroy`
+//! stays off. Server access logs go to an [`crate::aws::AccessLogBucket`].
 
 use std::net::Ipv4Addr;
 
@@ -31,6 +32,16 @@ pub struct Bucket {
     expire_after_days: Option<u32>,
     noncurrent_expire_days: Option<u32>,
     abort_multipart_days: u32,
+    eventbridge: bool,
+    /// Set by [`crate::aws::AccessLogBucket`]: the source buckets S3 server
+    /// access logging may deliver from, and their account.
+    pub(crate) log_delivery: Option<LogDelivery>,
+}
+
+/// Who may deliver S3 server access logs into a bucket.
+pub(crate) struct LogDelivery {
+    pub(crate) sources: Vec<Attr<Arn<kind::S3Bucket>>>,
+    pub(crate) account: Attr<String>,
 }
 
 /// What [`Bucket`] created.
@@ -42,6 +53,9 @@ pub struct BucketHandle {
     pub public_access_block: Ref<kind::S3BucketPublicAccessBlock>,
     /// Its TLS-only policy.
     pub policy: Ref<kind::S3BucketPolicy>,
+    /// Its event notification configuration (EventBridge), when on. S3 keeps
+    /// one per bucket: add queues, topics or functions to this block.
+    pub notification: Option<Ref<kind::S3BucketNotification>>,
 }
 
 impl BucketHandle {
@@ -68,6 +82,8 @@ impl Bucket {
             expire_after_days: None,
             noncurrent_expire_days: None,
             abort_multipart_days: 7,
+            eventbridge: true,
+            log_delivery: None,
         }
     }
 
@@ -111,6 +127,14 @@ impl Bucket {
     /// Delete non-current versions after `days`.
     pub fn noncurrent_expire_days(mut self, days: u32) -> Self {
         self.noncurrent_expire_days = Some(days);
+        self
+    }
+
+    /// Send object events (created, deleted, restored, ...) to the account's
+    /// default EventBridge bus (default on: a record of changes to the data,
+    /// at no cost until a rule matches them).
+    pub fn eventbridge_notifications(mut self, on: bool) -> Self {
+        self.eventbridge = on;
         self
     }
 }
@@ -241,7 +265,7 @@ impl Construct for Bucket {
                 ),
             ),
         );
-        let tls_only = PolicyDocument::new().statement(
+        let mut tls_only = PolicyDocument::new().statement(
             Statement::deny(&["s3:*"])
                 .sid("DenyInsecureTransport")
                 .principal("*", "*")
@@ -249,6 +273,27 @@ impl Construct for Bucket {
                 .on(bucket.arn().suffixed("/*"))
                 .condition("Bool", "aws:SecureTransport", vec![Value::from("false")]),
         );
+        if let Some(delivery) = &self.log_delivery {
+            // The documented grant for server access logs into a bucket with
+            // object ownership enforced (no ACLs), limited to the named source
+            // buckets of this account (confused deputy).
+            tls_only = tls_only.statement(
+                Statement::allow(&["s3:PutObject"])
+                    .sid("S3ServerAccessLogDelivery")
+                    .principal("Service", "logging.s3.amazonaws.com")
+                    .on(bucket.arn().suffixed("/*"))
+                    .condition(
+                        "ArnLike",
+                        "aws:SourceArn",
+                        delivery.sources.iter().map(Value::from).collect(),
+                    )
+                    .condition(
+                        "StringEquals",
+                        "aws:SourceAccount",
+                        vec![Value::from(&delivery.account)],
+                    ),
+            );
+        }
         // Put after the public access block: both change the bucket policy
         // state and S3 rejects concurrent changes.
         let policy = stack.resource::<kind::S3BucketPolicy>(
@@ -298,10 +343,19 @@ impl Construct for Bucket {
                 .blocks("rule", rules)
                 .depends_on(versioning.address()),
         );
+        let notification = self.eventbridge.then(|| {
+            stack.resource::<kind::S3BucketNotification>(
+                l,
+                Attributes::new()
+                    .set("bucket", bucket.id())
+                    .set("eventbridge", true),
+            )
+        });
         BucketHandle {
             bucket,
             public_access_block,
             policy,
+            notification,
         }
     }
 }

@@ -28,6 +28,12 @@ impl OidcHandle {
     }
 }
 
+/// A replication group and the cache user a role may connect as.
+type CacheGrant = (
+    Attr<Arn<kind::CacheReplicationGroup>>,
+    Attr<Arn<kind::CacheUser>>,
+);
+
 /// A bucket, the key encrypting it, and the access granted.
 type BucketGrant = (Attr<Arn<kind::S3Bucket>>, Attr<Arn<kind::KmsKey>>, Access);
 
@@ -50,6 +56,7 @@ pub struct WorkloadRole {
     namespace: String,
     service_account: String,
     buckets: Vec<BucketGrant>,
+    caches: Vec<CacheGrant>,
     managed: Vec<String>,
 }
 
@@ -69,6 +76,7 @@ impl WorkloadRole {
             namespace: namespace.to_string(),
             service_account: service_account.to_string(),
             buckets: Vec::new(),
+            caches: Vec::new(),
             managed: Vec::new(),
         }
     }
@@ -83,6 +91,18 @@ impl WorkloadRole {
         access: Access,
     ) -> Self {
         self.buckets.push((bucket, key, access));
+        self
+    }
+
+    /// Lets the service account connect to an ElastiCache replication group
+    /// as `user` with an IAM token (`elasticache:Connect` on both, nothing
+    /// else); see [`crate::aws::RedisHandle`].
+    pub fn cache(
+        mut self,
+        group: Attr<Arn<kind::CacheReplicationGroup>>,
+        user: Attr<Arn<kind::CacheUser>>,
+    ) -> Self {
+        self.caches.push((group, user));
         self
     }
 
@@ -163,7 +183,20 @@ impl Construct for WorkloadRole {
             role = role.managed_policy(path);
         }
         if !permissions.is_empty() {
-            role = role.inline_policy("buckets", permissions.to_json());
+            // A policy-document data source, which scanners analyse as an
+            // IAM policy (JSON text they only see as a string).
+            let document = permissions.to_data_source(stack, &format!("{}_buckets", self.logical));
+            role = role.inline_policy("buckets", document);
+        }
+        if !self.caches.is_empty() {
+            let mut connect = Statement::allow(&["elasticache:Connect"]).sid("ConnectAsCacheUser");
+            for (group, user) in &self.caches {
+                connect = connect.on(group).on(user);
+            }
+            let document = PolicyDocument::new()
+                .statement(connect)
+                .to_data_source(stack, &format!("{}_cache", self.logical));
+            role = role.inline_policy("cache", document);
         }
         stack.add(role).role
     }
@@ -202,31 +235,26 @@ mod tests {
         assert!(text.contains("system:serviceaccount:apps:api"), "{text}");
         assert!(text.contains(":aud"), "{text}");
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let policy = doc["resource"]["aws_iam_role_policy"]["api_buckets"]["policy"]
-            .as_str()
-            .unwrap();
-        let policy: serde_json::Value = serde_json::from_str(policy).unwrap();
-        let statements = policy["Statement"].as_array().unwrap();
-        let read_objects = statements
-            .iter()
-            .find(|s| s["Sid"] == "ReadObjects")
-            .unwrap();
-        assert_eq!(read_objects["Action"], serde_json::json!(["s3:GetObject"]));
         assert_eq!(
-            read_objects["Resource"],
+            doc["resource"]["aws_iam_role_policy"]["api_buckets"]["policy"],
+            "${data.aws_iam_policy_document.api_buckets.json}"
+        );
+        let statements = doc["data"]["aws_iam_policy_document"]["api_buckets"]["statement"]
+            .as_array()
+            .unwrap();
+        let find = |sid: &str| statements.iter().find(|s| s["sid"] == sid).unwrap();
+        let read_objects = find("ReadObjects");
+        assert_eq!(read_objects["actions"], serde_json::json!(["s3:GetObject"]));
+        assert_eq!(
+            read_objects["resources"],
             serde_json::json!(["${aws_s3_bucket.models.arn}/*"])
         );
-        let read_keys = statements
-            .iter()
-            .find(|s| s["Sid"] == "ReadBucketKeys")
-            .unwrap();
-        assert_eq!(read_keys["Action"], serde_json::json!(["kms:Decrypt"]));
-        let write = statements
-            .iter()
-            .find(|s| s["Sid"] == "ReadWriteObjects")
-            .unwrap();
         assert_eq!(
-            write["Action"],
+            find("ReadBucketKeys")["actions"],
+            serde_json::json!(["kms:Decrypt"])
+        );
+        assert_eq!(
+            find("ReadWriteObjects")["actions"],
             serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
         );
         assert_eq!(role.address().to_string(), "aws_iam_role.api");

@@ -81,6 +81,14 @@ kinds! {
     S3BucketPolicy = "aws_s3_bucket_policy";
     /// `aws_s3_bucket_lifecycle_configuration`.
     S3BucketLifecycle = "aws_s3_bucket_lifecycle_configuration";
+    /// `aws_s3_bucket_logging` (server access logs).
+    S3BucketLogging = "aws_s3_bucket_logging";
+    /// `aws_s3_bucket_notification`.
+    S3BucketNotification = "aws_s3_bucket_notification";
+    /// `aws_elasticache_user`.
+    CacheUser = "aws_elasticache_user": HasArn;
+    /// `aws_elasticache_user_group`.
+    CacheUserGroup = "aws_elasticache_user_group": HasArn;
     /// `aws_eks_cluster`.
     EksCluster = "aws_eks_cluster": HasArn, HasName;
     /// `aws_eks_node_group`.
@@ -91,6 +99,9 @@ kinds! {
     LaunchTemplate = "aws_launch_template": HasArn, HasName;
     /// `data.aws_partition`.
     Partition = "aws_partition";
+    /// `data.aws_arn`: the parts of an ARN, parsed by the provider without an
+    /// API call.
+    ArnParts = "aws_arn";
     /// `data.aws_iam_policy_document`.
     PolicyDocument = "aws_iam_policy_document";
 }

@@ -1,11 +1,17 @@
 //! Customer-managed KMS keys: rotation on, an alias, a deletion window, and an
 //! explicit key policy letting the account root administer the key (so IAM
 //! policies decide who uses it), plus any AWS service that needs the key
-//! directly (CloudWatch Logs).
+//! directly (CloudWatch Logs, S3 server access log delivery).
+//!
+//! The key policy is JSON text on `aws_kms_key_policy`, not a
+//! `data "aws_iam_policy_document"`: in a key policy `"Resource": "*"` means
+//! "this key", but scanners read policy-document data sources as IAM identity
+//! policies and would report every key. Keeping the data-source form for IAM
+//! policies only means the IAM checks stay on for every role policy.
 
 use super::iam::{NameTag, PolicyDocument, Statement};
 use super::kind;
-use super::provider::{account_of, partition_name};
+use super::provider::arn_parts;
 use crate::core::block::Attributes;
 use crate::core::reference::{Arn, Attr, Ref};
 use crate::core::stack::{Construct, Stack};
@@ -31,6 +37,7 @@ struct ServiceGrant {
     principal: String,
     actions: Vec<String>,
     conditions: Vec<(String, String, Vec<Value>)>,
+    same_account_only: bool,
 }
 
 /// What [`KmsKey`] created.
@@ -43,6 +50,8 @@ pub struct KmsKeyHandle {
     /// The key policy; resources using the key through a service named in the
     /// policy depend on it.
     pub policy: Ref<kind::KmsKeyPolicy>,
+    /// The account the key lives in (parsed from its ARN, no API call).
+    pub account: Attr<String>,
 }
 
 impl KmsKeyHandle {
@@ -89,6 +98,25 @@ impl KmsKey {
             principal: principal.to_string(),
             actions: actions.iter().map(|a| a.to_string()).collect(),
             conditions,
+            same_account_only: false,
+        });
+        self
+    }
+
+    /// Lets S3 server access logging (`logging.s3.amazonaws.com`) encrypt the
+    /// log objects it delivers into a bucket whose default encryption is this
+    /// key, for source buckets of this key's account only
+    /// (`aws:SourceAccount`). See [`crate::aws::AccessLogBucket`].
+    pub fn allow_s3_access_log_delivery(mut self) -> Self {
+        self.services.push(ServiceGrant {
+            principal: "logging.s3.amazonaws.com".to_string(),
+            // Decrypt as well: S3 reuses bucket-level data keys.
+            actions: vec![
+                "kms:GenerateDataKey*".to_string(),
+                "kms:Decrypt".to_string(),
+            ],
+            conditions: Vec::new(),
+            same_account_only: true,
         });
         self
     }
@@ -139,12 +167,15 @@ impl Construct for KmsKey {
                 .set("name", format!("alias/{}", self.alias))
                 .set("target_key_id", key.id()),
         );
-        let partition = partition_name(stack);
+        // The account and partition come from the key's own ARN (parsed
+        // locally), so neither STS nor a quoted function call is needed.
+        let parts = arn_parts(stack, &format!("{}_key", self.logical), &key);
+        let account = parts.attr::<String>("account");
         let root = Expr::concat([
             TemplatePart::from("arn:"),
-            TemplatePart::from(partition.to_text()),
+            TemplatePart::from(parts.attr::<String>("partition").to_text()),
             TemplatePart::from(":iam::"),
-            TemplatePart::from(account_of(&key)),
+            TemplatePart::from(account.to_text()),
             TemplatePart::from(":root"),
         ]);
         let mut document = PolicyDocument::new().statement(
@@ -161,16 +192,29 @@ impl Construct for KmsKey {
             for (test, variable, values) in &grant.conditions {
                 statement = statement.condition(test, variable.as_str(), values.clone());
             }
+            if grant.same_account_only {
+                // Confused-deputy guard: the service may use the key only for
+                // resources of this key's account.
+                statement = statement.condition(
+                    "StringEquals",
+                    "aws:SourceAccount",
+                    vec![Value::from(&account)],
+                );
+            }
             document = document.statement(statement);
         }
-        let json = document.to_data_source(stack, &format!("{}_key_policy", self.logical));
         let policy = stack.resource::<kind::KmsKeyPolicy>(
             &self.logical,
             Attributes::new()
                 .set("key_id", key.id())
-                .set("policy", json),
+                .set("policy", document.to_json()),
         );
-        KmsKeyHandle { key, alias, policy }
+        KmsKeyHandle {
+            key,
+            alias,
+            policy,
+            account,
+        }
     }
 }
 
@@ -216,10 +260,53 @@ mod tests {
         let out = stack.synth().unwrap();
         let text = out.main_tf_json();
         assert!(
-            text.contains(":iam::${replace(aws_kms_key.data.arn"),
+            text.contains(r#"\"AWS\":[\"arn:${data.aws_arn.data_key.partition}:iam::${data.aws_arn.data_key.account}:root\"]"#),
             "{text}"
         );
+        // JSON text on the key policy resource, not an IAM policy document.
+        assert!(!text.contains("aws_iam_policy_document"), "{text}");
+        let policy = stack.block(key.policy.address()).unwrap();
+        assert!(
+            policy
+                .get("policy")
+                .is_some_and(|p| matches!(p, Value::Expr(_))),
+            "{policy:?}"
+        );
         assert!(text.contains("\"name\": \"alias/t-data\""), "{text}");
+    }
+
+    #[test]
+    fn key_policy_names_only_the_own_account_and_conditioned_services() {
+        let mut stack = Stack::new("t");
+        let key = stack
+            .add(KmsKey::for_logs("logs", "t-logs", "eu-west-1").allow_s3_access_log_delivery());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let policy = doc["resource"]["aws_kms_key_policy"]["logs"]["policy"]
+            .as_str()
+            .unwrap();
+        let policy: serde_json::Value = serde_json::from_str(policy).unwrap();
+        for statement in policy["Statement"].as_array().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            let principal = &statement["Principal"];
+            if let Some(services) = principal["Service"].as_array() {
+                // Every service grant is narrowed by a condition.
+                assert!(statement["Condition"].is_object(), "{statement}");
+                assert_eq!(services.len(), 1);
+            } else {
+                assert_eq!(
+                    principal["AWS"],
+                    serde_json::json!([
+                        "arn:${data.aws_arn.logs_key.partition}:iam::${data.aws_arn.logs_key.account}:root"
+                    ]),
+                    "{statement}"
+                );
+            }
+        }
+        assert_eq!(
+            key.account.expr().template(),
+            "${data.aws_arn.logs_key.account}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! optional ones setters whose defaults are the secure choice. Add one with
 //! [`Stack::add`](crate::Stack::add); it returns a handle of typed references.
 
+pub mod access_logs;
 pub mod bucket;
 pub mod eks;
 pub mod iam;
@@ -20,6 +21,7 @@ pub mod security_group;
 pub mod sizes;
 pub mod vpc;
 
+pub use access_logs::{AccessLogBucket, AccessLogBucketHandle};
 pub use bucket::{Bucket, BucketHandle};
 pub use eks::{EksCluster, EksClusterHandle, NodeGroup};
 pub use iam::{service_trust, Effect, IamRole, IamRoleHandle, PolicyDocument, Statement};

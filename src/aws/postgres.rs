@@ -233,8 +233,9 @@ impl Postgres {
         self
     }
 
-    /// Performance Insights, encrypted with the instance's key (default: on
-    /// outside dev).
+    /// Performance Insights, encrypted with the instance's key, 7 days (the
+    /// free retention). Default on wherever the class supports it (not the
+    /// `micro` and `small` burstable classes).
     pub fn performance_insights(mut self, on: bool) -> Self {
         self.performance_insights = Some(on);
         self
@@ -327,7 +328,20 @@ impl Construct for Postgres {
         let backups = self
             .backup_retention_days
             .unwrap_or(if dev { 1 } else { 7 });
-        let insights = self.performance_insights.unwrap_or(!dev);
+        let insights_supported =
+            !(self.instance_class.ends_with(".micro") || self.instance_class.ends_with(".small"));
+        let insights = self.performance_insights.unwrap_or(insights_supported);
+        if insights && !insights_supported {
+            stack.error(
+                &address,
+                "performance_insights_enabled",
+                &format!(
+                    "{} does not support Performance Insights",
+                    self.instance_class
+                ),
+                "use db.t4g.medium or larger, or turn Performance Insights off",
+            );
+        }
         let monitoring = self.monitoring_interval.unwrap_or(if dev { 0 } else { 60 });
         if production {
             for (on, field, fix) in [
@@ -578,6 +592,34 @@ mod tests {
         assert_eq!(block.get("skip_final_snapshot"), Some(&Value::Bool(true)));
         assert!(block.get("final_snapshot_identifier").is_none());
         assert!(db.monitoring_role.is_none());
+        // Free at 7 days, so on in dev too.
+        assert_eq!(
+            block.get("performance_insights_enabled"),
+            Some(&Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn performance_insights_follow_the_instance_class() {
+        let (stack, db) = build(Environment::Dev, |mut p| {
+            p.instance_class = "db.t4g.micro".to_string();
+            p
+        });
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(db.instance.address()).unwrap();
+        assert_eq!(
+            block.get("performance_insights_enabled"),
+            Some(&Value::Bool(false))
+        );
+        let (stack, _) = build(Environment::Dev, |mut p| {
+            p.instance_class = "db.t4g.micro".to_string();
+            p.performance_insights(true)
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `performance_insights_enabled`: db.t4g.micro does not support"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -123,15 +123,19 @@ pub fn arn(stack: &mut Stack, rest: &str) -> Value {
     ]))
 }
 
-/// The account id a resource lives in, read from its ARN
-/// (`arn:partition:service:region:ACCOUNT:...`). Used instead of
-/// `data "aws_caller_identity"`, which needs an STS call even during `plan`.
-pub fn account_of<K: crate::core::reference::HasArn>(resource: &Ref<K>) -> Expr {
-    // `replace` takes the string first, so `Expr::call` can wrap the typed
-    // reference and keep its dependency.
-    resource.arn().expr().call(
-        "replace",
-        r#", "/^arn:[^:]+:[^:]+:[^:]*:([0-9]+):.*$/", "$1""#,
+/// The parts of a resource's ARN (`account`, `partition`, `region`, ...) as
+/// `data "aws_arn" "<name>"`, which the provider parses locally. Used instead
+/// of `data "aws_caller_identity"`, which needs an STS call even during `plan`,
+/// and instead of a `replace(...)` call, whose quoted arguments cannot sit
+/// inside a policy written as JSON text.
+pub fn arn_parts<K: crate::core::reference::HasArn>(
+    stack: &mut Stack,
+    name: &str,
+    resource: &Ref<K>,
+) -> Ref<kind::ArnParts> {
+    stack.data::<kind::ArnParts>(
+        name,
+        crate::core::block::Attributes::new().set("arn", resource.arn()),
     )
 }
 
@@ -179,9 +183,18 @@ mod tests {
     fn account_is_read_from_the_arn() {
         let mut stack = Stack::new("t");
         let key = stack.resource::<kind::KmsKey>("k", crate::core::block::Attributes::new());
+        let parts = arn_parts(&mut stack, "k_key", &key);
         assert_eq!(
-            account_of(&key).template(),
-            r#"${replace(aws_kms_key.k.arn, "/^arn:[^:]+:[^:]+:[^:]*:([0-9]+):.*$/", "$1")}"#
+            parts.attr::<String>("account").expr().template(),
+            "${data.aws_arn.k_key.account}"
+        );
+        let block = stack.block(parts.address()).unwrap();
+        assert_eq!(
+            block.get("arn").and_then(|v| match v {
+                Value::Expr(e) => Some(e.template().to_string()),
+                _ => None,
+            }),
+            Some("${aws_kms_key.k.arn}".to_string())
         );
     }
 }

@@ -3,6 +3,7 @@
 //! with their secure defaults, and every output named by
 //! [`crate::platform::outputs`].
 
+use super::access_logs::AccessLogBucket;
 use super::bucket::{Bucket, BucketHandle};
 use super::eks::{EksCluster, NodeGroup};
 use super::irsa::WorkloadRole;
@@ -30,7 +31,9 @@ pub fn realize(platform: &Platform) -> Stack {
     let key = |stack: &mut Stack, purpose: &str, description: &str| {
         stack.add(KmsKey::new(purpose, &format!("{prefix}-{purpose}")).description(description))
     };
-    let logs_key = stack.add(KmsKey::for_logs("logs", &format!("{prefix}-logs"), region));
+    let logs_key = stack.add(
+        KmsKey::for_logs("logs", &format!("{prefix}-logs"), region).allow_s3_access_log_delivery(),
+    );
     let database_key = key(
         &mut stack,
         "database",
@@ -155,6 +158,27 @@ pub fn realize(platform: &Platform) -> Stack {
         })
         .collect();
 
+    // Server access logs of every bucket, kept as long as the other logs.
+    let access_logs_name = "access-logs";
+    if buckets.iter().any(|(name, _)| name == access_logs_name) {
+        stack.error(
+            &format!("aws_s3_bucket.{}", logical(access_logs_name)),
+            "buckets",
+            &format!("bucket name `{access_logs_name}` is taken by the access log bucket"),
+            "rename the bucket",
+        );
+    }
+    let mut access_logs = AccessLogBucket::new(
+        &logical(access_logs_name),
+        &format!("{prefix}-{access_logs_name}"),
+        &logs_key,
+    )
+    .expire_after_days(log_retention);
+    for (_, handle) in &buckets {
+        access_logs = access_logs.source(handle);
+    }
+    let access_logs = stack.add(access_logs);
+
     for workload in &platform.workloads {
         let mut role = WorkloadRole::new(
             &format!("workload_{}", logical(&workload.name)),
@@ -169,6 +193,10 @@ pub fn realize(platform: &Platform) -> Stack {
                 role = role.bucket(handle.arn(), storage_key.arn(), *access);
             }
         }
+        // Before IAM authentication any pod reaching the cache's security
+        // group could use it; now only the platform's workloads can. The spec
+        // does not say which of them use the cache, so each may connect.
+        role = role.cache(cache.group.arn(), cache.user.arn());
         let role = stack.add(role);
         stack.output(
             &outputs::workload_identity(&workload.name),
@@ -204,6 +232,11 @@ pub fn realize(platform: &Platform) -> Stack {
         "Redis primary endpoint (TLS)",
     );
     stack.output(outputs::REDIS_PORT, cache.port(), "Redis port (TLS)");
+    stack.output(
+        "redis_user",
+        cache.user_name(),
+        "Redis user: AUTH with this name and an IAM token (elasticache:Connect)",
+    );
     stack.output(
         outputs::CLUSTER_NAME,
         cluster.cluster.name(),
@@ -244,6 +277,11 @@ pub fn realize(platform: &Platform) -> Stack {
     for (name, handle) in &buckets {
         stack.output(&outputs::bucket(name), handle.name(), "S3 bucket name");
     }
+    stack.output(
+        "access_log_bucket",
+        access_logs.bucket.name(),
+        "S3 server access logs of every bucket, under <bucket>/",
+    );
     stack.output("vpc_id", vpc.id(), "VPC id");
     for (purpose, key) in [
         ("logs", &logs_key),

@@ -2,6 +2,12 @@
 //! encryption at rest (customer key) and in transit (TLS required), private
 //! subnets, a security group open only to the given client groups, snapshots,
 //! and in production Multi-AZ with automatic failover.
+//!
+//! Clients authenticate with IAM (role-based access control): the group's
+//! user group holds a disabled `default` user and one application user whose
+//! password is a short-lived IAM token, so no AUTH token or password exists
+//! anywhere. A role needs `elasticache:Connect` on the group and the user
+//! ([`crate::aws::WorkloadRole::cache`]).
 
 use super::iam::NameTag;
 use super::kind;
@@ -87,7 +93,12 @@ pub struct Redis {
     replicas: u8,
     high_availability: Option<bool>,
     snapshot_retention_days: Option<u32>,
+    access_string: String,
 }
+
+/// The application user's default permissions: every key and command
+/// (ElastiCache itself withholds administrative commands such as `CONFIG`).
+pub const DEFAULT_ACCESS_STRING: &str = "on ~* +@all";
 
 /// What [`Redis`] created.
 #[derive(Clone, Debug)]
@@ -98,6 +109,10 @@ pub struct RedisHandle {
     pub security_group: SecurityGroupHandle,
     /// Its subnet group.
     pub subnet_group: Ref<kind::CacheSubnetGroup>,
+    /// The application user (IAM authentication; user name = user id).
+    pub user: Ref<kind::CacheUser>,
+    /// The user group attached to the replication group.
+    pub user_group: Ref<kind::CacheUserGroup>,
 }
 
 impl RedisHandle {
@@ -109,6 +124,11 @@ impl RedisHandle {
     /// The port.
     pub fn port(&self) -> Attr<u16> {
         self.group.attr("port")
+    }
+
+    /// The application user's name, sent with the IAM token in `AUTH`.
+    pub fn user_name(&self) -> Attr<String> {
+        self.user.attr("user_name")
     }
 }
 
@@ -132,7 +152,15 @@ impl Redis {
             replicas: 0,
             high_availability: None,
             snapshot_retention_days: None,
+            access_string: DEFAULT_ACCESS_STRING.to_string(),
         }
+    }
+
+    /// The application user's Redis ACL (default [`DEFAULT_ACCESS_STRING`]),
+    /// for example `on ~app:* +@all -@dangerous`.
+    pub fn access_string(mut self, acl: &str) -> Self {
+        self.access_string = acl.to_string();
+        self
     }
 
     /// Read replicas beside the primary (0-5).
@@ -211,7 +239,26 @@ impl Construct for Redis {
                 &address,
                 "engine_version",
                 &format!("`{}` is not a supported Redis version", self.engine_version),
-                "use 6.2, 7.0 or 7.1",
+                "use 7.0 or 7.1",
+            );
+        }
+        if major.is_some_and(|m| m < 7) {
+            stack.error(
+                &address,
+                "engine_version",
+                &format!(
+                    "Redis {} cannot authenticate users with IAM",
+                    self.engine_version
+                ),
+                "use Redis 7.0 or 7.1 (IAM authentication needs 7.0 or later)",
+            );
+        }
+        if !self.access_string.starts_with("on ") {
+            stack.error(
+                &format!("aws_elasticache_user.{l}"),
+                "access_string",
+                &format!("`{}` does not enable the user", self.access_string),
+                "start the ACL with `on `, such as `on ~* +@all`",
             );
         }
         if self.replicas > 5 {
@@ -270,6 +317,48 @@ impl Construct for Redis {
                 .set("subnet_ids", Value::List(subnet_ids))
                 .tagged_name(&self.id),
         );
+        // ElastiCache needs a user named `default` in every user group; this
+        // one is switched off, so a connection must authenticate as the
+        // application user.
+        let default_user = stack.resource::<kind::CacheUser>(
+            &format!("{l}_default"),
+            Attributes::new()
+                .set("user_id", format!("{}-default", self.id))
+                .set("user_name", "default")
+                .set("engine", "redis")
+                .set("access_string", "off -@all")
+                .block(
+                    "authentication_mode",
+                    Value::map().with("type", "no-password-required"),
+                )
+                .tagged_name(&format!("{}-default", self.id)),
+        );
+        // IAM authentication requires the user name to equal the user id.
+        let app_user_id = format!("{}-app", self.id);
+        let user = stack.resource::<kind::CacheUser>(
+            l,
+            Attributes::new()
+                .set("user_id", app_user_id.as_str())
+                .set("user_name", app_user_id.as_str())
+                .set("engine", "redis")
+                .set("access_string", self.access_string.as_str())
+                .block("authentication_mode", Value::map().with("type", "iam"))
+                .tagged_name(&app_user_id),
+        );
+        let user_group = stack.resource::<kind::CacheUserGroup>(
+            l,
+            Attributes::new()
+                .set("user_group_id", self.id.as_str())
+                .set("engine", "redis")
+                .set(
+                    "user_ids",
+                    vec![
+                        default_user.attr::<String>("user_id"),
+                        user.attr::<String>("user_id"),
+                    ],
+                )
+                .tagged_name(&self.id),
+        );
         let mut attributes = Attributes::new()
             .set("replication_group_id", self.id.as_str())
             .set("description", format!("Redis for {}", self.id))
@@ -288,6 +377,7 @@ impl Construct for Redis {
             .set("kms_key_id", &self.kms_key_arn)
             .set("transit_encryption_enabled", true)
             .set("transit_encryption_mode", "required")
+            .set("user_group_ids", vec![user_group.id()])
             .set("automatic_failover_enabled", ha)
             .set("multi_az_enabled", ha)
             .set("auto_minor_version_upgrade", true)
@@ -303,6 +393,8 @@ impl Construct for Redis {
             group,
             security_group,
             subnet_group,
+            user,
+            user_group,
         }
     }
 }
@@ -349,6 +441,48 @@ mod tests {
         assert_eq!(
             block.get("num_cache_clusters").and_then(Value::as_i64),
             Some(3)
+        );
+    }
+
+    #[test]
+    fn clients_authenticate_with_iam_and_the_default_user_is_off() {
+        let (stack, cache) = build(Environment::Production, |r| r.replicas(1));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let users = &doc["resource"]["aws_elasticache_user"];
+        assert_eq!(users["cache"]["user_id"], "t-cache-app");
+        assert_eq!(users["cache"]["user_name"], "t-cache-app");
+        assert_eq!(users["cache"]["authentication_mode"][0]["type"], "iam");
+        assert_eq!(users["cache"]["access_string"], DEFAULT_ACCESS_STRING);
+        assert_eq!(users["cache_default"]["user_name"], "default");
+        assert_eq!(users["cache_default"]["access_string"], "off -@all");
+        assert!(users["cache_default"]["passwords"].is_null());
+        assert_eq!(
+            doc["resource"]["aws_elasticache_replication_group"]["cache"]["user_group_ids"],
+            serde_json::json!(["${aws_elasticache_user_group.cache.id}"])
+        );
+        assert_eq!(
+            cache.user_name().expr().template(),
+            "${aws_elasticache_user.cache.user_name}"
+        );
+        assert!(!text.contains("auth_token"), "{text}");
+    }
+
+    #[test]
+    fn redis_6_and_a_disabled_acl_are_errors() {
+        let (stack, _) = build(Environment::Staging, |mut r| {
+            r.engine_version = "6.2".to_string();
+            r.access_string("off ~* +@all")
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `engine_version`: Redis 6.2 cannot authenticate users with IAM"),
+            "{text}"
+        );
+        assert!(
+            text.contains("resource `aws_elasticache_user.cache`, field `access_string`"),
+            "{text}"
         );
     }
 
