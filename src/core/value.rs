@@ -268,7 +268,7 @@ impl Value {
             }
             Value::Expr(expr) => {
                 out.push('"');
-                out.push_str(&expr.template.replace('"', "\\\""));
+                push_json_escaped_template(out, &expr.template);
                 out.push('"');
                 deps.extend(expr.deps.iter().cloned());
             }
@@ -403,6 +403,42 @@ impl From<serde_json::Value> for Value {
     }
 }
 
+/// Writes a template into JSON text: literal parts are JSON-escaped, while the
+/// HCL inside each `${...}` is copied as is, because Terraform evaluates it
+/// before the JSON text is ever read (quotes there are HCL string quotes).
+fn push_json_escaped_template(out: &mut String, template: &str) {
+    let mut chars = template.chars().peekable();
+    let mut depth = 0usize;
+    let mut in_hcl_string = false;
+    while let Some(c) = chars.next() {
+        if depth == 0 {
+            if c == '$' && chars.peek() == Some(&'$') {
+                // An escaped `$${` stays literal text.
+                out.push_str("$$");
+                chars.next();
+            } else if c == '$' && chars.peek() == Some(&'{') {
+                out.push_str("${");
+                chars.next();
+                depth = 1;
+            } else {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    other => out.push(other),
+                }
+            }
+            continue;
+        }
+        out.push(c);
+        match c {
+            '"' => in_hcl_string = !in_hcl_string,
+            '{' if !in_hcl_string => depth += 1,
+            '}' if !in_hcl_string => depth -= 1,
+            _ => {}
+        }
+    }
+}
+
 /// Builds a [`Value::Map`] from `key => value` pairs.
 ///
 /// ```
@@ -430,6 +466,20 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
             r#""price: $${var} %%{if}""#
+        );
+    }
+
+    #[test]
+    fn json_template_leaves_hcl_inside_interpolations_unescaped() {
+        let addr = Address::resource(super::super::reference::StackId::TEST, "aws_kms_key", "k");
+        let call = Expr::attribute(&addr, "arn").call("replace", ", \"a\", \"b\"");
+        let doc = map! { "Principal" => call, "Quote" => "say \"hi\"" };
+        let Value::Expr(e) = doc.to_json_template() else {
+            panic!("expected an expression")
+        };
+        assert_eq!(
+            e.template(),
+            r#"{"Principal":"${replace(aws_kms_key.k.arn, "a", "b")}","Quote":"say \"hi\""}"#
         );
     }
 
