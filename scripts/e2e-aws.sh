@@ -114,9 +114,20 @@ patched = {}
 for name, rule in rules.items():
     if "cluster_security_group_id" in str(rule.get("referenced_security_group_id", "")):
         patched[name] = {"referenced_security_group_id": rule["security_group_id"]}
+resources = {}
 if patched:
-    override["resource"] = {"aws_vpc_security_group_ingress_rule": patched}
+    resources["aws_vpc_security_group_ingress_rule"] = patched
     print(f"moto workaround: {len(patched)} ingress rule(s) re-pointed from the EKS cluster security group")
+# Types moto does not implement (its EKS has no CreateAddon: 404). They are
+# left out of this apply with count = 0 and counted, never silently.
+UNSUPPORTED = ["aws_eks_addon"]
+for rtype in UNSUPPORTED:
+    names = doc.get("resource", {}).get(rtype, {})
+    if names:
+        resources.setdefault(rtype, {}).update({n: {"count": 0} for n in names})
+        print(f"moto gap: {len(names)} {rtype} left out of the apply")
+if resources:
+    override["resource"] = resources
 with open(f"{directory}/zz_e2e_override.tf.json", "w") as f:
     json.dump(override, f, indent=2)
 EOF
