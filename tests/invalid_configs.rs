@@ -278,7 +278,7 @@ fn cloud_cases() -> Vec<Case> {
             &[
                 "resource `aws_elasticache_replication_group.cache`",
                 "field `engine_version`",
-                "6.2, 7.0 or 7.1",
+                "use 7.0 or 7.1",
             ],
         ),
         case(
