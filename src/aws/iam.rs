@@ -124,7 +124,10 @@ impl Statement {
             let mut principal = Value::map();
             for (kind, ids) in &self.principals {
                 if kind == "*" {
-                    principal = Value::from("*");
+                    // Everyone, written as {"AWS": "*"}: AWS documents it as
+                    // equivalent to "*", and every IAM parser (moto's bucket
+                    // logging checks among them) reads the map form.
+                    principal.insert("AWS", "*");
                 } else {
                     principal.insert(kind, Value::List(ids.clone()));
                 }
