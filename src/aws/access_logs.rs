@@ -163,7 +163,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             delivery["Principal"]["Service"],
-            serde_json::json!(["logging.s3.amazonaws.com"])
+            serde_json::json!("logging.s3.amazonaws.com")
         );
         assert_eq!(
             delivery["Condition"]["ArnLike"]["aws:SourceArn"],
@@ -171,7 +171,7 @@ mod tests {
         );
         assert_eq!(
             delivery["Condition"]["StringEquals"]["aws:SourceAccount"],
-            serde_json::json!(["${data.aws_arn.logs_key.account}"])
+            serde_json::json!("${data.aws_arn.logs_key.account}")
         );
         // The key lets log delivery encrypt, for this account only.
         let key_policy = doc["resource"]["aws_kms_key_policy"]["logs"]["policy"]
@@ -182,7 +182,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .find(|s| s["Principal"]["Service"] == serde_json::json!(["logging.s3.amazonaws.com"]))
+            .find(|s| s["Principal"]["Service"] == "logging.s3.amazonaws.com")
             .unwrap();
         assert_eq!(
             grant["Action"],
@@ -190,7 +190,7 @@ mod tests {
         );
         assert_eq!(
             grant["Condition"]["StringEquals"]["aws:SourceAccount"],
-            serde_json::json!(["${data.aws_arn.logs_key.account}"])
+            serde_json::json!("${data.aws_arn.logs_key.account}")
         );
         // Log objects expire; the log bucket keeps every other default.
         assert!(text.contains("\"expiration\""), "{text}");

@@ -111,14 +111,20 @@ impl Statement {
     }
 
     fn to_value(&self) -> Value {
-        let mut statement = Value::map()
-            .with("Effect", self.effect.as_str())
-            .with("Action", self.actions.clone());
+        let mut statement = Value::map().with("Effect", self.effect.as_str()).with(
+            "Action",
+            one_or_many(
+                self.actions
+                    .iter()
+                    .map(|a| Value::from(a.as_str()))
+                    .collect(),
+            ),
+        );
         if let Some(sid) = &self.sid {
             statement.insert("Sid", sid.as_str());
         }
         if !self.resources.is_empty() {
-            statement.insert("Resource", Value::List(self.resources.clone()));
+            statement.insert("Resource", one_or_many(self.resources.clone()));
         }
         if !self.principals.is_empty() {
             let mut principal = Value::map();
@@ -129,7 +135,7 @@ impl Statement {
                     // logging checks among them) reads the map form.
                     principal.insert("AWS", "*");
                 } else {
-                    principal.insert(kind, Value::List(ids.clone()));
+                    principal.insert(kind, one_or_many(ids.clone()));
                 }
             }
             statement.insert("Principal", principal);
@@ -146,7 +152,7 @@ impl Statement {
                     .get_path(&condition.test)
                     .cloned()
                     .unwrap_or_else(Value::map);
-                test.insert(&key, Value::List(condition.values.clone()));
+                test.insert(&key, one_or_many(condition.values.clone()));
                 conditions.insert(&condition.test, test);
             }
             statement.insert("Condition", conditions);
@@ -439,7 +445,7 @@ mod tests {
         };
         assert!(
             expr.template()
-                .contains(r#""Resource":["${aws_iam_role.r.arn}"]"#),
+                .contains(r#""Resource":"${aws_iam_role.r.arn}""#),
             "{}",
             expr.template()
         );
@@ -454,5 +460,16 @@ mod tests {
             text.contains("field `name`") && text.contains("use 1-64 letters"),
             "{text}"
         );
+    }
+}
+
+/// A single value written as a scalar, several as a list: the canonical IAM
+/// form (what `aws_iam_policy_document` and AWS itself write), which strict
+/// policy readers such as moto's S3 log-delivery check compare against.
+fn one_or_many(mut values: Vec<Value>) -> Value {
+    if values.len() == 1 {
+        values.remove(0)
+    } else {
+        Value::List(values)
     }
 }
