@@ -415,6 +415,17 @@ impl NameTag for Attributes {
     }
 }
 
+/// A single value written as a scalar, several as a list: the canonical IAM
+/// form (what `aws_iam_policy_document` and AWS itself write), which strict
+/// policy readers such as moto's S3 log-delivery check compare against.
+fn one_or_many(mut values: Vec<Value>) -> Value {
+    if values.len() == 1 {
+        values.remove(0)
+    } else {
+        Value::List(values)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,16 +471,5 @@ mod tests {
             text.contains("field `name`") && text.contains("use 1-64 letters"),
             "{text}"
         );
-    }
-}
-
-/// A single value written as a scalar, several as a list: the canonical IAM
-/// form (what `aws_iam_policy_document` and AWS itself write), which strict
-/// policy readers such as moto's S3 log-delivery check compare against.
-fn one_or_many(mut values: Vec<Value>) -> Value {
-    if values.len() == 1 {
-        values.remove(0)
-    } else {
-        Value::List(values)
     }
 }
