@@ -191,10 +191,10 @@ EOF
 step "helm lint stacks/mlops/chart with the rendered values"
 "$ROOT/scripts/helm-lint.sh" "$DIR/helm/mlops.values.yaml"
 
-# 8. Destroy. moto never finishes deleting replication groups: drop them from
-#    the state first (moto is discarded anyway).
+# 8. Destroy. moto never finishes deleting replication groups and has no
+#    DeleteCacheSubnetGroup: drop both from the state first (moto is discarded anyway).
 step "terraform destroy"
-for address in $(terraform_in state list | grep -E '^aws_elasticache_replication_group\.' || true); do
+for address in $(terraform_in state list | grep -E '^aws_elasticache_(replication_group|subnet_group)\.' || true); do
   terraform_in state rm -no-color "$address"
 done
 destroy_started=$(date +%s)
