@@ -8,6 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use super::value::{Expr, TemplatePart, Value};
 
@@ -36,65 +37,108 @@ pub enum BlockKind {
 }
 
 /// The address of a block: `aws_vpc.main` or `data.aws_caller_identity.current`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Address {
+///
+/// Cheap to clone: every reference to a block (each `vpc.id()`) carries its
+/// address, so the parts live behind one shared allocation, together with the
+/// rendered path that expressions and `depends_on` use.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Address(Arc<AddressParts>);
+
+// Field order is the comparison order (stack, kind, type, name); `path` is
+// derived from the others, so it never decides a comparison.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct AddressParts {
     stack: StackId,
     kind: BlockKind,
-    resource_type: String,
-    name: String,
+    resource_type: Box<str>,
+    name: Box<str>,
+    path: Box<str>,
 }
 
 impl Address {
+    fn new(stack: StackId, kind: BlockKind, resource_type: &str, name: &str) -> Self {
+        let prefix = match kind {
+            BlockKind::Resource => "",
+            BlockKind::Data => "data.",
+        };
+        let mut path = String::with_capacity(prefix.len() + resource_type.len() + 1 + name.len());
+        path.push_str(prefix);
+        path.push_str(resource_type);
+        path.push('.');
+        path.push_str(name);
+        Address(Arc::new(AddressParts {
+            stack,
+            kind,
+            resource_type: resource_type.into(),
+            name: name.into(),
+            path: path.into_boxed_str(),
+        }))
+    }
+
     /// A managed resource's address.
     pub fn resource(stack: StackId, resource_type: &str, name: &str) -> Self {
-        Address {
-            stack,
-            kind: BlockKind::Resource,
-            resource_type: resource_type.to_string(),
-            name: name.to_string(),
-        }
+        Address::new(stack, BlockKind::Resource, resource_type, name)
     }
 
     /// A data source's address.
     pub fn data(stack: StackId, resource_type: &str, name: &str) -> Self {
-        Address {
-            kind: BlockKind::Data,
-            ..Address::resource(stack, resource_type, name)
-        }
+        Address::new(stack, BlockKind::Data, resource_type, name)
     }
 
     /// The stack this address lives in.
     pub fn stack(&self) -> StackId {
-        self.stack
+        self.0.stack
     }
 
     /// Resource or data source.
     pub fn kind(&self) -> BlockKind {
-        self.kind
+        self.0.kind
     }
 
     /// The Terraform type, such as `aws_vpc`.
     pub fn resource_type(&self) -> &str {
-        &self.resource_type
+        &self.0.resource_type
     }
 
     /// The logical name, such as `main`.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// The path used in expressions and `depends_on`.
     pub fn expression_path(&self) -> String {
-        match self.kind {
-            BlockKind::Resource => format!("{}.{}", self.resource_type, self.name),
-            BlockKind::Data => format!("data.{}.{}", self.resource_type, self.name),
-        }
+        self.path().to_string()
+    }
+
+    /// [`Address::expression_path`] without allocating.
+    pub(crate) fn path(&self) -> &str {
+        &self.0.path
+    }
+}
+
+impl std::hash::Hash for Address {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // The path spells kind, type and name, so equal addresses hash alike.
+        self.0.stack.hash(state);
+        self.0.path.hash(state);
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.expression_path())
+        f.write_str(self.path())
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The shape the derived impl printed before the parts were shared.
+        f.debug_struct("Address")
+            .field("stack", &self.0.stack)
+            .field("kind", &self.0.kind)
+            .field("resource_type", &&*self.0.resource_type)
+            .field("name", &&*self.0.name)
+            .finish()
     }
 }
 

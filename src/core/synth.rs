@@ -159,7 +159,7 @@ impl Serialize for Document<'_> {
                 "data",
                 &BlockSection {
                     stack,
-                    groups: &data,
+                    blocks: &data,
                 },
             )?;
         }
@@ -178,7 +178,7 @@ impl Serialize for Document<'_> {
                 "resource",
                 &BlockSection {
                     stack,
-                    groups: &resources,
+                    blocks: &resources,
                 },
             )?;
         }
@@ -190,41 +190,67 @@ impl Serialize for Document<'_> {
     }
 }
 
-type Groups<'a> = BTreeMap<&'a str, BTreeMap<&'a str, &'a Block>>;
-
-fn grouped(blocks: &[Block], kind: BlockKind) -> Groups<'_> {
-    let mut groups: Groups<'_> = BTreeMap::new();
-    for block in blocks.iter().filter(|b| b.address().kind() == kind) {
-        groups
-            .entry(block.address().resource_type())
-            .or_default()
-            .insert(block.address().name(), block);
-    }
-    groups
+/// Blocks of one kind (resource or data), sorted by type then name: the
+/// document's order, reached by one sort instead of a tree of maps.
+fn grouped(blocks: &[Block], kind: BlockKind) -> Vec<&Block> {
+    let mut selected: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| b.address().kind() == kind)
+        .collect();
+    // Addresses are unique within a stack, so no two blocks compare equal.
+    selected.sort_unstable_by(|a, b| {
+        let (a, b) = (a.address(), b.address());
+        (a.resource_type(), a.name()).cmp(&(b.resource_type(), b.name()))
+    });
+    selected
 }
 
+/// `resource` or `data`: type, then name, then the block's body.
 struct BlockSection<'a> {
     stack: &'a Stack,
-    groups: &'a Groups<'a>,
+    blocks: &'a [&'a Block],
 }
 
 impl Serialize for BlockSection<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.groups.len()))?;
-        for (resource_type, blocks) in self.groups {
-            let bodies: BTreeMap<&str, BlockBody<'_>> = blocks
+        let mut map = serializer.serialize_map(None)?;
+        let mut rest = self.blocks;
+        while let Some(first) = rest.first() {
+            let resource_type = first.address().resource_type();
+            let run = rest
                 .iter()
-                .map(|(name, block)| {
-                    (
-                        *name,
-                        BlockBody {
-                            block,
-                            default_tags: &self.stack.default_tags,
-                        },
-                    )
-                })
-                .collect();
-            map.serialize_entry(resource_type, &bodies)?;
+                .position(|b| b.address().resource_type() != resource_type)
+                .unwrap_or(rest.len());
+            map.serialize_entry(
+                resource_type,
+                &BlocksOfType {
+                    stack: self.stack,
+                    blocks: &rest[..run],
+                },
+            )?;
+            rest = &rest[run..];
+        }
+        map.end()
+    }
+}
+
+/// The blocks of one type, by name.
+struct BlocksOfType<'a> {
+    stack: &'a Stack,
+    blocks: &'a [&'a Block],
+}
+
+impl Serialize for BlocksOfType<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.blocks.len()))?;
+        for block in self.blocks {
+            map.serialize_entry(
+                block.address().name(),
+                &BlockBody {
+                    block,
+                    default_tags: &self.stack.default_tags,
+                },
+            )?;
         }
         map.end()
     }
@@ -237,10 +263,85 @@ struct BlockBody<'a> {
     default_tags: &'a BTreeMap<String, String>,
 }
 
+/// An attribute the writer adds to (or puts in place of) a block's own.
+enum Extra<'a> {
+    /// Default tags and the block's own `tags` map, merged while writing.
+    Tags(MergedTags<'a>),
+    /// A value computed for this block (labels, or a non-map tags value).
+    Value(Value),
+    /// `depends_on` paths, sorted.
+    DependsOn(Vec<&'a str>),
+}
+
+impl Serialize for Extra<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Extra::Tags(tags) => tags.serialize(serializer),
+            Extra::Value(value) => value.serialize(serializer),
+            Extra::DependsOn(paths) => serializer.collect_seq(paths.iter().map(|p| Literal(p))),
+        }
+    }
+}
+
+/// Text written as [`Value::String`] writes it (template sequences escaped).
+struct Literal<'a>(&'a str);
+
+impl Serialize for Literal<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.contains("${") || self.0.contains("%{") {
+            serializer.serialize_str(&super::value::escape_template(self.0))
+        } else {
+            serializer.serialize_str(self.0)
+        }
+    }
+}
+
+/// The stack's default tags under a block's own `tags` map (the block's win),
+/// merged in key order as it is written, without building a merged map.
+struct MergedTags<'a> {
+    defaults: &'a BTreeMap<String, String>,
+    own: Option<&'a BTreeMap<String, Value>>,
+}
+
+impl Serialize for MergedTags<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        let mut defaults = self.defaults.iter().peekable();
+        let mut own = self.own.into_iter().flatten().peekable();
+        loop {
+            match (defaults.peek(), own.peek()) {
+                (Some((dk, dv)), Some((ok, ov))) => {
+                    if dk < ok {
+                        map.serialize_entry(dk.as_str(), &Literal(dv))?;
+                        defaults.next();
+                    } else {
+                        if dk == ok {
+                            defaults.next();
+                        }
+                        map.serialize_entry(ok.as_str(), ov)?;
+                        own.next();
+                    }
+                }
+                (Some((dk, dv)), None) => {
+                    map.serialize_entry(dk.as_str(), &Literal(dv))?;
+                    defaults.next();
+                }
+                (None, Some((ok, ov))) => {
+                    map.serialize_entry(ok.as_str(), ov)?;
+                    own.next();
+                }
+                (None, None) => break,
+            }
+        }
+        map.end()
+    }
+}
+
 impl Serialize for BlockBody<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let block = self.block;
-        let mut extras: Vec<(&str, Value)> = Vec::new();
+        // At most two extras: the tag attribute and `depends_on`.
+        let mut extras: [Option<(&str, Extra<'_>)>; 2] = [None, None];
         let tag_attribute = match block.tagging() {
             Tagging::None => None,
             Tagging::Tags => Some("tags"),
@@ -248,25 +349,44 @@ impl Serialize for BlockBody<'_> {
             Tagging::LabelsAt(attribute) => Some(attribute),
         };
         if let Some(attribute) = tag_attribute {
-            let labels = block.tagging() != Tagging::Tags;
-            if let Some(merged) =
-                merge_tags(self.default_tags, block.attributes().get(attribute), labels)
-            {
-                extras.push((attribute, merged));
-            }
+            let own = block.attributes().get(attribute);
+            extras[0] = match (block.tagging(), own) {
+                // The common case, written straight from the two maps.
+                (Tagging::Tags, None) if !self.default_tags.is_empty() => Some((
+                    attribute,
+                    Extra::Tags(MergedTags {
+                        defaults: self.default_tags,
+                        own: None,
+                    }),
+                )),
+                (Tagging::Tags, Some(Value::Map(own)))
+                    if !(self.default_tags.is_empty() && own.is_empty()) =>
+                {
+                    Some((
+                        attribute,
+                        Extra::Tags(MergedTags {
+                            defaults: self.default_tags,
+                            own: Some(own),
+                        }),
+                    ))
+                }
+                (Tagging::Tags, None | Some(Value::Map(_))) => None,
+                (tagging, own) => merge_tags(self.default_tags, own, tagging != Tagging::Tags)
+                    .map(|merged| (attribute, Extra::Value(merged))),
+            };
         }
         if !block.depends_on().is_empty() {
-            let mut deps: Vec<String> = block
-                .depends_on()
-                .iter()
-                .map(|a| a.expression_path())
-                .collect();
-            deps.sort();
-            extras.push(("depends_on", Value::from(deps)));
+            let mut deps: Vec<&str> = block.depends_on().iter().map(|a| a.path()).collect();
+            deps.sort_unstable();
+            extras[1] = Some(("depends_on", Extra::DependsOn(deps)));
         }
-        extras.sort_by(|a, b| a.0.cmp(b.0));
+        if let [Some((first, _)), Some((second, _))] = &extras {
+            if second < first {
+                extras.swap(0, 1);
+            }
+        }
         let mut map = serializer.serialize_map(None)?;
-        let mut extras = extras.into_iter().peekable();
+        let mut extras = extras.into_iter().flatten().peekable();
         for (key, value) in block.attributes() {
             while let Some((extra_key, _)) = extras.peek() {
                 if *extra_key < key.as_str() {
@@ -437,5 +557,141 @@ impl Serialize for TerraformSection<'_> {
             map.serialize_entry("required_version", version)?;
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::block::Attributes;
+    use crate::core::reference::ResourceKind;
+    use crate::core::stack::Variable;
+    use crate::map;
+
+    enum Bucket {}
+    impl ResourceKind for Bucket {
+        const TYPE: &'static str = "aws_s3_bucket";
+    }
+    enum Network {}
+    impl ResourceKind for Network {
+        const TYPE: &'static str = "google_compute_network";
+    }
+    enum Caller {}
+    impl ResourceKind for Caller {
+        const TYPE: &'static str = "aws_caller_identity";
+    }
+
+    /// A stack using every part of the document the writer produces.
+    fn every_feature() -> Stack {
+        let mut stack = Stack::new("golden");
+        stack.require_terraform(">= 1.6");
+        stack.require_provider("aws", "hashicorp/aws", "5.100.0");
+        stack.backend("s3", map! { "bucket" => "state", "key" => "k" });
+        let mut east = BTreeMap::new();
+        east.insert("region".to_string(), Value::from("us-east-1"));
+        let mut west = east.clone();
+        west.insert("alias".to_string(), Value::from("west"));
+        west.insert("region".to_string(), Value::from("us-west-2"));
+        stack.provider("aws", west);
+        stack.provider("aws", east);
+        stack.default_tag("Team", "Platform Ops");
+        stack.default_tag("Owner", "b");
+        let caller = stack.data::<Caller>("current", Attributes::new());
+        let logs = stack.resource::<Bucket>(
+            "logs",
+            Attributes::new()
+                .set("bucket", "logs-${literal}")
+                .set(
+                    "tags",
+                    map! { "Owner" => "a", "Zone" => caller.attr::<String>("account_id") },
+                )
+                .tagged(),
+        );
+        let data = stack.resource::<Bucket>(
+            "data",
+            Attributes::new()
+                .set("bucket", logs.id().prefixed("data-"))
+                .block("versioning", map! { "enabled" => true })
+                .tagged()
+                .depends_on(logs.address())
+                .depends_on(caller.address()),
+        );
+        stack.resource::<Bucket>(
+            "computed_tags",
+            Attributes::new()
+                .set("tags", Value::from(data.attr::<String>("tags_all")))
+                .tagged(),
+        );
+        stack.resource::<Network>(
+            "vpc",
+            Attributes::new()
+                .set("labels", map! { "Cost Center" => "R&D" })
+                .labelled(),
+        );
+        stack.resource::<Network>(
+            "gke",
+            Attributes::new().tagging(crate::core::block::Tagging::LabelsAt("resource_labels")),
+        );
+        stack.raw_resource(
+            "null_resource",
+            "untagged",
+            Attributes::new().set("triggers", map! {}),
+        );
+        stack.local("name", "golden");
+        stack.output("bucket", logs.id(), "the logs bucket");
+        stack.sensitive_output("secret", data.arn_like(), "");
+        stack.variable(
+            "size",
+            Variable {
+                type_expr: "number".into(),
+                description: "how big".into(),
+                default: Some(Value::from(3)),
+                sensitive: false,
+            },
+        );
+        stack.variable(
+            "token",
+            Variable {
+                sensitive: true,
+                ..Variable::default()
+            },
+        );
+        stack
+    }
+
+    trait ArnLike {
+        fn arn_like(&self) -> Value;
+    }
+    impl ArnLike for crate::core::reference::Ref<Bucket> {
+        fn arn_like(&self) -> Value {
+            self.attr::<String>("arn").into()
+        }
+    }
+
+    /// The writer's bytes are a product guarantee: this document was written by
+    /// the writer before its performance work and must never change by accident.
+    #[test]
+    fn output_bytes_are_unchanged() {
+        let rendered = every_feature().render_json();
+        let text = String::from_utf8(rendered).expect("utf-8");
+        if std::env::var_os("INFRASYNTH_WRITE_GOLDEN").is_some() {
+            std::fs::write(
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/src/core/testdata/render_golden.tf.json"
+                ),
+                &text,
+            )
+            .expect("write golden");
+        }
+        assert_eq!(text, include_str!("testdata/render_golden.tf.json"));
+    }
+
+    #[test]
+    fn synth_matches_render_and_is_repeatable() {
+        let stack = every_feature();
+        let synthesized = stack.synth().expect("valid stack");
+        assert_eq!(synthesized.main_tf_json().as_bytes(), stack.render_json());
+        assert_eq!(stack.render_json(), every_feature().render_json());
     }
 }

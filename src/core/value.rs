@@ -18,15 +18,109 @@ use super::reference::Address;
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Expr {
     template: String,
-    deps: Vec<Address>,
+    deps: Deps,
+}
+
+/// The addresses an expression reads. Nearly every expression reads exactly
+/// one block (`${aws_vpc.main.id}`), so that case is stored inline rather than
+/// in a one-item `Vec`.
+#[derive(Clone, Default)]
+enum Deps {
+    #[default]
+    None,
+    One(Address),
+    Many(Vec<Address>),
+}
+
+impl Deps {
+    fn as_slice(&self) -> &[Address] {
+        match self {
+            Deps::None => &[],
+            Deps::One(address) => std::slice::from_ref(address),
+            Deps::Many(addresses) => addresses,
+        }
+    }
+
+    fn extend<I: IntoIterator<Item = Address>>(&mut self, more: I) {
+        for address in more {
+            *self = match std::mem::take(self) {
+                Deps::None => Deps::One(address),
+                Deps::One(first) => Deps::Many(vec![first, address]),
+                Deps::Many(mut all) => {
+                    all.push(address);
+                    Deps::Many(all)
+                }
+            };
+        }
+    }
+}
+
+impl Deps {
+    fn append(&mut self, other: Deps) {
+        match other {
+            Deps::None => {}
+            Deps::One(address) => self.extend([address]),
+            Deps::Many(addresses) => self.extend(addresses),
+        }
+    }
+}
+
+impl From<Vec<Address>> for Deps {
+    fn from(mut addresses: Vec<Address>) -> Self {
+        match addresses.len() {
+            0 => Deps::None,
+            1 => Deps::One(addresses.pop().expect("one item")),
+            _ => Deps::Many(addresses),
+        }
+    }
+}
+
+// Compared, hashed and printed as the list it stands for, as when it was a `Vec`.
+impl PartialEq for Deps {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Deps {}
+
+impl PartialOrd for Deps {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Deps {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl std::hash::Hash for Deps {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl std::fmt::Debug for Deps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
 }
 
 impl Expr {
     /// An expression reading `attribute` of the block at `address`.
     pub fn attribute(address: &Address, attribute: &str) -> Self {
+        let path = address.path();
+        let mut template = String::with_capacity(path.len() + attribute.len() + 4);
+        template.push_str("${");
+        template.push_str(path);
+        template.push('.');
+        template.push_str(attribute);
+        template.push('}');
         Expr {
-            template: format!("${{{}.{}}}", address.expression_path(), attribute),
-            deps: vec![address.clone()],
+            template,
+            deps: Deps::One(address.clone()),
         }
     }
 
@@ -36,7 +130,7 @@ impl Expr {
     pub fn raw(expression: &str) -> Self {
         Expr {
             template: format!("${{{expression}}}"),
-            deps: Vec::new(),
+            deps: Deps::None,
         }
     }
 
@@ -81,13 +175,13 @@ impl Expr {
     /// Concatenates expressions and literal parts into one template.
     pub fn concat(parts: impl IntoIterator<Item = TemplatePart>) -> Self {
         let mut template = String::new();
-        let mut deps = Vec::new();
+        let mut deps = Deps::None;
         for part in parts {
             match part {
                 TemplatePart::Literal(text) => template.push_str(&escape_template(&text)),
                 TemplatePart::Expr(expr) => {
                     template.push_str(&expr.template);
-                    deps.extend(expr.deps);
+                    deps.append(expr.deps);
                 }
             }
         }
@@ -101,7 +195,7 @@ impl Expr {
 
     /// The addresses this expression reads.
     pub fn deps(&self) -> &[Address] {
-        &self.deps
+        self.deps.as_slice()
     }
 }
 
@@ -251,7 +345,7 @@ impl Value {
         // without interpolations (a String would be escaped a second time).
         Value::Expr(Expr {
             template: out,
-            deps,
+            deps: deps.into(),
         })
     }
 
@@ -270,7 +364,7 @@ impl Value {
                 out.push('"');
                 out.push_str(&expr.template.replace('"', "\\\""));
                 out.push('"');
-                deps.extend(expr.deps.iter().cloned());
+                deps.extend(expr.deps.as_slice().iter().cloned());
             }
             Value::List(items) => {
                 out.push('[');
