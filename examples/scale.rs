@@ -632,5 +632,8 @@ fn main() -> ExitCode {
         ms(phases.write),
         ms(phases.total()),
     );
+    // The process ends here: returning the stack's memory block by block would
+    // only delay the exit (about a tenth of the run at 10,000 resources).
+    std::mem::forget(stack);
     ExitCode::SUCCESS
 }

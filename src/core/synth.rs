@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
-
 use super::block::{Block, Tagging};
 use super::diagnostics::Diagnostics;
 use super::graph::{self, GraphProblem};
+use super::json::PrettyJson;
 use super::policy::Policy;
 use super::reference::BlockKind;
 use super::stack::Stack;
@@ -130,64 +128,57 @@ impl Stack {
 
     /// The Terraform JSON document: sorted keys, two-space indent, trailing newline.
     pub fn render_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256 + self.blocks().len() * 700);
-        let document = Document { stack: self };
-        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-        let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-        // Serializing in-memory values of our own types cannot fail.
-        document
-            .serialize(&mut serializer)
-            .expect("serializing a document to memory");
+        // About 450 bytes per block in practice; one allocation for most stacks.
+        let mut json = PrettyJson::with_capacity(1024 + self.blocks().len() * 512);
+        write_document(&mut json, self);
+        let mut out = json.finish();
         out.push(b'\n');
         out
     }
 }
 
-/// The whole document, written section by section without building an
-/// intermediate JSON tree.
-struct Document<'a> {
-    stack: &'a Stack,
+/// The whole document, section by section in key order, written straight
+/// from the stack without building an intermediate JSON tree.
+fn write_document(json: &mut PrettyJson, stack: &Stack) {
+    json.begin_object();
+    let data = grouped(stack.blocks(), BlockKind::Data);
+    if !data.is_empty() {
+        json.key("data");
+        write_blocks(json, stack, &data);
+    }
+    if !stack.locals.is_empty() {
+        json.key("locals");
+        write_map(json, &stack.locals);
+    }
+    if !stack.outputs.is_empty() {
+        json.key("output");
+        write_outputs(json, &stack.outputs);
+    }
+    if !stack.providers.is_empty() {
+        json.key("provider");
+        write_providers(json, stack);
+    }
+    let resources = grouped(stack.blocks(), BlockKind::Resource);
+    if !resources.is_empty() {
+        json.key("resource");
+        write_blocks(json, stack, &resources);
+    }
+    json.key("terraform");
+    write_terraform(json, stack);
+    if !stack.variables.is_empty() {
+        json.key("variable");
+        write_variables(json, &stack.variables);
+    }
+    json.end_object();
 }
 
-impl Serialize for Document<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let stack = self.stack;
-        let mut map = serializer.serialize_map(None)?;
-        let data = grouped(stack.blocks(), BlockKind::Data);
-        if !data.is_empty() {
-            map.serialize_entry(
-                "data",
-                &BlockSection {
-                    stack,
-                    blocks: &data,
-                },
-            )?;
-        }
-        if !stack.locals.is_empty() {
-            map.serialize_entry("locals", &stack.locals)?;
-        }
-        if !stack.outputs.is_empty() {
-            map.serialize_entry("output", &OutputSection(&stack.outputs))?;
-        }
-        if !stack.providers.is_empty() {
-            map.serialize_entry("provider", &ProviderSection(stack))?;
-        }
-        let resources = grouped(stack.blocks(), BlockKind::Resource);
-        if !resources.is_empty() {
-            map.serialize_entry(
-                "resource",
-                &BlockSection {
-                    stack,
-                    blocks: &resources,
-                },
-            )?;
-        }
-        map.serialize_entry("terraform", &TerraformSection(stack))?;
-        if !stack.variables.is_empty() {
-            map.serialize_entry("variable", &VariableSection(&stack.variables))?;
-        }
-        map.end()
+fn write_map(json: &mut PrettyJson, map: &BTreeMap<String, Value>) {
+    json.begin_object();
+    for (key, value) in map {
+        json.key(key);
+        json.value(value);
     }
+    json.end_object();
 }
 
 /// Blocks of one kind (resource or data), sorted by type then name: the
@@ -206,210 +197,175 @@ fn grouped(blocks: &[Block], kind: BlockKind) -> Vec<&Block> {
 }
 
 /// `resource` or `data`: type, then name, then the block's body.
-struct BlockSection<'a> {
-    stack: &'a Stack,
-    blocks: &'a [&'a Block],
-}
-
-impl Serialize for BlockSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        let mut rest = self.blocks;
-        while let Some(first) = rest.first() {
-            let resource_type = first.address().resource_type();
-            let run = rest
-                .iter()
-                .position(|b| b.address().resource_type() != resource_type)
-                .unwrap_or(rest.len());
-            map.serialize_entry(
-                resource_type,
-                &BlocksOfType {
-                    stack: self.stack,
-                    blocks: &rest[..run],
-                },
-            )?;
-            rest = &rest[run..];
+fn write_blocks(json: &mut PrettyJson, stack: &Stack, blocks: &[&Block]) {
+    json.begin_object();
+    let mut rest = blocks;
+    while let Some(first) = rest.first() {
+        let resource_type = first.address().resource_type();
+        let run = rest
+            .iter()
+            .position(|b| b.address().resource_type() != resource_type)
+            .unwrap_or(rest.len());
+        json.key(resource_type);
+        json.begin_object();
+        for block in &rest[..run] {
+            json.key(block.address().name());
+            write_block_body(json, block, &stack.default_tags);
         }
-        map.end()
+        json.end_object();
+        rest = &rest[run..];
     }
-}
-
-/// The blocks of one type, by name.
-struct BlocksOfType<'a> {
-    stack: &'a Stack,
-    blocks: &'a [&'a Block],
-}
-
-impl Serialize for BlocksOfType<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.blocks.len()))?;
-        for block in self.blocks {
-            map.serialize_entry(
-                block.address().name(),
-                &BlockBody {
-                    block,
-                    default_tags: &self.stack.default_tags,
-                },
-            )?;
-        }
-        map.end()
-    }
-}
-
-/// One block's body: its attributes with default tags merged in and
-/// `depends_on` rendered, keys in sorted order.
-struct BlockBody<'a> {
-    block: &'a Block,
-    default_tags: &'a BTreeMap<String, String>,
+    json.end_object();
 }
 
 /// An attribute the writer adds to (or puts in place of) a block's own.
 enum Extra<'a> {
     /// Default tags and the block's own `tags` map, merged while writing.
-    Tags(MergedTags<'a>),
+    Tags {
+        defaults: &'a BTreeMap<String, String>,
+        own: Option<&'a BTreeMap<String, Value>>,
+    },
     /// A value computed for this block (labels, or a non-map tags value).
     Value(Value),
     /// `depends_on` paths, sorted.
     DependsOn(Vec<&'a str>),
 }
 
-impl Serialize for Extra<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Extra<'_> {
+    fn write(&self, json: &mut PrettyJson) {
         match self {
-            Extra::Tags(tags) => tags.serialize(serializer),
-            Extra::Value(value) => value.serialize(serializer),
-            Extra::DependsOn(paths) => serializer.collect_seq(paths.iter().map(|p| Literal(p))),
-        }
-    }
-}
-
-/// Text written as [`Value::String`] writes it (template sequences escaped).
-struct Literal<'a>(&'a str);
-
-impl Serialize for Literal<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0.contains("${") || self.0.contains("%{") {
-            serializer.serialize_str(&super::value::escape_template(self.0))
-        } else {
-            serializer.serialize_str(self.0)
+            Extra::Tags { defaults, own } => write_merged_tags(json, defaults, *own),
+            Extra::Value(value) => json.value(value),
+            Extra::DependsOn(paths) => {
+                json.begin_array();
+                for path in paths {
+                    json.item();
+                    json.literal(path);
+                }
+                json.end_array();
+            }
         }
     }
 }
 
 /// The stack's default tags under a block's own `tags` map (the block's win),
 /// merged in key order as it is written, without building a merged map.
-struct MergedTags<'a> {
-    defaults: &'a BTreeMap<String, String>,
-    own: Option<&'a BTreeMap<String, Value>>,
-}
-
-impl Serialize for MergedTags<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        let mut defaults = self.defaults.iter().peekable();
-        let mut own = self.own.into_iter().flatten().peekable();
-        loop {
-            match (defaults.peek(), own.peek()) {
-                (Some((dk, dv)), Some((ok, ov))) => {
-                    if dk < ok {
-                        map.serialize_entry(dk.as_str(), &Literal(dv))?;
-                        defaults.next();
-                    } else {
-                        if dk == ok {
-                            defaults.next();
-                        }
-                        map.serialize_entry(ok.as_str(), ov)?;
-                        own.next();
-                    }
-                }
-                (Some((dk, dv)), None) => {
-                    map.serialize_entry(dk.as_str(), &Literal(dv))?;
+fn write_merged_tags(
+    json: &mut PrettyJson,
+    defaults: &BTreeMap<String, String>,
+    own: Option<&BTreeMap<String, Value>>,
+) {
+    json.begin_object();
+    let mut defaults = defaults.iter().peekable();
+    let mut own = own.into_iter().flatten().peekable();
+    loop {
+        match (defaults.peek(), own.peek()) {
+            (Some((dk, dv)), Some((ok, ov))) => {
+                if dk < ok {
+                    json.key(dk);
+                    json.literal(dv);
                     defaults.next();
-                }
-                (None, Some((ok, ov))) => {
-                    map.serialize_entry(ok.as_str(), ov)?;
+                } else {
+                    if dk == ok {
+                        defaults.next();
+                    }
+                    json.key(ok);
+                    json.value(ov);
                     own.next();
                 }
-                (None, None) => break,
             }
+            (Some((dk, dv)), None) => {
+                json.key(dk);
+                json.literal(dv);
+                defaults.next();
+            }
+            (None, Some((ok, ov))) => {
+                json.key(ok);
+                json.value(ov);
+                own.next();
+            }
+            (None, None) => break,
         }
-        map.end()
     }
+    json.end_object();
 }
 
-impl Serialize for BlockBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let block = self.block;
-        // At most two extras: the tag attribute and `depends_on`.
-        let mut extras: [Option<(&str, Extra<'_>)>; 2] = [None, None];
-        let tag_attribute = match block.tagging() {
-            Tagging::None => None,
-            Tagging::Tags => Some("tags"),
-            Tagging::Labels => Some("labels"),
-            Tagging::LabelsAt(attribute) => Some(attribute),
-        };
-        if let Some(attribute) = tag_attribute {
-            let own = block.attributes().get(attribute);
-            extras[0] = match (block.tagging(), own) {
-                // The common case, written straight from the two maps.
-                (Tagging::Tags, None) if !self.default_tags.is_empty() => Some((
+/// One block's body: its attributes with default tags merged in and
+/// `depends_on` rendered, keys in sorted order.
+fn write_block_body(json: &mut PrettyJson, block: &Block, default_tags: &BTreeMap<String, String>) {
+    // At most two extras: the tag attribute and `depends_on`.
+    let mut extras: [Option<(&str, Extra<'_>)>; 2] = [None, None];
+    let tag_attribute = match block.tagging() {
+        Tagging::None => None,
+        Tagging::Tags => Some("tags"),
+        Tagging::Labels => Some("labels"),
+        Tagging::LabelsAt(attribute) => Some(attribute),
+    };
+    if let Some(attribute) = tag_attribute {
+        let own = block.attributes().get(attribute);
+        extras[0] = match (block.tagging(), own) {
+            // The common case, written straight from the two maps.
+            (Tagging::Tags, None) if !default_tags.is_empty() => Some((
+                attribute,
+                Extra::Tags {
+                    defaults: default_tags,
+                    own: None,
+                },
+            )),
+            (Tagging::Tags, Some(Value::Map(own)))
+                if !(default_tags.is_empty() && own.is_empty()) =>
+            {
+                Some((
                     attribute,
-                    Extra::Tags(MergedTags {
-                        defaults: self.default_tags,
-                        own: None,
-                    }),
-                )),
-                (Tagging::Tags, Some(Value::Map(own)))
-                    if !(self.default_tags.is_empty() && own.is_empty()) =>
-                {
-                    Some((
-                        attribute,
-                        Extra::Tags(MergedTags {
-                            defaults: self.default_tags,
-                            own: Some(own),
-                        }),
-                    ))
-                }
-                (Tagging::Tags, None | Some(Value::Map(_))) => None,
-                (tagging, own) => merge_tags(self.default_tags, own, tagging != Tagging::Tags)
-                    .map(|merged| (attribute, Extra::Value(merged))),
-            };
-        }
-        if !block.depends_on().is_empty() {
-            let mut deps: Vec<&str> = block.depends_on().iter().map(|a| a.path()).collect();
-            deps.sort_unstable();
-            extras[1] = Some(("depends_on", Extra::DependsOn(deps)));
-        }
-        if let [Some((first, _)), Some((second, _))] = &extras {
-            if second < first {
-                extras.swap(0, 1);
+                    Extra::Tags {
+                        defaults: default_tags,
+                        own: Some(own),
+                    },
+                ))
             }
-        }
-        let mut map = serializer.serialize_map(None)?;
-        let mut extras = extras.into_iter().flatten().peekable();
-        for (key, value) in block.attributes() {
-            while let Some((extra_key, _)) = extras.peek() {
-                if *extra_key < key.as_str() {
-                    let (k, v) = extras.next().expect("peeked");
-                    map.serialize_entry(k, &v)?;
-                } else {
-                    break;
-                }
-            }
-            if let Some((extra_key, _)) = extras.peek() {
-                if *extra_key == key.as_str() {
-                    let (k, v) = extras.next().expect("peeked");
-                    map.serialize_entry(k, &v)?;
-                    continue;
-                }
-            }
-            map.serialize_entry(key, value)?;
-        }
-        for (k, v) in extras {
-            map.serialize_entry(k, &v)?;
-        }
-        map.end()
+            (Tagging::Tags, None | Some(Value::Map(_))) => None,
+            (tagging, own) => merge_tags(default_tags, own, tagging != Tagging::Tags)
+                .map(|merged| (attribute, Extra::Value(merged))),
+        };
     }
+    if !block.depends_on().is_empty() {
+        let mut deps: Vec<&str> = block.depends_on().iter().map(|a| a.path()).collect();
+        deps.sort_unstable();
+        extras[1] = Some(("depends_on", Extra::DependsOn(deps)));
+    }
+    if let [Some((first, _)), Some((second, _))] = &extras {
+        if second < first {
+            extras.swap(0, 1);
+        }
+    }
+    json.begin_object();
+    let mut extras = extras.into_iter().flatten().peekable();
+    for (key, value) in block.attributes() {
+        while let Some((extra_key, _)) = extras.peek() {
+            if *extra_key < key.as_str() {
+                let (k, v) = extras.next().expect("peeked");
+                json.key(k);
+                v.write(json);
+            } else {
+                break;
+            }
+        }
+        if let Some((extra_key, _)) = extras.peek() {
+            if *extra_key == key.as_str() {
+                let (k, v) = extras.next().expect("peeked");
+                json.key(k);
+                v.write(json);
+                continue;
+            }
+        }
+        json.key(key);
+        json.value(value);
+    }
+    for (k, v) in extras {
+        json.key(k);
+        v.write(json);
+    }
+    json.end_object();
 }
 
 /// Default tags under the block's own (the block's win). A computed tags value
@@ -455,109 +411,109 @@ pub fn to_label(text: &str) -> String {
         .collect()
 }
 
-struct OutputSection<'a>(&'a BTreeMap<String, super::stack::Output>);
-
-impl Serialize for OutputSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, output) in self.0 {
-            let mut body = BTreeMap::new();
-            if !output.description.is_empty() {
-                body.insert("description", Value::from(output.description.as_str()));
-            }
-            if output.sensitive {
-                body.insert("sensitive", Value::Bool(true));
-            }
-            body.insert("value", output.value.clone());
-            map.serialize_entry(name, &body)?;
+fn write_outputs(json: &mut PrettyJson, outputs: &BTreeMap<String, super::stack::Output>) {
+    json.begin_object();
+    for (name, output) in outputs {
+        json.key(name);
+        json.begin_object();
+        if !output.description.is_empty() {
+            json.key("description");
+            json.literal(&output.description);
         }
-        map.end()
+        if output.sensitive {
+            json.key("sensitive");
+            json.bool(true);
+        }
+        json.key("value");
+        json.value(&output.value);
+        json.end_object();
     }
+    json.end_object();
 }
 
-struct VariableSection<'a>(&'a BTreeMap<String, super::stack::Variable>);
-
-impl Serialize for VariableSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, variable) in self.0 {
-            let mut body = BTreeMap::new();
-            if let Some(default) = &variable.default {
-                body.insert("default", default.clone());
-            }
-            if !variable.description.is_empty() {
-                body.insert("description", Value::from(variable.description.as_str()));
-            }
-            if variable.sensitive {
-                body.insert("sensitive", Value::Bool(true));
-            }
-            if !variable.type_expr.is_empty() {
-                // Type constraints are expressions, written as `${...}` in JSON.
-                body.insert(
-                    "type",
-                    Value::Expr(super::value::Expr::raw(&variable.type_expr)),
-                );
-            }
-            map.serialize_entry(name, &body)?;
+fn write_variables(json: &mut PrettyJson, variables: &BTreeMap<String, super::stack::Variable>) {
+    json.begin_object();
+    for (name, variable) in variables {
+        json.key(name);
+        json.begin_object();
+        if let Some(default) = &variable.default {
+            json.key("default");
+            json.value(default);
         }
-        map.end()
+        if !variable.description.is_empty() {
+            json.key("description");
+            json.literal(&variable.description);
+        }
+        if variable.sensitive {
+            json.key("sensitive");
+            json.bool(true);
+        }
+        if !variable.type_expr.is_empty() {
+            // Type constraints are expressions, written as `${...}` in JSON.
+            json.key("type");
+            json.string(super::value::Expr::raw(&variable.type_expr).template());
+        }
+        json.end_object();
     }
+    json.end_object();
 }
 
-struct ProviderSection<'a>(&'a Stack);
-
-impl Serialize for ProviderSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut by_name: BTreeMap<&str, Vec<&BTreeMap<String, Value>>> = BTreeMap::new();
-        for provider in &self.0.providers {
-            by_name
-                .entry(provider.name.as_str())
-                .or_default()
-                .push(&provider.attributes);
-        }
-        let mut map = serializer.serialize_map(Some(by_name.len()))?;
-        for (name, mut configs) in by_name {
-            if configs.len() == 1 {
-                map.serialize_entry(name, configs[0])?;
-            } else {
-                // Aliased configurations: a list, ordered by alias for stability.
-                configs.sort_by_key(|c| c.get("alias").and_then(Value::as_str).map(str::to_string));
-                map.serialize_entry(name, &configs)?;
-            }
-        }
-        map.end()
+fn write_providers(json: &mut PrettyJson, stack: &Stack) {
+    let mut by_name: BTreeMap<&str, Vec<&BTreeMap<String, Value>>> = BTreeMap::new();
+    for provider in &stack.providers {
+        by_name
+            .entry(provider.name.as_str())
+            .or_default()
+            .push(&provider.attributes);
     }
+    json.begin_object();
+    for (name, mut configs) in by_name {
+        json.key(name);
+        if configs.len() == 1 {
+            write_map(json, configs[0]);
+        } else {
+            // Aliased configurations: a list, ordered by alias for stability.
+            configs.sort_by_key(|c| c.get("alias").and_then(Value::as_str));
+            json.begin_array();
+            for config in configs {
+                json.item();
+                write_map(json, config);
+            }
+            json.end_array();
+        }
+    }
+    json.end_object();
 }
 
-struct TerraformSection<'a>(&'a Stack);
-
-impl Serialize for TerraformSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let settings = &self.0.terraform;
-        let mut map = serializer.serialize_map(None)?;
-        if let Some((backend_type, config)) = &settings.backend {
-            let mut backend = BTreeMap::new();
-            backend.insert(backend_type.as_str(), config);
-            map.serialize_entry("backend", &backend)?;
-        }
-        if !settings.required_providers.is_empty() {
-            let providers: BTreeMap<&str, BTreeMap<&str, &str>> = settings
-                .required_providers
-                .iter()
-                .map(|(name, p)| {
-                    let mut entry = BTreeMap::new();
-                    entry.insert("source", p.source.as_str());
-                    entry.insert("version", p.version.as_str());
-                    (name.as_str(), entry)
-                })
-                .collect();
-            map.serialize_entry("required_providers", &providers)?;
-        }
-        if let Some(version) = &settings.required_version {
-            map.serialize_entry("required_version", version)?;
-        }
-        map.end()
+fn write_terraform(json: &mut PrettyJson, stack: &Stack) {
+    let settings = &stack.terraform;
+    json.begin_object();
+    if let Some((backend_type, config)) = &settings.backend {
+        json.key("backend");
+        json.begin_object();
+        json.key(backend_type);
+        json.value(config);
+        json.end_object();
     }
+    if !settings.required_providers.is_empty() {
+        json.key("required_providers");
+        json.begin_object();
+        for (name, provider) in &settings.required_providers {
+            json.key(name);
+            json.begin_object();
+            json.key("source");
+            json.string(&provider.source);
+            json.key("version");
+            json.string(&provider.version);
+            json.end_object();
+        }
+        json.end_object();
+    }
+    if let Some(version) = &settings.required_version {
+        json.key("required_version");
+        json.string(version);
+    }
+    json.end_object();
 }
 
 #[cfg(test)]
