@@ -38,21 +38,23 @@ pub enum BlockKind {
 
 /// The address of a block: `aws_vpc.main` or `data.aws_caller_identity.current`.
 ///
-/// Cheap to clone: every reference to a block (each `vpc.id()`) carries its
-/// address, so the parts live behind one shared allocation, together with the
-/// rendered path that expressions and `depends_on` use.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// Cheap to clone, hash and compare: every reference to a block (each
+/// `vpc.id()`) carries its address, so its text lives once behind a shared
+/// pointer, as the path expressions and `depends_on` use, with its hash
+/// computed once.
+#[derive(Clone)]
 pub struct Address(Arc<AddressParts>);
 
-// Field order is the comparison order (stack, kind, type, name); `path` is
-// derived from the others, so it never decides a comparison.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct AddressParts {
     stack: StackId,
     kind: BlockKind,
-    resource_type: Box<str>,
-    name: Box<str>,
+    /// `path[type_start..type_end]` is the type, `path[type_end + 1..]` the name.
+    type_start: usize,
+    type_end: usize,
+    /// `aws_vpc.main` or `data.aws_caller_identity.current`.
     path: Box<str>,
+    /// A hash of `stack` and `path`, which together identify the address.
+    hash: u64,
 }
 
 impl Address {
@@ -66,12 +68,16 @@ impl Address {
         path.push_str(resource_type);
         path.push('.');
         path.push_str(name);
+        let mut hasher = crate::core::stack::FastHasher::default();
+        std::hash::Hasher::write_u32(&mut hasher, stack.0);
+        std::hash::Hasher::write(&mut hasher, path.as_bytes());
         Address(Arc::new(AddressParts {
             stack,
             kind,
-            resource_type: resource_type.into(),
-            name: name.into(),
+            type_start: prefix.len(),
+            type_end: prefix.len() + resource_type.len(),
             path: path.into_boxed_str(),
+            hash: std::hash::Hasher::finish(&hasher),
         }))
     }
 
@@ -97,12 +103,12 @@ impl Address {
 
     /// The Terraform type, such as `aws_vpc`.
     pub fn resource_type(&self) -> &str {
-        &self.0.resource_type
+        &self.0.path[self.0.type_start..self.0.type_end]
     }
 
     /// The logical name, such as `main`.
     pub fn name(&self) -> &str {
-        &self.0.name
+        &self.0.path[self.0.type_end + 1..]
     }
 
     /// The path used in expressions and `depends_on`.
@@ -116,11 +122,42 @@ impl Address {
     }
 }
 
+impl PartialEq for Address {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&*self.0, &*other.0);
+        Arc::ptr_eq(&self.0, &other.0)
+            || (a.hash == b.hash
+                && a.stack == b.stack
+                && a.kind == b.kind
+                && a.type_end - a.type_start == b.type_end - b.type_start
+                && a.path == b.path)
+    }
+}
+
+impl Eq for Address {}
+
+impl PartialOrd for Address {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Address {
+    /// By stack, kind, type, then name.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.stack(), self.kind(), self.resource_type(), self.name()).cmp(&(
+            other.stack(),
+            other.kind(),
+            other.resource_type(),
+            other.name(),
+        ))
+    }
+}
+
 impl std::hash::Hash for Address {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // The path spells kind, type and name, so equal addresses hash alike.
-        self.0.stack.hash(state);
-        self.0.path.hash(state);
+        // Equal addresses have equal stacks and paths, so equal hashes.
+        state.write_u64(self.0.hash);
     }
 }
 
@@ -136,8 +173,8 @@ impl fmt::Debug for Address {
         f.debug_struct("Address")
             .field("stack", &self.0.stack)
             .field("kind", &self.0.kind)
-            .field("resource_type", &&*self.0.resource_type)
-            .field("name", &&*self.0.name)
+            .field("resource_type", &self.resource_type())
+            .field("name", &self.name())
             .finish()
     }
 }

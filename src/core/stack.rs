@@ -1,6 +1,7 @@
 //! The [`Stack`]: every block, variable, output and setting of one Terraform root
 //! module, plus the diagnostics found while building it.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -209,11 +210,20 @@ impl Stack {
                 "use letters, digits, `_` and `-`, starting with a letter or `_`",
             );
         }
-        if let Some(&existing) = self.index.get(&address) {
+        // One hash and probe both checks uniqueness and inserts.
+        let slot = self.blocks.len();
+        let taken = match self.index.entry(address.clone()) {
+            Entry::Occupied(entry) => *entry.get(),
+            Entry::Vacant(entry) => {
+                entry.insert(slot);
+                slot
+            }
+        };
+        if taken != slot {
             let describe = |origin: &Option<Arc<str>>| {
                 origin.as_deref().unwrap_or("Stack::resource").to_string()
             };
-            let first = describe(&self.origins[existing]);
+            let first = describe(&self.origins[taken]);
             let origin = describe(&origin);
             self.error(
                 &address.to_string(),
@@ -223,7 +233,6 @@ impl Stack {
             );
             return;
         }
-        self.index.insert(address.clone(), self.blocks.len());
         self.origins.push(origin);
         self.blocks.push(Block {
             address,
@@ -442,8 +451,9 @@ pub(crate) type AddressIndex = HashMap<Address, usize, BuildHasherDefault<FastHa
 
 /// A fast non-cryptographic hasher (the multiply-rotate scheme of rustc's
 /// `FxHasher`) for the address index, which every block insertion and every
-/// reference check consults. Addresses come from the program being
-/// synthesized, not from an adversary, so flooding resistance buys nothing.
+/// reference check consults (an address hashes as one precomputed `u64`).
+/// Addresses come from the program being synthesized, not from an adversary,
+/// so flooding resistance buys nothing.
 #[derive(Default)]
 pub(crate) struct FastHasher(u64);
 
