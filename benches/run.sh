@@ -80,7 +80,10 @@ if [ "$with_cdktf" = 1 ]; then
 fi
 
 # --- per-N runs ---------------------------------------------------------------
-printf '| N | resources | ours wall (ms) | ours CPU (ms) | ours peak RSS (MB) | ours bytes | build / validate / serialize / write (ms) | cdktf wall (ms) | cdktf peak RSS (MB) | cdktf bytes | speedup (wall) |\n' >"$report"
+context="$(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average $(cut -d' ' -f1-3 /proc/loadavg), reps: ours $reps, cdktf ${cdktf_reps:-0}"
+echo "context: $context"
+printf 'Run: %s.\n\n' "$context" >"$report"
+printf '| N | resources | ours wall (ms) | ours CPU (ms) | ours peak RSS (MB) | ours bytes | build / validate / serialize / write (ms) | cdktf wall (ms) | cdktf peak RSS (MB) | cdktf bytes | speedup (wall) |\n' >>"$report"
 printf '|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n' >>"$report"
 
 declare -A synth_us
@@ -116,6 +119,17 @@ for n in $copies; do
   echo "N=$n resources=$resources | $ours$cdk"
   printf '| %s | %s | %s | %s | %s | %s | %s / %s / %s / %s %s\n' "$n" "$resources" "$wall" "$cpu" "$rss_mb" "$bytes" "$b" "$v" "$s" "$w" "$cdk_cols" >>"$report"
 done
+
+# What the allocator could buy (not the default): the same run with glibc's
+# malloc backing its heap with transparent huge pages. Most of the build phase
+# at 10,000 resources is first-touch page faults of fresh heap memory.
+if [ "$quick" = 0 ]; then
+  n="${copies##* }"
+  line="$(GLIBC_TUNABLES=glibc.malloc.hugetlb=1 python3 "$root/benches/measure.py" "$reps" "$scale" --copies "$n" --out "$out/ours-thp-$n")"
+  echo "N=$n with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (not the default) | ours wall_ms=$(field wall_ms "$line") cpu_ms=$(field cpu_ms "$line") rss_mb=$(awk -v k="$(field peak_rss_kb "$line")" 'BEGIN {printf "%.1f", k/1024}') build_ms=$(field build_ms "$line") validate_ms=$(field validate_ms "$line") serialize_ms=$(field serialize_ms "$line") write_ms=$(field write_ms "$line")"
+  printf '\nSame N=%s run with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` (heap on transparent huge pages; not the default): wall %s ms, CPU %s ms, build / validate / serialize / write %s / %s / %s / %s ms.\n' \
+    "$n" "$(field wall_ms "$line")" "$(field cpu_ms "$line")" "$(field build_ms "$line")" "$(field validate_ms "$line")" "$(field serialize_ms "$line")" "$(field write_ms "$line")" >>"$report"
+fi
 
 # Linearity: build + validate + serialize time per resource at the largest N vs N=10.
 first=""; last=""
@@ -176,4 +190,5 @@ if [ "$with_compile" = 1 ]; then
     "$clean_s" "$rebuild_s" "$synth_s" "$total_s" "$note" >>"$report"
 fi
 
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 log "table written to $report"
