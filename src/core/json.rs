@@ -219,4 +219,24 @@ mod tests {
             String::from_utf8(serde_pretty(&value)).expect("utf-8")
         );
     }
+
+    #[test]
+    fn escapes_every_byte_at_every_position_like_serde_json() {
+        let specials = [
+            '"', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', ' ', 'é', '€', 'a',
+        ];
+        for len in 0..20 {
+            for special in specials {
+                for at in 0..len.max(1) {
+                    let text: String = (0..len)
+                        .map(|i| if i == at { special } else { 'x' })
+                        .collect();
+                    let mut json = PrettyJson::with_capacity(0);
+                    json.string(&text);
+                    let expected = serde_json::to_vec(&text).expect("in memory");
+                    assert_eq!(json.finish(), expected, "{text:?}");
+                }
+            }
+        }
+    }
 }
