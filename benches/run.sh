@@ -2,8 +2,9 @@
 # Synth benchmark: infrasynth vs CDK for Terraform on the same stack.
 #
 #   benches/run.sh            full run: N = 1 10 100 250 (41 ... 10,250 resources),
-#                             cdktf side by side, compile times; writes the
-#                             markdown table to target/bench/report.md
+#                             cdktf side by side, the reference stack
+#                             (stacks/mlops.rs) per cloud, compile times; writes
+#                             the markdown tables to target/bench/report.md
 #   benches/run.sh --quick    CI mode: N = 1 10, no cdktf, no compile times; also
 #                             checks the N=1 output with `terraform validate` (when
 #                             terraform is installed) and that two runs are
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --cdktf-reps) cdktf_reps="$2"; shift ;;
     --no-cdktf) with_cdktf=0 ;;
     --no-compile) with_compile=0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -142,6 +143,37 @@ if [ -n "$first" ] && [ "$first" != "$last" ]; then
   echo "linearity: build+validate+serialize per resource N=$first ${synth_us[$first]} us, N=$last ${synth_us[$last]} us, ratio ${growth} (goal <= 1.5)"
   printf '\nLinearity: build + validate + serialize time per resource %s us at N=%s, %s us at N=%s (ratio %s).\n' \
     "${synth_us[$first]}" "$first" "${synth_us[$last]}" "$last" "$growth" >>"$report"
+fi
+
+# --- the real reference stack per cloud ----------------------------------------
+# `infrasynth synth <cloud> production` on stacks/mlops.rs, release build, as a
+# user runs it (wall includes the CLI's atomic write).
+if [ "$quick" = 0 ]; then
+  cargo build --release --quiet --bin infrasynth
+  printf '\n| reference stack (`stacks/mlops.rs`, production) | resources | wall (ms) | peak RSS (MB) | bytes |\n|---|---:|---:|---:|---:|\n' >>"$report"
+  for cloud in aws gcp azure; do
+    dir="$out/reference"
+    set +e
+    first="$("$root/target/release/infrasynth" synth "$cloud" production --out "$dir" 2>&1)"
+    status=$?
+    set -e
+    if [ "$status" != 0 ]; then
+      why="$(grep -m1 -o 'not supported yet' <<<"$first" || echo "exit status $status")"
+      echo "reference mlops/$cloud/production: synth failed ($why)"
+      printf '| %s | - | - | - | synth failed: %s |\n' "$cloud" "$why" >>"$report"
+      continue
+    fi
+    line="$(python3 "$root/benches/measure.py" "$reps" "$root/target/release/infrasynth" synth "$cloud" production --out "$dir")"
+    resources="$(grep -o '[0-9]* resources' <<<"$first" | head -1 | cut -d' ' -f1)"
+    bytes="$(stat -c %s "$dir/$cloud/production/main.tf.json")"
+    rss_mb="-"
+    if [ -x /usr/bin/time ]; then
+      /usr/bin/time -f %M -o "$out/time.txt" "$root/target/release/infrasynth" synth "$cloud" production --out "$dir" >/dev/null
+      rss_mb="$(awk '{printf "%.1f", $1/1024}' "$out/time.txt")"
+    fi
+    echo "reference mlops/$cloud/production: resources=$resources wall_ms=$(field wall_ms "$line") rss_mb=$rss_mb bytes=$bytes"
+    printf '| %s | %s | %s | %s | %s |\n' "$cloud" "$resources" "$(field wall_ms "$line")" "$rss_mb" "$bytes" >>"$report"
+  done
 fi
 
 # --- checks (quick mode) ------------------------------------------------------
