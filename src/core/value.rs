@@ -17,7 +17,9 @@ use super::reference::Address;
 /// graph and the dangling-reference check read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Expr {
-    template: String,
+    // A boxed `str` rather than a `String`: expressions are the largest
+    // `Value` variant, so eight bytes here are eight bytes in every map entry.
+    template: Box<str>,
     deps: Deps,
 }
 
@@ -119,7 +121,7 @@ impl Expr {
         template.push_str(attribute);
         template.push('}');
         Expr {
-            template,
+            template: template.into_boxed_str(),
             deps: Deps::One(address.clone()),
         }
     }
@@ -129,20 +131,22 @@ impl Expr {
     /// tracked: prefer typed references.
     pub fn raw(expression: &str) -> Self {
         Expr {
-            template: format!("${{{expression}}}"),
+            template: format!("${{{expression}}}").into_boxed_str(),
             deps: Deps::None,
         }
     }
 
     /// The template with literal text appended (escaped).
     pub fn suffix(mut self, literal: &str) -> Self {
-        self.template.push_str(&escape_template(literal));
+        let mut template = std::mem::take(&mut self.template).into_string();
+        template.push_str(&escape_template(literal));
+        self.template = template.into_boxed_str();
         self
     }
 
     /// The template with literal text prepended (escaped).
     pub fn prefix(mut self, literal: &str) -> Self {
-        self.template = format!("{}{}", escape_template(literal), self.template);
+        self.template = format!("{}{}", escape_template(literal), self.template).into_boxed_str();
         self
     }
 
@@ -158,7 +162,7 @@ impl Expr {
     pub fn call(&self, function: &str, trailing_args: &str) -> Self {
         let inner = self.inner().unwrap_or(&self.template);
         Expr {
-            template: format!("${{{function}({inner}{trailing_args})}}"),
+            template: format!("${{{function}({inner}{trailing_args})}}").into_boxed_str(),
             deps: self.deps.clone(),
         }
     }
@@ -167,7 +171,7 @@ impl Expr {
     pub fn index(&self, index: usize) -> Self {
         let inner = self.inner().unwrap_or(&self.template);
         Expr {
-            template: format!("${{{inner}[{index}]}}"),
+            template: format!("${{{inner}[{index}]}}").into_boxed_str(),
             deps: self.deps.clone(),
         }
     }
@@ -185,7 +189,10 @@ impl Expr {
                 }
             }
         }
-        Expr { template, deps }
+        Expr {
+            template: template.into_boxed_str(),
+            deps,
+        }
     }
 
     /// The rendered template text.
@@ -344,7 +351,7 @@ impl Value {
         // The text is already escaped template syntax, so it stays an Expr even
         // without interpolations (a String would be escaped a second time).
         Value::Expr(Expr {
-            template: out,
+            template: out.into_boxed_str(),
             deps: deps.into(),
         })
     }
