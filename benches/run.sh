@@ -84,8 +84,8 @@ fi
 context="$(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average $(cut -d' ' -f1-3 /proc/loadavg), reps: ours $reps, cdktf ${cdktf_reps:-0}"
 echo "context: $context"
 printf 'Run: %s.\n\n' "$context" >"$report"
-printf '| N | resources | ours wall (ms) | ours CPU (ms) | ours peak RSS (MB) | ours bytes | build / validate / serialize / write (ms) | cdktf wall (ms) | cdktf peak RSS (MB) | cdktf bytes | speedup (wall) |\n' >>"$report"
-printf '|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n' >>"$report"
+printf '| N | resources | ours wall (ms) | ours CPU (ms) | ours peak RSS (MB) | ours bytes | build / validate / serialize / write (ms) | cdktf wall (ms) | cdktf CPU (ms) | cdktf peak RSS (MB) | cdktf bytes | speedup (wall) | speedup (CPU) |\n' >>"$report"
+printf '|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n' >>"$report"
 
 declare -A synth_us
 for n in $copies; do
@@ -100,22 +100,26 @@ for n in $copies; do
   synth_us[$n]="$(awk -v b="$b" -v y="$y" -v r="$resources" 'BEGIN {printf "%.2f", (b+y)*1000/r}')"
   rss_mb="$(awk -v k="$rss_kb" 'BEGIN {printf "%.1f", k/1024}')"
   ours="ours wall_ms=$wall (min $(field wall_min_ms "$line"), max $(field wall_max_ms "$line")) cpu_ms=$cpu rss_mb=$rss_mb bytes=$bytes build_ms=$b validate_ms=$v serialize_ms=$s write_ms=$w"
-  cdk_cols="| - | - | - | - |"
+  cdk_cols="| - | - | - | - | - | - |"
   cdk=""
   if [ "$with_cdktf" = 1 ]; then
-    walls=(); rsss=()
+    walls=(); rsss=(); cpus=()
     for _ in $(seq "$cdktf_reps"); do
       rm -rf "$out/cdktf-$n"
-      r="$("$cdktf_synth" "$n" "$out/cdktf-$n")"
+      # GNU time around synth.sh adds the CPU time of node (its reaped child).
+      r="$(/usr/bin/time -f '%U %S' -o "$out/cdktf-cpu.txt" "$cdktf_synth" "$n" "$out/cdktf-$n")"
       walls+=("$(field wall_s "$r")"); rsss+=("$(field maxrss_kb "$r")")
+      cpus+=("$(awk '{printf "%.0f", ($1+$2)*1000}' "$out/cdktf-cpu.txt")")
     done
     cw="$(printf '%s\n' "${walls[@]}" | median)"; cr="$(printf '%s\n' "${rsss[@]}" | median)"
+    cc="$(printf '%s\n' "${cpus[@]}" | median)"
+    cpu_ratio="$(awk -v c="$cc" -v o="$cpu" 'BEGIN {printf "%.0f", c/o}')"
     cbytes="$(stat -c %s "$out/cdktf-$n/stacks/bench/cdk.tf.json" 2>/dev/null || echo 0)"
     cw_ms="$(awk -v s="$cw" 'BEGIN {printf "%.0f", s*1000}')"
     cr_mb="$(awk -v k="$cr" 'BEGIN {printf "%.1f", k/1024}')"
     ratio="$(awk -v c="$cw_ms" -v o="$wall" 'BEGIN {printf "%.0f", c/o}')"
-    cdk=" | cdktf wall_ms=$cw_ms rss_mb=$cr_mb bytes=$cbytes | speedup=${ratio}x"
-    cdk_cols="| $cw_ms | $cr_mb | $cbytes | ${ratio}x |"
+    cdk=" | cdktf wall_ms=$cw_ms cpu_ms=$cc rss_mb=$cr_mb bytes=$cbytes | speedup wall ${ratio}x, cpu ${cpu_ratio}x"
+    cdk_cols="| $cw_ms | $cc | $cr_mb | $cbytes | ${ratio}x | ${cpu_ratio}x |"
   fi
   echo "N=$n resources=$resources | $ours$cdk"
   printf '| %s | %s | %s | %s | %s | %s | %s / %s / %s / %s %s\n' "$n" "$resources" "$wall" "$cpu" "$rss_mb" "$bytes" "$b" "$v" "$s" "$w" "$cdk_cols" >>"$report"
