@@ -27,7 +27,23 @@ const ESCAPE: [u8; 256] = {
     table
 };
 
-const INDENT: &[u8] = b"  ";
+/// A newline followed by the indent of up to 32 levels, so starting a line
+/// is one copy.
+const NEWLINE_INDENT: &[u8; 65] =
+    b"\n                                                                ";
+
+/// Whether any of the eight bytes in `word` is a control character, a quote or
+/// a backslash, with the classic "has a byte less than / equal to n" word
+/// tricks (exact for the word as a whole, which is all that is asked).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let quote = has_zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+    (control | quote | backslash) != 0
+}
 
 /// An indented JSON document being written.
 pub(crate) struct PrettyJson {
@@ -51,9 +67,12 @@ impl PrettyJson {
     }
 
     fn newline(&mut self) {
-        self.out.push(b'\n');
-        for _ in 0..self.open.len() {
-            self.out.extend_from_slice(INDENT);
+        let width = 1 + 2 * self.open.len();
+        if let Some(line_start) = NEWLINE_INDENT.get(..width) {
+            self.out.extend_from_slice(line_start);
+        } else {
+            self.out.push(b'\n');
+            self.out.resize(self.out.len() + width - 1, b' ');
         }
     }
 
@@ -116,26 +135,36 @@ impl PrettyJson {
         self.out.reserve(bytes.len() + 2);
         self.out.push(b'"');
         let mut start = 0;
-        for (i, &byte) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Most text needs no escape: skip it eight bytes at a time.
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                if !needs_escape(word) {
+                    i += 8;
+                    continue;
+                }
+            }
+            let byte = bytes[i];
             let escape = ESCAPE[byte as usize];
-            if escape == 0 {
-                continue;
+            if escape != 0 {
+                self.out.extend_from_slice(&bytes[start..i]);
+                start = i + 1;
+                if escape == b'u' {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.out.extend_from_slice(&[
+                        b'\\',
+                        b'u',
+                        b'0',
+                        b'0',
+                        HEX[(byte >> 4) as usize],
+                        HEX[(byte & 0xf) as usize],
+                    ]);
+                } else {
+                    self.out.extend_from_slice(&[b'\\', escape]);
+                }
             }
-            self.out.extend_from_slice(&bytes[start..i]);
-            start = i + 1;
-            if escape == b'u' {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.out.extend_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[(byte >> 4) as usize],
-                    HEX[(byte & 0xf) as usize],
-                ]);
-            } else {
-                self.out.extend_from_slice(&[b'\\', escape]);
-            }
+            i += 1;
         }
         self.out.extend_from_slice(&bytes[start..]);
         self.out.push(b'"');
@@ -218,6 +247,21 @@ mod tests {
             String::from_utf8(json.finish()).expect("utf-8"),
             String::from_utf8(serde_pretty(&value)).expect("utf-8")
         );
+    }
+
+    #[test]
+    fn deep_nesting_indents_like_serde_json() {
+        let mut value = map! { "leaf" => 1 };
+        for depth in 0..40 {
+            value = if depth % 2 == 0 {
+                Value::List(vec![value, Value::from(depth)])
+            } else {
+                map! { "inner" => value }
+            };
+        }
+        let mut json = PrettyJson::with_capacity(0);
+        json.value(&value);
+        assert_eq!(json.finish(), serde_pretty(&value));
     }
 
     #[test]
