@@ -6,6 +6,7 @@ pub mod cidr;
 pub mod diagnostics;
 pub mod environment;
 pub mod graph;
+mod json;
 pub mod output;
 pub mod policy;
 pub mod reference;

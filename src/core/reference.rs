@@ -8,6 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use super::value::{Expr, TemplatePart, Value};
 
@@ -36,65 +37,145 @@ pub enum BlockKind {
 }
 
 /// The address of a block: `aws_vpc.main` or `data.aws_caller_identity.current`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Address {
+///
+/// Cheap to clone, hash and compare: every reference to a block (each
+/// `vpc.id()`) carries its address, so its text lives once behind a shared
+/// pointer, as the path expressions and `depends_on` use, with its hash
+/// computed once.
+#[derive(Clone)]
+pub struct Address(Arc<AddressParts>);
+
+struct AddressParts {
     stack: StackId,
     kind: BlockKind,
-    resource_type: String,
-    name: String,
+    /// `path[type_start..type_end]` is the type, `path[type_end + 1..]` the name.
+    type_start: usize,
+    type_end: usize,
+    /// `aws_vpc.main` or `data.aws_caller_identity.current`.
+    path: Box<str>,
+    /// A hash of `stack` and `path`, which together identify the address.
+    hash: u64,
 }
 
 impl Address {
+    fn new(stack: StackId, kind: BlockKind, resource_type: &str, name: &str) -> Self {
+        let prefix = match kind {
+            BlockKind::Resource => "",
+            BlockKind::Data => "data.",
+        };
+        let mut path = String::with_capacity(prefix.len() + resource_type.len() + 1 + name.len());
+        path.push_str(prefix);
+        path.push_str(resource_type);
+        path.push('.');
+        path.push_str(name);
+        let mut hasher = crate::core::stack::FastHasher::default();
+        std::hash::Hasher::write_u32(&mut hasher, stack.0);
+        std::hash::Hasher::write(&mut hasher, path.as_bytes());
+        Address(Arc::new(AddressParts {
+            stack,
+            kind,
+            type_start: prefix.len(),
+            type_end: prefix.len() + resource_type.len(),
+            path: path.into_boxed_str(),
+            hash: std::hash::Hasher::finish(&hasher),
+        }))
+    }
+
     /// A managed resource's address.
     pub fn resource(stack: StackId, resource_type: &str, name: &str) -> Self {
-        Address {
-            stack,
-            kind: BlockKind::Resource,
-            resource_type: resource_type.to_string(),
-            name: name.to_string(),
-        }
+        Address::new(stack, BlockKind::Resource, resource_type, name)
     }
 
     /// A data source's address.
     pub fn data(stack: StackId, resource_type: &str, name: &str) -> Self {
-        Address {
-            kind: BlockKind::Data,
-            ..Address::resource(stack, resource_type, name)
-        }
+        Address::new(stack, BlockKind::Data, resource_type, name)
     }
 
     /// The stack this address lives in.
     pub fn stack(&self) -> StackId {
-        self.stack
+        self.0.stack
     }
 
     /// Resource or data source.
     pub fn kind(&self) -> BlockKind {
-        self.kind
+        self.0.kind
     }
 
     /// The Terraform type, such as `aws_vpc`.
     pub fn resource_type(&self) -> &str {
-        &self.resource_type
+        &self.0.path[self.0.type_start..self.0.type_end]
     }
 
     /// The logical name, such as `main`.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.path[self.0.type_end + 1..]
     }
 
     /// The path used in expressions and `depends_on`.
     pub fn expression_path(&self) -> String {
-        match self.kind {
-            BlockKind::Resource => format!("{}.{}", self.resource_type, self.name),
-            BlockKind::Data => format!("data.{}.{}", self.resource_type, self.name),
-        }
+        self.path().to_string()
+    }
+
+    /// [`Address::expression_path`] without allocating.
+    pub(crate) fn path(&self) -> &str {
+        &self.0.path
+    }
+}
+
+impl PartialEq for Address {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&*self.0, &*other.0);
+        Arc::ptr_eq(&self.0, &other.0)
+            || (a.hash == b.hash
+                && a.stack == b.stack
+                && a.kind == b.kind
+                && a.type_end - a.type_start == b.type_end - b.type_start
+                && a.path == b.path)
+    }
+}
+
+impl Eq for Address {}
+
+impl PartialOrd for Address {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Address {
+    /// By stack, kind, type, then name.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.stack(), self.kind(), self.resource_type(), self.name()).cmp(&(
+            other.stack(),
+            other.kind(),
+            other.resource_type(),
+            other.name(),
+        ))
+    }
+}
+
+impl std::hash::Hash for Address {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal addresses have equal stacks and paths, so equal hashes.
+        state.write_u64(self.0.hash);
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.expression_path())
+        f.write_str(self.path())
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The shape the derived impl printed before the parts were shared.
+        f.debug_struct("Address")
+            .field("stack", &self.0.stack)
+            .field("kind", &self.0.kind)
+            .field("resource_type", &self.resource_type())
+            .field("name", &self.name())
+            .finish()
     }
 }
 

@@ -1,7 +1,10 @@
 //! The [`Stack`]: every block, variable, output and setting of one Terraform root
 //! module, plus the diagnostics found while building it.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::block::{Attributes, Block, Tagging};
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
@@ -96,9 +99,11 @@ pub struct Stack {
     name: String,
     environment: Option<Environment>,
     pub(crate) blocks: Vec<Block>,
-    index: HashMap<Address, usize>,
-    origins: Vec<String>,
-    builders: Vec<String>,
+    pub(crate) index: AddressIndex,
+    // The builder that added each block (`None`: `Stack::resource` directly),
+    // shared with `builders` so adding a block copies no text.
+    origins: Vec<Option<Arc<str>>>,
+    builders: Vec<Arc<str>>,
     pub(crate) variables: BTreeMap<String, Variable>,
     pub(crate) locals: BTreeMap<String, Value>,
     pub(crate) outputs: BTreeMap<String, Output>,
@@ -118,7 +123,7 @@ impl Stack {
             name: name.to_string(),
             environment: None,
             blocks: Vec::new(),
-            index: HashMap::new(),
+            index: AddressIndex::default(),
             origins: Vec::new(),
             builders: Vec::new(),
             variables: BTreeMap::new(),
@@ -161,7 +166,7 @@ impl Stack {
 
     /// Adds a construct (a builder) and returns its handles.
     pub fn add<C: Construct>(&mut self, construct: C) -> C::Output {
-        self.builders.push(construct.describe());
+        self.builders.push(construct.describe().into());
         let output = construct.build(self);
         self.builders.pop();
         output
@@ -196,11 +201,7 @@ impl Stack {
     }
 
     fn insert_block(&mut self, address: Address, attributes: Attributes) {
-        let origin = self
-            .builders
-            .last()
-            .cloned()
-            .unwrap_or_else(|| "Stack::resource".to_string());
+        let origin = self.builders.last().cloned();
         if !is_valid_identifier(address.name()) {
             self.error(
                 &address.to_string(),
@@ -209,8 +210,21 @@ impl Stack {
                 "use letters, digits, `_` and `-`, starting with a letter or `_`",
             );
         }
-        if let Some(&existing) = self.index.get(&address) {
-            let first = self.origins[existing].clone();
+        // One hash and probe both checks uniqueness and inserts.
+        let slot = self.blocks.len();
+        let taken = match self.index.entry(address.clone()) {
+            Entry::Occupied(entry) => *entry.get(),
+            Entry::Vacant(entry) => {
+                entry.insert(slot);
+                slot
+            }
+        };
+        if taken != slot {
+            let describe = |origin: &Option<Arc<str>>| {
+                origin.as_deref().unwrap_or("Stack::resource").to_string()
+            };
+            let first = describe(&self.origins[taken]);
+            let origin = describe(&origin);
             self.error(
                 &address.to_string(),
                 "name",
@@ -219,7 +233,6 @@ impl Stack {
             );
             return;
         }
-        self.index.insert(address.clone(), self.blocks.len());
         self.origins.push(origin);
         self.blocks.push(Block {
             address,
@@ -433,6 +446,60 @@ impl Stack {
     }
 }
 
+/// Block addresses to their position in [`Stack::blocks`].
+pub(crate) type AddressIndex = HashMap<Address, usize, BuildHasherDefault<FastHasher>>;
+
+/// A fast non-cryptographic hasher (the multiply-rotate scheme of rustc's
+/// `FxHasher`) for the address index, which every block insertion and every
+/// reference check consults (an address hashes as one precomputed `u64`).
+/// Addresses come from the program being synthesized, not from an adversary,
+/// so flooding resistance buys nothing.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl FastHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The kind of a block added with [`Stack::raw_resource`].
 pub enum RawKind {}
 
@@ -470,4 +537,45 @@ pub fn is_valid_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    enum Topic {}
+    impl ResourceKind for Topic {
+        const TYPE: &'static str = "aws_sns_topic";
+    }
+
+    struct Alerts;
+    impl Construct for Alerts {
+        type Output = Ref<Topic>;
+        fn describe(&self) -> String {
+            "aws::Alerts \"ops\"".to_string()
+        }
+        fn build(self, stack: &mut Stack) -> Ref<Topic> {
+            stack.resource::<Topic>("ops", Attributes::new())
+        }
+    }
+
+    #[test]
+    fn a_duplicate_name_names_both_origins() {
+        let mut stack = Stack::new("dup");
+        stack.resource::<Topic>("ops", Attributes::new());
+        stack.add(Alerts);
+        assert!(stack
+            .diagnostics()
+            .mentions("defined twice: by Stack::resource and by aws::Alerts \"ops\""));
+        assert_eq!(stack.blocks().len(), 1);
+    }
+
+    #[test]
+    fn addresses_built_separately_find_the_same_block() {
+        let mut stack = Stack::new("lookup");
+        stack.resource::<Topic>("ops", Attributes::new());
+        let address = Address::resource(stack.id(), "aws_sns_topic", "ops");
+        assert!(stack.block(&address).is_some());
+        assert_eq!(address.expression_path(), "aws_sns_topic.ops");
+    }
 }

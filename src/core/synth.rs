@@ -2,13 +2,12 @@
 //! Terraform JSON writer.
 
 use std::collections::BTreeMap;
-
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use std::time::{Duration, Instant};
 
 use super::block::{Block, Tagging};
 use super::diagnostics::Diagnostics;
 use super::graph::{self, GraphProblem};
+use super::json::PrettyJson;
 use super::policy::Policy;
 use super::reference::BlockKind;
 use super::stack::Stack;
@@ -54,12 +53,60 @@ impl Synthesized {
 /// The Terraform document's file name.
 pub const MAIN_FILE: &str = "main.tf.json";
 
+/// How long the phases of one synth took; see [`Stack::synth_timed`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SynthTimings {
+    /// Reference, cycle and policy checks.
+    pub validate: Duration,
+    /// Rendering the Terraform JSON document.
+    pub serialize: Duration,
+    /// The whole call.
+    pub total: Duration,
+}
+
 impl Stack {
     /// Checks the stack and renders it.
     ///
     /// Fails with every error found: those recorded by builders, dangling and
     /// cross-stack references, dependency cycles, and the findings of `policies`.
     pub fn synth_with(&self, policies: &[&dyn Policy]) -> Result<Synthesized, Diagnostics> {
+        self.synth_timed(policies).0
+    }
+
+    /// [`Stack::synth_with`], also reporting how long checking and rendering
+    /// took (for benchmarks and `--timings`-style output; timing costs two
+    /// clock reads per phase).
+    pub fn synth_timed(
+        &self,
+        policies: &[&dyn Policy],
+    ) -> (Result<Synthesized, Diagnostics>, SynthTimings) {
+        let started = Instant::now();
+        let mut timings = SynthTimings::default();
+        let checking = Instant::now();
+        let diagnostics = self.check(policies);
+        timings.validate = checking.elapsed();
+        if diagnostics.has_errors() {
+            timings.total = started.elapsed();
+            return (Err(diagnostics), timings);
+        }
+        let rendering = Instant::now();
+        let json = self.render_json();
+        timings.serialize = rendering.elapsed();
+        let mut files = self.files.clone();
+        files.insert(MAIN_FILE.to_string(), json);
+        timings.total = started.elapsed();
+        (
+            Ok(Synthesized {
+                files,
+                warnings: diagnostics,
+            }),
+            timings,
+        )
+    }
+
+    /// Every error and warning of the stack: the builders', the graph's and
+    /// the policies'.
+    fn check(&self, policies: &[&dyn Policy]) -> Diagnostics {
         let mut diagnostics = self.diagnostics().clone();
         for problem in graph::check(self) {
             match problem {
@@ -95,15 +142,7 @@ impl Stack {
         for policy in policies {
             policy.check(self, &mut diagnostics);
         }
-        if diagnostics.has_errors() {
-            return Err(diagnostics);
-        }
-        let mut files = self.files.clone();
-        files.insert(MAIN_FILE.to_string(), self.render_json());
-        Ok(Synthesized {
-            files,
-            warnings: diagnostics,
-        })
+        diagnostics
     }
 
     /// Checks the stack (without extra policies) and renders it.
@@ -130,166 +169,244 @@ impl Stack {
 
     /// The Terraform JSON document: sorted keys, two-space indent, trailing newline.
     pub fn render_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256 + self.blocks().len() * 700);
-        let document = Document { stack: self };
-        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-        let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-        // Serializing in-memory values of our own types cannot fail.
-        document
-            .serialize(&mut serializer)
-            .expect("serializing a document to memory");
+        // About 450 bytes per block in practice; one allocation for most stacks.
+        let mut json = PrettyJson::with_capacity(1024 + self.blocks().len() * 512);
+        write_document(&mut json, self);
+        let mut out = json.finish();
         out.push(b'\n');
         out
     }
 }
 
-/// The whole document, written section by section without building an
-/// intermediate JSON tree.
-struct Document<'a> {
-    stack: &'a Stack,
+/// The whole document, section by section in key order, written straight
+/// from the stack without building an intermediate JSON tree.
+fn write_document(json: &mut PrettyJson, stack: &Stack) {
+    json.begin_object();
+    let data = grouped(stack.blocks(), BlockKind::Data);
+    if !data.is_empty() {
+        json.key("data");
+        write_blocks(json, stack, &data);
+    }
+    if !stack.locals.is_empty() {
+        json.key("locals");
+        write_map(json, &stack.locals);
+    }
+    if !stack.outputs.is_empty() {
+        json.key("output");
+        write_outputs(json, &stack.outputs);
+    }
+    if !stack.providers.is_empty() {
+        json.key("provider");
+        write_providers(json, stack);
+    }
+    let resources = grouped(stack.blocks(), BlockKind::Resource);
+    if !resources.is_empty() {
+        json.key("resource");
+        write_blocks(json, stack, &resources);
+    }
+    json.key("terraform");
+    write_terraform(json, stack);
+    if !stack.variables.is_empty() {
+        json.key("variable");
+        write_variables(json, &stack.variables);
+    }
+    json.end_object();
 }
 
-impl Serialize for Document<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let stack = self.stack;
-        let mut map = serializer.serialize_map(None)?;
-        let data = grouped(stack.blocks(), BlockKind::Data);
-        if !data.is_empty() {
-            map.serialize_entry(
-                "data",
-                &BlockSection {
-                    stack,
-                    groups: &data,
-                },
-            )?;
+fn write_map(json: &mut PrettyJson, map: &BTreeMap<String, Value>) {
+    json.begin_object();
+    for (key, value) in map {
+        json.key(key);
+        json.value(value);
+    }
+    json.end_object();
+}
+
+/// Blocks of one kind (resource or data), sorted by type then name: the
+/// document's order, reached by one sort instead of a tree of maps.
+fn grouped(blocks: &[Block], kind: BlockKind) -> Vec<&Block> {
+    let mut selected: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| b.address().kind() == kind)
+        .collect();
+    // Addresses are unique within a stack, so no two blocks compare equal.
+    selected.sort_unstable_by(|a, b| {
+        let (a, b) = (a.address(), b.address());
+        (a.resource_type(), a.name()).cmp(&(b.resource_type(), b.name()))
+    });
+    selected
+}
+
+/// `resource` or `data`: type, then name, then the block's body.
+fn write_blocks(json: &mut PrettyJson, stack: &Stack, blocks: &[&Block]) {
+    json.begin_object();
+    let mut rest = blocks;
+    while let Some(first) = rest.first() {
+        let resource_type = first.address().resource_type();
+        let run = rest
+            .iter()
+            .position(|b| b.address().resource_type() != resource_type)
+            .unwrap_or(rest.len());
+        json.key(resource_type);
+        json.begin_object();
+        for block in &rest[..run] {
+            json.key(block.address().name());
+            write_block_body(json, block, &stack.default_tags);
         }
-        if !stack.locals.is_empty() {
-            map.serialize_entry("locals", &stack.locals)?;
+        json.end_object();
+        rest = &rest[run..];
+    }
+    json.end_object();
+}
+
+/// An attribute the writer adds to (or puts in place of) a block's own.
+enum Extra<'a> {
+    /// Default tags and the block's own `tags` map, merged while writing.
+    Tags {
+        defaults: &'a BTreeMap<String, String>,
+        own: Option<&'a BTreeMap<String, Value>>,
+    },
+    /// A value computed for this block (labels, or a non-map tags value).
+    Value(Value),
+    /// `depends_on` paths, sorted.
+    DependsOn(Vec<&'a str>),
+}
+
+impl Extra<'_> {
+    fn write(&self, json: &mut PrettyJson) {
+        match self {
+            Extra::Tags { defaults, own } => write_merged_tags(json, defaults, *own),
+            Extra::Value(value) => json.value(value),
+            Extra::DependsOn(paths) => {
+                json.begin_array();
+                for path in paths {
+                    json.item();
+                    json.literal(path);
+                }
+                json.end_array();
+            }
         }
-        if !stack.outputs.is_empty() {
-            map.serialize_entry("output", &OutputSection(&stack.outputs))?;
-        }
-        if !stack.providers.is_empty() {
-            map.serialize_entry("provider", &ProviderSection(stack))?;
-        }
-        let resources = grouped(stack.blocks(), BlockKind::Resource);
-        if !resources.is_empty() {
-            map.serialize_entry(
-                "resource",
-                &BlockSection {
-                    stack,
-                    groups: &resources,
-                },
-            )?;
-        }
-        map.serialize_entry("terraform", &TerraformSection(stack))?;
-        if !stack.variables.is_empty() {
-            map.serialize_entry("variable", &VariableSection(&stack.variables))?;
-        }
-        map.end()
     }
 }
 
-type Groups<'a> = BTreeMap<&'a str, BTreeMap<&'a str, &'a Block>>;
-
-fn grouped(blocks: &[Block], kind: BlockKind) -> Groups<'_> {
-    let mut groups: Groups<'_> = BTreeMap::new();
-    for block in blocks.iter().filter(|b| b.address().kind() == kind) {
-        groups
-            .entry(block.address().resource_type())
-            .or_default()
-            .insert(block.address().name(), block);
-    }
-    groups
-}
-
-struct BlockSection<'a> {
-    stack: &'a Stack,
-    groups: &'a Groups<'a>,
-}
-
-impl Serialize for BlockSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.groups.len()))?;
-        for (resource_type, blocks) in self.groups {
-            let bodies: BTreeMap<&str, BlockBody<'_>> = blocks
-                .iter()
-                .map(|(name, block)| {
-                    (
-                        *name,
-                        BlockBody {
-                            block,
-                            default_tags: &self.stack.default_tags,
-                        },
-                    )
-                })
-                .collect();
-            map.serialize_entry(resource_type, &bodies)?;
+/// The stack's default tags under a block's own `tags` map (the block's win),
+/// merged in key order as it is written, without building a merged map.
+fn write_merged_tags(
+    json: &mut PrettyJson,
+    defaults: &BTreeMap<String, String>,
+    own: Option<&BTreeMap<String, Value>>,
+) {
+    json.begin_object();
+    let mut defaults = defaults.iter().peekable();
+    let mut own = own.into_iter().flatten().peekable();
+    loop {
+        match (defaults.peek(), own.peek()) {
+            (Some((dk, dv)), Some((ok, ov))) => {
+                if dk < ok {
+                    json.key(dk);
+                    json.literal(dv);
+                    defaults.next();
+                } else {
+                    if dk == ok {
+                        defaults.next();
+                    }
+                    json.key(ok);
+                    json.value(ov);
+                    own.next();
+                }
+            }
+            (Some((dk, dv)), None) => {
+                json.key(dk);
+                json.literal(dv);
+                defaults.next();
+            }
+            (None, Some((ok, ov))) => {
+                json.key(ok);
+                json.value(ov);
+                own.next();
+            }
+            (None, None) => break,
         }
-        map.end()
     }
+    json.end_object();
 }
 
 /// One block's body: its attributes with default tags merged in and
 /// `depends_on` rendered, keys in sorted order.
-struct BlockBody<'a> {
-    block: &'a Block,
-    default_tags: &'a BTreeMap<String, String>,
-}
-
-impl Serialize for BlockBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let block = self.block;
-        let mut extras: Vec<(&str, Value)> = Vec::new();
-        let tag_attribute = match block.tagging() {
-            Tagging::None => None,
-            Tagging::Tags => Some("tags"),
-            Tagging::Labels => Some("labels"),
-            Tagging::LabelsAt(attribute) => Some(attribute),
-        };
-        if let Some(attribute) = tag_attribute {
-            let labels = block.tagging() != Tagging::Tags;
-            if let Some(merged) =
-                merge_tags(self.default_tags, block.attributes().get(attribute), labels)
+fn write_block_body(json: &mut PrettyJson, block: &Block, default_tags: &BTreeMap<String, String>) {
+    // At most two extras: the tag attribute and `depends_on`.
+    let mut extras: [Option<(&str, Extra<'_>)>; 2] = [None, None];
+    let tag_attribute = match block.tagging() {
+        Tagging::None => None,
+        Tagging::Tags => Some("tags"),
+        Tagging::Labels => Some("labels"),
+        Tagging::LabelsAt(attribute) => Some(attribute),
+    };
+    if let Some(attribute) = tag_attribute {
+        let own = block.attributes().get(attribute);
+        extras[0] = match (block.tagging(), own) {
+            // The common case, written straight from the two maps.
+            (Tagging::Tags, None) if !default_tags.is_empty() => Some((
+                attribute,
+                Extra::Tags {
+                    defaults: default_tags,
+                    own: None,
+                },
+            )),
+            (Tagging::Tags, Some(Value::Map(own)))
+                if !(default_tags.is_empty() && own.is_empty()) =>
             {
-                extras.push((attribute, merged));
+                Some((
+                    attribute,
+                    Extra::Tags {
+                        defaults: default_tags,
+                        own: Some(own),
+                    },
+                ))
             }
-        }
-        if !block.depends_on().is_empty() {
-            let mut deps: Vec<String> = block
-                .depends_on()
-                .iter()
-                .map(|a| a.expression_path())
-                .collect();
-            deps.sort();
-            extras.push(("depends_on", Value::from(deps)));
-        }
-        extras.sort_by(|a, b| a.0.cmp(b.0));
-        let mut map = serializer.serialize_map(None)?;
-        let mut extras = extras.into_iter().peekable();
-        for (key, value) in block.attributes() {
-            while let Some((extra_key, _)) = extras.peek() {
-                if *extra_key < key.as_str() {
-                    let (k, v) = extras.next().expect("peeked");
-                    map.serialize_entry(k, &v)?;
-                } else {
-                    break;
-                }
-            }
-            if let Some((extra_key, _)) = extras.peek() {
-                if *extra_key == key.as_str() {
-                    let (k, v) = extras.next().expect("peeked");
-                    map.serialize_entry(k, &v)?;
-                    continue;
-                }
-            }
-            map.serialize_entry(key, value)?;
-        }
-        for (k, v) in extras {
-            map.serialize_entry(k, &v)?;
-        }
-        map.end()
+            (Tagging::Tags, None | Some(Value::Map(_))) => None,
+            (tagging, own) => merge_tags(default_tags, own, tagging != Tagging::Tags)
+                .map(|merged| (attribute, Extra::Value(merged))),
+        };
     }
+    if !block.depends_on().is_empty() {
+        let mut deps: Vec<&str> = block.depends_on().iter().map(|a| a.path()).collect();
+        deps.sort_unstable();
+        extras[1] = Some(("depends_on", Extra::DependsOn(deps)));
+    }
+    if let [Some((first, _)), Some((second, _))] = &extras {
+        if second < first {
+            extras.swap(0, 1);
+        }
+    }
+    json.begin_object();
+    let mut extras = extras.into_iter().flatten().peekable();
+    for (key, value) in block.attributes() {
+        while let Some((extra_key, _)) = extras.peek() {
+            if *extra_key < key.as_str() {
+                let (k, v) = extras.next().expect("peeked");
+                json.key(k);
+                v.write(json);
+            } else {
+                break;
+            }
+        }
+        if let Some((extra_key, _)) = extras.peek() {
+            if *extra_key == key.as_str() {
+                let (k, v) = extras.next().expect("peeked");
+                json.key(k);
+                v.write(json);
+                continue;
+            }
+        }
+        json.key(key);
+        json.value(value);
+    }
+    for (k, v) in extras {
+        json.key(k);
+        v.write(json);
+    }
+    json.end_object();
 }
 
 /// Default tags under the block's own (the block's win). A computed tags value
@@ -335,105 +452,244 @@ pub fn to_label(text: &str) -> String {
         .collect()
 }
 
-struct OutputSection<'a>(&'a BTreeMap<String, super::stack::Output>);
-
-impl Serialize for OutputSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, output) in self.0 {
-            let mut body = BTreeMap::new();
-            if !output.description.is_empty() {
-                body.insert("description", Value::from(output.description.as_str()));
-            }
-            if output.sensitive {
-                body.insert("sensitive", Value::Bool(true));
-            }
-            body.insert("value", output.value.clone());
-            map.serialize_entry(name, &body)?;
+fn write_outputs(json: &mut PrettyJson, outputs: &BTreeMap<String, super::stack::Output>) {
+    json.begin_object();
+    for (name, output) in outputs {
+        json.key(name);
+        json.begin_object();
+        if !output.description.is_empty() {
+            json.key("description");
+            json.literal(&output.description);
         }
-        map.end()
+        if output.sensitive {
+            json.key("sensitive");
+            json.bool(true);
+        }
+        json.key("value");
+        json.value(&output.value);
+        json.end_object();
     }
+    json.end_object();
 }
 
-struct VariableSection<'a>(&'a BTreeMap<String, super::stack::Variable>);
-
-impl Serialize for VariableSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, variable) in self.0 {
-            let mut body = BTreeMap::new();
-            if let Some(default) = &variable.default {
-                body.insert("default", default.clone());
-            }
-            if !variable.description.is_empty() {
-                body.insert("description", Value::from(variable.description.as_str()));
-            }
-            if variable.sensitive {
-                body.insert("sensitive", Value::Bool(true));
-            }
-            if !variable.type_expr.is_empty() {
-                // Terraform's JSON syntax takes the type constraint as a plain
-                // string holding the type expression (`"list(string)"`).
-                body.insert("type", Value::from(variable.type_expr.as_str()));
-            }
-            map.serialize_entry(name, &body)?;
+fn write_variables(json: &mut PrettyJson, variables: &BTreeMap<String, super::stack::Variable>) {
+    json.begin_object();
+    for (name, variable) in variables {
+        json.key(name);
+        json.begin_object();
+        if let Some(default) = &variable.default {
+            json.key("default");
+            json.value(default);
         }
-        map.end()
+        if !variable.description.is_empty() {
+            json.key("description");
+            json.literal(&variable.description);
+        }
+        if variable.sensitive {
+            json.key("sensitive");
+            json.bool(true);
+        }
+        if !variable.type_expr.is_empty() {
+            // Terraform's JSON syntax takes the type constraint as a plain
+            // string holding the type expression (`"list(string)"`).
+            json.key("type");
+            json.string(&variable.type_expr);
+        }
+        json.end_object();
     }
+    json.end_object();
 }
 
-struct ProviderSection<'a>(&'a Stack);
-
-impl Serialize for ProviderSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut by_name: BTreeMap<&str, Vec<&BTreeMap<String, Value>>> = BTreeMap::new();
-        for provider in &self.0.providers {
-            by_name
-                .entry(provider.name.as_str())
-                .or_default()
-                .push(&provider.attributes);
-        }
-        let mut map = serializer.serialize_map(Some(by_name.len()))?;
-        for (name, mut configs) in by_name {
-            if configs.len() == 1 {
-                map.serialize_entry(name, configs[0])?;
-            } else {
-                // Aliased configurations: a list, ordered by alias for stability.
-                configs.sort_by_key(|c| c.get("alias").and_then(Value::as_str).map(str::to_string));
-                map.serialize_entry(name, &configs)?;
-            }
-        }
-        map.end()
+fn write_providers(json: &mut PrettyJson, stack: &Stack) {
+    let mut by_name: BTreeMap<&str, Vec<&BTreeMap<String, Value>>> = BTreeMap::new();
+    for provider in &stack.providers {
+        by_name
+            .entry(provider.name.as_str())
+            .or_default()
+            .push(&provider.attributes);
     }
+    json.begin_object();
+    for (name, mut configs) in by_name {
+        json.key(name);
+        if configs.len() == 1 {
+            write_map(json, configs[0]);
+        } else {
+            // Aliased configurations: a list, ordered by alias for stability.
+            configs.sort_by_key(|c| c.get("alias").and_then(Value::as_str));
+            json.begin_array();
+            for config in configs {
+                json.item();
+                write_map(json, config);
+            }
+            json.end_array();
+        }
+    }
+    json.end_object();
 }
 
-struct TerraformSection<'a>(&'a Stack);
+fn write_terraform(json: &mut PrettyJson, stack: &Stack) {
+    let settings = &stack.terraform;
+    json.begin_object();
+    if let Some((backend_type, config)) = &settings.backend {
+        json.key("backend");
+        json.begin_object();
+        json.key(backend_type);
+        json.value(config);
+        json.end_object();
+    }
+    if !settings.required_providers.is_empty() {
+        json.key("required_providers");
+        json.begin_object();
+        for (name, provider) in &settings.required_providers {
+            json.key(name);
+            json.begin_object();
+            json.key("source");
+            json.string(&provider.source);
+            json.key("version");
+            json.string(&provider.version);
+            json.end_object();
+        }
+        json.end_object();
+    }
+    if let Some(version) = &settings.required_version {
+        json.key("required_version");
+        json.string(version);
+    }
+    json.end_object();
+}
 
-impl Serialize for TerraformSection<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let settings = &self.0.terraform;
-        let mut map = serializer.serialize_map(None)?;
-        if let Some((backend_type, config)) = &settings.backend {
-            let mut backend = BTreeMap::new();
-            backend.insert(backend_type.as_str(), config);
-            map.serialize_entry("backend", &backend)?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::block::Attributes;
+    use crate::core::reference::ResourceKind;
+    use crate::core::stack::Variable;
+    use crate::map;
+
+    enum Bucket {}
+    impl ResourceKind for Bucket {
+        const TYPE: &'static str = "aws_s3_bucket";
+    }
+    enum Network {}
+    impl ResourceKind for Network {
+        const TYPE: &'static str = "google_compute_network";
+    }
+    enum Caller {}
+    impl ResourceKind for Caller {
+        const TYPE: &'static str = "aws_caller_identity";
+    }
+
+    /// A stack using every part of the document the writer produces.
+    fn every_feature() -> Stack {
+        let mut stack = Stack::new("golden");
+        stack.require_terraform(">= 1.6");
+        stack.require_provider("aws", "hashicorp/aws", "5.100.0");
+        stack.backend("s3", map! { "bucket" => "state", "key" => "k" });
+        let mut east = BTreeMap::new();
+        east.insert("region".to_string(), Value::from("us-east-1"));
+        let mut west = east.clone();
+        west.insert("alias".to_string(), Value::from("west"));
+        west.insert("region".to_string(), Value::from("us-west-2"));
+        stack.provider("aws", west);
+        stack.provider("aws", east);
+        stack.default_tag("Team", "Platform Ops");
+        stack.default_tag("Owner", "b");
+        let caller = stack.data::<Caller>("current", Attributes::new());
+        let logs = stack.resource::<Bucket>(
+            "logs",
+            Attributes::new()
+                .set("bucket", "logs-${literal}")
+                .set(
+                    "tags",
+                    map! { "Owner" => "a", "Zone" => caller.attr::<String>("account_id") },
+                )
+                .tagged(),
+        );
+        let data = stack.resource::<Bucket>(
+            "data",
+            Attributes::new()
+                .set("bucket", logs.id().prefixed("data-"))
+                .block("versioning", map! { "enabled" => true })
+                .tagged()
+                .depends_on(logs.address())
+                .depends_on(caller.address()),
+        );
+        stack.resource::<Bucket>(
+            "computed_tags",
+            Attributes::new()
+                .set("tags", Value::from(data.attr::<String>("tags_all")))
+                .tagged(),
+        );
+        stack.resource::<Network>(
+            "vpc",
+            Attributes::new()
+                .set("labels", map! { "Cost Center" => "R&D" })
+                .labelled(),
+        );
+        stack.resource::<Network>(
+            "gke",
+            Attributes::new().tagging(crate::core::block::Tagging::LabelsAt("resource_labels")),
+        );
+        stack.raw_resource(
+            "null_resource",
+            "untagged",
+            Attributes::new().set("triggers", map! {}),
+        );
+        stack.local("name", "golden");
+        stack.output("bucket", logs.id(), "the logs bucket");
+        stack.sensitive_output("secret", data.arn_like(), "");
+        stack.variable(
+            "size",
+            Variable {
+                type_expr: "number".into(),
+                description: "how big".into(),
+                default: Some(Value::from(3)),
+                sensitive: false,
+            },
+        );
+        stack.variable(
+            "token",
+            Variable {
+                sensitive: true,
+                ..Variable::default()
+            },
+        );
+        stack
+    }
+
+    trait ArnLike {
+        fn arn_like(&self) -> Value;
+    }
+    impl ArnLike for crate::core::reference::Ref<Bucket> {
+        fn arn_like(&self) -> Value {
+            self.attr::<String>("arn").into()
         }
-        if !settings.required_providers.is_empty() {
-            let providers: BTreeMap<&str, BTreeMap<&str, &str>> = settings
-                .required_providers
-                .iter()
-                .map(|(name, p)| {
-                    let mut entry = BTreeMap::new();
-                    entry.insert("source", p.source.as_str());
-                    entry.insert("version", p.version.as_str());
-                    (name.as_str(), entry)
-                })
-                .collect();
-            map.serialize_entry("required_providers", &providers)?;
+    }
+
+    /// The writer's bytes are a product guarantee: this document was written by
+    /// the writer before its performance work and must never change by accident.
+    #[test]
+    fn output_bytes_are_unchanged() {
+        let rendered = every_feature().render_json();
+        let text = String::from_utf8(rendered).expect("utf-8");
+        if std::env::var_os("INFRASYNTH_WRITE_GOLDEN").is_some() {
+            std::fs::write(
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/src/core/testdata/render_golden.tf.json"
+                ),
+                &text,
+            )
+            .expect("write golden");
         }
-        if let Some(version) = &settings.required_version {
-            map.serialize_entry("required_version", version)?;
-        }
-        map.end()
+        assert_eq!(text, include_str!("testdata/render_golden.tf.json"));
+    }
+
+    #[test]
+    fn synth_matches_render_and_is_repeatable() {
+        let stack = every_feature();
+        let synthesized = stack.synth().expect("valid stack");
+        assert_eq!(synthesized.main_tf_json().as_bytes(), stack.render_json());
+        assert_eq!(stack.render_json(), every_feature().render_json());
     }
 }

@@ -17,16 +17,112 @@ use super::reference::Address;
 /// graph and the dangling-reference check read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Expr {
-    template: String,
-    deps: Vec<Address>,
+    // A boxed `str` rather than a `String`: expressions are the largest
+    // `Value` variant, so eight bytes here are eight bytes in every map entry.
+    template: Box<str>,
+    deps: Deps,
+}
+
+/// The addresses an expression reads. Nearly every expression reads exactly
+/// one block (`${aws_vpc.main.id}`), so that case is stored inline rather than
+/// in a one-item `Vec`.
+#[derive(Clone, Default)]
+enum Deps {
+    #[default]
+    None,
+    One(Address),
+    Many(Vec<Address>),
+}
+
+impl Deps {
+    fn as_slice(&self) -> &[Address] {
+        match self {
+            Deps::None => &[],
+            Deps::One(address) => std::slice::from_ref(address),
+            Deps::Many(addresses) => addresses,
+        }
+    }
+
+    fn extend<I: IntoIterator<Item = Address>>(&mut self, more: I) {
+        for address in more {
+            *self = match std::mem::take(self) {
+                Deps::None => Deps::One(address),
+                Deps::One(first) => Deps::Many(vec![first, address]),
+                Deps::Many(mut all) => {
+                    all.push(address);
+                    Deps::Many(all)
+                }
+            };
+        }
+    }
+}
+
+impl Deps {
+    fn append(&mut self, other: Deps) {
+        match other {
+            Deps::None => {}
+            Deps::One(address) => self.extend([address]),
+            Deps::Many(addresses) => self.extend(addresses),
+        }
+    }
+}
+
+impl From<Vec<Address>> for Deps {
+    fn from(mut addresses: Vec<Address>) -> Self {
+        match addresses.len() {
+            0 => Deps::None,
+            1 => Deps::One(addresses.pop().expect("one item")),
+            _ => Deps::Many(addresses),
+        }
+    }
+}
+
+// Compared, hashed and printed as the list it stands for, as when it was a `Vec`.
+impl PartialEq for Deps {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Deps {}
+
+impl PartialOrd for Deps {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Deps {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl std::hash::Hash for Deps {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl std::fmt::Debug for Deps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
 }
 
 impl Expr {
     /// An expression reading `attribute` of the block at `address`.
     pub fn attribute(address: &Address, attribute: &str) -> Self {
+        let path = address.path();
+        let mut template = String::with_capacity(path.len() + attribute.len() + 4);
+        template.push_str("${");
+        template.push_str(path);
+        template.push('.');
+        template.push_str(attribute);
+        template.push('}');
         Expr {
-            template: format!("${{{}.{}}}", address.expression_path(), attribute),
-            deps: vec![address.clone()],
+            template: template.into_boxed_str(),
+            deps: Deps::One(address.clone()),
         }
     }
 
@@ -35,20 +131,22 @@ impl Expr {
     /// tracked: prefer typed references.
     pub fn raw(expression: &str) -> Self {
         Expr {
-            template: format!("${{{expression}}}"),
-            deps: Vec::new(),
+            template: format!("${{{expression}}}").into_boxed_str(),
+            deps: Deps::None,
         }
     }
 
     /// The template with literal text appended (escaped).
     pub fn suffix(mut self, literal: &str) -> Self {
-        self.template.push_str(&escape_template(literal));
+        let mut template = std::mem::take(&mut self.template).into_string();
+        template.push_str(&escape_template(literal));
+        self.template = template.into_boxed_str();
         self
     }
 
     /// The template with literal text prepended (escaped).
     pub fn prefix(mut self, literal: &str) -> Self {
-        self.template = format!("{}{}", escape_template(literal), self.template);
+        self.template = format!("{}{}", escape_template(literal), self.template).into_boxed_str();
         self
     }
 
@@ -64,7 +162,7 @@ impl Expr {
     pub fn call(&self, function: &str, trailing_args: &str) -> Self {
         let inner = self.inner().unwrap_or(&self.template);
         Expr {
-            template: format!("${{{function}({inner}{trailing_args})}}"),
+            template: format!("${{{function}({inner}{trailing_args})}}").into_boxed_str(),
             deps: self.deps.clone(),
         }
     }
@@ -73,7 +171,7 @@ impl Expr {
     pub fn index(&self, index: usize) -> Self {
         let inner = self.inner().unwrap_or(&self.template);
         Expr {
-            template: format!("${{{inner}[{index}]}}"),
+            template: format!("${{{inner}[{index}]}}").into_boxed_str(),
             deps: self.deps.clone(),
         }
     }
@@ -81,17 +179,20 @@ impl Expr {
     /// Concatenates expressions and literal parts into one template.
     pub fn concat(parts: impl IntoIterator<Item = TemplatePart>) -> Self {
         let mut template = String::new();
-        let mut deps = Vec::new();
+        let mut deps = Deps::None;
         for part in parts {
             match part {
                 TemplatePart::Literal(text) => template.push_str(&escape_template(&text)),
                 TemplatePart::Expr(expr) => {
                     template.push_str(&expr.template);
-                    deps.extend(expr.deps);
+                    deps.append(expr.deps);
                 }
             }
         }
-        Expr { template, deps }
+        Expr {
+            template: template.into_boxed_str(),
+            deps,
+        }
     }
 
     /// The rendered template text.
@@ -101,7 +202,7 @@ impl Expr {
 
     /// The addresses this expression reads.
     pub fn deps(&self) -> &[Address] {
-        &self.deps
+        self.deps.as_slice()
     }
 }
 
@@ -250,8 +351,8 @@ impl Value {
         // The text is already escaped template syntax, so it stays an Expr even
         // without interpolations (a String would be escaped a second time).
         Value::Expr(Expr {
-            template: out,
-            deps,
+            template: out.into_boxed_str(),
+            deps: deps.into(),
         })
     }
 
@@ -270,7 +371,7 @@ impl Value {
                 out.push('"');
                 push_json_escaped_template(out, &expr.template);
                 out.push('"');
-                deps.extend(expr.deps.iter().cloned());
+                deps.extend(expr.deps.as_slice().iter().cloned());
             }
             Value::List(items) => {
                 out.push('[');
