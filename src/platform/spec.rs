@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::environment::Environment;
+use crate::core::value::Value;
 
 /// A whole platform in one environment.
 #[derive(Clone, Debug)]
@@ -218,6 +219,24 @@ impl TaintEffect {
             TaintEffect::PreferNoSchedule => "PreferNoSchedule",
             TaintEffect::NoExecute => "NoExecute",
         }
+    }
+}
+
+impl Taint {
+    /// The `{key, value, effect}` block that EKS node groups (`taint`) and GKE
+    /// node pools (`node_config.taint`) both take, with the effect spelled the
+    /// way both APIs want it (`NO_SCHEDULE`). AKS takes `key=value:Effect`
+    /// strings instead.
+    pub fn to_block(&self) -> Value {
+        let effect = match self.effect {
+            TaintEffect::NoSchedule => "NO_SCHEDULE",
+            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+            TaintEffect::NoExecute => "NO_EXECUTE",
+        };
+        Value::map()
+            .with("key", self.key.as_str())
+            .with("value", self.value.as_str())
+            .with("effect", effect)
     }
 }
 
