@@ -8,7 +8,6 @@ use super::kind::{self, Email};
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
-use crate::core::synth::to_label;
 use crate::map;
 use crate::platform::Taint;
 use crate::Value;
@@ -189,11 +188,7 @@ impl Construct for NodePool {
     fn build(self, stack: &mut Stack) -> Ref<kind::NodePool> {
         let resource = format!("{}.{}", kind::NodePool::TYPE, self.logical);
         self.validate(stack, &resource);
-        let resource_labels: BTreeMap<String, Value> = stack
-            .default_tags()
-            .iter()
-            .map(|(k, v)| (to_label(k), Value::from(to_label(v))))
-            .collect();
+        let resource_labels = super::names::default_labels(stack);
         let taints: Vec<Value> = self.taints.iter().map(Taint::to_block).collect();
         let mut node_config = map! {
             "machine_type" => self.machine_type.as_str(),

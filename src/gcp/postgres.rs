@@ -9,7 +9,6 @@ use super::kind;
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Name, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
-use crate::core::synth::to_label;
 use crate::map;
 use crate::Value;
 
@@ -342,11 +341,7 @@ impl Construct for Postgres {
             .iter()
             .map(|(name, value)| map! { "name" => *name, "value" => *value })
             .collect();
-        let user_labels: BTreeMap<String, Value> = stack
-            .default_tags()
-            .iter()
-            .map(|(k, v)| (to_label(k), Value::from(to_label(v))))
-            .collect();
+        let user_labels = super::names::default_labels(stack);
         let mut location = map! {};
         if let Some((primary, secondary)) = &self.zones {
             location.insert("zone", primary.as_str());
