@@ -69,13 +69,7 @@ impl Construct for DiskEncryptionSet {
     }
 
     fn build(self, stack: &mut Stack) -> Ref<kind::DiskEncryptionSet> {
-        let valid = (1..=80).contains(&self.name.len())
-            && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
+        if !super::naming::is_resource_name(&self.name, 1..=80) {
             stack.error(
                 &self.logical_name,
                 "name",

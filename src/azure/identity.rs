@@ -33,13 +33,7 @@ impl Construct for ManagedIdentity {
     }
 
     fn build(self, stack: &mut Stack) -> Ref<kind::UserAssignedIdentity> {
-        let valid = (3..=128).contains(&self.name.len())
-            && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
+        if !super::naming::is_resource_name(&self.name, 3..=128) {
             stack.error(
                 &self.logical_name,
                 "name",
