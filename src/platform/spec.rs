@@ -120,6 +120,18 @@ pub enum Size {
     XXLarge,
 }
 
+impl Size {
+    /// Every size, smallest first, so each cloud's size table can be checked
+    /// for all of them.
+    pub const ALL: [Size; 5] = [
+        Size::Small,
+        Size::Medium,
+        Size::Large,
+        Size::XLarge,
+        Size::XXLarge,
+    ];
+}
+
 /// The PostgreSQL server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatabaseSpec {
