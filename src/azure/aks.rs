@@ -392,10 +392,8 @@ impl Construct for AksCluster {
         if !self.zones.is_empty() {
             default_pool.insert("zones", self.zones.clone());
         }
-        let mut attributes = Attributes::new()
-            .set("name", self.name.as_str())
-            .set("location", rg.location.as_str())
-            .set("resource_group_name", &rg.name)
+        let mut attributes = rg
+            .attributes_for(self.name.as_str())
             .set("dns_prefix", dns_prefix(&self.name))
             .set("kubernetes_version", self.kubernetes_version.as_str())
             .set("sku_tier", self.sku_tier)

@@ -44,11 +44,7 @@ impl Construct for ManagedIdentity {
         let rg = &self.resource_group;
         stack.resource::<kind::UserAssignedIdentity>(
             &self.logical_name,
-            Attributes::new()
-                .set("name", self.name.as_str())
-                .set("location", rg.location.as_str())
-                .set("resource_group_name", &rg.name)
-                .tagged(),
+            rg.attributes_for(self.name.as_str()).tagged(),
         )
     }
 }
