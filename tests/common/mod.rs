@@ -7,9 +7,9 @@ pub mod stacks;
 
 use std::path::PathBuf;
 
-use infrasynth::platform::{outputs, Platform};
+use infrasynth::platform::{self, outputs, Platform};
 use infrasynth::schema::ProviderSchema;
-use infrasynth::{Cloud, Environment, Synthesized};
+use infrasynth::{Cloud, Diagnostics, Environment, Synthesized};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -22,6 +22,16 @@ pub fn synth(cloud: Cloud, env: Environment) -> Synthesized {
     match definition.synthesize(cloud, env) {
         Ok(out) => out,
         Err(diagnostics) => panic!("synth {cloud} {env} failed:\n{diagnostics}"),
+    }
+}
+
+/// Realizes and finishes `platform` on `cloud`, a synth that must fail, and
+/// returns its diagnostics; `case` names it in the panic if it does not fail.
+pub fn synth_errors(platform: &Platform, cloud: Cloud, case: &str) -> Diagnostics {
+    let stack = platform::realize(platform, cloud);
+    match platform::finish(platform, cloud, &stack) {
+        Ok(_) => panic!("case `{case}` synthesized on {cloud} but must fail"),
+        Err(diagnostics) => diagnostics,
     }
 }
 
