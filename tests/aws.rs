@@ -5,7 +5,7 @@ mod common;
 
 use common::stacks::mlops;
 use infrasynth::aws::{Bucket, KmsKey};
-use infrasynth::platform::{outputs, Platform, StackDefinition};
+use infrasynth::platform::{Platform, StackDefinition};
 use infrasynth::{Cloud, Environment, Stack};
 use serde_json::Value as Json;
 
@@ -55,34 +55,7 @@ fn every_platform_output_is_declared() {
     for env in Environment::ALL {
         let platform = mlops::platform(env);
         let (_, doc) = document(env);
-        let mut expected: Vec<String> = [
-            outputs::DATABASE_ADDRESS,
-            outputs::DATABASE_PORT,
-            outputs::REDIS_HOST,
-            outputs::REDIS_PORT,
-            outputs::CLUSTER_NAME,
-            outputs::CLUSTER_ENDPOINT,
-            outputs::REGION,
-            outputs::OBJECT_STORE_ENDPOINT,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        expected.extend(platform.buckets.iter().map(|b| outputs::bucket(&b.name)));
-        expected.extend(
-            platform
-                .workloads
-                .iter()
-                .map(|w| outputs::workload_identity(&w.name)),
-        );
-        expected.extend(
-            platform
-                .database
-                .databases
-                .iter()
-                .map(|d| outputs::database_name(d)),
-        );
-        for name in expected {
+        for name in common::expected_outputs(&platform) {
             assert!(
                 doc["output"][&name].is_object(),
                 "{env}: output `{name}` missing"
@@ -244,12 +217,7 @@ fn every_environment_logs_notifies_and_authenticates() {
 }
 
 fn errors_of(platform: &Platform) -> String {
-    let stack = infrasynth::aws::realize(platform);
-    let result = infrasynth::platform::finish(platform, Cloud::Aws, &stack);
-    match result {
-        Ok(_) => panic!("expected errors"),
-        Err(diagnostics) => diagnostics.to_string(),
-    }
+    common::synth_errors(platform, Cloud::Aws, "aws").to_string()
 }
 
 #[test]

@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use infrasynth::platform::outputs;
 use infrasynth::schema::ProviderSchema;
 use infrasynth::{Cloud, Environment};
 use serde_json::Value as Json;
@@ -135,31 +134,7 @@ fn declares_every_output_named_in_platform_outputs() {
     let platform = common::stacks::mlops::platform(Environment::Production);
     let doc = doc(Environment::Production);
     let declared = doc["output"].as_object().expect("outputs");
-    let mut expected = vec![
-        outputs::DATABASE_ADDRESS.to_string(),
-        outputs::DATABASE_PORT.to_string(),
-        outputs::REDIS_HOST.to_string(),
-        outputs::REDIS_PORT.to_string(),
-        outputs::CLUSTER_NAME.to_string(),
-        outputs::CLUSTER_ENDPOINT.to_string(),
-        outputs::REGION.to_string(),
-        outputs::OBJECT_STORE_ENDPOINT.to_string(),
-    ];
-    expected.extend(platform.buckets.iter().map(|b| outputs::bucket(&b.name)));
-    expected.extend(
-        platform
-            .workloads
-            .iter()
-            .map(|w| outputs::workload_identity(&w.name)),
-    );
-    expected.extend(
-        platform
-            .database
-            .databases
-            .iter()
-            .map(|d| outputs::database_name(d)),
-    );
-    for name in expected {
+    for name in common::expected_outputs(&platform) {
         assert!(declared.contains_key(&name), "output `{name}` is missing");
     }
 }

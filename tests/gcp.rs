@@ -45,40 +45,12 @@ fn output_is_byte_identical_across_runs() {
 
 #[test]
 fn every_platform_output_is_declared() {
-    use infrasynth::platform::outputs;
     for env in Environment::ALL {
         let platform = common::stacks::mlops::platform(env);
         let out = common::synth(Cloud::Gcp, env);
         let doc: serde_json::Value = serde_json::from_str(out.main_tf_json()).unwrap();
         let declared = doc["output"].as_object().expect("outputs");
-        let mut expected: Vec<String> = [
-            outputs::DATABASE_ADDRESS,
-            outputs::DATABASE_PORT,
-            outputs::REDIS_HOST,
-            outputs::REDIS_PORT,
-            outputs::CLUSTER_NAME,
-            outputs::CLUSTER_ENDPOINT,
-            outputs::REGION,
-            outputs::OBJECT_STORE_ENDPOINT,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        expected.extend(platform.buckets.iter().map(|b| outputs::bucket(&b.name)));
-        expected.extend(
-            platform
-                .workloads
-                .iter()
-                .map(|w| outputs::workload_identity(&w.name)),
-        );
-        expected.extend(
-            platform
-                .database
-                .databases
-                .iter()
-                .map(|d| outputs::database_name(d)),
-        );
-        for name in &expected {
+        for name in &common::expected_outputs(&platform) {
             assert!(
                 declared.contains_key(name),
                 "gcp {env}: output `{name}` missing"

@@ -104,10 +104,10 @@ fn only_the_app_chart_waits_for_terraform_outputs() {
     }
 }
 
-#[test]
-fn placeholders_use_only_the_output_names_every_cloud_declares() {
-    let p = platform(Environment::Dev);
-    let mut allowed: Vec<String> = [
+/// The outputs Helm values may read: the database, Redis and object store
+/// connection outputs plus the bucket, identity and database names.
+fn helm_outputs(p: &Platform) -> Vec<String> {
+    [
         platform::outputs::DATABASE_ADDRESS,
         platform::outputs::DATABASE_PORT,
         platform::outputs::REDIS_HOST,
@@ -116,19 +116,14 @@ fn placeholders_use_only_the_output_names_every_cloud_declares() {
     ]
     .iter()
     .map(|s| s.to_string())
-    .collect();
-    allowed.extend(p.buckets.iter().map(|b| platform::outputs::bucket(&b.name)));
-    allowed.extend(
-        p.workloads
-            .iter()
-            .map(|w| platform::outputs::workload_identity(&w.name)),
-    );
-    allowed.extend(
-        p.database
-            .databases
-            .iter()
-            .map(|d| platform::outputs::database_name(d)),
-    );
+    .chain(common::named_outputs(p))
+    .collect()
+}
+
+#[test]
+fn placeholders_use_only_the_output_names_every_cloud_declares() {
+    let p = platform(Environment::Dev);
+    let allowed = helm_outputs(&p);
     for cloud in Cloud::ALL {
         for file in files(cloud, Environment::Dev) {
             for placeholder in &file.yaml.placeholders {
@@ -392,28 +387,7 @@ fn alert_rules_cover_the_platform_thresholds() {
 /// the clouds' realizations are being written.
 fn stack_declaring_outputs(p: &Platform, skip: &str, sensitive: &str) -> infrasynth::Stack {
     let mut stack = platform::new_stack(p);
-    let mut names: Vec<String> = [
-        platform::outputs::DATABASE_ADDRESS,
-        platform::outputs::DATABASE_PORT,
-        platform::outputs::REDIS_HOST,
-        platform::outputs::REDIS_PORT,
-        platform::outputs::OBJECT_STORE_ENDPOINT,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    names.extend(p.buckets.iter().map(|b| platform::outputs::bucket(&b.name)));
-    names.extend(
-        p.workloads
-            .iter()
-            .map(|w| platform::outputs::workload_identity(&w.name)),
-    );
-    names.extend(
-        p.database
-            .databases
-            .iter()
-            .map(|d| platform::outputs::database_name(d)),
-    );
+    let names = helm_outputs(p);
     for name in names.iter().filter(|n| n.as_str() != skip) {
         if name == sensitive {
             stack.sensitive_output(name, "x", "test");

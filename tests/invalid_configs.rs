@@ -4,7 +4,7 @@
 
 mod common;
 
-use infrasynth::platform::{self, Access, ApiAccess, Platform};
+use infrasynth::platform::{Access, ApiAccess, Platform};
 use infrasynth::{Attributes, Cloud, Diagnostics, Environment, Stack};
 
 struct Case {
@@ -19,14 +19,8 @@ struct Case {
 fn run(case: &Case) -> Diagnostics {
     let mut p = common::stacks::mlops::platform(case.env);
     (case.mutate)(&mut p);
-    let stack = platform::realize(&p, case.cloud);
-    match platform::finish(&p, case.cloud, &stack) {
-        Ok(_) => panic!("case `{}` synthesized but must fail", case.name),
-        Err(diagnostics) => diagnostics,
-    }
+    common::synth_errors(&p, case.cloud, case.name)
 }
-
-const ALL_CLOUDS: [Cloud; 3] = [Cloud::Aws, Cloud::Gcp, Cloud::Azure];
 
 /// A named mutation of the reference platform and what its error must say.
 type NeutralCase = (&'static str, fn(&mut Platform), &'static [&'static str]);
@@ -147,7 +141,7 @@ fn neutral_cases() -> Vec<NeutralCase> {
 #[test]
 fn every_invalid_configuration_names_the_field_and_the_fix() {
     let mut cases: Vec<Case> = Vec::new();
-    for cloud in ALL_CLOUDS {
+    for cloud in Cloud::ALL {
         for (name, mutate, expect) in neutral_cases() {
             cases.push(Case {
                 name,
@@ -396,9 +390,8 @@ fn all_errors_of_one_synth_are_reported_together() {
     p.network.cidr = "bogus".into();
     p.database.backup_retention_days = 0;
     p.cluster.pools[0].name = "Bad Name".into();
-    for cloud in ALL_CLOUDS {
-        let stack = platform::realize(&p, cloud);
-        let diagnostics = platform::finish(&p, cloud, &stack).unwrap_err();
+    for cloud in Cloud::ALL {
+        let diagnostics = common::synth_errors(&p, cloud, "all errors together");
         for field in [
             "field `cidr`",
             "field `backup_retention_days`",

@@ -17,7 +17,7 @@ use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
-use crate::platform::{Capacity, Taint, TaintEffect};
+use crate::platform::{Capacity, Taint};
 
 /// Control-plane log types (all of them).
 pub const CONTROL_PLANE_LOGS: &[&str] = &[
@@ -454,23 +454,7 @@ impl Construct for EksCluster {
                     )
                     .tagged_name(&template_name),
             );
-            let taints: Vec<Value> = group
-                .taints
-                .iter()
-                .map(|t| {
-                    Value::map()
-                        .with("key", t.key.as_str())
-                        .with("value", t.value.as_str())
-                        .with(
-                            "effect",
-                            match t.effect {
-                                TaintEffect::NoSchedule => "NO_SCHEDULE",
-                                TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
-                                TaintEffect::NoExecute => "NO_EXECUTE",
-                            },
-                        )
-                })
-                .collect();
+            let taints: Vec<Value> = group.taints.iter().map(Taint::to_block).collect();
             let mut attributes = Attributes::new()
                 .set("cluster_name", cluster.name())
                 .set("node_group_name", group.name.as_str())
@@ -564,6 +548,7 @@ mod tests {
     use super::*;
     use crate::aws::{KmsKey, Vpc};
     use crate::core::environment::Environment;
+    use crate::platform::TaintEffect;
 
     fn build(
         env: Environment,

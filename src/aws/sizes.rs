@@ -81,13 +81,7 @@ mod tests {
 
     #[test]
     fn every_size_maps_to_a_known_class() {
-        for size in [
-            Size::Small,
-            Size::Medium,
-            Size::Large,
-            Size::XLarge,
-            Size::XXLarge,
-        ] {
+        for size in Size::ALL {
             assert!(POSTGRES_INSTANCE_CLASSES.contains(&database_instance_class(size)));
             assert!(CACHE_NODE_TYPES.contains(&cache_node_type(size)));
         }

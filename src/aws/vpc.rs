@@ -336,48 +336,42 @@ impl Construct for Vpc {
             Attributes::new().set("vpc_id", vpc.id()).tagged_name(name),
         );
         let letter = |zone: &String| zone.chars().last().unwrap_or('a').to_string();
-        let subnet =
-            |stack: &mut Stack, tier: &str, i: usize, cidr: &str, role_tag: Option<&str>| {
-                let zone = &zones[i];
-                let mut tags = Value::map().with("Name", format!("{name}-{tier}-{}", letter(zone)));
-                if let Some(tag) = role_tag {
-                    tags.insert(tag, "1");
-                }
-                stack.resource::<kind::Subnet>(
-                    &format!("{l}_{tier}_{}", letter(zone)),
-                    Attributes::new()
-                        .set("vpc_id", vpc.id())
-                        .set("cidr_block", cidr)
-                        .set("availability_zone", zone.as_str())
-                        .set("map_public_ip_on_launch", false)
-                        .set("tags", tags),
-                )
+        // One subnet of the tier per zone, in the tier's CIDR for that zone.
+        let tier_subnets =
+            |stack: &mut Stack, tier: &str, cidrs: &[String], role_tag: Option<&str>| {
+                (0..zones.len())
+                    .map(|i| {
+                        let zone = &zones[i];
+                        let mut tags =
+                            Value::map().with("Name", format!("{name}-{tier}-{}", letter(zone)));
+                        if let Some(tag) = role_tag {
+                            tags.insert(tag, "1");
+                        }
+                        stack.resource::<kind::Subnet>(
+                            &format!("{l}_{tier}_{}", letter(zone)),
+                            Attributes::new()
+                                .set("vpc_id", vpc.id())
+                                .set("cidr_block", cidrs[i].as_str())
+                                .set("availability_zone", zone.as_str())
+                                .set("map_public_ip_on_launch", false)
+                                .set("tags", tags),
+                        )
+                    })
+                    .collect::<Vec<_>>()
             };
-        let public_subnets: Vec<_> = (0..zones.len())
-            .map(|i| {
-                subnet(
-                    stack,
-                    "public",
-                    i,
-                    &cidrs.public[i],
-                    Some("kubernetes.io/role/elb"),
-                )
-            })
-            .collect();
-        let private_subnets: Vec<_> = (0..zones.len())
-            .map(|i| {
-                subnet(
-                    stack,
-                    "private",
-                    i,
-                    &cidrs.private[i],
-                    Some("kubernetes.io/role/internal-elb"),
-                )
-            })
-            .collect();
-        let database_subnets: Vec<_> = (0..zones.len())
-            .map(|i| subnet(stack, "database", i, &cidrs.database[i], None))
-            .collect();
+        let public_subnets = tier_subnets(
+            stack,
+            "public",
+            &cidrs.public,
+            Some("kubernetes.io/role/elb"),
+        );
+        let private_subnets = tier_subnets(
+            stack,
+            "private",
+            &cidrs.private,
+            Some("kubernetes.io/role/internal-elb"),
+        );
+        let database_subnets = tier_subnets(stack, "database", &cidrs.database, None);
 
         let public_rt = stack.resource::<kind::RouteTable>(
             &format!("{l}_public"),

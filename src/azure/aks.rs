@@ -292,13 +292,8 @@ impl AksCluster {
     fn validate(&self, stack: &mut Stack) {
         let ln = &self.logical_name;
         check_max_pods(stack, ln, self.max_pods);
-        let valid_name = (1..=63).contains(&self.name.len())
-            && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && self.name.ends_with(|c: char| c.is_ascii_alphanumeric())
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid_name = super::naming::is_resource_name(&self.name, 1..=63)
+            && self.name.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !valid_name {
             stack.error(
                 ln,
@@ -397,10 +392,8 @@ impl Construct for AksCluster {
         if !self.zones.is_empty() {
             default_pool.insert("zones", self.zones.clone());
         }
-        let mut attributes = Attributes::new()
-            .set("name", self.name.as_str())
-            .set("location", rg.location.as_str())
-            .set("resource_group_name", &rg.name)
+        let mut attributes = rg
+            .attributes_for(self.name.as_str())
             .set("dns_prefix", dns_prefix(&self.name))
             .set("kubernetes_version", self.kubernetes_version.as_str())
             .set("sku_tier", self.sku_tier)

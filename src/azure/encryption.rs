@@ -8,7 +8,6 @@
 
 use super::kind;
 use super::resource_group::ResourceGroupHandle;
-use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
@@ -69,13 +68,7 @@ impl Construct for DiskEncryptionSet {
     }
 
     fn build(self, stack: &mut Stack) -> Ref<kind::DiskEncryptionSet> {
-        let valid = (1..=80).contains(&self.name.len())
-            && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
+        if !super::naming::is_resource_name(&self.name, 1..=80) {
             stack.error(
                 &self.logical_name,
                 "name",
@@ -84,10 +77,8 @@ impl Construct for DiskEncryptionSet {
             );
         }
         let rg = &self.resource_group;
-        let mut attributes = Attributes::new()
-            .set("name", self.name.as_str())
-            .set("location", rg.location.as_str())
-            .set("resource_group_name", &rg.name)
+        let mut attributes = rg
+            .attributes_for(self.name.as_str())
             .set("key_vault_key_id", self.key.key_id.clone())
             .set("auto_key_rotation_enabled", true)
             .set("encryption_type", "EncryptionAtRestWithCustomerKey")

@@ -33,13 +33,7 @@ impl Construct for ManagedIdentity {
     }
 
     fn build(self, stack: &mut Stack) -> Ref<kind::UserAssignedIdentity> {
-        let valid = (3..=128).contains(&self.name.len())
-            && self.name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
+        if !super::naming::is_resource_name(&self.name, 3..=128) {
             stack.error(
                 &self.logical_name,
                 "name",
@@ -50,11 +44,7 @@ impl Construct for ManagedIdentity {
         let rg = &self.resource_group;
         stack.resource::<kind::UserAssignedIdentity>(
             &self.logical_name,
-            Attributes::new()
-                .set("name", self.name.as_str())
-                .set("location", rg.location.as_str())
-                .set("resource_group_name", &rg.name)
-                .tagged(),
+            rg.attributes_for(self.name.as_str()).tagged(),
         )
     }
 }

@@ -6,7 +6,6 @@ use super::naming;
 use super::private_dns::PrivateDnsZoneHandle;
 use super::private_endpoint::PrivateEndpoint;
 use super::resource_group::ResourceGroupHandle;
-use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
@@ -102,10 +101,7 @@ impl Construct for KeyVault {
         let rg = &self.resource_group;
         let vault = stack.resource::<kind::KeyVault>(
             ln,
-            Attributes::new()
-                .set("name", self.name.as_str())
-                .set("location", rg.location.as_str())
-                .set("resource_group_name", &rg.name)
+            rg.attributes_for(self.name.as_str())
                 .set("tenant_id", &self.tenant_id)
                 .set(
                     "sku_name",

@@ -2,7 +2,6 @@
 
 use super::kind;
 use super::resource_group::ResourceGroupHandle;
-use crate::core::block::Attributes;
 use crate::core::reference::Ref;
 use crate::core::stack::{Construct, Stack};
 
@@ -51,10 +50,7 @@ impl Construct for LogAnalyticsWorkspace {
         let rg = &self.resource_group;
         stack.resource::<kind::LogAnalyticsWorkspace>(
             &self.logical_name,
-            Attributes::new()
-                .set("name", self.name.as_str())
-                .set("location", rg.location.as_str())
-                .set("resource_group_name", &rg.name)
+            rg.attributes_for(self.name.as_str())
                 .set("sku", "PerGB2018")
                 .set("retention_in_days", self.retention_days)
                 .set("local_authentication_enabled", false)

@@ -113,6 +113,17 @@ pub fn key_vault_name_problem(name: &str) -> Option<String> {
 pub const KEY_VAULT_NAME_RULE: &str =
     "use 3-24 letters, digits and single hyphens, starting with a letter and ending with a letter or digit, globally unique";
 
+/// Whether `name` is a name of `lengths` characters of letters, digits, `-`
+/// and `_`, starting with a letter or digit: the rule Azure shares across
+/// managed identities, disk encryption sets and AKS clusters.
+pub fn is_resource_name(name: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
+    lengths.contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Whether `name` is a DNS label Azure accepts for servers and caches:
 /// 3-63 lowercase letters, digits and `-`, not starting or ending with `-`.
 pub fn is_server_name(name: &str) -> bool {
@@ -158,5 +169,13 @@ mod tests {
         assert!(key_vault_name_problem("vault-").is_some());
         assert!(key_vault_name_problem("my_vault").is_some());
         assert_eq!(key_vault_name_problem("my-vault-1"), None);
+    }
+
+    #[test]
+    fn resource_names_start_with_a_letter_or_digit() {
+        assert!(is_resource_name("p-dev_aks-1", 1..=63));
+        assert!(!is_resource_name("-aks", 1..=63));
+        assert!(!is_resource_name("aks.main", 1..=63));
+        assert!(!is_resource_name("ab", 3..=128));
     }
 }

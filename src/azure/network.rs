@@ -273,30 +273,21 @@ impl Construct for Network {
         let prefix = &self.name_prefix;
         let vnet = stack.resource::<kind::VirtualNetwork>(
             ln,
-            Attributes::new()
-                .set("name", format!("{prefix}-vnet"))
-                .set("location", rg.location.as_str())
-                .set("resource_group_name", &rg.name)
+            rg.attributes_for(format!("{prefix}-vnet"))
                 .set("address_space", vec![self.address_space.as_str()])
                 .tagged(),
         );
         let nat = self.nat_gateway.then(|| {
             let ip = stack.resource::<kind::PublicIp>(
                 &format!("{ln}_nat"),
-                Attributes::new()
-                    .set("name", format!("{prefix}-nat-ip"))
-                    .set("location", rg.location.as_str())
-                    .set("resource_group_name", &rg.name)
+                rg.attributes_for(format!("{prefix}-nat-ip"))
                     .set("allocation_method", "Static")
                     .set("sku", "Standard")
                     .tagged(),
             );
             let nat = stack.resource::<kind::NatGateway>(
                 ln,
-                Attributes::new()
-                    .set("name", format!("{prefix}-nat"))
-                    .set("location", rg.location.as_str())
-                    .set("resource_group_name", &rg.name)
+                rg.attributes_for(format!("{prefix}-nat"))
                     .set("sku_name", "Standard")
                     .set("idle_timeout_in_minutes", 10)
                     .tagged(),
@@ -357,10 +348,7 @@ impl Construct for Network {
             let subnet = stack.resource::<kind::Subnet>(&key, attributes);
             let nsg = stack.resource::<kind::NetworkSecurityGroup>(
                 &key,
-                Attributes::new()
-                    .set("name", format!("{prefix}-{}-nsg", spec.name))
-                    .set("location", rg.location.as_str())
-                    .set("resource_group_name", &rg.name)
+                rg.attributes_for(format!("{prefix}-{}-nsg", spec.name))
                     .tagged(),
             );
             // Azure's built-in rules already drop unsolicited internet traffic;

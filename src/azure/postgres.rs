@@ -312,10 +312,8 @@ impl Construct for PostgresServer {
     fn build(self, stack: &mut Stack) -> PostgresHandle {
         self.validate(stack);
         let rg = &self.resource_group;
-        let mut attributes = Attributes::new()
-            .set("name", self.name.as_str())
-            .set("location", rg.location.as_str())
-            .set("resource_group_name", &rg.name)
+        let mut attributes = rg
+            .attributes_for(self.name.as_str())
             .set("version", self.version.as_str())
             .set("sku_name", self.sku.as_str())
             .set("storage_mb", self.storage_mb)

@@ -4,7 +4,6 @@
 use super::kind;
 use super::private_dns::PrivateDnsZoneHandle;
 use super::resource_group::ResourceGroupHandle;
-use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
@@ -55,10 +54,7 @@ impl Construct for PrivateEndpoint {
         let rg = &self.resource_group;
         stack.resource::<kind::PrivateEndpoint>(
             &self.logical_name,
-            Attributes::new()
-                .set("name", self.name.as_str())
-                .set("location", rg.location.as_str())
-                .set("resource_group_name", &rg.name)
+            rg.attributes_for(self.name.as_str())
                 .set("subnet_id", &self.subnet_id)
                 .block(
                     "private_service_connection",

@@ -5,7 +5,6 @@ use super::kind;
 use super::private_dns::PrivateDnsZoneHandle;
 use super::private_endpoint::PrivateEndpoint;
 use super::resource_group::ResourceGroupHandle;
-use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
@@ -193,10 +192,8 @@ impl Construct for RedisCache {
     fn build(self, stack: &mut Stack) -> RedisHandle {
         self.validate(stack);
         let rg = &self.resource_group;
-        let mut attributes = Attributes::new()
-            .set("name", self.name.as_str())
-            .set("location", rg.location.as_str())
-            .set("resource_group_name", &rg.name)
+        let mut attributes = rg
+            .attributes_for(self.name.as_str())
             .set("sku_name", self.tier.sku_name())
             .set("family", self.tier.family())
             .set("capacity", self.capacity)

@@ -5,6 +5,7 @@ use super::location;
 use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Name, Ref};
 use crate::core::stack::{Construct, Stack};
+use crate::core::value::Value;
 
 /// A tagged resource group in a checked location.
 ///
@@ -31,6 +32,18 @@ pub struct ResourceGroupHandle {
     pub name: Attr<Name<kind::ResourceGroup>>,
     /// Its location, for `location` of everything inside it.
     pub location: String,
+}
+
+impl ResourceGroupHandle {
+    /// The attributes every resource in the group starts from: its `name`, the
+    /// group's `location` and `resource_group_name`, so nothing lands in
+    /// another location than its group by accident.
+    pub fn attributes_for(&self, name: impl Into<Value>) -> Attributes {
+        Attributes::new()
+            .set("name", name)
+            .set("location", self.location.as_str())
+            .set("resource_group_name", &self.name)
+    }
 }
 
 impl ResourceGroup {

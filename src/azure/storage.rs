@@ -200,10 +200,7 @@ impl Construct for StorageAccount {
     fn build(self, stack: &mut Stack) -> StorageHandle {
         self.validate(stack);
         let rg = &self.resource_group;
-        let mut attributes = Attributes::new()
-                .set("name", self.name.as_str())
-                .set("location", rg.location.as_str())
-                .set("resource_group_name", &rg.name)
+        let mut attributes = rg.attributes_for(self.name.as_str())
                 .set("account_kind", "StorageV2")
                 .set("account_tier", "Standard")
                 .set("account_replication_type", self.replication.as_str())

@@ -76,15 +76,13 @@ impl DataAccessAuditLogs {
     }
 }
 
-/// The logical name of a service's audit config: `storage` for
-/// `storage.googleapis.com`.
+/// The logical name of a service's audit config: the API's own
+/// (`storage` for `storage.googleapis.com`), or `all_services`.
 fn logical_name(service: &str) -> String {
     if service == "allServices" {
         return "all_services".to_string();
     }
-    service
-        .trim_end_matches(".googleapis.com")
-        .replace('.', "_")
+    super::services::logical_name(service)
 }
 
 impl Construct for DataAccessAuditLogs {

@@ -319,10 +319,8 @@ impl BucketAccess {
         member: Attr<String>,
     ) -> Self {
         BucketAccess {
-            logical: logical.to_string(),
-            bucket,
-            member,
             write: true,
+            ..Self::read(logical, bucket, member)
         }
     }
 }

@@ -8,19 +8,9 @@ use super::kind::{self, Email};
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
-use crate::core::synth::to_label;
 use crate::map;
-use crate::platform::{Taint, TaintEffect};
+use crate::platform::Taint;
 use crate::Value;
-
-/// The GKE spelling of a taint effect.
-pub fn taint_effect(effect: TaintEffect) -> &'static str {
-    match effect {
-        TaintEffect::NoSchedule => "NO_SCHEDULE",
-        TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
-        TaintEffect::NoExecute => "NO_EXECUTE",
-    }
-}
 
 /// GPUs per node GKE accepts for a T4 on N1 machines.
 pub const GPU_COUNTS: [u32; 3] = [1, 2, 4];
@@ -198,16 +188,8 @@ impl Construct for NodePool {
     fn build(self, stack: &mut Stack) -> Ref<kind::NodePool> {
         let resource = format!("{}.{}", kind::NodePool::TYPE, self.logical);
         self.validate(stack, &resource);
-        let resource_labels: BTreeMap<String, Value> = stack
-            .default_tags()
-            .iter()
-            .map(|(k, v)| (to_label(k), Value::from(to_label(v))))
-            .collect();
-        let taints: Vec<Value> = self
-            .taints
-            .iter()
-            .map(|t| map! { "key" => t.key.as_str(), "value" => t.value.as_str(), "effect" => taint_effect(t.effect) })
-            .collect();
+        let resource_labels = super::names::default_labels(stack);
+        let taints: Vec<Value> = self.taints.iter().map(Taint::to_block).collect();
         let mut node_config = map! {
             "machine_type" => self.machine_type.as_str(),
             "image_type" => "COS_CONTAINERD",
@@ -280,6 +262,7 @@ impl Construct for NodePool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::TaintEffect;
 
     fn pool(stack: &mut Stack, machine: &str) -> NodePool {
         let cluster = stack.resource::<kind::Cluster>("main", Attributes::new());

@@ -9,7 +9,6 @@ use super::kind;
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Name, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
-use crate::core::synth::to_label;
 use crate::map;
 use crate::Value;
 
@@ -290,24 +289,8 @@ impl Postgres {
                     secondary.as_ref(),
                 ),
             ] {
-                let Some(zone) = zone else { continue };
-                match super::region::check_zone(zone) {
-                    Ok(region) if region.name() != self.region => stack.error(
-                        resource,
-                        field,
-                        &format!(
-                            "zone `{zone}` is not in the instance's region {}",
-                            self.region
-                        ),
-                        &format!("use a zone of {}", self.region),
-                    ),
-                    Ok(_) => {}
-                    Err(message) => stack.error(
-                        resource,
-                        field,
-                        &message,
-                        "use a zone of the instance's region",
-                    ),
+                if let Some(zone) = zone {
+                    super::region::check_instance_zone(stack, resource, field, zone, &self.region);
                 }
             }
             if secondary.as_deref() == Some(primary.as_str()) {
@@ -358,11 +341,7 @@ impl Construct for Postgres {
             .iter()
             .map(|(name, value)| map! { "name" => *name, "value" => *value })
             .collect();
-        let user_labels: BTreeMap<String, Value> = stack
-            .default_tags()
-            .iter()
-            .map(|(k, v)| (to_label(k), Value::from(to_label(v))))
-            .collect();
+        let user_labels = super::names::default_labels(stack);
         let mut location = map! {};
         if let Some((primary, secondary)) = &self.zones {
             location.insert("zone", primary.as_str());

@@ -34,7 +34,6 @@ use super::size;
 use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
-use crate::core::synth::to_label;
 use crate::platform::outputs;
 use crate::platform::{new_stack, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
@@ -327,11 +326,7 @@ fn configure_project(ctx: &Context<'_>, stack: &mut Stack) {
     }
     stack.require_terraform(">= 1.5.0");
     stack.require_provider("google", "hashicorp/google", GOOGLE_PROVIDER_VERSION);
-    let labels: BTreeMap<String, Value> = stack
-        .default_tags()
-        .iter()
-        .map(|(k, v)| (to_label(k), Value::from(to_label(v))))
-        .collect();
+    let labels = super::names::default_labels(stack);
     let mut provider = BTreeMap::new();
     provider.insert("project".to_string(), Value::from(Project::id()));
     provider.insert("region".to_string(), Value::from(ctx.region()));

@@ -191,24 +191,8 @@ impl Construct for Redis {
                 ("location_id", Some(primary)),
                 ("alternative_location_id", alternative.as_ref()),
             ] {
-                let Some(zone) = zone else { continue };
-                match super::region::check_zone(zone) {
-                    Ok(region) if region.name() != self.region => stack.error(
-                        &resource,
-                        field,
-                        &format!(
-                            "zone `{zone}` is not in the instance's region {}",
-                            self.region
-                        ),
-                        &format!("use a zone of {}", self.region),
-                    ),
-                    Ok(_) => {}
-                    Err(message) => stack.error(
-                        &resource,
-                        field,
-                        &message,
-                        "use a zone of the instance's region",
-                    ),
+                if let Some(zone) = zone {
+                    super::region::check_instance_zone(stack, &resource, field, zone, &self.region);
                 }
             }
         }

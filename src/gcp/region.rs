@@ -1,6 +1,8 @@
 //! GCP regions and their zones, so a typo in a region or zone is a synth-time
 //! error instead of an API error halfway through `terraform apply`.
 
+use crate::core::stack::Stack;
+
 /// Regions and the letters of their zones (`us-central1` -> `us-central1-a`...).
 /// Zones are listed in the order the realization fills them.
 const REGIONS: &[(&str, &[char])] = &[
@@ -135,6 +137,32 @@ impl Region {
     /// The multi-region-free location string Cloud Storage uses (`US-CENTRAL1`).
     pub fn storage_location(&self) -> String {
         self.name.to_ascii_uppercase()
+    }
+}
+
+/// Records an error on `field` of `resource` unless `zone` is a zone of
+/// `region`, the region of the instance placed in it (Cloud SQL, Memorystore).
+pub fn check_instance_zone(
+    stack: &mut Stack,
+    resource: &str,
+    field: &str,
+    zone: &str,
+    region: &str,
+) {
+    match check_zone(zone) {
+        Ok(zone_region) if zone_region.name() != region => stack.error(
+            resource,
+            field,
+            &format!("zone `{zone}` is not in the instance's region {region}"),
+            &format!("use a zone of {region}"),
+        ),
+        Ok(_) => {}
+        Err(message) => stack.error(
+            resource,
+            field,
+            &message,
+            "use a zone of the instance's region",
+        ),
     }
 }
 

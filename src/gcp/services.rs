@@ -52,11 +52,8 @@ impl Construct for ProjectServices {
                 );
                 continue;
             }
-            let logical = service
-                .trim_end_matches(".googleapis.com")
-                .replace('.', "_");
             let api = stack.resource::<kind::ProjectService>(
-                &logical,
+                &logical_name(&service),
                 Attributes::new()
                     .set("project", Project::id())
                     .set("service", service.as_str())
@@ -67,6 +64,14 @@ impl Construct for ProjectServices {
         }
         apis
     }
+}
+
+/// The logical name of the blocks about one Google API: `sqladmin` for
+/// `sqladmin.googleapis.com`, `cloudkms` for `cloudkms.googleapis.com`.
+pub(crate) fn logical_name(service: &str) -> String {
+    service
+        .trim_end_matches(".googleapis.com")
+        .replace('.', "_")
 }
 
 #[cfg(test)]

@@ -57,13 +57,7 @@ mod tests {
 
     #[test]
     fn every_sql_tier_is_valid_for_postgres() {
-        for size in [
-            Size::Small,
-            Size::Medium,
-            Size::Large,
-            Size::XLarge,
-            Size::XXLarge,
-        ] {
+        for size in Size::ALL {
             assert!(crate::gcp::postgres::check_tier(sql_tier(size)).is_ok());
         }
     }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::environment::Environment;
+use crate::core::value::Value;
 
 /// A whole platform in one environment.
 #[derive(Clone, Debug)]
@@ -119,6 +120,18 @@ pub enum Size {
     XXLarge,
 }
 
+impl Size {
+    /// Every size, smallest first, so each cloud's size table can be checked
+    /// for all of them.
+    pub const ALL: [Size; 5] = [
+        Size::Small,
+        Size::Medium,
+        Size::Large,
+        Size::XLarge,
+        Size::XXLarge,
+    ];
+}
+
 /// The PostgreSQL server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatabaseSpec {
@@ -218,6 +231,24 @@ impl TaintEffect {
             TaintEffect::PreferNoSchedule => "PreferNoSchedule",
             TaintEffect::NoExecute => "NoExecute",
         }
+    }
+}
+
+impl Taint {
+    /// The `{key, value, effect}` block that EKS node groups (`taint`) and GKE
+    /// node pools (`node_config.taint`) both take, with the effect spelled the
+    /// way both APIs want it (`NO_SCHEDULE`). AKS takes `key=value:Effect`
+    /// strings instead.
+    pub fn to_block(&self) -> Value {
+        let effect = match self.effect {
+            TaintEffect::NoSchedule => "NO_SCHEDULE",
+            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+            TaintEffect::NoExecute => "NO_EXECUTE",
+        };
+        Value::map()
+            .with("key", self.key.as_str())
+            .with("value", self.value.as_str())
+            .with("effect", effect)
     }
 }
 

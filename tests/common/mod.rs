@@ -7,8 +7,9 @@ pub mod stacks;
 
 use std::path::PathBuf;
 
+use infrasynth::platform::{self, outputs, Platform};
 use infrasynth::schema::ProviderSchema;
-use infrasynth::{Cloud, Environment, Synthesized};
+use infrasynth::{Cloud, Diagnostics, Environment, Synthesized};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -21,6 +22,16 @@ pub fn synth(cloud: Cloud, env: Environment) -> Synthesized {
     match definition.synthesize(cloud, env) {
         Ok(out) => out,
         Err(diagnostics) => panic!("synth {cloud} {env} failed:\n{diagnostics}"),
+    }
+}
+
+/// Realizes and finishes `platform` on `cloud`, a synth that must fail, and
+/// returns its diagnostics; `case` names it in the panic if it does not fail.
+pub fn synth_errors(platform: &Platform, cloud: Cloud, case: &str) -> Diagnostics {
+    let stack = platform::realize(platform, cloud);
+    match platform::finish(platform, cloud, &stack) {
+        Ok(_) => panic!("case `{case}` synthesized on {cloud} but must fail"),
+        Err(diagnostics) => diagnostics,
     }
 }
 
@@ -88,4 +99,40 @@ pub fn assert_snapshot(name: &str, text: &str) {
     }, {
         insta::assert_snapshot!(name, text);
     });
+}
+
+/// The output names that follow from `platform`'s own lists: one per bucket,
+/// workload identity and database.
+pub fn named_outputs(platform: &Platform) -> Vec<String> {
+    let buckets = platform.buckets.iter().map(|b| outputs::bucket(&b.name));
+    let workloads = platform
+        .workloads
+        .iter()
+        .map(|w| outputs::workload_identity(&w.name));
+    let databases = platform
+        .database
+        .databases
+        .iter()
+        .map(|d| outputs::database_name(d));
+    buckets.chain(workloads).chain(databases).collect()
+}
+
+/// Every output a cloud's realization of `platform` must declare: the fixed
+/// names of `platform::outputs` followed by [`named_outputs`].
+pub fn expected_outputs(platform: &Platform) -> Vec<String> {
+    let fixed = [
+        outputs::DATABASE_ADDRESS,
+        outputs::DATABASE_PORT,
+        outputs::REDIS_HOST,
+        outputs::REDIS_PORT,
+        outputs::CLUSTER_NAME,
+        outputs::CLUSTER_ENDPOINT,
+        outputs::REGION,
+        outputs::OBJECT_STORE_ENDPOINT,
+    ];
+    fixed
+        .iter()
+        .map(|s| s.to_string())
+        .chain(named_outputs(platform))
+        .collect()
 }
