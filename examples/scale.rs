@@ -635,3 +635,9 @@ fn main() -> ExitCode {
     std::mem::forget(synthesized);
     ExitCode::SUCCESS
 }
+
+// The same allocator as the `infrasynth` binary, so the benchmark measures
+// what users run.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

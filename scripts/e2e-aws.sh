@@ -197,6 +197,17 @@ step "terraform destroy"
 for address in $(terraform_in state list | grep -E '^aws_elasticache_(replication_group|subnet_group)\.' || true); do
   terraform_in state rm -no-color "$address"
 done
+# Buckets keep force_destroy off (the product default), and moto delivers real
+# access logs into the log bucket: empty every bucket first, as a user would.
+"$PYTHON" - "$ENDPOINT" <<'EOF'
+import sys
+import boto3
+s3 = boto3.resource("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+for bucket in s3.buckets.all():
+    removed = sum(1 for _ in bucket.object_versions.all())
+    bucket.object_versions.delete()
+    print(f"emptied {bucket.name} ({removed} object versions)")
+EOF
 destroy_started=$(date +%s)
 terraform_in destroy -input=false -no-color -auto-approve -parallelism=4 | tail -n 3
 DESTROY_SECONDS=$(( $(date +%s) - destroy_started ))
