@@ -198,11 +198,14 @@ for address in $(terraform_in state list | grep -E '^aws_elasticache_(replicatio
   terraform_in state rm -no-color "$address"
 done
 # Buckets keep force_destroy off (the product default), and moto delivers real
-# access logs into the log bucket: empty every bucket first, as a user would.
+# access logs into the log bucket, also for the destroy's own calls: switch
+# logging off, then empty every bucket, as a user would.
 "$PYTHON" - "$ENDPOINT" <<'EOF'
 import sys
 import boto3
 s3 = boto3.resource("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+for bucket in s3.buckets.all():
+    s3.meta.client.put_bucket_logging(Bucket=bucket.name, BucketLoggingStatus={})
 for bucket in s3.buckets.all():
     removed = sum(1 for _ in bucket.object_versions.all())
     bucket.object_versions.delete()
