@@ -198,21 +198,34 @@ for address in $(terraform_in state list | grep -E '^aws_elasticache_(replicatio
   terraform_in state rm -no-color "$address"
 done
 # Buckets keep force_destroy off (the product default), and moto delivers real
-# access logs into the log bucket, also for the destroy's own calls: switch
-# logging off, then empty every bucket, as a user would.
-"$PYTHON" - "$ENDPOINT" <<'EOF'
+# access logs into the log bucket, also for the destroy's own calls against the
+# source buckets: empty every bucket, as a user would, then destroy; a bucket
+# refilled meanwhile is emptied again and what is left destroyed (3 tries).
+empty_buckets() {
+  "$PYTHON" - "$ENDPOINT" <<'EOF'
 import sys
 import boto3
 s3 = boto3.resource("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-for bucket in s3.buckets.all():
-    s3.meta.client.put_bucket_logging(Bucket=bucket.name, BucketLoggingStatus={})
 for bucket in s3.buckets.all():
     removed = sum(1 for _ in bucket.object_versions.all())
     bucket.object_versions.delete()
     print(f"emptied {bucket.name} ({removed} object versions)")
 EOF
+}
 destroy_started=$(date +%s)
-terraform_in destroy -input=false -no-color -auto-approve -parallelism=4 | tail -n 3
+for attempt in 1 2 3; do
+  empty_buckets
+  if terraform_in destroy -input=false -no-color -auto-approve -parallelism=4 >"$WORK/destroy.log" 2>&1; then
+    tail -n 1 "$WORK/destroy.log"
+    break
+  fi
+  grep -E '^Error' "$WORK/destroy.log" || true
+  if [ "$attempt" = 3 ]; then
+    cat "$WORK/destroy.log"
+    exit 1
+  fi
+  echo "destroy attempt $attempt left resources; emptying buckets and destroying again"
+done
 DESTROY_SECONDS=$(( $(date +%s) - destroy_started ))
 rm -f "$DIR/zz_e2e_override.tf.json"
 
