@@ -48,6 +48,9 @@ fn synthetic_outputs(cloud: Cloud, files: &[ValuesFile]) -> TerraformOutputs {
         for placeholder in &file.yaml.placeholders {
             let value = match placeholder.kind {
                 helm::OutputType::Integer => serde_json::json!(6379),
+                helm::OutputType::String if placeholder.output == "database_connection_name" => {
+                    serde_json::json!(format!("mlops-{cloud}:us-central1:mlops-dev-platform"))
+                }
                 helm::OutputType::String if placeholder.output.contains("endpoint") => {
                     serde_json::json!(format!("https://{}.example.{cloud}", placeholder.output))
                 }
@@ -104,9 +107,16 @@ fn only_the_app_chart_waits_for_terraform_outputs() {
     }
 }
 
-/// The outputs Helm values may read: the database, Redis and object store
-/// connection outputs plus the bucket, identity and database names.
-fn helm_outputs(p: &Platform) -> Vec<String> {
+/// The outputs Helm values may read on `cloud`: the database, Redis and
+/// object store connection outputs, the bucket, identity and database names,
+/// and the cloud's own extras (AWS: the Redis user; GCP: the Cloud SQL
+/// connection name for the Auth Proxy).
+fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
+    let extra: &[&str] = match cloud {
+        Cloud::Aws => &["redis_user"],
+        Cloud::Gcp => &["database_connection_name"],
+        Cloud::Azure => &[],
+    };
     [
         platform::outputs::DATABASE_ADDRESS,
         platform::outputs::DATABASE_PORT,
@@ -115,6 +125,7 @@ fn helm_outputs(p: &Platform) -> Vec<String> {
         platform::outputs::OBJECT_STORE_ENDPOINT,
     ]
     .iter()
+    .chain(extra)
     .map(|s| s.to_string())
     .chain(common::named_outputs(p))
     .collect()
@@ -123,8 +134,8 @@ fn helm_outputs(p: &Platform) -> Vec<String> {
 #[test]
 fn placeholders_use_only_the_output_names_every_cloud_declares() {
     let p = platform(Environment::Dev);
-    let allowed = helm_outputs(&p);
     for cloud in Cloud::ALL {
+        let allowed = helm_outputs(&p, cloud);
         for file in files(cloud, Environment::Dev) {
             for placeholder in &file.yaml.placeholders {
                 assert!(
@@ -148,6 +159,8 @@ fn renders_aws_dev_from_terraform_outputs() {
         "eks.amazonaws.com/role-arn: \"arn:aws:iam::123456789012:role/mlops-dev-api-server\""
     ));
     assert!(text.contains("BUCKET_MODELS: \"mlops-dev-models-7f3a9c\""));
+    assert!(text.contains("auth: iam\n"));
+    assert!(text.contains("user: \"mlops-dev-cache-app\"\n"));
     common::assert_snapshot("helm-aws-dev-mlops-rendered", text);
 }
 
@@ -223,7 +236,8 @@ fn sensitive_outputs_are_never_written() {
     for text in rendered.values() {
         assert!(!text.contains("MUST-NOT-LEAK"));
         assert!(text.contains("existingSecret: mlops-database"));
-        assert!(text.contains("existingSecret: mlops-redis"));
+        // Redis on AWS: IAM auth, no token Secret.
+        assert!(!text.contains("existingSecret: mlops-redis"));
     }
     // An output that is referenced but marked sensitive is refused.
     let outputs = fixture_with(|json| {
@@ -343,6 +357,86 @@ fn workload_identity_is_wired_per_cloud() {
 }
 
 #[test]
+fn redis_auth_is_wired_per_cloud() {
+    for env in Environment::ALL {
+        for cloud in Cloud::ALL {
+            let text = files(cloud, env)
+                .into_iter()
+                .find(|f| f.chart == "mlops")
+                .unwrap()
+                .yaml
+                .text;
+            let iam = "    auth: iam\n";
+            let user =
+                "    user: {{output \"redis_user\" type=\"string\" key=\"config.redis.user\"}}\n";
+            let token = "    existingSecret: mlops-redis\n";
+            match cloud {
+                // ElastiCache RBAC: AUTH as the app user with an IAM token.
+                Cloud::Aws => {
+                    assert!(text.contains(iam) && text.contains(user), "{cloud} {env}");
+                    assert!(!text.contains(token), "{cloud} {env}");
+                }
+                // GCP: AUTH string from Secret Manager; Azure: access key.
+                Cloud::Gcp | Cloud::Azure => {
+                    assert!(text.contains(token), "{cloud} {env}");
+                    assert!(!text.contains("redis_user") && !text.contains(iam));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cloud_sql_goes_through_the_auth_proxy_on_gcp_only() {
+    for env in Environment::ALL {
+        for cloud in Cloud::ALL {
+            let p = platform(env);
+            let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
+                .unwrap()
+                .app;
+            let database = &app.config.database;
+            let Some(proxy) = &app.cloud_sql_proxy else {
+                assert_ne!(cloud, Cloud::Gcp, "{env}");
+                assert_eq!(database.ssl_mode, "require");
+                assert!(
+                    matches!(&database.host, helm::Deferred::Output(o) if o.output() == "database_address")
+                );
+                continue;
+            };
+            assert_eq!(cloud, Cloud::Gcp, "{env}");
+            assert!(proxy.enabled);
+            assert_eq!(proxy.connection_name.output(), "database_connection_name");
+            assert_eq!(
+                proxy.image.repository,
+                "gcr.io/cloud-sql-connectors/cloud-sql-proxy"
+            );
+            assert!(proxy.image.tag.split('.').all(|n| n.parse::<u32>().is_ok()));
+            for flag in ["--private-ip", "--auto-iam-authn", "--port=5432"] {
+                assert!(proxy.args.iter().any(|a| a == flag), "{flag}");
+            }
+            assert_eq!(proxy.port, 5432);
+            // The health port must not collide with any component's port.
+            assert!(app
+                .components
+                .values()
+                .all(|c| c.service.port != proxy.health_port));
+            // Only the components that use the database (and have an identity).
+            assert_eq!(proxy.components, ["api-server", "worker", "mlflow"]);
+            for name in &proxy.components {
+                assert!(!app.components[name].service_account.annotations.is_empty());
+            }
+            assert_eq!(
+                database.host,
+                helm::Deferred::Known("127.0.0.1".to_string())
+            );
+            assert_eq!(database.port, helm::Deferred::Known(5432));
+            // The proxy encrypts to the instance; it offers no TLS on loopback.
+            assert_eq!(database.ssl_mode, "disable");
+        }
+    }
+}
+
+#[test]
 fn storage_classes_and_load_balancers_follow_the_cloud() {
     let classes: Vec<&str> = Cloud::ALL
         .iter()
@@ -385,9 +479,14 @@ fn alert_rules_cover_the_platform_thresholds() {
 
 /// A stand-in realization declaring every output, to exercise `finish` while
 /// the clouds' realizations are being written.
-fn stack_declaring_outputs(p: &Platform, skip: &str, sensitive: &str) -> infrasynth::Stack {
+fn stack_declaring_outputs(
+    p: &Platform,
+    cloud: Cloud,
+    skip: &str,
+    sensitive: &str,
+) -> infrasynth::Stack {
     let mut stack = platform::new_stack(p);
-    let names = helm_outputs(p);
+    let names = helm_outputs(p, cloud);
     for name in names.iter().filter(|n| n.as_str() != skip) {
         if name == sensitive {
             stack.sensitive_output(name, "x", "test");
@@ -401,8 +500,12 @@ fn stack_declaring_outputs(p: &Platform, skip: &str, sensitive: &str) -> infrasy
 #[test]
 fn finish_attaches_the_values_files_beside_main_tf_json() {
     let p = platform(Environment::Dev);
-    let out = platform::finish(&p, Cloud::Aws, &stack_declaring_outputs(&p, "", ""))
-        .unwrap_or_else(|d| panic!("{d}"));
+    let out = platform::finish(
+        &p,
+        Cloud::Aws,
+        &stack_declaring_outputs(&p, Cloud::Aws, "", ""),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
     let names: Vec<&str> = out.files().keys().map(String::as_str).collect();
     assert_eq!(
         names,
@@ -422,7 +525,7 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
     let errors = platform::finish(
         &p,
         Cloud::Gcp,
-        &stack_declaring_outputs(&p, "redis_host", "database_address"),
+        &stack_declaring_outputs(&p, Cloud::Gcp, "redis_host", "database_connection_name"),
     )
     .unwrap_err()
     .to_string();
@@ -431,7 +534,7 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
         "{errors}"
     );
     assert!(
-        errors.contains("would receive sensitive Terraform output `database_address`"),
+        errors.contains("would receive sensitive Terraform output `database_connection_name`"),
         "{errors}"
     );
 }
@@ -439,7 +542,12 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
 #[test]
 fn the_values_command_renders_beside_the_synthesized_files() {
     let p = platform(Environment::Dev);
-    let out = platform::finish(&p, Cloud::Aws, &stack_declaring_outputs(&p, "", "")).unwrap();
+    let out = platform::finish(
+        &p,
+        Cloud::Aws,
+        &stack_declaring_outputs(&p, Cloud::Aws, "", ""),
+    )
+    .unwrap();
     let root = tempfile::tempdir().unwrap();
     let dir = platform::output_dir(root.path(), Cloud::Aws, Environment::Dev);
     platform::pipeline::write(&dir, &out).unwrap();
@@ -581,6 +689,7 @@ fn write_e2e_standin_stack() {
         "r",
     );
     stack.output("redis_port", 6379, "r");
+    stack.output("redis_user", "mlops-dev-cache-app", "r");
     stack.output("database_address", "db.example.internal", "d");
     stack.output("database_port", 5432, "d");
     stack.output(

@@ -16,7 +16,8 @@ use crate::platform::{outputs, Capacity, Platform};
 /// user name and password; created by the deployment pipeline from the cloud's
 /// secret store, never written into values.
 pub const DATABASE_SECRET: &str = "mlops-database";
-/// The Kubernetes Secret holding the Redis auth token.
+/// The Kubernetes Secret holding the Redis auth token (GCP, Azure; AWS uses
+/// IAM authentication).
 pub const REDIS_SECRET: &str = "mlops-redis";
 
 /// The whole values document of the app chart.
@@ -33,6 +34,9 @@ pub struct AppValues {
     pub ingress: IngressSettings,
     /// Connection settings shared by the components (the ConfigMap).
     pub config: SharedConfig,
+    /// The Cloud SQL Auth Proxy sidecar (GCP only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_sql_proxy: Option<wiring::CloudSqlProxy>,
     /// The components by name.
     pub components: BTreeMap<String, Component>,
 }
@@ -82,11 +86,11 @@ pub struct SharedConfig {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DatabaseConfig {
-    /// Server host.
+    /// Server host (`127.0.0.1`, the proxy, on GCP).
     pub host: Deferred<String>,
     /// Server port.
     pub port: Deferred<u16>,
-    /// Always `require` (TLS).
+    /// `require` (TLS), or `disable` to the Cloud SQL Auth Proxy on loopback.
     pub ssl_mode: String,
     /// The Secret with `username` and `password`.
     pub existing_secret: String,
@@ -102,8 +106,9 @@ pub struct RedisConfig {
     pub port: Deferred<u16>,
     /// In-transit encryption is always on.
     pub tls: bool,
-    /// The Secret with `auth-token`.
-    pub existing_secret: String,
+    /// IAM (`auth: iam` and `user`) or a token (`existingSecret`).
+    #[serde(flatten)]
+    pub auth: wiring::RedisAuth,
 }
 
 /// Object store connection.
@@ -311,6 +316,12 @@ const BLUEPRINTS: [Blueprint; 5] = [
 pub fn values(platform: &Platform, cloud: Cloud, options: &HelmOptions) -> AppValues {
     let env = platform.environment;
     let region = wiring::region(platform, cloud).to_string();
+    let database_users = BLUEPRINTS
+        .iter()
+        .filter(|b| b.database.is_some())
+        .map(|b| b.name.to_string())
+        .collect();
+    let (database_host, database_port, ssl_mode) = wiring::database_endpoint(cloud);
     let components = BLUEPRINTS
         .iter()
         .map(|blueprint| {
@@ -336,16 +347,16 @@ pub fn values(platform: &Platform, cloud: Cloud, options: &HelmOptions) -> AppVa
         },
         config: SharedConfig {
             database: DatabaseConfig {
-                host: Deferred::Output(FromOutput::string(outputs::DATABASE_ADDRESS)),
-                port: Deferred::Output(FromOutput::integer(outputs::DATABASE_PORT)),
-                ssl_mode: "require".to_string(),
+                host: database_host,
+                port: database_port,
+                ssl_mode: ssl_mode.to_string(),
                 existing_secret: DATABASE_SECRET.to_string(),
             },
             redis: RedisConfig {
                 host: Deferred::Output(FromOutput::string(outputs::REDIS_HOST)),
                 port: Deferred::Output(FromOutput::integer(outputs::REDIS_PORT)),
                 tls: true,
-                existing_secret: REDIS_SECRET.to_string(),
+                auth: wiring::redis_auth(cloud, REDIS_SECRET),
             },
             object_store: ObjectStoreConfig {
                 provider: wiring::object_store_provider(cloud).to_string(),
@@ -354,6 +365,7 @@ pub fn values(platform: &Platform, cloud: Cloud, options: &HelmOptions) -> AppVa
             },
             monitoring_namespace: super::kube_prometheus_stack::NAMESPACE.to_string(),
         },
+        cloud_sql_proxy: wiring::cloud_sql_proxy(cloud, env, database_users),
         components,
     }
 }
