@@ -144,8 +144,14 @@ fn an_interrupted_synth_leaves_old_or_new_output_never_a_mix() {
     );
     let new = fs::read(dir.join("main.tf.json")).unwrap();
     let old = b"{\"previous\": true}\n".to_vec();
+    // Spread the interrupts over the whole run, measured here, so some land
+    // before, some during and some after the write, on any machine speed.
+    let started = std::time::Instant::now();
+    let out = run_binary(&["synth", "aws", "production", "--out", root_arg]);
+    assert!(out.status.success());
+    let run = started.elapsed();
     let mut outcomes = BTreeMap::new();
-    for attempt in 0..24u64 {
+    for attempt in 0..24u32 {
         fs::write(dir.join("main.tf.json"), &old).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_infrasynth"))
             .args(["synth", "aws", "production", "--out", root_arg])
@@ -153,7 +159,7 @@ fn an_interrupted_synth_leaves_old_or_new_output_never_a_mix() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(attempt * 250));
+        std::thread::sleep(run * attempt / 20);
         let _ = Command::new("kill")
             .args(["-INT", &child.id().to_string()])
             .status();
@@ -168,5 +174,9 @@ fn an_interrupted_synth_leaves_old_or_new_output_never_a_mix() {
         };
         *outcomes.entry(outcome).or_insert(0) += 1;
     }
-    println!("SIGINT at 0-6 ms: outcomes {outcomes:?} (each file is old or new, never partial)");
+    println!(
+        "SIGINT at 0-{:.0} ms (a full run takes {:.1} ms): outcomes {outcomes:?} (each file is old or new, never partial)",
+        (run * 23 / 20).as_secs_f64() * 1000.0,
+        run.as_secs_f64() * 1000.0
+    );
 }
