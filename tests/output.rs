@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use infrasynth::cli::{synth_to_dir, SynthFailure};
 use infrasynth::platform::StackDefinition;
