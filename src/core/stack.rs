@@ -430,14 +430,28 @@ impl Stack {
         message: &str,
         hint: &str,
     ) {
-        self.diagnostics.push(Diagnostic {
+        let diagnostic = self.diagnostic(severity, resource, field, message, hint);
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// A diagnostic naming this stack, for checks that collect findings
+    /// outside the stack (graph checks, policies, the Helm wiring check).
+    pub fn diagnostic(
+        &self,
+        severity: Severity,
+        resource: &str,
+        field: &str,
+        message: impl Into<String>,
+        hint: &str,
+    ) -> Diagnostic {
+        Diagnostic {
             severity,
             stack: self.name.clone(),
             resource: resource.to_string(),
             field: field.to_string(),
-            message: message.to_string(),
+            message: message.into(),
             hint: hint.to_string(),
-        });
+        }
     }
 
     /// The diagnostics recorded while building.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::block::{Block, Tagging};
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{Diagnostics, Severity};
 use super::graph::{self, GraphProblem};
 use super::json::PrettyJson;
 use super::policy::Policy;
@@ -126,11 +126,18 @@ impl Stack {
                             "add the referenced resource to this stack before referencing it",
                         )
                     };
-                    diagnostics.push(self.finding(&from.to_string(), "reference", message, hint));
+                    diagnostics.push(self.diagnostic(
+                        Severity::Error,
+                        &from.to_string(),
+                        "reference",
+                        message,
+                        hint,
+                    ));
                 }
                 GraphProblem::Cycle(cycle) => {
                     let path: Vec<String> = cycle.iter().map(ToString::to_string).collect();
-                    diagnostics.push(self.finding(
+                    diagnostics.push(self.diagnostic(
+                        Severity::Error,
                         &cycle[0].to_string(),
                         "depends_on",
                         format!("dependency cycle: {}", path.join(" -> ")),
@@ -148,23 +155,6 @@ impl Stack {
     /// Checks the stack (without extra policies) and renders it.
     pub fn synth(&self) -> Result<Synthesized, Diagnostics> {
         self.synth_with(&[])
-    }
-
-    fn finding(
-        &self,
-        resource: &str,
-        field: &str,
-        message: String,
-        hint: &str,
-    ) -> super::diagnostics::Diagnostic {
-        super::diagnostics::Diagnostic {
-            severity: super::diagnostics::Severity::Error,
-            stack: self.name().to_string(),
-            resource: resource.to_string(),
-            field: field.to_string(),
-            message,
-            hint: hint.to_string(),
-        }
     }
 
     /// The Terraform JSON document: sorted keys, two-space indent, trailing newline.

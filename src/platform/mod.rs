@@ -10,7 +10,7 @@ pub mod validate;
 pub use pipeline::{output_dir, StackDefinition};
 pub use spec::*;
 
-use crate::core::diagnostics::Diagnostics;
+use crate::core::diagnostics::{Diagnostics, Severity};
 use crate::core::environment::Cloud;
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
@@ -44,14 +44,7 @@ pub fn finish(
     let synthesized = stack.synth_with(&policies);
     let mut helm_errors = Diagnostics::new();
     let helm_error = |resource: &str, field: &str, message: String, hint: &str| {
-        crate::core::diagnostics::Diagnostic {
-            severity: crate::core::diagnostics::Severity::Error,
-            stack: stack.name().to_string(),
-            resource: resource.to_string(),
-            field: field.to_string(),
-            message,
-            hint: hint.to_string(),
-        }
+        stack.diagnostic(Severity::Error, resource, field, message, hint)
     };
     let files = match crate::helm::values_for(platform, cloud) {
         Ok(files) => files,
@@ -96,18 +89,5 @@ pub fn new_stack(platform: &Platform) -> Stack {
         stack.default_tag(&key, &value);
     }
     validate::validate(platform, &mut stack);
-    stack
-}
-
-/// A stack that reports `cloud` as not supported yet (used while a cloud's
-/// realization is being built).
-pub fn unsupported(platform: &Platform, cloud: Cloud) -> Stack {
-    let mut stack = new_stack(platform);
-    stack.error(
-        "platform",
-        "cloud",
-        &format!("realizing the platform on {cloud} is not supported yet"),
-        "synthesize for a supported cloud (aws)",
-    );
     stack
 }

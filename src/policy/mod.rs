@@ -14,7 +14,7 @@ mod azure;
 mod gcp;
 pub mod rule;
 
-use crate::core::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::core::diagnostics::{Diagnostics, Severity};
 use crate::core::environment::Cloud;
 use crate::core::policy::Policy;
 use crate::core::stack::Stack;
@@ -72,20 +72,19 @@ impl Policy for RuleSet {
                         rule.id
                     ));
                 }
-                findings.push(Diagnostic {
+                findings.push(stack.diagnostic(
                     severity,
-                    stack: stack.name().to_string(),
-                    resource: block.address().to_string(),
-                    field: rule.path.to_string(),
-                    message: format!(
+                    &block.address().to_string(),
+                    rule.path,
+                    format!(
                         "policy {}/{}: {} is {found}{}",
                         self.name,
                         rule.id,
                         rule.why,
                         if acknowledged { " (acknowledged)" } else { "" }
                     ),
-                    hint,
-                });
+                    &hint,
+                ));
             }
         }
     }
