@@ -29,7 +29,7 @@ pub use crate::core::reference::{
     Address, Arn, Attr, HasArn, HasName, Id, Input, List, Name, Ref, ResourceKind,
 };
 pub use crate::core::stack::{Construct, Output, Stack, Variable};
-pub use crate::core::synth::Synthesized;
+pub use crate::core::synth::{BlockCounts, Synthesized};
 pub use crate::core::value::{Expr, TemplatePart, Value};
 
 /// The README's Rust examples, compiled and run as doc tests so they cannot rot.

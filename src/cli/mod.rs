@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::core::diagnostics::Diagnostics;
 use crate::core::environment::{Cloud, Environment};
+use crate::core::synth::BlockCounts;
 use crate::platform::{output_dir, pipeline, StackDefinition};
 
 /// Synthesizes Terraform JSON and Helm values from typed Rust stacks.
@@ -155,7 +156,7 @@ pub struct SynthReport {
     /// Where the files went.
     pub dir: PathBuf,
     /// Resources, data sources and outputs in the document.
-    pub counts: (usize, usize, usize),
+    pub counts: BlockCounts,
     /// Files written.
     pub files: usize,
     /// Bytes written.
@@ -172,9 +173,9 @@ impl fmt::Display for SynthReport {
             f,
             "synthesized {}: {} resources, {} data sources, {} outputs, {} files ({} bytes) -> {} in {:.1} ms",
             self.label,
-            self.counts.0,
-            self.counts.1,
-            self.counts.2,
+            self.counts.resources,
+            self.counts.data_sources,
+            self.counts.outputs,
             self.files,
             self.bytes,
             self.dir.display(),
@@ -244,37 +245,13 @@ pub fn synth_to_dir(
     })?;
     Ok(SynthReport {
         label,
-        counts: summarize(synthesized.main_tf_json()),
+        counts: synthesized.counts(),
         files: synthesized.files().len(),
         bytes: synthesized.files().values().map(Vec::len).sum(),
         dir,
         elapsed: started.elapsed(),
         warnings: synthesized.warnings().clone(),
     })
-}
-
-/// Counts resources, data sources and outputs in a rendered document.
-pub fn summarize(main_tf_json: &str) -> (usize, usize, usize) {
-    let Ok(doc) = serde_json::from_str::<serde_json::Value>(main_tf_json) else {
-        return (0, 0, 0);
-    };
-    let count_blocks = |section: &str| {
-        doc.get(section)
-            .and_then(|s| s.as_object())
-            .map(|types| {
-                types
-                    .values()
-                    .filter_map(|t| t.as_object())
-                    .map(|t| t.len())
-                    .sum()
-            })
-            .unwrap_or(0)
-    };
-    let outputs = doc
-        .get("output")
-        .and_then(|o| o.as_object())
-        .map_or(0, |o| o.len());
-    (count_blocks("resource"), count_blocks("data"), outputs)
 }
 
 /// Phase two of the Helm flow: renders `DIR/<cloud>/<env>/helm/*.values.yaml.hbs`

@@ -19,6 +19,18 @@ use super::value::Value;
 pub struct Synthesized {
     files: BTreeMap<String, Vec<u8>>,
     warnings: Diagnostics,
+    counts: BlockCounts,
+}
+
+/// How many blocks of each section a synthesized document holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockCounts {
+    /// `resource` blocks.
+    pub resources: usize,
+    /// `data` blocks.
+    pub data_sources: usize,
+    /// `output` blocks.
+    pub outputs: usize,
 }
 
 impl Synthesized {
@@ -47,6 +59,12 @@ impl Synthesized {
     /// Warnings that did not stop the synth.
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
+    }
+
+    /// The document's resource, data source and output counts, taken from the
+    /// stack when it was rendered (no re-parse of the JSON).
+    pub fn counts(&self) -> BlockCounts {
+        self.counts
     }
 }
 
@@ -99,6 +117,7 @@ impl Stack {
             Ok(Synthesized {
                 files,
                 warnings: diagnostics,
+                counts: self.block_counts(),
             }),
             timings,
         )
@@ -150,6 +169,19 @@ impl Stack {
             policy.check(self, &mut diagnostics);
         }
         diagnostics
+    }
+
+    fn block_counts(&self) -> BlockCounts {
+        let data_sources = self
+            .blocks()
+            .iter()
+            .filter(|b| b.address().kind() == BlockKind::Data)
+            .count();
+        BlockCounts {
+            resources: self.blocks().len() - data_sources,
+            data_sources,
+            outputs: self.outputs.len(),
+        }
     }
 
     /// Checks the stack (without extra policies) and renders it.
