@@ -24,7 +24,7 @@ pub mod schema;
 pub use crate::core::block::{Attributes, Block, Tagging};
 pub use crate::core::cidr;
 pub use crate::core::diagnostics::{Diagnostic, Diagnostics, Severity};
-pub use crate::core::environment::{Cloud, Environment};
+pub use crate::core::environment::{Cloud, Environment, EnvironmentError, Tier};
 pub use crate::core::reference::{
     Address, Arn, Attr, HasArn, HasName, Id, Input, List, Name, Ref, ResourceKind,
 };

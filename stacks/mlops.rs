@@ -33,7 +33,7 @@ pub fn platform(env: Environment) -> Platform {
                 .pick("10.10.0.0/16", "10.20.0.0/16", "10.30.0.0/16")
                 .to_string(),
             zones: env.pick(2, 3, 3),
-            single_nat_gateway: env == Environment::Dev,
+            single_nat_gateway: env.is_development(),
         },
         database: DatabaseSpec {
             name: "platform".to_string(),
@@ -41,7 +41,7 @@ pub fn platform(env: Environment) -> Platform {
             size: env.pick(Size::Small, Size::Medium, Size::Large),
             storage_gb: env.pick(20, 50, 100),
             max_storage_gb: env.pick(50, 200, 1000),
-            high_availability: env != Environment::Dev,
+            high_availability: !env.is_development(),
             backup_retention_days: env.pick(1, 7, 14),
             deletion_protection: production,
             databases: vec!["mlflow".into(), "airflow".into(), "app".into()],
@@ -51,7 +51,7 @@ pub fn platform(env: Environment) -> Platform {
             version: "7.1".to_string(),
             size: env.pick(Size::Small, Size::Medium, Size::Large),
             replicas: env.pick(0, 1, 2),
-            high_availability: env != Environment::Dev,
+            high_availability: !env.is_development(),
         },
         cluster: ClusterSpec {
             name: "main".to_string(),
@@ -126,7 +126,7 @@ fn node_pools(env: Environment) -> Vec<NodePoolSpec> {
             labels: BTreeMap::from([("workload".to_string(), "batch".to_string())]),
         },
     ];
-    if env != Environment::Dev {
+    if !env.is_development() {
         pools.push(NodePoolSpec {
             name: "gpu".to_string(),
             capacity: Capacity::OnDemand,

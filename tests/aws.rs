@@ -24,35 +24,35 @@ fn count(doc: &Json, resource_type: &str) -> usize {
 
 #[test]
 fn snapshot_dev() {
-    let (text, _) = document(Environment::Dev);
+    let (text, _) = document(Environment::DEV);
     common::assert_schema_clean(Cloud::Aws, &text, "aws dev");
     common::assert_snapshot("aws-dev", &text);
 }
 
 #[test]
 fn snapshot_staging() {
-    let (text, _) = document(Environment::Staging);
+    let (text, _) = document(Environment::STAGING);
     common::assert_schema_clean(Cloud::Aws, &text, "aws staging");
     common::assert_snapshot("aws-staging", &text);
 }
 
 #[test]
 fn snapshot_production() {
-    let (text, _) = document(Environment::Production);
+    let (text, _) = document(Environment::PRODUCTION);
     common::assert_schema_clean(Cloud::Aws, &text, "aws production");
     common::assert_snapshot("aws-production", &text);
 }
 
 #[test]
 fn synth_is_byte_identical() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         assert_eq!(document(env).0, document(env).0, "{env}");
     }
 }
 
 #[test]
 fn every_platform_output_is_declared() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let platform = mlops::platform(env);
         let (_, doc) = document(env);
         for name in common::expected_outputs(&platform) {
@@ -70,7 +70,7 @@ fn every_platform_output_is_declared() {
 
 #[test]
 fn no_secret_material_in_the_document() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let (text, doc) = document(env);
         for needle in [
             "\"password\"",
@@ -96,7 +96,7 @@ fn no_secret_material_in_the_document() {
 
 #[test]
 fn production_is_highly_available_and_protected() {
-    let (_, doc) = document(Environment::Production);
+    let (_, doc) = document(Environment::PRODUCTION);
     assert_eq!(count(&doc, "aws_subnet"), 9, "3 zones x 3 tiers");
     assert_eq!(count(&doc, "aws_nat_gateway"), 3);
     let db = &doc["resource"]["aws_db_instance"]["platform"];
@@ -127,7 +127,7 @@ fn production_is_highly_available_and_protected() {
 
 #[test]
 fn dev_is_small_and_disposable() {
-    let (_, doc) = document(Environment::Dev);
+    let (_, doc) = document(Environment::DEV);
     assert_eq!(count(&doc, "aws_subnet"), 6, "2 zones x 3 tiers");
     assert_eq!(count(&doc, "aws_nat_gateway"), 1);
     let db = &doc["resource"]["aws_db_instance"]["platform"];
@@ -145,7 +145,7 @@ fn dev_is_small_and_disposable() {
 
 #[test]
 fn every_environment_logs_notifies_and_authenticates() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let (_, doc) = document(env);
         let platform = mlops::platform(env);
         let resources = &doc["resource"];
@@ -222,7 +222,7 @@ fn errors_of(platform: &Platform) -> String {
 
 #[test]
 fn unknown_region_is_reported() {
-    let mut platform = mlops::platform(Environment::Staging);
+    let mut platform = mlops::platform(Environment::STAGING);
     platform.regions.aws = "moon-central-1".to_string();
     let text = errors_of(&platform);
     assert!(text.contains("stack `mlops-staging`"), "{text}");
@@ -237,7 +237,7 @@ fn unknown_region_is_reported() {
 
 #[test]
 fn more_zones_than_the_region_has_is_reported() {
-    let mut platform = mlops::platform(Environment::Production);
+    let mut platform = mlops::platform(Environment::PRODUCTION);
     platform.regions.aws = "us-west-1".to_string();
     let text = errors_of(&platform);
     assert!(text.contains("resource `aws_vpc.main`, field `zones`: 3 availability zones requested, but us-west-1 has 2"), "{text}");
@@ -245,7 +245,7 @@ fn more_zones_than_the_region_has_is_reported() {
 
 #[test]
 fn too_small_network_is_reported() {
-    let mut platform = mlops::platform(Environment::Dev);
+    let mut platform = mlops::platform(Environment::DEV);
     platform.network.cidr = "10.0.0.0/26".to_string();
     let text = errors_of(&platform);
     assert!(
@@ -257,7 +257,7 @@ fn too_small_network_is_reported() {
 
 #[test]
 fn invalid_identifiers_are_all_reported_at_once() {
-    let mut platform = mlops::platform(Environment::Staging);
+    let mut platform = mlops::platform(Environment::STAGING);
     platform.project = "averyveryverylongname".to_string();
     platform.buckets[0].name = format!("artifacts-{}", "x".repeat(40));
     platform.cache.name = "redis-cache-for-everything".to_string();
@@ -281,7 +281,7 @@ fn invalid_identifiers_are_all_reported_at_once() {
 
 #[test]
 fn production_without_cache_replicas_is_reported() {
-    let mut platform = mlops::platform(Environment::Production);
+    let mut platform = mlops::platform(Environment::PRODUCTION);
     platform.cache.replicas = 0;
     let text = errors_of(&platform);
     assert!(
@@ -292,7 +292,7 @@ fn production_without_cache_replicas_is_reported() {
 
 #[test]
 fn public_api_in_production_is_reported() {
-    let mut platform = mlops::platform(Environment::Production);
+    let mut platform = mlops::platform(Environment::PRODUCTION);
     platform.cluster.api_access =
         infrasynth::platform::ApiAccess::Restricted(vec!["198.51.100.0/24".to_string()]);
     let text = errors_of(&platform);
@@ -328,7 +328,7 @@ fn builders_mix_with_the_platform_layer() {
     let definition = StackDefinition::new("mlops", "with an audit bucket", mlops::platform)
         .with_customize(add_audit_bucket);
     let out = definition
-        .synthesize(Cloud::Aws, Environment::Staging)
+        .synthesize(Cloud::Aws, Environment::STAGING)
         .unwrap_or_else(|d| panic!("{d}"));
     let text = out.main_tf_json();
     common::assert_schema_clean(Cloud::Aws, text, "aws staging + audit");
@@ -342,7 +342,7 @@ fn builders_mix_with_the_platform_layer() {
 
 #[test]
 fn more_gpus_than_an_instance_has_is_reported() {
-    let mut platform = mlops::platform(Environment::Staging);
+    let mut platform = mlops::platform(Environment::STAGING);
     let gpu = platform
         .cluster
         .pools

@@ -137,7 +137,7 @@ fn validate(env: Environment) -> PathBuf {
 fn terraform_validates_dev() {
     let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
     if available() {
-        validate(Environment::Dev);
+        validate(Environment::DEV);
     }
 }
 
@@ -145,7 +145,7 @@ fn terraform_validates_dev() {
 fn terraform_validates_staging() {
     let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
     if available() {
-        validate(Environment::Staging);
+        validate(Environment::STAGING);
     }
 }
 
@@ -155,7 +155,7 @@ fn terraform_validates_and_plans_production() {
     if !available() {
         return;
     }
-    let dir = validate(Environment::Production);
+    let dir = validate(Environment::PRODUCTION);
     let doc: Json = serde_json::from_str(
         &std::fs::read_to_string(dir.join("main.tf.json")).expect("read main.tf.json"),
     )

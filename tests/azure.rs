@@ -51,17 +51,17 @@ fn blocks<'a>(doc: &'a Json, resource_type: &str) -> Vec<(&'a String, &'a Json)>
 
 #[test]
 fn snapshot_dev() {
-    common::assert_snapshot("azure-dev", &synth(Environment::Dev));
+    common::assert_snapshot("azure-dev", &synth(Environment::DEV));
 }
 
 #[test]
 fn snapshot_staging() {
-    common::assert_snapshot("azure-staging", &synth(Environment::Staging));
+    common::assert_snapshot("azure-staging", &synth(Environment::STAGING));
 }
 
 #[test]
 fn snapshot_production() {
-    common::assert_snapshot("azure-production", &synth(Environment::Production));
+    common::assert_snapshot("azure-production", &synth(Environment::PRODUCTION));
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn every_env_passes_the_azurerm_schema_check() {
          providers/azurerm/schema.json) is the oracle; `terraform validate` is not run"
     );
     let schema = azurerm_schema();
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let doc = doc(env);
         let violations = schema.check(&doc, "azurerm_", "azurerm");
         let types: BTreeSet<&String> = doc["resource"]
@@ -105,7 +105,7 @@ fn every_emitted_type_is_listed_in_resources_txt() {
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .filter(|l| !l.is_empty())
         .collect();
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let doc = doc(env);
         for resource_type in doc["resource"].as_object().expect("resources").keys() {
             assert!(
@@ -118,7 +118,7 @@ fn every_emitted_type_is_listed_in_resources_txt() {
 
 #[test]
 fn synth_is_byte_identical_across_runs() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let first = common::synth(Cloud::Azure, env);
         let second = common::synth(Cloud::Azure, env);
         assert_eq!(
@@ -131,8 +131,8 @@ fn synth_is_byte_identical_across_runs() {
 
 #[test]
 fn declares_every_output_named_in_platform_outputs() {
-    let platform = common::stacks::mlops::platform(Environment::Production);
-    let doc = doc(Environment::Production);
+    let platform = common::stacks::mlops::platform(Environment::PRODUCTION);
+    let doc = doc(Environment::PRODUCTION);
     let declared = doc["output"].as_object().expect("outputs");
     for name in common::expected_outputs(&platform) {
         assert!(declared.contains_key(&name), "output `{name}` is missing");
@@ -141,7 +141,7 @@ fn declares_every_output_named_in_platform_outputs() {
 
 #[test]
 fn provider_is_pinned_and_configured() {
-    let doc = doc(Environment::Dev);
+    let doc = doc(Environment::DEV);
     assert_eq!(
         doc["terraform"]["required_providers"]["azurerm"]["version"],
         "~> 4.55"
@@ -162,7 +162,7 @@ fn provider_is_pinned_and_configured() {
 #[test]
 fn everything_taggable_is_tagged() {
     let schema = common::schema(Cloud::Azure);
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let doc = doc(env);
         for (resource_type, blocks) in doc["resource"].as_object().expect("resources") {
             let taggable = schema
@@ -185,7 +185,7 @@ fn everything_taggable_is_tagged() {
 
 #[test]
 fn secure_defaults_hold_in_every_env() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let doc = doc(env);
         let production = env.is_production();
         let text = doc.to_string();
@@ -291,7 +291,7 @@ fn secure_defaults_hold_in_every_env() {
 
 #[test]
 fn node_pools_follow_the_spec() {
-    let doc = doc(Environment::Production);
+    let doc = doc(Environment::PRODUCTION);
     let pools = blocks(&doc, "azurerm_kubernetes_cluster_node_pool");
     let names: BTreeSet<&str> = pools
         .iter()
@@ -322,7 +322,7 @@ fn node_pools_follow_the_spec() {
 #[test]
 fn bad_input_is_reported_all_at_once() {
     use infrasynth::platform::realize;
-    let mut platform = common::stacks::mlops::platform(Environment::Production);
+    let mut platform = common::stacks::mlops::platform(Environment::PRODUCTION);
     platform.regions.azure = "West Europe".to_string();
     platform.database.size = infrasynth::platform::Size::Small;
     platform.cluster.pools[0].name = "GeneralPurposePool".to_string();
@@ -346,7 +346,7 @@ fn terraform_parses_the_configuration() {
         println!("terraform not installed; skipping the parse check");
         return;
     }
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("main.tf.json"), synth(env)).expect("write");
         let config = dir.path().join("empty.tfrc");

@@ -25,7 +25,7 @@ fn variables_take_their_type_as_a_plain_type_expression() {
 #[test]
 fn block_counts_match_the_rendered_document() {
     for cloud in infrasynth::Cloud::ALL {
-        let out = common::synth(cloud, infrasynth::Environment::Production);
+        let out = common::synth(cloud, infrasynth::Environment::PRODUCTION);
         let doc: serde_json::Value = serde_json::from_str(out.main_tf_json()).unwrap();
         let blocks = |section: &str| -> usize {
             doc[section].as_object().map_or(0, |types| {

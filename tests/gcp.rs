@@ -21,22 +21,22 @@ fn check_env(env: Environment) {
 
 #[test]
 fn dev_matches_snapshot_and_schema() {
-    check_env(Environment::Dev);
+    check_env(Environment::DEV);
 }
 
 #[test]
 fn staging_matches_snapshot_and_schema() {
-    check_env(Environment::Staging);
+    check_env(Environment::STAGING);
 }
 
 #[test]
 fn production_matches_snapshot_and_schema() {
-    check_env(Environment::Production);
+    check_env(Environment::PRODUCTION);
 }
 
 #[test]
 fn output_is_byte_identical_across_runs() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let a = common::synth(Cloud::Gcp, env);
         let b = common::synth(Cloud::Gcp, env);
         assert_eq!(a.files(), b.files(), "gcp {env} differs between runs");
@@ -45,7 +45,7 @@ fn output_is_byte_identical_across_runs() {
 
 #[test]
 fn every_platform_output_is_declared() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         let platform = common::stacks::mlops::platform(env);
         let out = common::synth(Cloud::Gcp, env);
         let doc: serde_json::Value = serde_json::from_str(out.main_tf_json()).unwrap();
@@ -68,10 +68,10 @@ fn every_platform_output_is_declared() {
 #[test]
 fn production_is_regional_ha_and_protected_and_dev_is_small() {
     let prod: serde_json::Value =
-        serde_json::from_str(common::synth(Cloud::Gcp, Environment::Production).main_tf_json())
+        serde_json::from_str(common::synth(Cloud::Gcp, Environment::PRODUCTION).main_tf_json())
             .unwrap();
     let dev: serde_json::Value =
-        serde_json::from_str(common::synth(Cloud::Gcp, Environment::Dev).main_tf_json()).unwrap();
+        serde_json::from_str(common::synth(Cloud::Gcp, Environment::DEV).main_tf_json()).unwrap();
     let sql =
         |doc: &serde_json::Value| doc["resource"]["google_sql_database_instance"]["main"].clone();
     assert_eq!(sql(&prod)["settings"][0]["availability_type"], "REGIONAL");
@@ -116,7 +116,7 @@ fn production_is_regional_ha_and_protected_and_dev_is_small() {
 
 #[test]
 fn bad_platform_input_is_reported_all_at_once() {
-    let mut platform = common::stacks::mlops::platform(Environment::Staging);
+    let mut platform = common::stacks::mlops::platform(Environment::STAGING);
     platform.regions.gcp = "us-central".to_string();
     platform.network.zones = 5;
     platform.cache.version = "9.9".to_string();
@@ -149,7 +149,7 @@ fn bad_platform_input_is_reported_all_at_once() {
 
 #[test]
 fn too_small_a_network_for_the_pools_is_an_error() {
-    let mut platform = common::stacks::mlops::platform(Environment::Production);
+    let mut platform = common::stacks::mlops::platform(Environment::PRODUCTION);
     platform.network.cidr = "10.30.0.0/20".to_string();
     let stack = realize(&platform, Cloud::Gcp);
     let diagnostics = stack.diagnostics().to_string();
@@ -162,9 +162,9 @@ fn too_small_a_network_for_the_pools_is_an_error() {
 
 #[test]
 fn production_is_written_to_out_gcp_production() {
-    let out = common::synth(Cloud::Gcp, Environment::Production);
+    let out = common::synth(Cloud::Gcp, Environment::PRODUCTION);
     let root = tempfile::tempdir().unwrap();
-    let dir = infrasynth::platform::output_dir(root.path(), Cloud::Gcp, Environment::Production);
+    let dir = infrasynth::platform::output_dir(root.path(), Cloud::Gcp, Environment::PRODUCTION);
     infrasynth::platform::pipeline::write(&dir, &out).unwrap();
     let written = std::fs::read(root.path().join("gcp/production/main.tf.json")).unwrap();
     assert_eq!(written, out.main_tf_json().as_bytes());

@@ -70,7 +70,7 @@ fn synthetic_outputs(cloud: Cloud, files: &[ValuesFile]) -> TerraformOutputs {
 #[test]
 fn snapshots_every_values_file_for_every_cloud_and_environment() {
     for cloud in Cloud::ALL {
-        for env in Environment::ALL {
+        for env in Environment::DEFAULTS {
             for file in files(cloud, env) {
                 let name = format!("helm-{cloud}-{env}-{}", file.chart);
                 common::assert_snapshot(&name, &format!("# {}\n{}", file.path(), file.yaml.text));
@@ -83,8 +83,8 @@ fn snapshots_every_values_file_for_every_cloud_and_environment() {
 fn values_are_deterministic() {
     for cloud in Cloud::ALL {
         assert_eq!(
-            files(cloud, Environment::Production),
-            files(cloud, Environment::Production)
+            files(cloud, Environment::PRODUCTION),
+            files(cloud, Environment::PRODUCTION)
         );
     }
 }
@@ -92,7 +92,7 @@ fn values_are_deterministic() {
 #[test]
 fn only_the_app_chart_waits_for_terraform_outputs() {
     for cloud in Cloud::ALL {
-        for env in Environment::ALL {
+        for env in Environment::DEFAULTS {
             let paths: Vec<String> = files(cloud, env).iter().map(ValuesFile::path).collect();
             assert_eq!(
                 paths,
@@ -133,10 +133,10 @@ fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
 
 #[test]
 fn placeholders_use_only_the_output_names_every_cloud_declares() {
-    let p = platform(Environment::Dev);
+    let p = platform(Environment::DEV);
     for cloud in Cloud::ALL {
         let allowed = helm_outputs(&p, cloud);
-        for file in files(cloud, Environment::Dev) {
+        for file in files(cloud, Environment::DEV) {
             for placeholder in &file.yaml.placeholders {
                 assert!(
                     allowed.contains(&placeholder.output),
@@ -150,7 +150,7 @@ fn placeholders_use_only_the_output_names_every_cloud_declares() {
 #[test]
 fn renders_aws_dev_from_terraform_outputs() {
     let outputs = TerraformOutputs::parse(&fixture(), "outputs-aws-dev.json").unwrap();
-    let rendered = helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs)
+    let rendered = helm::render_all(&templates(&files(Cloud::Aws, Environment::DEV)), &outputs)
         .unwrap_or_else(|e| panic!("{e}"));
     let text = &rendered["mlops.values.yaml"];
     assert!(text.contains("host: \"mlops-dev-platform.c9akciq32xyz.us-east-1.rds.amazonaws.com\""));
@@ -167,7 +167,7 @@ fn renders_aws_dev_from_terraform_outputs() {
 #[test]
 fn no_unresolved_placeholder_remains_for_any_cloud_or_environment() {
     for cloud in Cloud::ALL {
-        for env in Environment::ALL {
+        for env in Environment::DEFAULTS {
             let files = files(cloud, env);
             let rendered = helm::render_all(&templates(&files), &synthetic_outputs(cloud, &files))
                 .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
@@ -190,7 +190,7 @@ fn a_missing_output_names_the_output_and_the_values_key() {
         json.as_object_mut().unwrap().remove("database_port");
     });
     let errors =
-        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::DEV)), &outputs).unwrap_err();
     assert_eq!(
         errors.0,
         vec![RenderError::Missing {
@@ -214,7 +214,7 @@ fn a_wrongly_typed_output_names_the_output_the_key_and_both_types() {
         json["bucket_models"]["value"] = serde_json::json!(["a", "b"]);
     });
     let errors =
-        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::DEV)), &outputs).unwrap_err();
     let message = errors.to_string();
     assert!(
         message.contains("values key `config.redis.port` needs Terraform output `redis_port` to be an integer, but it is a string (\"6379\")"),
@@ -232,7 +232,7 @@ fn sensitive_outputs_are_never_written() {
     // their values appear nowhere.
     let outputs = TerraformOutputs::parse(&fixture(), "fixture").unwrap();
     let rendered =
-        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap();
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::DEV)), &outputs).unwrap();
     for text in rendered.values() {
         assert!(!text.contains("MUST-NOT-LEAK"));
         assert!(text.contains("existingSecret: mlops-database"));
@@ -244,7 +244,7 @@ fn sensitive_outputs_are_never_written() {
         json["database_address"]["sensitive"] = serde_json::json!(true);
     });
     let errors =
-        helm::render_all(&templates(&files(Cloud::Aws, Environment::Dev)), &outputs).unwrap_err();
+        helm::render_all(&templates(&files(Cloud::Aws, Environment::DEV)), &outputs).unwrap_err();
     assert!(
         matches!(&errors.0[0], RenderError::Sensitive { output, key, .. }
         if output == "database_address" && key == "config.database.host")
@@ -255,7 +255,7 @@ fn sensitive_outputs_are_never_written() {
 #[test]
 fn production_autoscales_from_3_to_50_at_70_cpu_and_80_memory() {
     for cloud in Cloud::ALL {
-        let p = platform(Environment::Production);
+        let p = platform(Environment::PRODUCTION);
         let model = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap();
         for (name, component) in &model.app.components {
             let hpa = &component.autoscaling;
@@ -279,7 +279,7 @@ fn production_autoscales_from_3_to_50_at_70_cpu_and_80_memory() {
 #[test]
 fn latest_is_never_the_tag_outside_dev() {
     for cloud in Cloud::ALL {
-        for env in [Environment::Staging, Environment::Production] {
+        for env in [Environment::STAGING, Environment::PRODUCTION] {
             let p = platform(env);
             let model = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap();
             for (name, component) in &model.app.components {
@@ -293,7 +293,7 @@ fn latest_is_never_the_tag_outside_dev() {
             assert!(error.contains("`latest` is for dev only"), "{error}");
         }
     }
-    let p = platform(Environment::Dev);
+    let p = platform(Environment::DEV);
     let model = helm::model(&p, Cloud::Aws, &helm::HelmOptions::for_platform(&p)).unwrap();
     assert_eq!(model.app.components["api-server"].image.tag, "latest");
 }
@@ -301,7 +301,7 @@ fn latest_is_never_the_tag_outside_dev() {
 #[test]
 fn every_pod_runs_restricted() {
     for cloud in Cloud::ALL {
-        for env in Environment::ALL {
+        for env in Environment::DEFAULTS {
             let p = platform(env);
             let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
                 .unwrap()
@@ -328,7 +328,7 @@ fn workload_identity_is_wired_per_cloud() {
         (Cloud::Azure, "azure.workload.identity/client-id", true),
     ];
     for (cloud, annotation, label) in expect {
-        let p = platform(Environment::Staging);
+        let p = platform(Environment::STAGING);
         let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
             .unwrap()
             .app;
@@ -358,7 +358,7 @@ fn workload_identity_is_wired_per_cloud() {
 
 #[test]
 fn redis_auth_is_wired_per_cloud() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         for cloud in Cloud::ALL {
             let text = files(cloud, env)
                 .into_iter()
@@ -388,7 +388,7 @@ fn redis_auth_is_wired_per_cloud() {
 
 #[test]
 fn cloud_sql_goes_through_the_auth_proxy_on_gcp_only() {
-    for env in Environment::ALL {
+    for env in Environment::DEFAULTS {
         for cloud in Cloud::ALL {
             let p = platform(env);
             let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
@@ -440,10 +440,10 @@ fn cloud_sql_goes_through_the_auth_proxy_on_gcp_only() {
 fn storage_classes_and_load_balancers_follow_the_cloud() {
     let classes: Vec<&str> = Cloud::ALL
         .iter()
-        .map(|&c| helm::wiring::storage_class(c, Environment::Production))
+        .map(|&c| helm::wiring::storage_class(c, Environment::PRODUCTION))
         .collect();
     assert_eq!(classes, ["gp2", "premium-rwo", "managed-csi-premium"]);
-    let p = platform(Environment::Production);
+    let p = platform(Environment::PRODUCTION);
     let nginx = helm::ingress_nginx::values(&p, Cloud::Aws);
     assert_eq!(
         nginx.controller.service.annotations["service.beta.kubernetes.io/aws-load-balancer-type"],
@@ -499,7 +499,7 @@ fn stack_declaring_outputs(
 
 #[test]
 fn finish_attaches_the_values_files_beside_main_tf_json() {
-    let p = platform(Environment::Dev);
+    let p = platform(Environment::DEV);
     let out = platform::finish(
         &p,
         Cloud::Aws,
@@ -521,7 +521,7 @@ fn finish_attaches_the_values_files_beside_main_tf_json() {
 
 #[test]
 fn finish_refuses_undeclared_or_sensitive_outputs() {
-    let p = platform(Environment::Dev);
+    let p = platform(Environment::DEV);
     let errors = platform::finish(
         &p,
         Cloud::Gcp,
@@ -541,7 +541,7 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
 
 #[test]
 fn the_values_command_renders_beside_the_synthesized_files() {
-    let p = platform(Environment::Dev);
+    let p = platform(Environment::DEV);
     let out = platform::finish(
         &p,
         Cloud::Aws,
@@ -549,10 +549,10 @@ fn the_values_command_renders_beside_the_synthesized_files() {
     )
     .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let dir = platform::output_dir(root.path(), Cloud::Aws, Environment::Dev);
+    let dir = platform::output_dir(root.path(), Cloud::Aws, Environment::DEV);
     platform::pipeline::write(&dir, &out).unwrap();
     let fixture = common::root().join("tests/fixtures/outputs-aws-dev.json");
-    infrasynth::cli::values(Cloud::Aws, Environment::Dev, &fixture, root.path()).unwrap();
+    infrasynth::cli::values(Cloud::Aws, Environment::DEV, &fixture, root.path()).unwrap();
     let rendered = std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap();
     assert_eq!(render::unresolved(&rendered), None);
     // Missing outputs: an error, and nothing is overwritten.
@@ -563,7 +563,7 @@ fn the_values_command_renders_beside_the_synthesized_files() {
     )
     .unwrap();
     let error =
-        infrasynth::cli::values(Cloud::Aws, Environment::Dev, &broken, root.path()).unwrap_err();
+        infrasynth::cli::values(Cloud::Aws, Environment::DEV, &broken, root.path()).unwrap_err();
     assert!(error.contains("nothing was written"), "{error}");
     assert_eq!(
         std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap(),
@@ -571,7 +571,7 @@ fn the_values_command_renders_beside_the_synthesized_files() {
     );
     // Before synth: a clear hint.
     let error =
-        infrasynth::cli::values(Cloud::Gcp, Environment::Dev, &fixture, root.path()).unwrap_err();
+        infrasynth::cli::values(Cloud::Gcp, Environment::DEV, &fixture, root.path()).unwrap_err();
     assert!(error.contains("run `infrasynth synth gcp dev"), "{error}");
 }
 
@@ -582,9 +582,9 @@ fn the_app_chart_lints_with_the_rendered_values() {
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
     for cloud in Cloud::ALL {
-        for env in Environment::ALL {
+        for env in Environment::DEFAULTS {
             let files = files(cloud, env);
-            let outputs = if (cloud, env) == (Cloud::Aws, Environment::Dev) {
+            let outputs = if (cloud, env) == (Cloud::Aws, Environment::DEV) {
                 TerraformOutputs::parse(&fixture(), "fixture").unwrap()
             } else {
                 synthetic_outputs(cloud, &files)

@@ -146,7 +146,7 @@ fn every_invalid_configuration_names_the_field_and_the_fix() {
             cases.push(Case {
                 name,
                 cloud,
-                env: Environment::Production,
+                env: Environment::PRODUCTION,
                 mutate,
                 expect,
             });
@@ -189,7 +189,7 @@ fn cloud_cases() -> Vec<Case> {
     let case = |name, cloud, mutate, expect| Case {
         name,
         cloud,
-        env: Environment::Production,
+        env: Environment::PRODUCTION,
         mutate,
         expect,
     };
@@ -386,7 +386,7 @@ fn cloud_cases() -> Vec<Case> {
 
 #[test]
 fn all_errors_of_one_synth_are_reported_together() {
-    let mut p = common::stacks::mlops::platform(Environment::Production);
+    let mut p = common::stacks::mlops::platform(Environment::PRODUCTION);
     p.network.cidr = "bogus".into();
     p.database.backup_retention_days = 0;
     p.cluster.pools[0].name = "Bad Name".into();

@@ -25,9 +25,9 @@ fn size() -> impl Strategy<Value = Size> {
 
 fn environment() -> impl Strategy<Value = Environment> {
     prop_oneof![
-        Just(Environment::Dev),
-        Just(Environment::Staging),
-        Just(Environment::Production),
+        Just(Environment::DEV),
+        Just(Environment::STAGING),
+        Just(Environment::PRODUCTION),
     ]
 }
 

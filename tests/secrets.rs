@@ -72,7 +72,7 @@ fn no_output_of_any_cloud_or_environment_holds_a_secret() {
     let mut hits = Vec::new();
     let mut scanned = 0;
     for cloud in Cloud::ALL {
-        for env in Environment::ALL {
+        for env in Environment::DEFAULTS {
             let out = common::synth(cloud, env);
             for (path, bytes) in out.files() {
                 scan(

@@ -574,7 +574,7 @@ mod tests {
 
     #[test]
     fn defaults_are_private_encrypted_and_imdsv2() {
-        let (stack, cluster) = build(Environment::Production, |c| {
+        let (stack, cluster) = build(Environment::PRODUCTION, |c| {
             c.node_group(
                 NodeGroup::new("gpu", &["g5.xlarge"], 0, 0, 2)
                     .gpu()
@@ -615,7 +615,7 @@ mod tests {
 
     #[test]
     fn public_endpoint_is_refused_in_production_and_for_the_internet() {
-        let (stack, _) = build(Environment::Production, |c| {
+        let (stack, _) = build(Environment::PRODUCTION, |c| {
             c.public_access_cidrs(&["0.0.0.0/0".to_string()])
         });
         let text = stack.diagnostics().to_string();
@@ -628,7 +628,7 @@ mod tests {
 
     #[test]
     fn restricted_public_endpoint_outside_production() {
-        let (stack, cluster) = build(Environment::Staging, |c| {
+        let (stack, cluster) = build(Environment::STAGING, |c| {
             c.public_access_cidrs(&["203.0.113.0/24".to_string()])
         });
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
@@ -641,7 +641,7 @@ mod tests {
 
     #[test]
     fn bad_version_and_node_counts() {
-        let (stack, _) = build(Environment::Dev, |mut c| {
+        let (stack, _) = build(Environment::DEV, |mut c| {
             c.version = "1.19".into();
             c.node_group(NodeGroup::new("bad", &["m6i.large"], 3, 1, 2))
         });
@@ -658,7 +658,7 @@ mod tests {
 
     #[test]
     fn name_cidr_and_node_group_problems() {
-        let (stack, _) = build(Environment::Staging, |mut c| {
+        let (stack, _) = build(Environment::STAGING, |mut c| {
             c.name = "-bad name".into();
             c.public_access_cidrs(&["300.1.2.3/8".to_string()])
                 .node_group(NodeGroup::new("general", &["m6i.large"], 1, 1, 1))

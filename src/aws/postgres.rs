@@ -267,9 +267,9 @@ impl Construct for Postgres {
     }
 
     fn build(self, stack: &mut Stack) -> PostgresHandle {
-        let env = stack.environment().unwrap_or(Environment::Production);
-        let production = env == Environment::Production;
-        let dev = env == Environment::Dev;
+        let env = stack.environment().unwrap_or(Environment::PRODUCTION);
+        let production = env.is_production();
+        let dev = env.is_development();
         let address = format!("aws_db_instance.{}", self.logical);
         let l = &self.logical;
         let id = self.identifier.to_ascii_lowercase();
@@ -555,7 +555,7 @@ mod tests {
 
     #[test]
     fn production_defaults() {
-        let (stack, db) = build(Environment::Production, |p| p.db_name("app"));
+        let (stack, db) = build(Environment::PRODUCTION, |p| p.db_name("app"));
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let block = stack.block(db.instance.address()).unwrap();
         for (field, value) in [
@@ -587,7 +587,7 @@ mod tests {
 
     #[test]
     fn dev_skips_the_final_snapshot_and_monitoring() {
-        let (stack, db) = build(Environment::Dev, |p| p);
+        let (stack, db) = build(Environment::DEV, |p| p);
         let block = stack.block(db.instance.address()).unwrap();
         assert_eq!(block.get("skip_final_snapshot"), Some(&Value::Bool(true)));
         assert!(block.get("final_snapshot_identifier").is_none());
@@ -601,7 +601,7 @@ mod tests {
 
     #[test]
     fn performance_insights_follow_the_instance_class() {
-        let (stack, db) = build(Environment::Dev, |mut p| {
+        let (stack, db) = build(Environment::DEV, |mut p| {
             p.instance_class = "db.t4g.micro".to_string();
             p
         });
@@ -611,7 +611,7 @@ mod tests {
             block.get("performance_insights_enabled"),
             Some(&Value::Bool(false))
         );
-        let (stack, _) = build(Environment::Dev, |mut p| {
+        let (stack, _) = build(Environment::DEV, |mut p| {
             p.instance_class = "db.t4g.micro".to_string();
             p.performance_insights(true)
         });
@@ -624,7 +624,7 @@ mod tests {
 
     #[test]
     fn unknown_instance_class_lists_valid_ones() {
-        let (stack, _) = build(Environment::Dev, |mut p| {
+        let (stack, _) = build(Environment::DEV, |mut p| {
             p.instance_class = "db.x9.huge".to_string();
             p
         });
@@ -635,7 +635,7 @@ mod tests {
 
     #[test]
     fn invalid_identifier_and_version() {
-        let (stack, _) = build(Environment::Dev, |mut p| {
+        let (stack, _) = build(Environment::DEV, |mut p| {
             p.identifier = "1bad--name-".to_string();
             p.engine_version = "9.6".to_string();
             p
@@ -653,7 +653,7 @@ mod tests {
 
     #[test]
     fn production_refuses_weakened_settings() {
-        let (stack, _) = build(Environment::Production, |p| {
+        let (stack, _) = build(Environment::PRODUCTION, |p| {
             p.multi_az(false)
                 .deletion_protection(false)
                 .backup_retention_days(3)
@@ -669,7 +669,7 @@ mod tests {
 
     #[test]
     fn reserved_user_and_bad_db_name() {
-        let (stack, _) = build(Environment::Dev, |p| {
+        let (stack, _) = build(Environment::DEV, |p| {
             p.username("rdsadmin").db_name("my-db")
         });
         let text = stack.diagnostics().to_string();
@@ -685,7 +685,7 @@ mod tests {
 
     #[test]
     fn storage_backups_and_monitoring_ranges() {
-        let (stack, _) = build(Environment::Staging, |p| {
+        let (stack, _) = build(Environment::STAGING, |p| {
             p.storage_gb(10, 5)
                 .backup_retention_days(40)
                 .monitoring_interval(7)

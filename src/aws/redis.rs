@@ -204,9 +204,9 @@ impl Construct for Redis {
     }
 
     fn build(self, stack: &mut Stack) -> RedisHandle {
-        let env = stack.environment().unwrap_or(Environment::Production);
-        let production = env == Environment::Production;
-        let dev = env == Environment::Dev;
+        let env = stack.environment().unwrap_or(Environment::PRODUCTION);
+        let production = env.is_production();
+        let dev = env.is_development();
         let address = format!("aws_elasticache_replication_group.{}", self.logical);
         let l = &self.logical;
         if !is_valid_replication_group_id(&self.id) {
@@ -426,7 +426,7 @@ mod tests {
 
     #[test]
     fn production_defaults_encrypt_and_fail_over() {
-        let (stack, cache) = build(Environment::Production, |r| r.replicas(2));
+        let (stack, cache) = build(Environment::PRODUCTION, |r| r.replicas(2));
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let block = stack.block(cache.group.address()).unwrap();
         for field in [
@@ -446,7 +446,7 @@ mod tests {
 
     #[test]
     fn clients_authenticate_with_iam_and_the_default_user_is_off() {
-        let (stack, cache) = build(Environment::Production, |r| r.replicas(1));
+        let (stack, cache) = build(Environment::PRODUCTION, |r| r.replicas(1));
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let text = stack.synth().unwrap().main_tf_json().to_string();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -471,7 +471,7 @@ mod tests {
 
     #[test]
     fn redis_6_and_a_disabled_acl_are_errors() {
-        let (stack, _) = build(Environment::Staging, |mut r| {
+        let (stack, _) = build(Environment::STAGING, |mut r| {
             r.engine_version = "6.2".to_string();
             r.access_string("off ~* +@all")
         });
@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn production_without_replicas_is_an_error() {
-        let (stack, _) = build(Environment::Production, |r| r);
+        let (stack, _) = build(Environment::PRODUCTION, |r| r);
         let text = stack.diagnostics().to_string();
         assert!(
             text.contains(
@@ -500,7 +500,7 @@ mod tests {
 
     #[test]
     fn invalid_id_and_node_type() {
-        let (stack, _) = build(Environment::Dev, |mut r| {
+        let (stack, _) = build(Environment::DEV, |mut r| {
             r.id = "Cache_1".to_string();
             r.node_type = "cache.t2.nano".to_string();
             r
@@ -528,7 +528,7 @@ mod tests {
 
     #[test]
     fn version_replicas_and_snapshot_limits() {
-        let (stack, _) = build(Environment::Staging, |mut r| {
+        let (stack, _) = build(Environment::STAGING, |mut r| {
             r.engine_version = "5.0".to_string();
             r.replicas(6).snapshot_retention_days(40)
         });
@@ -546,7 +546,7 @@ mod tests {
 
     #[test]
     fn production_without_failover_is_an_error() {
-        let (stack, _) = build(Environment::Production, |r| {
+        let (stack, _) = build(Environment::PRODUCTION, |r| {
             r.replicas(1).high_availability(false)
         });
         let text = stack.diagnostics().to_string();
@@ -558,7 +558,7 @@ mod tests {
 
     #[test]
     fn dev_is_single_node_without_final_snapshot() {
-        let (stack, cache) = build(Environment::Dev, |r| r);
+        let (stack, cache) = build(Environment::DEV, |r| r);
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let block = stack.block(cache.group.address()).unwrap();
         assert_eq!(block.get("multi_az_enabled"), Some(&Value::Bool(false)));

@@ -18,7 +18,6 @@ use super::private_dns::PrivateDnsZone;
 use super::redis::{self, RedisCache, RedisTier};
 use super::resource_group::ResourceGroup;
 use super::storage::{ContainerSpec, Replication, StorageAccount};
-use crate::core::environment::Environment;
 use crate::core::reference::Attr;
 use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
@@ -140,7 +139,7 @@ pub fn realize(platform: &Platform) -> Stack {
     .high_availability(ha)
     // Azure keeps 7 to 35 days; shorter platform settings get the minimum.
     .backup_retention_days(db.backup_retention_days.clamp(7, 35))
-    .geo_redundant_backup(env != Environment::Dev)
+    .geo_redundant_backup(!env.is_development())
     .prevent_destroy(db.deletion_protection);
     if ha == PostgresHa::ZoneRedundant {
         server = server.zones(Some("1"), Some("2"));
@@ -519,6 +518,7 @@ fn declare_admin_variables(stack: &mut Stack) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::environment::Environment;
     use crate::platform::{
         BucketSpec, CacheSpec, ClusterSpec, DatabaseSpec, NetworkSpec, NodePoolSpec, Regions,
         WorkloadSpec,
@@ -587,7 +587,7 @@ mod tests {
 
     #[test]
     fn a_minimal_platform_synthesizes_in_every_env() {
-        for env in Environment::ALL {
+        for env in Environment::DEFAULTS {
             let stack = realize(&platform(env));
             assert!(stack.synth().is_ok(), "{env}: {}", stack.diagnostics());
         }
@@ -595,7 +595,7 @@ mod tests {
 
     #[test]
     fn nodes_egress_ip_is_authorized_on_a_public_api_server() {
-        let stack = realize(&platform(Environment::Dev));
+        let stack = realize(&platform(Environment::DEV));
         let json = String::from_utf8(stack.render_json()).unwrap();
         assert!(json.contains("\"198.51.100.0/24\""), "{json}");
         assert!(
@@ -606,7 +606,7 @@ mod tests {
 
     #[test]
     fn too_many_gpus_is_an_error_naming_the_pool() {
-        let mut spec = platform(Environment::Dev);
+        let mut spec = platform(Environment::DEV);
         spec.cluster.pools[0].gpus = Some(8);
         let text = realize(&spec).diagnostics().to_string();
         assert!(text.contains("field `pools.general.gpus`"), "{text}");
@@ -615,7 +615,7 @@ mod tests {
 
     #[test]
     fn a_network_overlapping_the_pod_range_is_an_error() {
-        let mut spec = platform(Environment::Dev);
+        let mut spec = platform(Environment::DEV);
         spec.network.cidr = "100.64.0.0/16".into();
         let text = realize(&spec).diagnostics().to_string();
         assert!(text.contains("pod_cidr 100.64.0.0/16 overlaps"), "{text}");
@@ -623,7 +623,7 @@ mod tests {
 
     #[test]
     fn small_database_with_high_availability_is_an_invalid_sku_for_the_tier() {
-        let mut spec = platform(Environment::Production);
+        let mut spec = platform(Environment::PRODUCTION);
         spec.database.size = Size::Small;
         let text = realize(&spec).diagnostics().to_string();
         assert!(text.contains("resource `db`, field `sku`"), "{text}");
@@ -632,7 +632,7 @@ mod tests {
 
     #[test]
     fn invalid_location_is_one_of_all_collected_errors() {
-        let mut spec = platform(Environment::Production);
+        let mut spec = platform(Environment::PRODUCTION);
         spec.regions.azure = "eu-west".into();
         spec.cluster.pools[0].name = "Gen_Pool".into();
         let stack = realize(&spec);

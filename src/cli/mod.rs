@@ -97,7 +97,7 @@ fn list(stacks: &[StackDefinition]) {
         println!("  {:<12} {}", stack.name, stack.description);
     }
     let clouds: Vec<&str> = Cloud::ALL.iter().map(|c| c.as_str()).collect();
-    let envs: Vec<&str> = Environment::ALL.iter().map(|e| e.as_str()).collect();
+    let envs: Vec<&str> = Environment::DEFAULTS.iter().map(|e| e.as_str()).collect();
     println!("clouds:       {}", clouds.join(", "));
     println!("environments: {}", envs.join(", "));
 }

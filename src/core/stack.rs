@@ -161,7 +161,7 @@ impl Stack {
 
     /// Whether the stack is for production.
     pub fn is_production(&self) -> bool {
-        self.environment == Some(Environment::Production)
+        self.environment.is_some_and(|e| e.is_production())
     }
 
     /// Adds a construct (a builder) and returns its handles.

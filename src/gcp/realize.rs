@@ -107,7 +107,7 @@ impl Profile {
     pub fn for_environment(env: Environment) -> Profile {
         Profile {
             cmek: env.is_production(),
-            regional_cluster: env != Environment::Dev,
+            regional_cluster: !env.is_development(),
             release_channel: env.pick("REGULAR", "REGULAR", "STABLE"),
             protected: env.is_production(),
         }
@@ -116,7 +116,7 @@ impl Profile {
 
 /// A short environment tag for service account ids, which have 30 characters.
 fn env_short(env: Environment) -> &'static str {
-    env.pick("dev", "stg", "prd")
+    env.short_name()
 }
 
 fn snake(name: &str) -> String {
@@ -734,11 +734,11 @@ mod tests {
 
     #[test]
     fn profiles_follow_the_environment() {
-        let dev = Profile::for_environment(Environment::Dev);
-        let prod = Profile::for_environment(Environment::Production);
+        let dev = Profile::for_environment(Environment::DEV);
+        let prod = Profile::for_environment(Environment::PRODUCTION);
         assert!(!dev.cmek && !dev.regional_cluster);
         assert!(prod.cmek && prod.regional_cluster && prod.protected);
         assert_eq!(prod.release_channel, "STABLE");
-        assert!(Profile::for_environment(Environment::Staging).regional_cluster);
+        assert!(Profile::for_environment(Environment::STAGING).regional_cluster);
     }
 }

@@ -9,7 +9,7 @@ use super::placeholder::{Deferred, FromOutput};
 use super::profile::{self, Autoscaling, DisruptionBudget, Resources, Weight};
 use super::security::{ContainerSecurityContext, PodSecurityContext};
 use super::{wiring, HelmOptions};
-use crate::core::environment::{Cloud, Environment};
+use crate::core::environment::{Cloud, Environment, Tier};
 use crate::platform::{outputs, Capacity, Platform};
 
 /// The Kubernetes Secret (in the release namespace) holding the database
@@ -487,8 +487,8 @@ fn component(
 
 /// `api.dev.example.com` outside production, `api.example.com` in it.
 pub fn host_name(prefix: &str, env: Environment, domain: &str) -> String {
-    match env {
-        Environment::Production => format!("{prefix}.{domain}"),
+    match env.tier() {
+        Tier::Production => format!("{prefix}.{domain}"),
         _ => format!("{prefix}.{env}.{domain}"),
     }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::placeholder::yaml_text;
 use super::HelmOptions;
-use crate::core::environment::Environment;
+use crate::core::environment::{Environment, Tier};
 use crate::platform::Platform;
 
 /// The issuer signing certificates with Let's Encrypt's staging CA.
@@ -16,9 +16,9 @@ pub const PRODUCTION_ISSUER: &str = "letsencrypt-production";
 /// The ClusterIssuer an environment's ingresses use: production certificates
 /// in production only (Let's Encrypt's production rate limits are strict).
 pub fn issuer_for(env: Environment) -> &'static str {
-    match env {
-        Environment::Production => PRODUCTION_ISSUER,
-        Environment::Dev | Environment::Staging => STAGING_ISSUER,
+    match env.tier() {
+        Tier::Production => PRODUCTION_ISSUER,
+        Tier::Development | Tier::Staging => STAGING_ISSUER,
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::profile::{self, Resources};
 use super::{app, cert_manager, wiring, HelmOptions};
-use crate::core::environment::{Cloud, Environment};
+use crate::core::environment::Cloud;
 use crate::platform::Platform;
 
 /// The namespace the monitoring stack is installed in.
@@ -478,7 +478,7 @@ pub fn values(
         slack_configs: vec![slack.clone()],
         pagerduty_configs: Vec::new(),
     };
-    if env == Environment::Production {
+    if env.is_production() {
         critical.pagerduty_configs.push(PagerDutyConfig {
             routing_key_file: secret_file("pagerduty-routing-key"),
             send_resolved: true,

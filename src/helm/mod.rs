@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 pub use placeholder::{Deferred, FromOutput, OutputType, Placeholder, ValuesYaml};
 pub use render::{render_all, RenderError, RenderErrors, TerraformOutputs};
 
-use crate::core::environment::{Cloud, Environment};
+use crate::core::environment::Cloud;
 use crate::core::stack::Output;
 use crate::platform::Platform;
 
@@ -126,7 +126,7 @@ pub fn model(
     options: &HelmOptions,
 ) -> Result<HelmValues, String> {
     let env = platform.environment;
-    if env != Environment::Dev && (options.release.is_empty() || options.release == "latest") {
+    if !env.is_development() && (options.release.is_empty() || options.release == "latest") {
         return Err(format!(
             "release `{}` is not a pinned version; {env} must run a pinned image tag (`latest` is for dev only)",
             options.release

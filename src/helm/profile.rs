@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::core::environment::Environment;
+use crate::core::environment::{Environment, Tier};
 
 /// CPU and memory of one container.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -52,24 +52,18 @@ pub enum Weight {
 
 /// Requests and limits for a component of `weight` in `env`.
 pub fn resources(weight: Weight, env: Environment) -> Resources {
-    match (weight, env) {
-        (Weight::Light, Environment::Dev) => Resources::new(("50m", "64Mi"), ("250m", "128Mi")),
-        (Weight::Light, Environment::Staging) => {
-            Resources::new(("100m", "128Mi"), ("500m", "256Mi"))
-        }
-        (Weight::Light, Environment::Production) => {
-            Resources::new(("200m", "256Mi"), ("1", "512Mi"))
-        }
-        (Weight::Standard, Environment::Dev) => {
+    match (weight, env.tier()) {
+        (Weight::Light, Tier::Development) => Resources::new(("50m", "64Mi"), ("250m", "128Mi")),
+        (Weight::Light, Tier::Staging) => Resources::new(("100m", "128Mi"), ("500m", "256Mi")),
+        (Weight::Light, Tier::Production) => Resources::new(("200m", "256Mi"), ("1", "512Mi")),
+        (Weight::Standard, Tier::Development) => {
             Resources::new(("100m", "256Mi"), ("500m", "512Mi"))
         }
-        (Weight::Standard, Environment::Staging) => Resources::new(("250m", "512Mi"), ("1", "1Gi")),
-        (Weight::Standard, Environment::Production) => {
-            Resources::new(("500m", "1Gi"), ("2", "2Gi"))
-        }
-        (Weight::Heavy, Environment::Dev) => Resources::new(("250m", "1Gi"), ("1", "2Gi")),
-        (Weight::Heavy, Environment::Staging) => Resources::new(("1", "2Gi"), ("2", "4Gi")),
-        (Weight::Heavy, Environment::Production) => Resources::new(("2", "4Gi"), ("4", "8Gi")),
+        (Weight::Standard, Tier::Staging) => Resources::new(("250m", "512Mi"), ("1", "1Gi")),
+        (Weight::Standard, Tier::Production) => Resources::new(("500m", "1Gi"), ("2", "2Gi")),
+        (Weight::Heavy, Tier::Development) => Resources::new(("250m", "1Gi"), ("1", "2Gi")),
+        (Weight::Heavy, Tier::Staging) => Resources::new(("1", "2Gi"), ("2", "4Gi")),
+        (Weight::Heavy, Tier::Production) => Resources::new(("2", "4Gi"), ("4", "8Gi")),
     }
 }
 
@@ -94,7 +88,7 @@ pub struct Autoscaling {
 /// at 70 % CPU and 80 % memory.
 pub fn autoscaling(env: Environment) -> Autoscaling {
     Autoscaling {
-        enabled: env != Environment::Dev,
+        enabled: !env.is_development(),
         min_replicas: env.pick(1, 2, 3),
         max_replicas: env.pick(1, 10, 50),
         target_cpu_utilization_percentage: 70,
@@ -116,7 +110,7 @@ pub struct DisruptionBudget {
 /// pod kept in staging, two in production.
 pub fn disruption_budget(env: Environment) -> DisruptionBudget {
     DisruptionBudget {
-        enabled: env != Environment::Dev,
+        enabled: !env.is_development(),
         min_available: env.pick(0, 1, 2),
     }
 }
@@ -129,17 +123,17 @@ pub fn replicas(env: Environment) -> u32 {
 /// The image tag of the platform's own components: `latest` is allowed in dev
 /// only (always pulled); other environments run the pinned release.
 pub fn image_tag(env: Environment, release: &str) -> (String, &'static str) {
-    match env {
-        Environment::Dev => ("latest".to_string(), "Always"),
+    match env.tier() {
+        Tier::Development => ("latest".to_string(), "Always"),
         _ => (release.to_string(), "IfNotPresent"),
     }
 }
 
 /// Prometheus retention, its volume size and replica count.
 pub fn prometheus_retention(env: Environment) -> (&'static str, &'static str, &'static str, u32) {
-    match env {
-        Environment::Dev => ("3d", "8GB", "10Gi", 1),
-        Environment::Staging => ("15d", "45GB", "50Gi", 1),
-        Environment::Production => ("30d", "180GB", "200Gi", 2),
+    match env.tier() {
+        Tier::Development => ("3d", "8GB", "10Gi", 1),
+        Tier::Staging => ("15d", "45GB", "50Gi", 1),
+        Tier::Production => ("30d", "180GB", "200Gi", 2),
     }
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use super::placeholder::{Deferred, FromOutput};
 use super::profile::Resources;
-use crate::core::environment::{Cloud, Environment};
+use crate::core::environment::{Cloud, Environment, Tier};
 use crate::platform::{outputs, Platform};
 
 /// The AWS-only output naming the ElastiCache RBAC user apps AUTH as
@@ -211,10 +211,10 @@ pub fn cloud_sql_proxy(
         .collect(),
         port: CLOUD_SQL_PROXY_ADDRESS.1,
         health_port: CLOUD_SQL_PROXY_HEALTH_PORT,
-        resources: match env {
-            Environment::Dev => Resources::new(("50m", "64Mi"), ("500m", "256Mi")),
-            Environment::Staging => Resources::new(("100m", "128Mi"), ("1", "512Mi")),
-            Environment::Production => Resources::new(("250m", "256Mi"), ("1", "1Gi")),
+        resources: match env.tier() {
+            Tier::Development => Resources::new(("50m", "64Mi"), ("500m", "256Mi")),
+            Tier::Staging => Resources::new(("100m", "128Mi"), ("1", "512Mi")),
+            Tier::Production => Resources::new(("250m", "256Mi"), ("1", "1Gi")),
         },
         components,
     })

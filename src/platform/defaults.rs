@@ -15,7 +15,7 @@ impl Platform {
     /// ```
     /// use infrasynth::platform::Platform;
     /// use infrasynth::Environment;
-    /// let p = Platform::new("shop", Environment::Production);
+    /// let p = Platform::new("shop", Environment::PRODUCTION);
     /// assert!(p.database.deletion_protection && p.database.high_availability);
     /// assert_eq!(p.network.zones, 3);
     /// ```
@@ -28,7 +28,7 @@ impl Platform {
             network: NetworkSpec {
                 cidr: "10.0.0.0/16".to_string(),
                 zones: env.pick(2, 3, 3),
-                single_nat_gateway: env == Environment::Dev,
+                single_nat_gateway: env.is_development(),
             },
             database: DatabaseSpec {
                 name: "main".to_string(),
@@ -36,7 +36,7 @@ impl Platform {
                 size: env.pick(Size::Small, Size::Medium, Size::Large),
                 storage_gb: env.pick(20, 50, 100),
                 max_storage_gb: env.pick(50, 200, 1000),
-                high_availability: env != Environment::Dev,
+                high_availability: !env.is_development(),
                 backup_retention_days: env.pick(1, 7, 14),
                 deletion_protection: production,
                 databases: vec!["app".to_string()],
@@ -46,7 +46,7 @@ impl Platform {
                 version: "7.1".to_string(),
                 size: env.pick(Size::Small, Size::Medium, Size::Large),
                 replicas: env.pick(0, 1, 2),
-                high_availability: env != Environment::Dev,
+                high_availability: !env.is_development(),
             },
             cluster: ClusterSpec {
                 name: "main".to_string(),

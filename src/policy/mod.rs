@@ -120,7 +120,7 @@ mod tests {
     use crate::core::environment::Environment;
 
     fn production() -> Stack {
-        Stack::new("demo").with_environment(Environment::Production)
+        Stack::new("demo").with_environment(Environment::PRODUCTION)
     }
 
     fn check(stack: &Stack) -> Diagnostics {
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn the_same_override_is_a_warning_outside_production() {
-        let mut stack = Stack::new("demo").with_environment(Environment::Dev);
+        let mut stack = Stack::new("demo").with_environment(Environment::DEV);
         stack.raw_resource(
             "aws_vpc_security_group_ingress_rule",
             "db_from_anywhere",
