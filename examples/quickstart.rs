@@ -9,8 +9,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use infrasynth::app::StackDefinition;
 use infrasynth::cli::synth_to_dir;
-use infrasynth::platform::{Access, BucketSpec, Platform, StackDefinition, WorkloadSpec};
+use infrasynth::platform::{Access, BucketSpec, Platform, WorkloadSpec};
 use infrasynth::{Cloud, Environment};
 
 /// The whole platform, sized per environment by `Platform::new`.

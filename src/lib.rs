@@ -11,6 +11,7 @@
 //! - [`policy`]: built-in security policies run at synth time.
 //! - [`cli`]: the `infrasynth` command line.
 
+pub mod app;
 pub mod aws;
 pub mod azure;
 pub mod cli;
@@ -21,7 +22,9 @@ pub mod platform;
 pub mod policy;
 pub mod schema;
 
+pub use crate::core::access::Access;
 pub use crate::core::block::{Attributes, Block, Tagging};
+pub use crate::core::capacity::Capacity;
 pub use crate::core::cidr;
 pub use crate::core::diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use crate::core::environment::{Cloud, Environment, EnvironmentError, Tier};
@@ -30,6 +33,7 @@ pub use crate::core::reference::{
 };
 pub use crate::core::stack::{Construct, Output, Stack, Variable};
 pub use crate::core::synth::{BlockCounts, Synthesized};
+pub use crate::core::taint::{Taint, TaintEffect};
 pub use crate::core::value::{Expr, TemplatePart, Value};
 
 /// The README's Rust examples, compiled and run as doc tests so they cannot rot.

@@ -6,9 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use infrasynth::app::StackDefinition;
 use infrasynth::platform::{
     Access, ApiAccess, BucketSpec, CacheSpec, Capacity, ClusterSpec, DatabaseSpec, NetworkSpec,
-    NodePoolSpec, Platform, Regions, Size, StackDefinition, Taint, TaintEffect, WorkloadSpec,
+    NodePoolSpec, Platform, Regions, Size, Taint, TaintEffect, WorkloadSpec,
 };
 use infrasynth::Environment;
 

@@ -3,7 +3,7 @@
 
 pub mod mlops;
 
-use infrasynth::platform::StackDefinition;
+use infrasynth::app::StackDefinition;
 
 /// Every stack the `infrasynth` binary knows.
 pub fn all() -> Vec<StackDefinition> {

@@ -4,8 +4,9 @@
 mod common;
 
 use common::stacks::mlops;
+use infrasynth::app::StackDefinition;
 use infrasynth::aws::{Bucket, KmsKey};
-use infrasynth::platform::{Platform, StackDefinition};
+use infrasynth::platform::Platform;
 use infrasynth::{Cloud, Environment, Stack};
 use serde_json::Value as Json;
 

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use infrasynth::platform::pipeline;
+use infrasynth::app as pipeline;
 use infrasynth::{Cloud, Environment};
 use serde_json::Value as Json;
 

@@ -164,8 +164,8 @@ fn too_small_a_network_for_the_pools_is_an_error() {
 fn production_is_written_to_out_gcp_production() {
     let out = common::synth(Cloud::Gcp, Environment::PRODUCTION);
     let root = tempfile::tempdir().unwrap();
-    let dir = infrasynth::platform::output_dir(root.path(), Cloud::Gcp, Environment::PRODUCTION);
-    infrasynth::platform::pipeline::write(&dir, &out).unwrap();
+    let dir = infrasynth::app::output_dir(root.path(), Cloud::Gcp, Environment::PRODUCTION);
+    infrasynth::app::write(&dir, &out).unwrap();
     let written = std::fs::read(root.path().join("gcp/production/main.tf.json")).unwrap();
     assert_eq!(written, out.main_tf_json().as_bytes());
 }

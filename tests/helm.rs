@@ -500,7 +500,7 @@ fn stack_declaring_outputs(
 #[test]
 fn finish_attaches_the_values_files_beside_main_tf_json() {
     let p = platform(Environment::DEV);
-    let out = platform::finish(
+    let out = infrasynth::app::finish(
         &p,
         Cloud::Aws,
         &stack_declaring_outputs(&p, Cloud::Aws, "", ""),
@@ -522,7 +522,7 @@ fn finish_attaches_the_values_files_beside_main_tf_json() {
 #[test]
 fn finish_refuses_undeclared_or_sensitive_outputs() {
     let p = platform(Environment::DEV);
-    let errors = platform::finish(
+    let errors = infrasynth::app::finish(
         &p,
         Cloud::Gcp,
         &stack_declaring_outputs(&p, Cloud::Gcp, "redis_host", "database_connection_name"),
@@ -542,15 +542,15 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
 #[test]
 fn the_values_command_renders_beside_the_synthesized_files() {
     let p = platform(Environment::DEV);
-    let out = platform::finish(
+    let out = infrasynth::app::finish(
         &p,
         Cloud::Aws,
         &stack_declaring_outputs(&p, Cloud::Aws, "", ""),
     )
     .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let dir = platform::output_dir(root.path(), Cloud::Aws, Environment::DEV);
-    platform::pipeline::write(&dir, &out).unwrap();
+    let dir = infrasynth::app::output_dir(root.path(), Cloud::Aws, Environment::DEV);
+    infrasynth::app::write(&dir, &out).unwrap();
     let fixture = common::root().join("tests/fixtures/outputs-aws-dev.json");
     infrasynth::cli::values(Cloud::Aws, Environment::DEV, &fixture, root.path()).unwrap();
     let rendered = std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap();

@@ -10,8 +10,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use infrasynth::app::StackDefinition;
 use infrasynth::cli::{synth_to_dir, SynthFailure};
-use infrasynth::platform::StackDefinition;
 use infrasynth::{Cloud, Environment};
 
 fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {

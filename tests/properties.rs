@@ -150,7 +150,7 @@ proptest! {
     fn any_platform_synthesizes_schema_clean_output_or_errors(p in platform_strategy()) {
         for cloud in Cloud::ALL {
             let stack = platform::realize(&p, cloud);
-            match platform::finish(&p, cloud, &stack) {
+            match infrasynth::app::finish(&p, cloud, &stack) {
                 Ok(out) => {
                     let violations = common::schema_violations(cloud, out.main_tf_json());
                     prop_assert!(violations.is_empty(), "{cloud}: {violations:?}");

@@ -12,7 +12,6 @@ use crate::core::block::Attributes;
 use crate::core::reference::{Arn, Attr, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
-use crate::platform::BucketSpec;
 
 /// A bucket.
 ///
@@ -85,25 +84,6 @@ impl Bucket {
             eventbridge: true,
             log_delivery: None,
         }
-    }
-
-    /// A bucket shaped by a platform [`BucketSpec`].
-    pub fn from_spec(
-        logical: &str,
-        bucket: &str,
-        spec: &BucketSpec,
-        kms_key_arn: Attr<Arn<kind::KmsKey>>,
-    ) -> Self {
-        let mut b = Bucket::new(logical, bucket, kms_key_arn).versioning(spec.versioning);
-        // An archive transition at or after expiry would never run (dev
-        // environments expire early on purpose), so it is left out.
-        b.archive_after_days = spec.archive_after_days.filter(|archive| {
-            spec.expire_after_days
-                .is_none_or(|expire| expire > *archive)
-        });
-        b.expire_after_days = spec.expire_after_days;
-        b.noncurrent_expire_days = spec.noncurrent_expire_days;
-        b
     }
 
     /// Keep old versions of objects (default on).
@@ -442,23 +422,5 @@ mod tests {
                 && text.contains("at least 1 day"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn platform_spec_drops_an_archive_rule_that_would_never_run() {
-        let spec = BucketSpec {
-            name: "backups".into(),
-            versioning: true,
-            archive_after_days: Some(30),
-            expire_after_days: Some(14),
-            noncurrent_expire_days: None,
-        };
-        let mut stack = Stack::new("t");
-        let key = stack.add(KmsKey::new("storage", "t-storage"));
-        stack.add(Bucket::from_spec("b", "t-backups", &spec, key.arn()));
-        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
-        let text = stack.synth().unwrap().main_tf_json().to_string();
-        assert!(!text.contains("GLACIER_IR"));
-        assert!(text.contains("\"days\": 14"));
     }
 }

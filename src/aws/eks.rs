@@ -14,10 +14,11 @@ use super::irsa::{OidcHandle, WorkloadRole};
 use super::kind;
 use super::kms::KmsKeyHandle;
 use crate::core::block::Attributes;
+use crate::core::capacity::Capacity;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
+use crate::core::taint::Taint;
 use crate::core::value::Value;
-use crate::platform::{Capacity, Taint};
 
 /// Control-plane log types (all of them).
 pub const CONTROL_PLANE_LOGS: &[&str] = &[
@@ -548,7 +549,7 @@ mod tests {
     use super::*;
     use crate::aws::{KmsKey, Vpc};
     use crate::core::environment::Environment;
-    use crate::platform::TaintEffect;
+    use crate::core::taint::TaintEffect;
 
     fn build(
         env: Environment,

@@ -4,10 +4,10 @@
 
 use super::iam::{IamRole, PolicyDocument, Statement};
 use super::kind;
+use crate::core::access::Access;
 use crate::core::reference::{Arn, Attr, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::{Expr, Value};
-use crate::platform::Access;
 
 /// The cluster's OIDC identity provider, as IRSA trust policies need it.
 #[derive(Clone, Debug)]

@@ -14,11 +14,11 @@ pub mod kind;
 pub mod kms;
 pub mod postgres;
 pub mod provider;
-pub mod realize;
+
 pub mod redis;
 pub mod region;
 pub mod security_group;
-pub mod sizes;
+
 pub mod vpc;
 
 pub use access_logs::{AccessLogBucket, AccessLogBucketHandle};
@@ -33,5 +33,3 @@ pub use redis::{Redis, RedisHandle};
 pub use region::Region;
 pub use security_group::{SecurityGroup, SecurityGroupHandle};
 pub use vpc::{SubnetCidrs, Vpc, VpcHandle};
-
-pub use realize::realize;

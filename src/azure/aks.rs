@@ -11,18 +11,6 @@ use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
 use crate::map;
-use crate::platform::Size;
-
-/// The VM size of a node of an abstract size.
-pub fn vm_size_for(size: Size) -> &'static str {
-    match size {
-        Size::Small => "Standard_B2ms",
-        Size::Medium => "Standard_D2ds_v5",
-        Size::Large => "Standard_D4ds_v5",
-        Size::XLarge => "Standard_D8ds_v5",
-        Size::XXLarge => "Standard_D16ds_v5",
-    }
-}
 
 /// The OS disk size (GiB) of an ephemeral OS disk on `vm_size`'s local temp
 /// disk, for the sizes whose temp disk is known to hold one; `None` means the
@@ -553,7 +541,7 @@ impl NodePool {
         }
     }
 
-    /// VM size (see [`vm_size_for`] and [`gpu_vm_size_for`]).
+    /// VM size (see [`gpu_vm_size_for`] and `platform::azure::sizes`).
     pub fn vm_size(mut self, vm_size: &str) -> Self {
         self.vm_size = vm_size.to_string();
         self
@@ -765,23 +753,24 @@ mod tests {
     fn gpu_sizes() {
         assert_eq!(gpu_vm_size_for(1), Some("Standard_NC4as_T4_v3"));
         assert_eq!(gpu_vm_size_for(9), None);
-        assert_eq!(vm_size_for(Size::Large), "Standard_D4ds_v5");
     }
 
     #[test]
     fn every_node_size_but_burstable_gets_an_ephemeral_os_disk() {
-        for size in [Size::Medium, Size::Large, Size::XLarge, Size::XXLarge] {
-            assert!(
-                ephemeral_os_disk_gb(vm_size_for(size)).is_some(),
-                "{size:?}"
-            );
+        for vm_size in [
+            "Standard_D2ds_v5",
+            "Standard_D4ds_v5",
+            "Standard_D8ds_v5",
+            "Standard_D16ds_v5",
+        ] {
+            assert!(ephemeral_os_disk_gb(vm_size).is_some(), "{vm_size}");
         }
         for gpus in [1, 4] {
             let vm_size = gpu_vm_size_for(gpus).unwrap_or_default();
             assert!(ephemeral_os_disk_gb(vm_size).is_some(), "{vm_size}");
         }
         // No local disk to hold an OS disk: managed.
-        assert_eq!(ephemeral_os_disk_gb(vm_size_for(Size::Small)), None);
+        assert_eq!(ephemeral_os_disk_gb("Standard_B2ms"), None);
         assert_eq!(ephemeral_os_disk_gb("Standard_D4s_v5"), None);
     }
 
@@ -795,9 +784,7 @@ mod tests {
             cluster.clone(),
             subnet.clone(),
         ));
-        stack.add(
-            NodePool::new("small", "small", cluster, subnet).vm_size(vm_size_for(Size::Small)),
-        );
+        stack.add(NodePool::new("small", "small", cluster, subnet).vm_size("Standard_B2ms"));
         assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
         let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
         let pools = &json["resource"]["azurerm_kubernetes_cluster_node_pool"];

@@ -20,7 +20,7 @@ pub mod network;
 pub mod postgres;
 pub mod private_dns;
 pub mod private_endpoint;
-pub mod realize;
+
 pub mod redis;
 pub mod resource_group;
 pub mod storage;
@@ -36,7 +36,7 @@ pub use network::{Network, NetworkHandle, SubnetPurpose, SubnetSpec};
 pub use postgres::{EntraAdmin, PostgresHa, PostgresHandle, PostgresServer};
 pub use private_dns::{PrivateDnsZone, PrivateDnsZoneHandle};
 pub use private_endpoint::PrivateEndpoint;
-pub use realize::realize;
+
 pub use redis::{RedisCache, RedisHandle, RedisTier};
 pub use resource_group::{ResourceGroup, ResourceGroupHandle};
 pub use storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};

@@ -9,7 +9,6 @@ use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
 use crate::map;
-use crate::platform::Size;
 
 /// The compute tier a SKU belongs to (its prefix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,18 +50,6 @@ const SKUS: &[&str] = &[
     "MO_Standard_E8ds_v5",
     "MO_Standard_E16ds_v5",
 ];
-
-/// The SKU for an abstract size: burstable for `Small` (dev), general purpose
-/// `D*ds_v5` otherwise.
-pub fn sku_for(size: Size) -> &'static str {
-    match size {
-        Size::Small => "B_Standard_B2s",
-        Size::Medium => "GP_Standard_D2ds_v5",
-        Size::Large => "GP_Standard_D4ds_v5",
-        Size::XLarge => "GP_Standard_D8ds_v5",
-        Size::XXLarge => "GP_Standard_D16ds_v5",
-    }
-}
 
 /// Storage sizes the flexible server offers, in MiB (32 GiB to 32 TiB).
 const STORAGE_MB: &[u32] = &[
@@ -172,7 +159,7 @@ impl PostgresServer {
         self
     }
 
-    /// SKU name such as `GP_Standard_D4ds_v5` (see [`sku_for`]).
+    /// SKU name such as `GP_Standard_D4ds_v5` (see `platform::azure::sizes`).
     pub fn sku(mut self, sku: &str) -> Self {
         self.sku = sku.to_string();
         self

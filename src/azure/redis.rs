@@ -8,7 +8,6 @@ use super::resource_group::ResourceGroupHandle;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
-use crate::platform::Size;
 
 /// The cache's pricing tier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,21 +38,6 @@ impl RedisTier {
             RedisTier::Standard => 0..=6,
             RedisTier::Premium => 1..=5,
         }
-    }
-}
-
-/// The capacity for an abstract size: Standard C1-C5, Premium P1-P4.
-pub fn capacity_for(tier: RedisTier, size: Size) -> u8 {
-    match (tier, size) {
-        (RedisTier::Standard, Size::Small) => 1,
-        (RedisTier::Standard, Size::Medium) => 2,
-        (RedisTier::Standard, Size::Large) => 3,
-        (RedisTier::Standard, Size::XLarge) => 4,
-        (RedisTier::Standard, Size::XXLarge) => 5,
-        (RedisTier::Premium, Size::Small | Size::Medium) => 1,
-        (RedisTier::Premium, Size::Large) => 2,
-        (RedisTier::Premium, Size::XLarge) => 3,
-        (RedisTier::Premium, Size::XXLarge) => 4,
     }
 }
 

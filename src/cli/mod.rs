@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::{self as pipeline, output_dir, StackDefinition};
 use crate::core::diagnostics::Diagnostics;
 use crate::core::environment::{Cloud, Environment};
 use crate::core::synth::BlockCounts;
-use crate::platform::{output_dir, pipeline, StackDefinition};
 
 /// Synthesizes Terraform JSON and Helm values from typed Rust stacks.
 #[derive(Debug, Parser)]

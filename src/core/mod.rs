@@ -1,7 +1,9 @@
 //! The cloud-neutral core: stacks, blocks, typed references, values, the
 //! dependency graph, diagnostics, and the deterministic writer.
 
+pub mod access;
 pub mod block;
+pub mod capacity;
 pub mod cidr;
 pub mod diagnostics;
 pub mod environment;
@@ -12,4 +14,5 @@ pub mod policy;
 pub mod reference;
 pub mod stack;
 pub mod synth;
+pub mod taint;
 pub mod value;

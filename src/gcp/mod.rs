@@ -2,8 +2,8 @@
 //!
 //! Every builder is secure by default (private IPs only, TLS, deny-by-default
 //! firewall, least-privilege service accounts, deletion protection) and records
-//! bad input as diagnostics naming the resource and field. [`realize`] maps the
-//! cloud-neutral [`Platform`] onto them; see `docs/gcp.md`.
+//! bad input as diagnostics naming the resource and field. The platform layer
+//! (`platform::gcp`) maps the cloud-neutral platform onto them; see `docs/gcp.md`.
 
 pub mod audit_logs;
 pub mod bucket;
@@ -17,13 +17,12 @@ pub mod node_pool;
 pub mod postgres;
 pub mod private_services;
 pub mod project;
-pub mod realize;
+
 pub mod redis;
 pub mod region;
 pub mod secret;
 pub mod service_account;
 pub mod services;
-pub mod size;
 
 pub use audit_logs::{DataAccessAuditLogs, LogType};
 pub use bucket::{Bucket, BucketAccess};
@@ -39,11 +38,3 @@ pub use redis::Redis;
 pub use region::Region;
 pub use secret::Secret;
 pub use service_account::{ServiceAccount, WorkloadIdentityBinding};
-
-use crate::core::stack::Stack;
-use crate::platform::Platform;
-
-/// Realizes `platform` on GCP (see [`realize::realize`]).
-pub fn realize(platform: &Platform) -> Stack {
-    realize::realize(platform)
-}

@@ -8,8 +8,8 @@ use super::kind::{self, Email};
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
+use crate::core::taint::Taint;
 use crate::map;
-use crate::platform::Taint;
 use crate::Value;
 
 /// GPUs per node GKE accepts for a T4 on N1 machines.
@@ -262,7 +262,7 @@ impl Construct for NodePool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::TaintEffect;
+    use crate::core::taint::TaintEffect;
 
     fn pool(stack: &mut Stack, machine: &str) -> NodePool {
         let cluster = stack.resource::<kind::Cluster>("main", Attributes::new());

@@ -193,7 +193,7 @@ pub fn cloud_sql_proxy(
             tag: CLOUD_SQL_PROXY_IMAGE.1.to_string(),
             pull_policy: "IfNotPresent".to_string(),
         },
-        connection_name: FromOutput::string(crate::gcp::realize::DATABASE_CONNECTION_NAME),
+        connection_name: FromOutput::string(outputs::DATABASE_CONNECTION_NAME),
         args: [
             "--private-ip",
             "--auto-iam-authn",

@@ -41,3 +41,10 @@ pub fn database_name(database: &str) -> String {
 fn snake(name: &str) -> String {
     name.replace('-', "_")
 }
+
+/// A GCP-only output: the Secret Manager secret with the Redis AUTH string.
+pub const REDIS_AUTH_SECRET: &str = "redis_auth_secret";
+
+/// A GCP-only output: the Cloud SQL connection name (`project:region:instance`),
+/// which the Cloud SQL Auth Proxy needs.
+pub const DATABASE_CONNECTION_NAME: &str = "database_connection_name";

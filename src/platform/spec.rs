@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::core::access::Access;
+pub use crate::core::capacity::Capacity;
 use crate::core::environment::Environment;
-use crate::core::value::Value;
+pub use crate::core::taint::{Taint, TaintEffect};
 
 /// A whole platform in one environment.
 #[derive(Clone, Debug)]
@@ -192,66 +194,6 @@ pub struct ClusterSpec {
     pub pools: Vec<NodePoolSpec>,
 }
 
-/// On-demand or spot capacity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Capacity {
-    /// Regular, never reclaimed.
-    OnDemand,
-    /// Cheaper, reclaimable at short notice.
-    Spot,
-}
-
-/// A Kubernetes taint.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Taint {
-    /// Taint key.
-    pub key: String,
-    /// Taint value.
-    pub value: String,
-    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
-    pub effect: TaintEffect,
-}
-
-/// What a taint does to pods that do not tolerate it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaintEffect {
-    /// Not scheduled.
-    NoSchedule,
-    /// Avoided.
-    PreferNoSchedule,
-    /// Evicted.
-    NoExecute,
-}
-
-impl TaintEffect {
-    /// The Kubernetes spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaintEffect::NoSchedule => "NoSchedule",
-            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
-            TaintEffect::NoExecute => "NoExecute",
-        }
-    }
-}
-
-impl Taint {
-    /// The `{key, value, effect}` block that EKS node groups (`taint`) and GKE
-    /// node pools (`node_config.taint`) both take, with the effect spelled the
-    /// way both APIs want it (`NO_SCHEDULE`). AKS takes `key=value:Effect`
-    /// strings instead.
-    pub fn to_block(&self) -> Value {
-        let effect = match self.effect {
-            TaintEffect::NoSchedule => "NO_SCHEDULE",
-            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
-            TaintEffect::NoExecute => "NO_EXECUTE",
-        };
-        Value::map()
-            .with("key", self.key.as_str())
-            .with("value", self.value.as_str())
-            .with("effect", effect)
-    }
-}
-
 /// A node pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodePoolSpec {
@@ -290,15 +232,6 @@ pub struct BucketSpec {
     pub expire_after_days: Option<u32>,
     /// Delete non-current versions after this many days.
     pub noncurrent_expire_days: Option<u32>,
-}
-
-/// Read-only or read-write access.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Access {
-    /// List and get.
-    Read,
-    /// List, get, put, delete.
-    ReadWrite,
 }
 
 /// An application on the cluster and the cloud resources it may reach through

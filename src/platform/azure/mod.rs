@@ -1,23 +1,25 @@
 //! The cloud-neutral [`Platform`] realized with the Azure builders.
 
+pub mod sizes;
+
 use std::collections::BTreeMap;
 
-use super::aks::{self, AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
-use super::client_config::ClientConfig;
-use super::encryption::{CustomerManagedKey, DiskEncryptionSet};
-use super::identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
-use super::key_vault::KeyVault;
-use super::kind;
-use super::location;
-use super::lock::DeleteLock;
-use super::log_analytics::LogAnalyticsWorkspace;
-use super::naming;
-use super::network::Network;
-use super::postgres::{self, EntraAdmin, PostgresHa, PostgresServer};
-use super::private_dns::PrivateDnsZone;
-use super::redis::{self, RedisCache, RedisTier};
-use super::resource_group::ResourceGroup;
-use super::storage::{ContainerSpec, Replication, StorageAccount};
+use crate::azure::aks::{self, AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
+use crate::azure::client_config::ClientConfig;
+use crate::azure::encryption::{CustomerManagedKey, DiskEncryptionSet};
+use crate::azure::identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
+use crate::azure::key_vault::KeyVault;
+use crate::azure::kind;
+use crate::azure::location;
+use crate::azure::lock::DeleteLock;
+use crate::azure::log_analytics::LogAnalyticsWorkspace;
+use crate::azure::naming;
+use crate::azure::network::Network;
+use crate::azure::postgres::{EntraAdmin, PostgresHa, PostgresServer};
+use crate::azure::private_dns::PrivateDnsZone;
+use crate::azure::redis::{RedisCache, RedisTier};
+use crate::azure::resource_group::ResourceGroup;
+use crate::azure::storage::{ContainerSpec, Replication, StorageAccount};
 use crate::core::reference::Attr;
 use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
@@ -134,7 +136,7 @@ pub fn realize(platform: &Platform) -> Stack {
         admin,
     )
     .version(&db.version)
-    .sku(postgres::sku_for(db.size))
+    .sku(sizes::sku_for(db.size))
     .storage_gb(db.storage_gb)
     .high_availability(ha)
     // Azure keeps 7 to 35 days; shorter platform settings get the minimum.
@@ -171,7 +173,7 @@ pub fn realize(platform: &Platform) -> Stack {
         endpoints.id(),
         &redis_zone,
     )
-    .sku(tier, redis::capacity_for(tier, cache.size))
+    .sku(tier, sizes::capacity_for(tier, cache.size))
     .endpoint_name(&format!("{prefix}-redis-pe"));
     if tier == RedisTier::Premium {
         redis_builder = redis_builder.replicas_per_primary(cache.replicas);
@@ -275,7 +277,7 @@ pub fn realize(platform: &Platform) -> Stack {
     .standard_tier(production)
     .zones(zones.clone())
     .system_pool(SystemPool {
-        vm_size: aks::vm_size_for(Size::Large).to_string(),
+        vm_size: sizes::vm_size_for(Size::Large).to_string(),
         min_nodes: env.pick(1, 2, 3),
         max_nodes: env.pick(3, 3, 5),
     })
@@ -299,7 +301,7 @@ pub fn realize(platform: &Platform) -> Stack {
             continue;
         }
         let vm_size = match pool.gpus {
-            None => aks::vm_size_for(pool.size),
+            None => sizes::vm_size_for(pool.size),
             Some(gpus) => match aks::gpu_vm_size_for(gpus) {
                 Some(vm_size) => vm_size,
                 None => {

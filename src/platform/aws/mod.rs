@@ -3,19 +3,22 @@
 //! with their secure defaults, and every output named by
 //! [`crate::platform::outputs`].
 
-use super::access_logs::AccessLogBucket;
-use super::bucket::{Bucket, BucketHandle};
-use super::eks::{EksCluster, NodeGroup};
-use super::irsa::WorkloadRole;
-use super::kms::{KmsKey, KmsKeyHandle};
-use super::postgres::{DatabaseNetwork, Postgres};
-use super::provider::{partition, AwsProvider};
-use super::redis::Redis;
-use super::sizes;
-use super::vpc::Vpc;
+pub mod sizes;
+
+use crate::aws::access_logs::AccessLogBucket;
+use crate::aws::bucket::{Bucket, BucketHandle};
+use crate::aws::eks::{EksCluster, NodeGroup};
+use crate::aws::irsa::WorkloadRole;
+use crate::aws::kms::{KmsKey, KmsKeyHandle};
+use crate::aws::postgres::{DatabaseNetwork, Postgres};
+use crate::aws::provider::{partition, AwsProvider};
+use crate::aws::redis::Redis;
+
+use crate::aws::vpc::Vpc;
+use crate::core::reference::{Arn, Attr};
 use crate::core::stack::Stack;
 use crate::core::value::{Expr, TemplatePart};
-use crate::platform::{outputs, ApiAccess, Capacity, Platform};
+use crate::platform::{outputs, ApiAccess, BucketSpec, Capacity, Platform};
 
 /// Realizes `platform` on AWS.
 ///
@@ -148,7 +151,7 @@ pub fn realize(platform: &Platform) -> Stack {
         .buckets
         .iter()
         .map(|spec| {
-            let handle = stack.add(Bucket::from_spec(
+            let handle = stack.add(bucket_from_spec(
                 &logical(&spec.name),
                 &format!("{prefix}-{}", spec.name),
                 spec,
@@ -300,7 +303,57 @@ pub fn realize(platform: &Platform) -> Stack {
     stack
 }
 
+/// An S3 bucket shaped by a platform [`BucketSpec`].
+fn bucket_from_spec(
+    logical: &str,
+    bucket: &str,
+    spec: &BucketSpec,
+    kms_key_arn: Attr<Arn<crate::aws::kind::KmsKey>>,
+) -> Bucket {
+    let mut b = Bucket::new(logical, bucket, kms_key_arn).versioning(spec.versioning);
+    // An archive transition at or after expiry would never run (dev
+    // environments expire early on purpose), so it is left out.
+    let archive = spec.archive_after_days.filter(|archive| {
+        spec.expire_after_days
+            .is_none_or(|expire| expire > *archive)
+    });
+    if let Some(days) = archive {
+        b = b.archive_after_days(days);
+    }
+    if let Some(days) = spec.expire_after_days {
+        b = b.expire_after_days(days);
+    }
+    if let Some(days) = spec.noncurrent_expire_days {
+        b = b.noncurrent_expire_days(days);
+    }
+    b
+}
+
 /// A Terraform name for a platform name (`mlflow-artifacts` -> `mlflow_artifacts`).
 fn logical(name: &str) -> String {
     name.replace('-', "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::KmsKey;
+
+    #[test]
+    fn platform_spec_drops_an_archive_rule_that_would_never_run() {
+        let spec = BucketSpec {
+            name: "backups".into(),
+            versioning: true,
+            archive_after_days: Some(30),
+            expire_after_days: Some(14),
+            noncurrent_expire_days: None,
+        };
+        let mut stack = Stack::new("t");
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        stack.add(bucket_from_spec("b", "t-backups", &spec, key.arn()));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        assert!(!text.contains("GLACIER_IR"));
+        assert!(text.contains("\"days\": 14"));
+    }
 }

@@ -11,39 +11,34 @@
 //! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
 //! | (project) | the Google APIs used, enabled with `google_project_service`; Data Access audit logs for Cloud Storage, Cloud SQL and Secret Manager |
 
+pub mod sizes;
+
 use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
-use super::audit_logs::{DataAccessAuditLogs, LogType};
-use super::bucket::{Bucket, BucketAccess};
-use super::gke::{GkeCluster, Location};
-use super::kind;
-use super::kms::{CryptoKey, CryptoKeyHandles, KeyRing};
-use super::network::{Network, NetworkHandles, NetworkPlan, PODS_RANGE, SERVICES_RANGE};
-use super::node_pool::NodePool;
-use super::postgres::{Postgres, PostgresHandles};
-use super::private_services::{PrivateServiceAccess, PrivateServiceAccessHandles};
-use super::project::{service_agents, Project};
-use super::redis::Redis;
-use super::region::Region;
-use super::secret::{Secret, SecretHandles};
-use super::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
-use super::services::ProjectServices;
-use super::size;
+use crate::gcp::audit_logs::{DataAccessAuditLogs, LogType};
+use crate::gcp::bucket::{Bucket, BucketAccess};
+use crate::gcp::gke::{GkeCluster, Location};
+use crate::gcp::kind;
+use crate::gcp::kms::{CryptoKey, CryptoKeyHandles, KeyRing};
+use crate::gcp::network::{Network, NetworkHandles, NetworkPlan, PODS_RANGE, SERVICES_RANGE};
+use crate::gcp::node_pool::NodePool;
+use crate::gcp::postgres::{Postgres, PostgresHandles};
+use crate::gcp::private_services::{PrivateServiceAccess, PrivateServiceAccessHandles};
+use crate::gcp::project::{service_agents, Project};
+use crate::gcp::redis::Redis;
+use crate::gcp::region::Region;
+use crate::gcp::secret::{Secret, SecretHandles};
+use crate::gcp::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
+use crate::gcp::services::ProjectServices;
+
 use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
-use crate::platform::outputs;
+use crate::platform::outputs::{self, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET};
 use crate::platform::{new_stack, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
-
-/// A GCP-only output: the Secret Manager secret with the Redis AUTH string.
-pub const REDIS_AUTH_SECRET: &str = "redis_auth_secret";
-
-/// A GCP-only output: the Cloud SQL connection name (`project:region:instance`),
-/// which the Cloud SQL Auth Proxy needs.
-pub const DATABASE_CONNECTION_NAME: &str = "database_connection_name";
 
 /// The provider version constraint.
 pub const GOOGLE_PROVIDER_VERSION: &str = "~> 6.50";
@@ -326,7 +321,7 @@ fn configure_project(ctx: &Context<'_>, stack: &mut Stack) {
     }
     stack.require_terraform(">= 1.5.0");
     stack.require_provider("google", "hashicorp/google", GOOGLE_PROVIDER_VERSION);
-    let labels = super::names::default_labels(stack);
+    let labels = crate::gcp::names::default_labels(stack);
     let mut provider = BTreeMap::new();
     provider.insert("project".to_string(), Value::from(Project::id()));
     provider.insert("region".to_string(), Value::from(ctx.region()));
@@ -439,7 +434,7 @@ fn database(
         psa.range.name(),
     )
     .version(&db.version)
-    .tier(size::sql_tier(db.size))
+    .tier(sizes::sql_tier(db.size))
     .high_availability(db.high_availability)
     .zones(ctx.primary_zone(), ctx.secondary_zone())
     .storage(db.storage_gb, db.max_storage_gb)
@@ -477,7 +472,7 @@ fn cache(
         psa.range.name(),
     )
     .version(&cache.version)
-    .memory_gb(size::redis_memory_gb(cache.size))
+    .memory_gb(sizes::redis_memory_gb(cache.size))
     .high_availability(cache.high_availability)
     .replicas(cache.replicas)
     .zones(ctx.primary_zone(), ctx.secondary_zone())
@@ -595,9 +590,9 @@ fn cluster(
     let cluster = stack.add(cluster);
     for pool in &spec.pools {
         let machine = if pool.gpus.is_some() {
-            size::GPU_MACHINE_TYPE
+            sizes::GPU_MACHINE_TYPE
         } else {
-            size::machine_type(pool.size)
+            sizes::machine_type(pool.size)
         };
         let mut builder = NodePool::new(
             &snake(&pool.name),
@@ -611,7 +606,7 @@ fn cluster(
         .autoscaling(pool.min_nodes, pool.max_nodes, pool.desired_nodes)
         .spot(pool.capacity == Capacity::Spot);
         if let Some(gpus) = pool.gpus {
-            builder = builder.gpu(size::GPU_ACCELERATOR, gpus);
+            builder = builder.gpu(sizes::GPU_ACCELERATOR, gpus);
         }
         for taint in &pool.taints {
             builder = builder.taint(taint.clone());

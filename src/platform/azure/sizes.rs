@@ -1,0 +1,68 @@
+//! What the cloud-neutral [`Size`] means on Azure.
+//!
+//! | size | AKS node VM | PostgreSQL flexible server SKU | Redis Standard / Premium capacity |
+//! |---|---|---|---|
+//! | `Small` | Standard_B2ms | B_Standard_B2s | C1 / P1 |
+//! | `Medium` | Standard_D2ds_v5 | GP_Standard_D2ds_v5 | C2 / P1 |
+//! | `Large` | Standard_D4ds_v5 | GP_Standard_D4ds_v5 | C3 / P2 |
+//! | `XLarge` | Standard_D8ds_v5 | GP_Standard_D8ds_v5 | C4 / P3 |
+//! | `XXLarge` | Standard_D16ds_v5 | GP_Standard_D16ds_v5 | C5 / P4 |
+
+use crate::azure::redis::RedisTier;
+use crate::platform::Size;
+
+/// The VM size of a node of an abstract size.
+pub fn vm_size_for(size: Size) -> &'static str {
+    match size {
+        Size::Small => "Standard_B2ms",
+        Size::Medium => "Standard_D2ds_v5",
+        Size::Large => "Standard_D4ds_v5",
+        Size::XLarge => "Standard_D8ds_v5",
+        Size::XXLarge => "Standard_D16ds_v5",
+    }
+}
+
+/// The SKU for an abstract size: burstable for `Small` (dev), general purpose
+/// `D*ds_v5` otherwise.
+pub fn sku_for(size: Size) -> &'static str {
+    match size {
+        Size::Small => "B_Standard_B2s",
+        Size::Medium => "GP_Standard_D2ds_v5",
+        Size::Large => "GP_Standard_D4ds_v5",
+        Size::XLarge => "GP_Standard_D8ds_v5",
+        Size::XXLarge => "GP_Standard_D16ds_v5",
+    }
+}
+
+/// The capacity for an abstract size: Standard C1-C5, Premium P1-P4.
+pub fn capacity_for(tier: RedisTier, size: Size) -> u8 {
+    match (tier, size) {
+        (RedisTier::Standard, Size::Small) => 1,
+        (RedisTier::Standard, Size::Medium) => 2,
+        (RedisTier::Standard, Size::Large) => 3,
+        (RedisTier::Standard, Size::XLarge) => 4,
+        (RedisTier::Standard, Size::XXLarge) => 5,
+        (RedisTier::Premium, Size::Small | Size::Medium) => 1,
+        (RedisTier::Premium, Size::Large) => 2,
+        (RedisTier::Premium, Size::XLarge) => 3,
+        (RedisTier::Premium, Size::XXLarge) => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::aks::ephemeral_os_disk_gb;
+
+    #[test]
+    fn every_node_size_but_burstable_gets_an_ephemeral_os_disk() {
+        assert_eq!(vm_size_for(Size::Large), "Standard_D4ds_v5");
+        for size in [Size::Medium, Size::Large, Size::XLarge, Size::XXLarge] {
+            assert!(
+                ephemeral_os_disk_gb(vm_size_for(size)).is_some(),
+                "{size:?}"
+            );
+        }
+        assert_eq!(ephemeral_os_disk_gb(vm_size_for(Size::Small)), None);
+    }
+}
