@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use infrasynth::app::StackDefinition;
 use infrasynth::cli::synth_to_dir;
+use infrasynth::helm::{HelmSettings, WorkloadSettings};
 use infrasynth::platform::{Access, BucketSpec, Platform, WorkloadSpec};
 use infrasynth::{Cloud, Environment};
 
@@ -35,13 +36,31 @@ fn shop(env: Environment) -> Platform {
     platform
 }
 
+/// Where the images come from, which release runs, the public zone and the
+/// Let's Encrypt contact; the `api` workload is public at `api.<domain>`.
+fn helm(_env: Environment) -> HelmSettings {
+    HelmSettings::new()
+        .with_image_registry("ghcr.io/shop")
+        .with_release("1.0.0")
+        .with_domain("shop.dev")
+        .with_acme_contact("platform@shop.dev")
+        .with_workload(
+            "api",
+            WorkloadSettings {
+                public_host: Some("api".into()),
+                database: Some("orders".into()),
+                ..WorkloadSettings::default()
+            },
+        )
+}
+
 fn main() -> ExitCode {
     let out = PathBuf::from(
         std::env::args()
             .nth(1)
             .unwrap_or_else(|| "out-quickstart".into()),
     );
-    let definition = StackDefinition::new("shop", "a web shop", shop);
+    let definition = StackDefinition::new("shop", "a web shop", shop).with_helm(helm);
     let mut failed = false;
     for cloud in Cloud::ALL {
         for env in Environment::DEFAULTS {

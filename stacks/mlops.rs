@@ -2,11 +2,15 @@
 //! and monitoring on Kubernetes, with PostgreSQL, Redis and object storage.
 //!
 //! Described once, without naming a cloud; `infrasynth synth <cloud> <env>`
-//! realizes it on AWS, GCP or Azure.
+//! realizes it on AWS, GCP or Azure. Its own chart (`stacks/mlops/chart`)
+//! gets its values from the hook in [`values`].
+
+pub mod values;
 
 use std::collections::BTreeMap;
 
 use infrasynth::app::StackDefinition;
+use infrasynth::helm::{ChartId, ChartSetting, HelmSettings};
 use infrasynth::platform::{
     Access, ApiAccess, BucketSpec, CacheSpec, Capacity, ClusterSpec, DatabaseSpec, NetworkSpec,
     NodePoolSpec, Platform, Regions, Size, Taint, TaintEffect, WorkloadSpec,
@@ -20,6 +24,26 @@ pub fn definition() -> StackDefinition {
         "ML platform: API, model server, web UI, workers, MLflow, monitoring",
         platform,
     )
+    .with_helm(helm_settings)
+}
+
+/// The Helm settings in `env`: the same registry, release, zone and ACME
+/// contact everywhere (the tier picks `latest` or the release, and the host
+/// names), and the `mlops` chart in place of the generic app chart.
+pub fn helm_settings(_env: Environment) -> HelmSettings {
+    let settings = HelmSettings::new()
+        .with_image_registry("ghcr.io/mlops")
+        .with_release("1.4.0")
+        // The reference stack's demo zone; a real deployment names its own.
+        .with_domain("mlops.example.com")
+        .with_acme_contact("platform-team@mlops.dev")
+        .with_display_name("MLOps")
+        .with_chart(ChartId::App, ChartSetting::Replace(values::chart()));
+    values::workload_settings()
+        .into_iter()
+        .fold(settings, |settings, (name, workload)| {
+            settings.with_workload(name, workload)
+        })
 }
 
 /// The platform in `env`.

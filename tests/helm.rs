@@ -1,22 +1,42 @@
-//! Helm values: snapshots for every cloud x environment, the two-phase
-//! rendering from `terraform output -json`, the rules the values must keep, and
-//! a lint of the app chart with the rendered values.
+//! Helm values: snapshots of the reference stack for every cloud x
+//! environment, the two-phase rendering from `terraform output -json`, the
+//! rules the values must keep, a lint of the reference chart with the rendered
+//! values, and a user's own platform: its settings, its workloads, charts
+//! turned off, replaced or added through a typed hook.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use infrasynth::helm::{self, render, RenderError, TerraformOutputs, ValuesFile};
-use infrasynth::platform::{self, Platform};
+use common::stacks::mlops::values::{MlopsChart, MlopsValues};
+use infrasynth::app::StackDefinition;
+use infrasynth::helm::{
+    self, render, ChartId, ChartSetting, ChartValues, FromOutput, HelmContext, HelmError,
+    HelmSettings, RenderError, Setting, TerraformOutputs, ValuesFile, WorkloadSettings,
+};
+use infrasynth::platform::{self, Access, BucketSpec, Platform, WorkloadSpec};
 use infrasynth::{Cloud, Environment};
 
 fn platform(env: Environment) -> Platform {
     common::stacks::mlops::platform(env)
 }
 
+fn settings(env: Environment) -> HelmSettings {
+    common::stacks::mlops::helm_settings(env)
+}
+
 fn files(cloud: Cloud, env: Environment) -> Vec<ValuesFile> {
-    helm::values_for(&platform(env), cloud).unwrap_or_else(|e| panic!("{cloud} {env}: {e}"))
+    helm::values(&platform(env), cloud, &settings(env))
+        .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"))
+}
+
+/// The reference chart's typed values, from its hook.
+fn mlops_model(cloud: Cloud, env: Environment) -> MlopsValues {
+    let p = platform(env);
+    let settings = settings(env);
+    let ctx = HelmContext::new(&p, cloud, &settings).unwrap_or_else(|e| panic!("{e}"));
+    MlopsChart.values(&ctx).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn templates(files: &[ValuesFile]) -> BTreeMap<String, String> {
@@ -255,9 +275,8 @@ fn sensitive_outputs_are_never_written() {
 #[test]
 fn production_autoscales_from_3_to_50_at_70_cpu_and_80_memory() {
     for cloud in Cloud::ALL {
-        let p = platform(Environment::PRODUCTION);
-        let model = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap();
-        for (name, component) in &model.app.components {
+        let model = mlops_model(cloud, Environment::PRODUCTION);
+        for (name, component) in &model.components {
             let hpa = &component.autoscaling;
             assert!(hpa.enabled, "{name}");
             assert_eq!(
@@ -280,32 +299,28 @@ fn production_autoscales_from_3_to_50_at_70_cpu_and_80_memory() {
 fn latest_is_never_the_tag_outside_dev() {
     for cloud in Cloud::ALL {
         for env in [Environment::STAGING, Environment::PRODUCTION] {
-            let p = platform(env);
-            let model = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p)).unwrap();
-            for (name, component) in &model.app.components {
+            let model = mlops_model(cloud, env);
+            for (name, component) in &model.components {
                 assert_ne!(component.image.tag, "latest", "{cloud} {env} {name}");
                 assert!(!component.image.tag.is_empty());
                 assert_eq!(component.image.pull_policy, "IfNotPresent");
             }
-            let mut options = helm::HelmOptions::for_platform(&p);
-            options.release = "latest".to_string();
-            let error = helm::values_with(&p, cloud, &options).unwrap_err();
+            let latest = settings(env).with_release("latest");
+            let error = helm::values(&platform(env), cloud, &latest)
+                .unwrap_err()
+                .to_string();
             assert!(error.contains("`latest` is for dev only"), "{error}");
         }
     }
-    let p = platform(Environment::DEV);
-    let model = helm::model(&p, Cloud::Aws, &helm::HelmOptions::for_platform(&p)).unwrap();
-    assert_eq!(model.app.components["api-server"].image.tag, "latest");
+    let model = mlops_model(Cloud::Aws, Environment::DEV);
+    assert_eq!(model.components["api-server"].image.tag, "latest");
 }
 
 #[test]
 fn every_pod_runs_restricted() {
     for cloud in Cloud::ALL {
         for env in Environment::DEFAULTS {
-            let p = platform(env);
-            let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
-                .unwrap()
-                .app;
+            let app = mlops_model(cloud, env);
             let pod = &app.pod_security_context;
             assert!(pod.run_as_non_root && pod.run_as_user > 0);
             assert_eq!(pod.seccomp_profile.kind, "RuntimeDefault");
@@ -328,10 +343,7 @@ fn workload_identity_is_wired_per_cloud() {
         (Cloud::Azure, "azure.workload.identity/client-id", true),
     ];
     for (cloud, annotation, label) in expect {
-        let p = platform(Environment::STAGING);
-        let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
-            .unwrap()
-            .app;
+        let app = mlops_model(cloud, Environment::STAGING);
         for name in ["api-server", "model-server", "worker", "mlflow"] {
             let component = &app.components[name];
             let identity = &component.service_account.annotations[annotation];
@@ -390,10 +402,7 @@ fn redis_auth_is_wired_per_cloud() {
 fn cloud_sql_goes_through_the_auth_proxy_on_gcp_only() {
     for env in Environment::DEFAULTS {
         for cloud in Cloud::ALL {
-            let p = platform(env);
-            let app = helm::model(&p, cloud, &helm::HelmOptions::for_platform(&p))
-                .unwrap()
-                .app;
+            let app = mlops_model(cloud, env);
             let database = &app.config.database;
             let Some(proxy) = &app.cloud_sql_proxy else {
                 assert_ne!(cloud, Cloud::Gcp, "{env}");
@@ -504,6 +513,7 @@ fn finish_attaches_the_values_files_beside_main_tf_json() {
         &p,
         Cloud::Aws,
         &stack_declaring_outputs(&p, Cloud::Aws, "", ""),
+        &settings(Environment::DEV),
     )
     .unwrap_or_else(|d| panic!("{d}"));
     let names: Vec<&str> = out.files().keys().map(String::as_str).collect();
@@ -526,6 +536,7 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
         &p,
         Cloud::Gcp,
         &stack_declaring_outputs(&p, Cloud::Gcp, "redis_host", "database_connection_name"),
+        &settings(Environment::DEV),
     )
     .unwrap_err()
     .to_string();
@@ -546,6 +557,7 @@ fn the_values_command_renders_beside_the_synthesized_files() {
         &p,
         Cloud::Aws,
         &stack_declaring_outputs(&p, Cloud::Aws, "", ""),
+        &settings(Environment::DEV),
     )
     .unwrap();
     let root = tempfile::tempdir().unwrap();
@@ -635,4 +647,538 @@ fn the_app_chart_lints_with_the_rendered_values() {
         assert_eq!(stdout.matches("-> ok").count(), paths.len(), "{stdout}");
     }
     assert!(Path::new(&script).exists());
+}
+
+// A user's own platform: a retail recommender with its own workloads, no
+// chart of its own, and nothing of the reference stack.
+
+const RETAIL_WORKLOADS: [&str; 4] = ["batch-scorer", "ingest", "recommender-api", "trainer"];
+
+fn retail_platform(env: Environment) -> Platform {
+    let mut p = Platform::new("retail", env);
+    p.network.cidr = "10.60.0.0/16".into();
+    p.database.databases = vec!["features".into()];
+    for bucket in ["events", "models"] {
+        p.buckets.push(BucketSpec {
+            name: bucket.into(),
+            versioning: true,
+            archive_after_days: None,
+            expire_after_days: None,
+            noncurrent_expire_days: Some(30),
+        });
+    }
+    let workload = |name: &str, buckets: &[(&str, Access)]| WorkloadSpec {
+        name: name.into(),
+        namespace: "recsys".into(),
+        service_account: name.into(),
+        buckets: buckets.iter().map(|(b, a)| (b.to_string(), *a)).collect(),
+    };
+    p.workloads = vec![
+        workload("ingest", &[("events", Access::ReadWrite)]),
+        workload(
+            "trainer",
+            &[("events", Access::Read), ("models", Access::ReadWrite)],
+        ),
+        workload("recommender-api", &[("models", Access::Read)]),
+        workload(
+            "batch-scorer",
+            &[("events", Access::Read), ("models", Access::Read)],
+        ),
+    ];
+    p
+}
+
+fn retail_settings(_env: Environment) -> HelmSettings {
+    HelmSettings::new()
+        .with_image_registry("ghcr.io/retail")
+        .with_release("2.3.1")
+        .with_domain("retail.shop")
+        .with_acme_contact("ml-platform@retail.shop")
+        .with_workload(
+            "recommender-api",
+            WorkloadSettings {
+                public_host: Some("recs".into()),
+                database: Some("features".into()),
+                ..WorkloadSettings::default()
+            },
+        )
+        .with_workload(
+            "batch-scorer",
+            WorkloadSettings {
+                service: false,
+                weight: helm::Weight::Heavy,
+                ..WorkloadSettings::default()
+            },
+        )
+}
+
+fn retail() -> StackDefinition {
+    StackDefinition::new("retail", "retail recommender", retail_platform).with_helm(retail_settings)
+}
+
+fn paths(files: &[ValuesFile]) -> Vec<String> {
+    files.iter().map(ValuesFile::path).collect()
+}
+
+/// The rendered values of `chart` as JSON, with synthetic outputs.
+fn rendered(cloud: Cloud, files: &[ValuesFile], chart: &str) -> serde_json::Value {
+    let rendered = helm::render_all(&templates(files), &synthetic_outputs(cloud, files))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = &rendered[&format!("{chart}.values.yaml")];
+    serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+#[test]
+fn a_user_platform_gets_values_for_exactly_its_own_workloads() {
+    let identity = |cloud| match cloud {
+        Cloud::Aws => "eks.amazonaws.com/role-arn",
+        Cloud::Gcp => "iam.gke.io/gcp-service-account",
+        Cloud::Azure => "azure.workload.identity/client-id",
+    };
+    for cloud in Cloud::ALL {
+        for env in Environment::DEFAULTS {
+            let out = retail()
+                .synthesize(cloud, env)
+                .unwrap_or_else(|d| panic!("{cloud} {env}:\n{d}"));
+            let names: Vec<&str> = out.files().keys().map(String::as_str).collect();
+            assert_eq!(
+                names,
+                [
+                    "helm/cert-manager.values.yaml",
+                    "helm/ingress-nginx.values.yaml",
+                    "helm/kube-prometheus-stack.values.yaml",
+                    "helm/retail.values.yaml.hbs",
+                    "main.tf.json",
+                ],
+                "{cloud} {env}"
+            );
+            for (path, bytes) in out.files().iter().filter(|(p, _)| p.starts_with("helm/")) {
+                let text = String::from_utf8_lossy(bytes);
+                for foreign in [
+                    "example.com",
+                    "mlops",
+                    "MLOps",
+                    "api-server",
+                    "model-server",
+                    "web-ui",
+                    "mlflow",
+                    "worker",
+                ] {
+                    assert!(!text.contains(foreign), "{cloud} {env} {path}: `{foreign}`");
+                }
+            }
+
+            let files = helm::values(&retail_platform(env), cloud, &retail_settings(env)).unwrap();
+            let doc = rendered(cloud, &files, "retail");
+            let workloads = doc["workloads"].as_object().unwrap();
+            assert_eq!(
+                workloads.keys().collect::<Vec<_>>(),
+                RETAIL_WORKLOADS,
+                "{cloud} {env}"
+            );
+            for name in RETAIL_WORKLOADS {
+                let workload = &workloads[name];
+                assert_eq!(workload["namespace"], "recsys");
+                let account = &workload["serviceAccount"];
+                assert_eq!(account["name"], name, "{cloud} {env}");
+                assert_eq!(
+                    account["annotations"][identity(cloud)],
+                    format!("workload-identity-{name}-{cloud}"),
+                    "{cloud} {env} {name}"
+                );
+                assert_eq!(
+                    workload["image"]["repository"],
+                    format!("ghcr.io/retail/{name}")
+                );
+                assert_eq!(
+                    workload["image"]["tag"],
+                    if env.is_development() {
+                        "latest"
+                    } else {
+                        "2.3.1"
+                    }
+                );
+                if cloud == Cloud::Azure {
+                    assert_eq!(workload["podLabels"]["azure.workload.identity/use"], "true");
+                }
+                // The cloud identity trusts exactly this service account.
+                if cloud == Cloud::Aws {
+                    assert!(out
+                        .main_tf_json()
+                        .contains(&format!("system:serviceaccount:recsys:{name}")));
+                }
+            }
+            let api = &workloads["recommender-api"];
+            assert_eq!(
+                api["ingress"]["host"],
+                if env.is_production() {
+                    "recs.retail.shop".to_string()
+                } else {
+                    format!("recs.{env}.retail.shop")
+                }
+            );
+            assert_eq!(
+                api["env"]["DATABASE_NAME"],
+                "database-name-features-".to_string() + cloud.as_str()
+            );
+            assert_eq!(api["env"]["BUCKET_MODELS_ACCESS"], "read");
+            assert_eq!(
+                workloads["ingest"]["env"]["BUCKET_EVENTS_ACCESS"],
+                "read-write"
+            );
+            assert_eq!(workloads["batch-scorer"]["service"]["enabled"], false);
+            assert_eq!(
+                doc["config"]["database"]["existingSecret"],
+                "retail-database"
+            );
+            if cloud == Cloud::Gcp {
+                assert_eq!(
+                    doc["cloudSqlProxy"]["components"],
+                    serde_json::json!(["recommender-api"])
+                );
+            }
+        }
+    }
+}
+
+fn no_contact_no_registry(_env: Environment) -> HelmSettings {
+    HelmSettings::new()
+        .with_release("2.3.1")
+        .with_domain("retail.shop")
+}
+
+#[test]
+fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() {
+    let p = retail_platform(Environment::PRODUCTION);
+    let errors = helm::values(&p, Cloud::Aws, &no_contact_no_registry(p.environment)).unwrap_err();
+    assert!(errors.mentions(Setting::AcmeContact), "{errors}");
+    assert!(errors.mentions(Setting::ImageRegistry), "{errors}");
+    assert_eq!(errors.0.len(), 2, "{errors}");
+    let text = errors.to_string();
+    for expected in [
+        "Helm setting `acme_contact`",
+        "HelmSettings::with_acme_contact(",
+        "ChartSetting::Off",
+        "Helm setting `image_registry`",
+        "HelmSettings::with_image_registry(",
+        "`production` (production)",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from:\n{text}"
+        );
+    }
+
+    // Through the pipeline: the synth fails, naming the settings.
+    let definition = StackDefinition::new("retail", "retail recommender", retail_platform)
+        .with_helm(no_contact_no_registry);
+    let diagnostics = definition
+        .synthesize(Cloud::Gcp, Environment::PRODUCTION)
+        .unwrap_err();
+    assert!(
+        diagnostics.mentions("settings.acme_contact"),
+        "{diagnostics}"
+    );
+    assert!(
+        diagnostics.mentions("settings.image_registry"),
+        "{diagnostics}"
+    );
+    // The default settings (none at all) fail the same way.
+    let bare = StackDefinition::new("retail", "retail recommender", retail_platform);
+    let diagnostics = bare
+        .synthesize(Cloud::Azure, Environment::PRODUCTION)
+        .unwrap_err();
+    for setting in ["acme_contact", "image_registry", "release", "domain"] {
+        assert!(
+            diagnostics.mentions(&format!("settings.{setting}")),
+            "{setting}: {diagnostics}"
+        );
+    }
+    // Staging needs the same.
+    let p = retail_platform(Environment::STAGING);
+    let errors = helm::values(&p, Cloud::Aws, &no_contact_no_registry(p.environment)).unwrap_err();
+    assert!(errors.mentions(Setting::AcmeContact), "{errors}");
+}
+
+#[test]
+fn dev_falls_back_where_harmless() {
+    // No release, domain or contact: `latest`, ingresses off, an ACME account
+    // without contact. The registry has no harmless fallback.
+    let p = retail_platform(Environment::DEV);
+    let errors = helm::values(&p, Cloud::Aws, &HelmSettings::new()).unwrap_err();
+    assert!(errors.mentions(Setting::ImageRegistry), "{errors}");
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    let settings = retail_settings(p.environment);
+    let settings = HelmSettings::new()
+        .with_image_registry("ghcr.io/retail")
+        .with_workload("recommender-api", settings.workload("recommender-api"));
+    let files = helm::values(&p, Cloud::Aws, &settings).unwrap_or_else(|e| panic!("{e}"));
+    let cert_manager = &files
+        .iter()
+        .find(|f| f.chart == "cert-manager")
+        .unwrap()
+        .yaml
+        .text;
+    assert!(!cert_manager.contains("email"), "{cert_manager}");
+    let app = rendered(Cloud::Aws, &files, "retail");
+    assert_eq!(
+        app["workloads"]["recommender-api"]["ingress"]["enabled"],
+        false
+    );
+    assert_eq!(app["workloads"]["ingest"]["image"]["tag"], "latest");
+    let monitoring = helm::kube_prometheus_stack::values(&p, Cloud::Aws, &settings).unwrap();
+    assert!(!monitoring.grafana.ingress.enabled);
+    assert!(monitoring.grafana.ingress.hosts.is_empty());
+}
+
+#[test]
+fn an_acme_contact_lets_encrypt_refuses_is_an_error_in_every_tier() {
+    for env in Environment::DEFAULTS {
+        for contact in [
+            "platform-team@retail.example.com",
+            "ops@example.org",
+            "not-an-address",
+        ] {
+            let settings = retail_settings(env).with_acme_contact(contact);
+            let errors = helm::values(&retail_platform(env), Cloud::Gcp, &settings).unwrap_err();
+            assert!(
+                matches!(&errors.0[..], [HelmError::InvalidSetting { setting: Setting::AcmeContact, value, .. }] if value == contact),
+                "{env}: {errors}"
+            );
+            assert!(errors.to_string().contains("acme_contact"), "{errors}");
+        }
+    }
+}
+
+#[test]
+fn turning_a_chart_off_removes_its_file() {
+    let env = Environment::PRODUCTION;
+    let p = retail_platform(env);
+    let all = paths(&helm::values(&p, Cloud::Aws, &retail_settings(env)).unwrap());
+    for (chart, file) in [
+        (ChartId::App, "helm/retail.values.yaml.hbs"),
+        (
+            ChartId::KubePrometheusStack,
+            "helm/kube-prometheus-stack.values.yaml",
+        ),
+        (ChartId::IngressNginx, "helm/ingress-nginx.values.yaml"),
+        (ChartId::CertManager, "helm/cert-manager.values.yaml"),
+    ] {
+        let settings = retail_settings(env).with_chart(chart, ChartSetting::Off);
+        let files = paths(&helm::values(&p, Cloud::Aws, &settings).unwrap());
+        let expected: Vec<String> = all.iter().filter(|f| *f != file).cloned().collect();
+        assert_eq!(files, expected, "{chart:?}");
+    }
+    // A chart that is off needs none of its settings, even in production.
+    let minimal = HelmSettings::new()
+        .with_domain("retail.shop")
+        .with_chart(ChartId::App, ChartSetting::Off)
+        .with_chart(ChartId::CertManager, ChartSetting::Off);
+    let files = helm::values(&p, Cloud::Gcp, &minimal).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        paths(&files),
+        [
+            "helm/ingress-nginx.values.yaml",
+            "helm/kube-prometheus-stack.values.yaml"
+        ]
+    );
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FeatureStore {
+    online_store: OnlineStore,
+    offline_bucket: FromOutput,
+    trainer_service_account: String,
+    readers: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct OnlineStore {
+    host: FromOutput,
+    port: FromOutput,
+}
+
+fn with_feature_store(env: Environment) -> HelmSettings {
+    retail_settings(env).with_custom_chart(
+        "feature-store",
+        "oci://ghcr.io/retail/charts/feature-store",
+        |ctx| FeatureStore {
+            online_store: OnlineStore {
+                host: FromOutput::string(platform::outputs::REDIS_HOST),
+                port: FromOutput::integer(platform::outputs::REDIS_PORT),
+            },
+            offline_bucket: FromOutput::string(platform::outputs::bucket("events")),
+            trainer_service_account: ctx
+                .workload("trainer")
+                .map(|w| w.service_account.name.clone())
+                .unwrap_or_default(),
+            readers: ctx
+                .platform()
+                .workloads
+                .iter()
+                .filter(|w| w.buckets.iter().any(|(b, _)| b == "events"))
+                .map(|w| w.name.clone())
+                .collect(),
+        },
+    )
+}
+
+#[test]
+fn a_custom_chart_hook_gets_the_workload_model_and_its_placeholders_are_rendered() {
+    let definition = StackDefinition::new("retail", "retail recommender", retail_platform)
+        .with_helm(with_feature_store);
+    for cloud in Cloud::ALL {
+        let out = definition
+            .synthesize(cloud, Environment::STAGING)
+            .unwrap_or_else(|d| panic!("{cloud}:\n{d}"));
+        let template = String::from_utf8_lossy(&out.files()["helm/feature-store.values.yaml.hbs"]);
+        assert!(
+            template
+                .contains("# Helm values for oci://ghcr.io/retail/charts/feature-store, retail/"),
+            "{template}"
+        );
+        assert!(
+            template.contains(
+                "host: {{output \"redis_host\" type=\"string\" key=\"onlineStore.host\"}}"
+            ),
+            "{template}"
+        );
+
+        // Phase two, exactly as the CLI runs it.
+        let root = tempfile::tempdir().unwrap();
+        let dir = infrasynth::app::output_dir(root.path(), cloud, Environment::STAGING);
+        infrasynth::app::write(&dir, &out).unwrap();
+        let files = helm::values(
+            &retail_platform(Environment::STAGING),
+            cloud,
+            &with_feature_store(Environment::STAGING),
+        )
+        .unwrap();
+        let outputs = root.path().join("outputs.json");
+        let json = synthetic_outputs(cloud, &files);
+        let mut map = serde_json::Map::new();
+        for name in json.names() {
+            let output = json.get(name).unwrap();
+            map.insert(
+                name.to_string(),
+                serde_json::json!({"sensitive": false, "type": "string", "value": output.value}),
+            );
+        }
+        std::fs::write(&outputs, serde_json::Value::Object(map).to_string()).unwrap();
+        infrasynth::cli::values(cloud, Environment::STAGING, &outputs, root.path())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = std::fs::read_to_string(dir.join("helm/feature-store.values.yaml")).unwrap();
+        assert_eq!(render::unresolved(&text), None);
+        let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(doc["onlineStore"]["host"], format!("redis-host-{cloud}"));
+        assert_eq!(doc["onlineStore"]["port"], 6379);
+        assert_eq!(doc["offlineBucket"], format!("bucket-events-{cloud}"));
+        assert_eq!(doc["trainerServiceAccount"], "trainer");
+        assert_eq!(
+            doc["readers"],
+            serde_json::json!(["ingest", "trainer", "batch-scorer"])
+        );
+        // The app chart was rendered in the same run.
+        assert!(dir.join("helm/retail.values.yaml").exists());
+    }
+}
+
+fn with_undeclared_output(env: Environment) -> HelmSettings {
+    retail_settings(env).with_custom_chart("feature-store", "charts/feature-store", |_| {
+        BTreeMap::from([("endpoint", FromOutput::string("feature_store_endpoint"))])
+    })
+}
+
+#[test]
+fn a_hook_asking_for_an_output_the_stack_does_not_declare_fails_the_synth() {
+    let definition = StackDefinition::new("retail", "retail recommender", retail_platform)
+        .with_helm(with_undeclared_output);
+    let diagnostics = definition
+        .synthesize(Cloud::Aws, Environment::DEV)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        diagnostics.contains("helm/feature-store.values.yaml.hbs")
+            && diagnostics.contains(
+                "needs Terraform output `feature_store_endpoint`, which the stack does not declare"
+            ),
+        "{diagnostics}"
+    );
+}
+
+#[test]
+fn replacing_a_builtin_chart_writes_the_hook_values() {
+    let env = Environment::PRODUCTION;
+    let settings = retail_settings(env).with_chart(
+        ChartId::IngressNginx,
+        ChartSetting::Replace(helm::Chart::from_fn(
+            "ingress-nginx",
+            "ingress-nginx/ingress-nginx",
+            |ctx| {
+                // Start from the built-in values and change one thing.
+                let mut values = helm::ingress_nginx::values(ctx.platform(), ctx.cloud());
+                values.controller.replica_count = 7;
+                values
+            },
+        )),
+    );
+    let files = helm::values(&retail_platform(env), Cloud::Aws, &settings).unwrap();
+    let nginx = files.iter().find(|f| f.chart == "ingress-nginx").unwrap();
+    assert!(
+        nginx.yaml.text.contains("replicaCount: 7"),
+        "{}",
+        nginx.yaml.text
+    );
+    assert_eq!(files.len(), 4);
+}
+
+struct NeedsTheGpuTrainer;
+
+impl ChartValues for NeedsTheGpuTrainer {
+    type Values = BTreeMap<String, String>;
+
+    fn values(&self, ctx: &HelmContext<'_>) -> Result<Self::Values, HelmError> {
+        ctx.workload("gpu-trainer")
+            .map(|w| BTreeMap::from([("account".to_string(), w.service_account.name.clone())]))
+            .ok_or_else(|| HelmError::hook("the platform has no `gpu-trainer` workload"))
+    }
+}
+
+#[test]
+fn hook_errors_and_clashing_chart_names_are_all_reported() {
+    let settings = retail_settings(Environment::DEV)
+        .with_extra_chart(helm::Chart::new("gpu", "charts/gpu", NeedsTheGpuTrainer))
+        .with_custom_chart("cert-manager", "charts/mine", |_| "x")
+        .with_custom_chart("Not_A_Chart", "charts/bad", |_| "x");
+    let errors =
+        helm::values(&retail_platform(Environment::DEV), Cloud::Aws, &settings).unwrap_err();
+    let text = errors.to_string();
+    assert_eq!(errors.0.len(), 3, "{text}");
+    assert!(
+        text.contains(
+            "the values hook of chart `gpu` failed: the platform has no `gpu-trainer` workload"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("two charts write `helm/cert-manager.values.yaml`"),
+        "{text}"
+    );
+    assert!(text.contains("chart name `Not_A_Chart`"), "{text}");
+}
+
+#[test]
+fn snapshots_the_generic_app_chart_of_a_user_platform() {
+    for (cloud, env) in [
+        (Cloud::Aws, Environment::PRODUCTION),
+        (Cloud::Gcp, Environment::DEV),
+    ] {
+        let files = helm::values(&retail_platform(env), cloud, &retail_settings(env)).unwrap();
+        let app = files.iter().find(|f| f.chart == "retail").unwrap();
+        common::assert_snapshot(
+            &format!("helm-{cloud}-{env}-retail"),
+            &format!("# {}\n{}", app.path(), app.yaml.text),
+        );
+    }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
+use infrasynth::helm::HelmSettings;
 use infrasynth::platform::{
     self, Access, ApiAccess, BucketSpec, Capacity, NodePoolSpec, Platform, Size, WorkloadSpec,
 };
@@ -150,7 +151,12 @@ proptest! {
     fn any_platform_synthesizes_schema_clean_output_or_errors(p in platform_strategy()) {
         for cloud in Cloud::ALL {
             let stack = platform::realize(&p, cloud);
-            match infrasynth::app::finish(&p, cloud, &stack) {
+            let helm = HelmSettings::new()
+                .with_image_registry("registry.acme.io/platform")
+                .with_release("1.0.0")
+                .with_domain("acme.io")
+                .with_acme_contact("platform@acme.io");
+            match infrasynth::app::finish(&p, cloud, &stack, &helm) {
                 Ok(out) => {
                     let violations = common::schema_violations(cloud, out.main_tf_json());
                     prop_assert!(violations.is_empty(), "{cloud}: {violations:?}");

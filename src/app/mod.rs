@@ -9,6 +9,7 @@ use crate::core::environment::{Cloud, Environment};
 use crate::core::output::write_atomically;
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
+use crate::helm::HelmSettings;
 use crate::platform::Platform;
 
 /// A named stack the CLI can synthesize: a platform description per
@@ -30,6 +31,8 @@ pub struct StackDefinition {
     pub platform: fn(Environment) -> Platform,
     /// Extra per-cloud resources added with the cloud's own builders.
     pub customize: Option<fn(Cloud, &Platform, &mut Stack)>,
+    /// The Helm settings in an environment; none: [`HelmSettings::new`].
+    pub helm: Option<fn(Environment) -> HelmSettings>,
 }
 
 impl StackDefinition {
@@ -44,12 +47,20 @@ impl StackDefinition {
             description,
             platform,
             customize: None,
+            helm: None,
         }
     }
 
     /// Adds per-cloud additions.
     pub fn with_customize(mut self, customize: fn(Cloud, &Platform, &mut Stack)) -> Self {
         self.customize = Some(customize);
+        self
+    }
+
+    /// Sets the Helm settings per environment (image registry, release,
+    /// domain, ACME contact, charts; see `docs/helm.md`).
+    pub fn with_helm(mut self, helm: fn(Environment) -> HelmSettings) -> Self {
+        self.helm = Some(helm);
         self
     }
 
@@ -60,7 +71,8 @@ impl StackDefinition {
         if let Some(customize) = self.customize {
             customize(cloud, &platform, &mut stack);
         }
-        finish(&platform, cloud, &stack)
+        let helm = self.helm.map(|helm| helm(env)).unwrap_or_default();
+        finish(&platform, cloud, &stack, &helm)
     }
 }
 
@@ -70,11 +82,13 @@ impl StackDefinition {
 /// their templates (`helm/<chart>.values.yaml.hbs`, rendered by `values`).
 ///
 /// A template needing an output the stack does not declare, or a sensitive
-/// one, is an error.
+/// one, is an error, as is every problem of the Helm settings (see
+/// [`crate::helm::values`]).
 pub fn finish(
     platform: &Platform,
     cloud: Cloud,
     stack: &Stack,
+    helm: &HelmSettings,
 ) -> Result<Synthesized, Diagnostics> {
     let policies = crate::policy::for_cloud(cloud);
     let policies: Vec<&dyn crate::core::policy::Policy> =
@@ -84,15 +98,17 @@ pub fn finish(
     let helm_error = |resource: &str, field: &str, message: String, hint: &str| {
         stack.diagnostic(Severity::Error, resource, field, message, hint)
     };
-    let files = match crate::helm::values_for(platform, cloud) {
+    let files = match crate::helm::values(platform, cloud, helm) {
         Ok(files) => files,
-        Err(message) => {
-            helm_errors.push(helm_error(
-                "helm",
-                "values",
-                message,
-                "fix the Helm options or the platform spec",
-            ));
+        Err(errors) => {
+            for error in errors.0 {
+                helm_errors.push(helm_error(
+                    "helm",
+                    &error.field(),
+                    error.to_string(),
+                    "see docs/helm.md (settings)",
+                ));
+            }
             Vec::new()
         }
     };
@@ -104,8 +120,13 @@ pub fn finish(
             Err(diagnostics)
         }
         Ok(mut synthesized) => {
-            for (file, key, message, hint) in crate::helm::check_outputs(&files, stack.outputs()) {
-                helm_errors.push(helm_error(&file, &key, message, &hint));
+            for problem in crate::helm::check_outputs(&files, stack.outputs()) {
+                helm_errors.push(helm_error(
+                    &problem.file,
+                    &problem.key,
+                    problem.message,
+                    &problem.hint,
+                ));
             }
             if helm_errors.has_errors() {
                 return Err(helm_errors);

@@ -3,10 +3,14 @@
 
 use serde::Serialize;
 
+use super::error::HelmError;
 use super::placeholder::yaml_text;
-use super::HelmOptions;
+use super::settings::HelmSettings;
 use crate::core::environment::{Environment, Tier};
 use crate::platform::Platform;
+
+/// Where the chart comes from.
+pub const SOURCE: &str = "jetstack/cert-manager";
 
 /// The issuer signing certificates with Let's Encrypt's staging CA.
 pub const STAGING_ISSUER: &str = "letsencrypt-staging";
@@ -86,8 +90,11 @@ pub struct IssuerSpec {
 pub struct Acme {
     /// The ACME directory.
     pub server: String,
-    /// The account's contact.
-    pub email: String,
+    /// The account's contact; none in the development tier without an
+    /// [`HelmSettings::with_acme_contact`] (Let's Encrypt accepts accounts
+    /// without one; only expiry notices are lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// Where the account key is kept.
     pub private_key_secret_ref: Metadata,
     /// HTTP-01 through the `nginx` IngressClass.
@@ -95,7 +102,7 @@ pub struct Acme {
 }
 
 /// A ClusterIssuer for Let's Encrypt `staging` or production.
-pub fn cluster_issuer(name: &str, server: &str, email: &str) -> ClusterIssuer {
+pub fn cluster_issuer(name: &str, server: &str, email: Option<&str>) -> ClusterIssuer {
     ClusterIssuer {
         api_version: "cert-manager.io/v1".to_string(),
         kind: "ClusterIssuer".to_string(),
@@ -105,7 +112,7 @@ pub fn cluster_issuer(name: &str, server: &str, email: &str) -> ClusterIssuer {
         spec: IssuerSpec {
             acme: Acme {
                 server: server.to_string(),
-                email: email.to_string(),
+                email: email.map(str::to_string),
                 private_key_secret_ref: Metadata {
                     name: format!("{name}-account-key"),
                 },
@@ -117,24 +124,37 @@ pub fn cluster_issuer(name: &str, server: &str, email: &str) -> ClusterIssuer {
     }
 }
 
-/// The chart's values.
-pub fn values(platform: &Platform, options: &HelmOptions) -> Result<CertManagerValues, String> {
+/// The chart's values; the issuers' contact is
+/// [`HelmSettings::acme_contact`] (checked by [`HelmSettings::check`]).
+///
+/// # Errors
+///
+/// [`HelmError::Serialize`] when an issuer does not serialize.
+pub fn values(
+    platform: &Platform,
+    settings: &HelmSettings,
+) -> Result<CertManagerValues, HelmError> {
+    let contact = settings.acme_contact();
     let issuers = [
         cluster_issuer(
             STAGING_ISSUER,
             "https://acme-staging-v02.api.letsencrypt.org/directory",
-            &options.acme_email,
+            contact,
         ),
         cluster_issuer(
             PRODUCTION_ISSUER,
             "https://acme-v02.api.letsencrypt.org/directory",
-            &options.acme_email,
+            contact,
         ),
     ];
     let extra_objects = issuers
         .iter()
         .map(yaml_text)
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| HelmError::Serialize {
+            chart: "cert-manager".to_string(),
+            message: e.to_string(),
+        })?;
     Ok(CertManagerValues {
         crds: Toggle { enabled: true },
         replica_count: platform.environment.pick(1, 2, 2),

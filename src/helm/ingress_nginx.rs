@@ -12,6 +12,8 @@ use crate::platform::Platform;
 
 /// The namespace the controller is installed in.
 pub const NAMESPACE: &str = "ingress-nginx";
+/// Where the chart comes from.
+pub const SOURCE: &str = "ingress-nginx/ingress-nginx";
 
 /// The values document.
 #[derive(Clone, Debug, Serialize)]

@@ -7,10 +7,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::json;
 
+use super::error::HelmError;
 use super::profile::{self, Resources};
-use super::{app, cert_manager, wiring, HelmOptions};
+use super::settings::HelmSettings;
+use super::{cert_manager, wiring, workloads};
 use crate::core::environment::Cloud;
 use crate::platform::Platform;
+
+/// Where the chart comes from.
+pub const SOURCE: &str = "prometheus-community/kube-prometheus-stack";
 
 /// The namespace the monitoring stack is installed in.
 pub const NAMESPACE: &str = "monitoring";
@@ -268,7 +273,8 @@ pub struct GrafanaPersistence {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrafanaIngress {
-    /// On.
+    /// On, unless the development tier has no domain (reach Grafana with
+    /// `kubectl port-forward` then).
     pub enabled: bool,
     /// ingress-nginx.
     pub ingress_class_name: String,
@@ -415,8 +421,10 @@ pub fn alert_rules(namespace: &str) -> Vec<AlertRule> {
     ]
 }
 
-/// The platform dashboard's JSON model: traffic, errors, latency, saturation.
-pub fn platform_dashboard(namespace: &str) -> String {
+/// The platform dashboard's JSON model: traffic, errors, latency, saturation
+/// of the workloads in `namespace`; uid `<project>-platform`, titled
+/// `<display name> platform`.
+pub fn platform_dashboard(namespace: &str, project: &str, display_name: &str) -> String {
     let ns = format!("namespace=\"{namespace}\"");
     let panels = [
         ("Requests per second", format!("sum by (service) (rate(http_requests_total{{{ns}}}[5m]))"), "reqps"),
@@ -442,9 +450,9 @@ pub fn platform_dashboard(namespace: &str) -> String {
         })
         .collect();
     let dashboard = json!({
-        "uid": "mlops-platform",
-        "title": "MLOps platform",
-        "tags": ["mlops", "infrasynth"],
+        "uid": dashboard_uid(project),
+        "title": format!("{display_name} platform"),
+        "tags": [project, "infrasynth"],
         "timezone": "utc",
         "schemaVersion": 39,
         "refresh": "30s",
@@ -455,17 +463,33 @@ pub fn platform_dashboard(namespace: &str) -> String {
     serde_json::to_string_pretty(&dashboard).unwrap_or_default()
 }
 
-/// The chart's values for `platform` on `cloud`.
+fn dashboard_uid(project: &str) -> String {
+    format!("{project}-platform")
+}
+
+/// The chart's values for `platform` on `cloud`: Grafana public at
+/// `grafana.<domain>` (see [`workloads::host_name`]), its folder and dashboard
+/// named after [`HelmSettings::display_name`] (default: the project).
+///
+/// # Errors
+///
+/// [`HelmError::MissingSetting`] for the domain outside the development tier.
 pub fn values(
     platform: &Platform,
     cloud: Cloud,
-    options: &HelmOptions,
-) -> KubePrometheusStackValues {
+    settings: &HelmSettings,
+) -> Result<KubePrometheusStackValues, HelmError> {
     let env = platform.environment;
     let namespace = super::app_namespace(platform);
+    let display_name = settings.display_name().unwrap_or(&platform.project);
     let storage_class = wiring::storage_class(cloud, env);
     let (retention, retention_size, volume, replicas) = profile::prometheus_retention(env);
-    let grafana_host = app::host_name("grafana", env, &options.domain);
+    let grafana_host = workloads::public_host(
+        env,
+        settings,
+        "grafana",
+        "chart kube-prometheus-stack (Grafana's public host)",
+    )?;
     let secret_file = |key: &str| format!("/etc/alertmanager/secrets/{RECEIVERS_SECRET}/{key}");
     let channel = format!("#{}-alerts-{}", platform.project, env);
     let slack = SlackConfig {
@@ -484,7 +508,7 @@ pub fn values(
             send_resolved: true,
         });
     }
-    KubePrometheusStackValues {
+    Ok(KubePrometheusStackValues {
         default_rules: DefaultRules { create: true },
         prometheus: Prometheus {
             prometheus_spec: PrometheusSpec {
@@ -553,17 +577,20 @@ pub fn values(
                 size: "10Gi".to_string(),
             },
             ingress: GrafanaIngress {
-                enabled: true,
+                enabled: grafana_host.is_some(),
                 ingress_class_name: "nginx".to_string(),
                 annotations: BTreeMap::from([(
                     "cert-manager.io/cluster-issuer".to_string(),
                     cert_manager::issuer_for(env).to_string(),
                 )]),
-                hosts: vec![grafana_host.clone()],
-                tls: vec![Tls {
-                    secret_name: "grafana-tls".to_string(),
-                    hosts: vec![grafana_host],
-                }],
+                hosts: grafana_host.iter().cloned().collect(),
+                tls: grafana_host
+                    .iter()
+                    .map(|host| Tls {
+                        secret_name: "grafana-tls".to_string(),
+                        hosts: vec![host.clone()],
+                    })
+                    .collect(),
             },
             dashboard_providers: BTreeMap::from([(
                 "dashboardproviders.yaml".to_string(),
@@ -572,7 +599,7 @@ pub fn values(
                     "providers": [{
                         "name": "platform",
                         "orgId": 1,
-                        "folder": "MLOps",
+                        "folder": display_name,
                         "type": "file",
                         "disableDeletion": true,
                         "editable": false,
@@ -583,9 +610,9 @@ pub fn values(
             dashboards: BTreeMap::from([(
                 "platform".to_string(),
                 BTreeMap::from([(
-                    "mlops-platform".to_string(),
+                    dashboard_uid(&platform.project),
                     Dashboard {
-                        json: platform_dashboard(&namespace),
+                        json: platform_dashboard(&namespace, &platform.project, display_name),
                     },
                 )]),
             )]),
@@ -599,5 +626,5 @@ pub fn values(
                 }],
             },
         )]),
-    }
+    })
 }

@@ -1,10 +1,14 @@
 //! Helm values for the charts the platform runs, per cloud and environment,
 //! wired to the applied infrastructure.
 //!
-//! Typed models, one per chart ([`app`], [`kube_prometheus_stack`],
-//! [`ingress_nginx`], [`cert_manager`]), are filled from the same
-//! [`Platform`] as the infrastructure; [`wiring`] holds what differs per cloud
-//! and [`profile`] what differs per environment.
+//! Typed models fill each chart's values from the same [`Platform`] as the
+//! infrastructure: [`workloads`] (the generic app chart: one entry per
+//! platform workload), [`kube_prometheus_stack`], [`ingress_nginx`] and
+//! [`cert_manager`]; [`wiring`] holds what differs per cloud and [`profile`]
+//! what differs per environment tier. [`HelmSettings`] holds what is not
+//! infrastructure (image registry, release, domain, ACME contact) and how
+//! each chart is produced: built in, off, or replaced by your own typed
+//! values; [`Chart`] and [`ChartValues`] add charts of your own.
 //!
 //! Two phases, because endpoints exist only after `terraform apply`:
 //!
@@ -15,29 +19,39 @@
 //!    `terraform output -json` into `helm/<chart>.values.yaml` ([`render`]).
 //!
 //! ```
-//! use infrasynth::{helm, Cloud, Environment};
-//! # fn platform() -> infrasynth::platform::Platform { unimplemented!() }
-//! # if false {
-//! for file in helm::values_for(&platform(), Cloud::Aws).unwrap() {
+//! use infrasynth::helm::{self, HelmSettings};
+//! use infrasynth::platform::Platform;
+//! use infrasynth::{Cloud, Environment};
+//! let platform = Platform::new("shop", Environment::DEV);
+//! let settings = HelmSettings::new().with_image_registry("ghcr.io/shop");
+//! for file in helm::values(&platform, Cloud::Aws, &settings).unwrap() {
 //!     println!("{} ({} placeholders)", file.path(), file.yaml.placeholders.len());
 //! }
-//! # }
 //! ```
 
-pub mod app;
 pub mod cert_manager;
+mod chart;
+mod error;
 pub mod ingress_nginx;
 pub mod kube_prometheus_stack;
 pub mod placeholder;
 pub mod profile;
 pub mod render;
 pub mod security;
+mod settings;
 pub mod wiring;
+pub mod workloads;
 
 use std::collections::BTreeMap;
 
+pub use chart::{Chart, ChartValues, HelmContext};
+pub use error::{HelmError, HelmErrors, Setting};
 pub use placeholder::{Deferred, FromOutput, OutputType, Placeholder, ValuesYaml};
-pub use render::{render_all, RenderError, RenderErrors, TerraformOutputs};
+pub use profile::Weight;
+pub use render::{render_all, OutputsError, RenderError, RenderErrors, TerraformOutputs};
+pub use settings::{
+    acme_contact_problem, ChartId, ChartSetting, HelmSettings, Placement, WorkloadSettings,
+};
 
 use crate::core::environment::Cloud;
 use crate::core::stack::Output;
@@ -45,55 +59,15 @@ use crate::platform::Platform;
 
 /// The directory below the stack's output directory holding values files.
 pub const HELM_DIR: &str = "helm";
-/// The app chart's name (`stacks/mlops/chart/Chart.yaml`).
-pub const APP_CHART: &str = "mlops";
-
-/// Settings that are not part of the infrastructure spec.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HelmOptions {
-    /// The DNS zone public hosts live under (`api.dev.<domain>`).
-    pub domain: String,
-    /// Where the platform's own images are pushed.
-    pub image_registry: String,
-    /// The released version staging and production run (never `latest`).
-    pub release: String,
-    /// Let's Encrypt account contact.
-    pub acme_email: String,
-}
-
-impl HelmOptions {
-    /// Defaults for `platform`: `<project>.example.com`, `ghcr.io/<project>`.
-    pub fn for_platform(platform: &Platform) -> Self {
-        HelmOptions {
-            domain: format!("{}.example.com", platform.project),
-            image_registry: format!("ghcr.io/{}", platform.project),
-            release: "1.4.0".to_string(),
-            acme_email: format!("platform-team@{}.example.com", platform.project),
-        }
-    }
-}
-
-/// Every chart's typed values.
-#[derive(Clone, Debug)]
-pub struct HelmValues {
-    /// The platform's own chart.
-    pub app: app::AppValues,
-    /// Monitoring.
-    pub kube_prometheus_stack: kube_prometheus_stack::KubePrometheusStackValues,
-    /// Ingress.
-    pub ingress_nginx: ingress_nginx::IngressNginxValues,
-    /// Certificates.
-    pub cert_manager: cert_manager::CertManagerValues,
-}
 
 /// One chart's values file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValuesFile {
     /// The chart's name (the file's stem).
-    pub chart: &'static str,
+    pub chart: String,
     /// Where the chart comes from.
-    pub source: &'static str,
-    /// The YAML or template.
+    pub source: String,
+    /// The YAML or template, with its header.
     pub yaml: ValuesYaml,
 }
 
@@ -110,7 +84,8 @@ impl ValuesFile {
     }
 }
 
-/// The namespace the platform's workloads run in.
+/// The namespace the platform's workloads run in (the first workload's, or
+/// the project's name without workloads).
 pub fn app_namespace(platform: &Platform) -> String {
     platform
         .workloads
@@ -119,120 +94,191 @@ pub fn app_namespace(platform: &Platform) -> String {
         .unwrap_or_else(|| platform.project.clone())
 }
 
-/// The typed values of every chart for `platform` on `cloud`.
-pub fn model(
+/// The values files of every chart that is on, for `platform` on `cloud` with
+/// `settings`, sorted by chart name; independent of the cloud's realization.
+///
+/// The app chart is the generic one named after the project (one entry per
+/// platform workload; none without workloads) unless `settings` replace or
+/// turn it off.
+///
+/// # Errors
+///
+/// Every problem at once: settings a chart that is on needs but the
+/// environment lacks (see [`HelmSettings::check`]), workload settings that do
+/// not fit the platform, a hook's error, and chart names that are invalid or
+/// used twice.
+pub fn values(
     platform: &Platform,
     cloud: Cloud,
-    options: &HelmOptions,
-) -> Result<HelmValues, String> {
-    let env = platform.environment;
-    if !env.is_development() && (options.release.is_empty() || options.release == "latest") {
-        return Err(format!(
-            "release `{}` is not a pinned version; {env} must run a pinned image tag (`latest` is for dev only)",
-            options.release
-        ));
-    }
-    Ok(HelmValues {
-        app: app::values(platform, cloud, options),
-        kube_prometheus_stack: kube_prometheus_stack::values(platform, cloud, options),
-        ingress_nginx: ingress_nginx::values(platform, cloud),
-        cert_manager: cert_manager::values(platform, options)?,
-    })
-}
-
-/// The values files for `platform` on `cloud` with default [`HelmOptions`];
-/// independent of the cloud's realization.
-pub fn values_for(platform: &Platform, cloud: Cloud) -> Result<Vec<ValuesFile>, String> {
-    values_with(platform, cloud, &HelmOptions::for_platform(platform))
-}
-
-/// The values files for `platform` on `cloud` with `options`.
-pub fn values_with(
-    platform: &Platform,
-    cloud: Cloud,
-    options: &HelmOptions,
-) -> Result<Vec<ValuesFile>, String> {
-    let model = model(platform, cloud, options)?;
-    let header = |chart: &str, source: &str, template: bool| {
-        let mut text = format!(
-            "# Helm values for {source}, {}/{cloud}/{}. Generated by infrasynth; do not edit.\n",
-            platform.project, platform.environment
-        );
-        if template {
-            // A handlebars comment: in the template, gone from the rendered file.
-            text.push_str(&format!(
-                "{{{{!-- Template: `infrasynth values {cloud} {} --outputs <terraform output -json>` renders {chart}.values.yaml. --~}}}}\n",
-                platform.environment
-            ));
+    settings: &HelmSettings,
+) -> Result<Vec<ValuesFile>, HelmErrors> {
+    let mut errors = settings.check(platform).err().unwrap_or_default().0;
+    let ctx = match HelmContext::new(platform, cloud, settings) {
+        Ok(ctx) => Some(ctx),
+        Err(HelmErrors(mut problems)) => {
+            errors.append(&mut problems);
+            None
         }
-        text
     };
-    let mut files = vec![
-        (
-            APP_CHART,
-            "stacks/mlops/chart",
-            placeholder::to_yaml(&model.app)?,
-        ),
-        (
-            "kube-prometheus-stack",
-            "prometheus-community/kube-prometheus-stack",
-            placeholder::to_yaml(&model.kube_prometheus_stack)?,
-        ),
-        (
-            "ingress-nginx",
-            "ingress-nginx/ingress-nginx",
-            placeholder::to_yaml(&model.ingress_nginx)?,
-        ),
-        (
-            "cert-manager",
-            "jetstack/cert-manager",
-            placeholder::to_yaml(&model.cert_manager)?,
-        ),
-    ]
-    .into_iter()
-    .map(|(chart, source, mut yaml)| {
-        yaml.text = header(chart, source, yaml.is_template()) + &yaml.text;
-        ValuesFile {
-            chart,
-            source,
-            yaml,
+    let Some(ctx) = ctx.filter(|_| errors.is_empty()) else {
+        return Err(HelmErrors(errors));
+    };
+    let mut files: Vec<ValuesFile> = Vec::new();
+    let mut produced = |name: &str, source: &str, yaml: Result<ValuesYaml, HelmError>| {
+        let checked = chart::check_name(name).and(yaml.map_err(|e| e.in_chart(name)));
+        match checked {
+            Err(error) => errors.push(error),
+            Ok(_) if files.iter().any(|f| f.chart == name) => {
+                errors.push(HelmError::DuplicateChart {
+                    chart: name.to_string(),
+                })
+            }
+            Ok(mut yaml) => {
+                yaml.text = header(platform, cloud, name, source, yaml.is_template()) + &yaml.text;
+                files.push(ValuesFile {
+                    chart: name.to_string(),
+                    source: source.to_string(),
+                    yaml,
+                });
+            }
         }
-    })
-    .collect::<Vec<_>>();
-    files.sort_by_key(|f| f.chart);
+    };
+    for id in ChartId::ALL {
+        match settings.chart(id) {
+            ChartSetting::Off => {}
+            ChartSetting::Replace(chart) => {
+                produced(chart.name(), chart.source(), chart.values(&ctx));
+            }
+            ChartSetting::Builtin => {
+                if let Some((name, source, yaml)) = builtin(id, &ctx) {
+                    produced(&name, &source, yaml);
+                }
+            }
+        }
+    }
+    for chart in settings.extra_charts() {
+        produced(chart.name(), chart.source(), chart.values(&ctx));
+    }
+    if !errors.is_empty() {
+        return Err(HelmErrors(errors));
+    }
+    files.sort_by(|a, b| a.chart.cmp(&b.chart));
     Ok(files)
 }
 
+/// The built-in values of `id`: its name, source and YAML; `None` for the
+/// generic app chart of a platform without workloads.
+fn builtin(
+    id: ChartId,
+    ctx: &HelmContext<'_>,
+) -> Option<(String, String, Result<ValuesYaml, HelmError>)> {
+    let platform = ctx.platform();
+    let serialize = |yaml: Result<ValuesYaml, placeholder::YamlError>| {
+        yaml.map_err(|e| HelmError::Serialize {
+            chart: String::new(),
+            message: e.to_string(),
+        })
+    };
+    let (name, source, yaml) = match id {
+        ChartId::App => {
+            if platform.workloads.is_empty() {
+                return None;
+            }
+            let source = ctx
+                .settings()
+                .app_chart_source()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("charts/{}", platform.project));
+            (
+                platform.project.clone(),
+                source,
+                serialize(placeholder::to_yaml(ctx.app())),
+            )
+        }
+        ChartId::KubePrometheusStack => (
+            "kube-prometheus-stack".to_string(),
+            kube_prometheus_stack::SOURCE.to_string(),
+            kube_prometheus_stack::values(platform, ctx.cloud(), ctx.settings())
+                .and_then(|v| serialize(placeholder::to_yaml(&v))),
+        ),
+        ChartId::IngressNginx => (
+            "ingress-nginx".to_string(),
+            ingress_nginx::SOURCE.to_string(),
+            serialize(placeholder::to_yaml(&ingress_nginx::values(
+                platform,
+                ctx.cloud(),
+            ))),
+        ),
+        ChartId::CertManager => (
+            "cert-manager".to_string(),
+            cert_manager::SOURCE.to_string(),
+            cert_manager::values(platform, ctx.settings())
+                .and_then(|v| serialize(placeholder::to_yaml(&v))),
+        ),
+    };
+    Some((name, source, yaml))
+}
+
+fn header(platform: &Platform, cloud: Cloud, chart: &str, source: &str, template: bool) -> String {
+    let env = platform.environment;
+    let mut text = format!(
+        "# Helm values for {source}, {}/{cloud}/{env}. Generated by infrasynth; do not edit.\n",
+        platform.project
+    );
+    if template {
+        // A handlebars comment: in the template, gone from the rendered file.
+        text.push_str(&format!(
+            "{{{{!-- Template: `infrasynth values {cloud} {env} --outputs <terraform output -json>` renders {chart}.values.yaml. --~}}}}\n"
+        ));
+    }
+    text
+}
+
+/// A template needing an output the stack does not declare, or a sensitive
+/// one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputProblem {
+    /// The values file: `helm/<chart>.values.yaml.hbs`.
+    pub file: String,
+    /// The values key that needs the output.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
 /// Problems with the outputs the templates need, against what the stack
-/// declares: an undeclared output (the cloud's realization forgot it) or a
-/// sensitive one (secrets never go into values). Each item is
-/// `(file, key, message, hint)`.
+/// declares: an undeclared output (the cloud's realization forgot it, or a
+/// hook names one that does not exist) or a sensitive one (secrets never go
+/// into values).
 pub fn check_outputs(
     files: &[ValuesFile],
     declared: &BTreeMap<String, Output>,
-) -> Vec<(String, String, String, String)> {
+) -> Vec<OutputProblem> {
     let mut problems = Vec::new();
     for file in files {
         for placeholder in &file.yaml.placeholders {
+            let problem = |message: String, hint: &str| OutputProblem {
+                file: file.path(),
+                key: placeholder.key.clone(),
+                message,
+                hint: hint.to_string(),
+            };
             match declared.get(&placeholder.output) {
-                None => problems.push((
-                    file.path(),
-                    placeholder.key.clone(),
+                None => problems.push(problem(
                     format!(
                         "needs Terraform output `{}`, which the stack does not declare",
                         placeholder.output
                     ),
-                    "declare it in the cloud's realization (see platform::outputs)".to_string(),
+                    "declare it in the cloud's realization (see platform::outputs) or in the stack's customization",
                 )),
-                Some(output) if output.sensitive => problems.push((
-                    file.path(),
-                    placeholder.key.clone(),
+                Some(output) if output.sensitive => problems.push(problem(
                     format!(
                         "would receive sensitive Terraform output `{}`",
                         placeholder.output
                     ),
-                    "reference a Kubernetes Secret by name instead; secrets never go into values files"
-                        .to_string(),
+                    "reference a Kubernetes Secret by name instead; secrets never go into values files",
                 )),
                 Some(_) => {}
             }

@@ -161,10 +161,36 @@ impl ValuesYaml {
     }
 }
 
+/// Why a values model could not be written as YAML.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    /// What went wrong, with the values key where it is known.
+    pub message: String,
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+fn yaml_error(message: impl Into<String>) -> YamlError {
+    YamlError {
+        message: message.into(),
+    }
+}
+
 /// Serializes a values model to YAML, or to a template when it holds
 /// [`FromOutput`] values (see the module docs).
-pub fn to_yaml<T: Serialize>(model: &T) -> Result<ValuesYaml, String> {
-    let mut tree = serde_json::to_value(model).map_err(|e| e.to_string())?;
+///
+/// # Errors
+///
+/// The model does not serialize (a map with non-string keys), or a value
+/// contains the text reserved for placeholders.
+pub fn to_yaml<T: Serialize>(model: &T) -> Result<ValuesYaml, YamlError> {
+    let mut tree = serde_json::to_value(model).map_err(|e| yaml_error(e.to_string()))?;
     let mut placeholders = Vec::new();
     collect(&mut tree, &mut String::new(), &mut placeholders)?;
     let mut text = yaml_text(&tree)?;
@@ -185,28 +211,37 @@ pub fn to_yaml<T: Serialize>(model: &T) -> Result<ValuesYaml, String> {
 
 /// The YAML writer every values file uses: two-space indent, YAML 1.1-safe
 /// quoting (`"yes"`, `"on"`, `"0777"` stay strings), trailing newline.
-pub fn yaml_text<T: Serialize>(value: &T) -> Result<String, String> {
+///
+/// # Errors
+///
+/// The value does not serialize to YAML.
+pub fn yaml_text<T: Serialize>(value: &T) -> Result<String, YamlError> {
     let mut options = serde_saphyr::SerializerOptions::default();
     // Long one-line strings (PromQL) stay on one line; multi-line ones
     // (manifests, dashboards) are literal blocks.
     options.folded_wrap_chars = usize::MAX / 2;
-    let mut text =
-        serde_saphyr::to_string_with_options(value, options).map_err(|e| e.to_string())?;
+    let mut text = serde_saphyr::to_string_with_options(value, options)
+        .map_err(|e| yaml_error(e.to_string()))?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
     Ok(text)
 }
 
-fn collect(node: &mut Json, path: &mut String, found: &mut Vec<Placeholder>) -> Result<(), String> {
+fn collect(
+    node: &mut Json,
+    path: &mut String,
+    found: &mut Vec<Placeholder>,
+) -> Result<(), YamlError> {
     match node {
         Json::String(text) => {
             if let Some(rest) = text.strip_prefix(MARKER) {
                 let (kind, output) = rest
                     .split_once('\u{1}')
-                    .ok_or_else(|| format!("malformed output marker at `{path}`"))?;
-                let kind = OutputType::parse(kind)
-                    .ok_or_else(|| format!("unknown output type `{kind}` at `{path}`"))?;
+                    .ok_or_else(|| yaml_error(format!("malformed output marker at `{path}`")))?;
+                let kind = OutputType::parse(kind).ok_or_else(|| {
+                    yaml_error(format!("unknown output type `{kind}` at `{path}`"))
+                })?;
                 let placeholder = Placeholder {
                     output: output.to_string(),
                     kind,
@@ -215,9 +250,9 @@ fn collect(node: &mut Json, path: &mut String, found: &mut Vec<Placeholder>) -> 
                 *text = format!("{TOKEN}{}__", found.len());
                 found.push(placeholder);
             } else if text.contains(TOKEN) {
-                return Err(format!(
+                return Err(yaml_error(format!(
                     "`{path}` contains the reserved text `{TOKEN}`; choose another value"
-                ));
+                )));
             }
         }
         Json::Array(items) => {

@@ -39,14 +39,15 @@ impl Resources {
     }
 }
 
-/// How heavy a component is; scaled per environment by [`resources`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How heavy a workload is; scaled per environment tier by [`resources`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Weight {
     /// A UI or a small API.
     Light,
-    /// An API server, MLflow.
+    /// An API server (the default).
+    #[default]
     Standard,
-    /// Model serving, batch work.
+    /// Model serving, batch work, anything memory-hungry.
     Heavy,
 }
 
@@ -120,8 +121,8 @@ pub fn replicas(env: Environment) -> u32 {
     env.pick(1, 2, 3)
 }
 
-/// The image tag of the platform's own components: `latest` is allowed in dev
-/// only (always pulled); other environments run the pinned release.
+/// The image tag of the platform's own workloads: `latest` in the development
+/// tier only (always pulled); other tiers run the pinned release.
 pub fn image_tag(env: Environment, release: &str) -> (String, &'static str) {
     match env.tier() {
         Tier::Development => ("latest".to_string(), "Always"),

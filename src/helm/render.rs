@@ -38,15 +38,39 @@ pub struct TerraformOutputs {
     outputs: BTreeMap<String, TerraformOutput>,
 }
 
+/// The outputs file is not what `terraform output -json` writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputsError {
+    /// The file (or `standard input`).
+    pub source: String,
+    /// What the JSON parser said.
+    pub message: String,
+}
+
+impl fmt::Display for OutputsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is not the output of `terraform output -json` \
+             (an object of {{\"sensitive\", \"type\", \"value\"}} per output): {}",
+            self.source, self.message
+        )
+    }
+}
+
+impl std::error::Error for OutputsError {}
+
 impl TerraformOutputs {
     /// Parses `terraform output -json`. `source` names the file in errors.
-    pub fn parse(json: &str, source: &str) -> Result<Self, String> {
+    ///
+    /// # Errors
+    ///
+    /// [`OutputsError`] when `json` is not an object of outputs.
+    pub fn parse(json: &str, source: &str) -> Result<Self, OutputsError> {
         let outputs: BTreeMap<String, TerraformOutput> =
-            serde_json::from_str(json).map_err(|e| {
-                format!(
-                    "{source} is not the output of `terraform output -json` \
-                     (an object of {{\"sensitive\", \"type\", \"value\"}} per output): {e}"
-                )
+            serde_json::from_str(json).map_err(|e| OutputsError {
+                source: source.to_string(),
+                message: e.to_string(),
             })?;
         Ok(TerraformOutputs { outputs })
     }
@@ -155,6 +179,11 @@ impl std::error::Error for RenderErrors {}
 /// Renders one template (`file` names it in errors) with `outputs`.
 ///
 /// The result is checked: it parses as YAML and holds no unresolved placeholder.
+///
+/// # Errors
+///
+/// Every missing, wrongly typed or sensitive output the template asks for, or
+/// a broken template.
 pub fn render(
     file: &str,
     template: &str,
@@ -239,6 +268,10 @@ pub fn unresolved(text: &str) -> Option<&str> {
 
 /// Renders every template among `templates` (file name to text) into its
 /// final values file name and text; files that are not templates are ignored.
+///
+/// # Errors
+///
+/// Every error of every template; nothing is rendered unless all render.
 pub fn render_all(
     templates: &BTreeMap<String, String>,
     outputs: &TerraformOutputs,

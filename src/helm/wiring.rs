@@ -30,8 +30,8 @@ pub const CLOUD_SQL_PROXY_IMAGE: (&str, &str) =
 /// on loopback only).
 pub const CLOUD_SQL_PROXY_ADDRESS: (&str, u16) = ("127.0.0.1", 5432);
 
-/// The proxy's health-check port: not 9090 (its default), which the worker
-/// listens on in the same network namespace.
+/// The proxy's health-check port: not 9090 (its default), a common metrics
+/// port of the app container sharing the pod's network namespace.
 pub const CLOUD_SQL_PROXY_HEALTH_PORT: u16 = 9801;
 
 /// The service account annotations that let `workload` assume its cloud
@@ -176,8 +176,9 @@ pub fn database_endpoint(cloud: Cloud) -> (Deferred<String>, Deferred<u16>, &'st
     }
 }
 
-/// The Cloud SQL Auth Proxy sidecar, on GCP only; `components` are those that
-/// use the database (the proxy logs in as the pod's workload identity).
+/// The Cloud SQL Auth Proxy sidecar, on GCP only; `components` are the
+/// workloads that use the database (the proxy logs in as the pod's workload
+/// identity).
 pub fn cloud_sql_proxy(
     cloud: Cloud,
     env: Environment,

@@ -25,11 +25,13 @@ pub fn synth(cloud: Cloud, env: Environment) -> Synthesized {
     }
 }
 
-/// Realizes and finishes `platform` on `cloud`, a synth that must fail, and
-/// returns its diagnostics; `case` names it in the panic if it does not fail.
+/// Realizes and finishes `platform` on `cloud` with the reference stack's
+/// Helm settings, a synth that must fail, and returns its diagnostics; `case`
+/// names it in the panic if it does not fail.
 pub fn synth_errors(platform: &Platform, cloud: Cloud, case: &str) -> Diagnostics {
     let stack = platform::realize(platform, cloud);
-    match infrasynth::app::finish(platform, cloud, &stack) {
+    let helm = stacks::mlops::helm_settings(platform.environment);
+    match infrasynth::app::finish(platform, cloud, &stack, &helm) {
         Ok(_) => panic!("case `{case}` synthesized on {cloud} but must fail"),
         Err(diagnostics) => diagnostics,
     }
