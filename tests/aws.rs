@@ -327,6 +327,7 @@ fn add_audit_bucket(cloud: Cloud, platform: &Platform, stack: &mut Stack) {
 #[test]
 fn builders_mix_with_the_platform_layer() {
     let definition = StackDefinition::new("mlops", "with an audit bucket", mlops::platform)
+        .with_helm(mlops::helm_settings)
         .with_customize(add_audit_bucket);
     let out = definition
         .synthesize(Cloud::Aws, Environment::STAGING)

@@ -90,7 +90,8 @@ fn a_failed_synth_leaves_the_previous_output_byte_identical() {
     let dir = root.path().join("aws").join("dev");
     let before = read_tree(&dir);
 
-    let broken = StackDefinition::new("mlops", "broken", broken_platform);
+    let broken = StackDefinition::new("mlops", "broken", broken_platform)
+        .with_helm(common::stacks::mlops::helm_settings);
     let failure = synth_to_dir(&broken, Cloud::Aws, Environment::DEV, root.path()).unwrap_err();
     let SynthFailure::Invalid { diagnostics, .. } = &failure else {
         panic!("expected a validation failure, got {failure}")
