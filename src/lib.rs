@@ -40,3 +40,8 @@ pub use crate::core::value::{Expr, TemplatePart, Value};
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// `docs/helm.md`'s Rust examples, compiled and run as doc tests.
+#[doc = include_str!("../docs/helm.md")]
+#[cfg(doctest)]
+pub struct HelmDocDoctests;
