@@ -26,6 +26,8 @@
 //!
 //! [`ChartValues`]: super::ChartValues
 //! [`HelmContext::app`]: super::HelmContext::app
+//! [`WorkloadSettings::database`]: super::WorkloadSettings::database
+//! [`WorkloadSettings::public_host`]: super::WorkloadSettings::public_host
 
 use std::collections::BTreeMap;
 
