@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::json;
 
-use super::error::HelmError;
 use super::profile::{self, Resources};
 use super::settings::HelmSettings;
 use super::{cert_manager, wiring, workloads};
@@ -273,8 +272,8 @@ pub struct GrafanaPersistence {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrafanaIngress {
-    /// On, unless the development tier has no domain (reach Grafana with
-    /// `kubectl port-forward` then).
+    /// On when the settings name a domain; without one Grafana is not public
+    /// (reach it with `kubectl port-forward`).
     pub enabled: bool,
     /// ingress-nginx.
     pub ingress_class_name: String,
@@ -468,28 +467,24 @@ fn dashboard_uid(project: &str) -> String {
 }
 
 /// The chart's values for `platform` on `cloud`: Grafana public at
-/// `grafana.<domain>` (see [`workloads::host_name`]), its folder and dashboard
-/// named after [`HelmSettings::display_name`] (default: the project).
-///
-/// # Errors
-///
-/// [`HelmError::MissingSetting`] for the domain outside the development tier.
+/// `grafana.<domain>` (see [`workloads::host_name`]) when the settings name a
+/// domain, its folder and dashboard named after
+/// [`HelmSettings::display_name`] (default: the project).
 pub fn values(
     platform: &Platform,
     cloud: Cloud,
     settings: &HelmSettings,
-) -> Result<KubePrometheusStackValues, HelmError> {
+) -> KubePrometheusStackValues {
     let env = platform.environment;
     let namespace = super::app_namespace(platform);
     let display_name = settings.display_name().unwrap_or(&platform.project);
     let storage_class = wiring::storage_class(cloud, env);
     let (retention, retention_size, volume, replicas) = profile::prometheus_retention(env);
-    let grafana_host = workloads::public_host(
-        env,
-        settings,
-        "grafana",
-        "chart kube-prometheus-stack (Grafana's public host)",
-    )?;
+    // Grafana is not a workload of the platform: without a domain it simply
+    // stays private, in every tier.
+    let grafana_host = settings
+        .domain()
+        .map(|domain| workloads::host_name("grafana", env, domain));
     let secret_file = |key: &str| format!("/etc/alertmanager/secrets/{RECEIVERS_SECRET}/{key}");
     let channel = format!("#{}-alerts-{}", platform.project, env);
     let slack = SlackConfig {
@@ -508,7 +503,7 @@ pub fn values(
             send_resolved: true,
         });
     }
-    Ok(KubePrometheusStackValues {
+    KubePrometheusStackValues {
         default_rules: DefaultRules { create: true },
         prometheus: Prometheus {
             prometheus_spec: PrometheusSpec {
@@ -626,5 +621,5 @@ pub fn values(
                 }],
             },
         )]),
-    })
+    }
 }

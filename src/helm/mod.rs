@@ -198,8 +198,11 @@ fn builtin(
         ChartId::KubePrometheusStack => (
             "kube-prometheus-stack".to_string(),
             kube_prometheus_stack::SOURCE.to_string(),
-            kube_prometheus_stack::values(platform, ctx.cloud(), ctx.settings())
-                .and_then(|v| serialize(placeholder::to_yaml(&v))),
+            serialize(placeholder::to_yaml(&kube_prometheus_stack::values(
+                platform,
+                ctx.cloud(),
+                ctx.settings(),
+            ))),
         ),
         ChartId::IngressNginx => (
             "ingress-nginx".to_string(),

@@ -147,11 +147,12 @@ impl Default for WorkloadSettings {
 /// |---|---|---|
 /// | `image_registry` | the app chart | error (no registry is a harmless guess) |
 /// | `release` | the app chart | not needed: dev runs `latest` |
-/// | `domain` | public workloads, Grafana's ingress | ingresses off (reach them with `kubectl port-forward`) |
+/// | `domain` | public workloads | ingresses off (reach them with `kubectl port-forward`) |
 /// | `acme_contact` | cert-manager | ACME account without contact (no expiry e-mails) |
 ///
 /// In the staging and production tiers a missing setting that a chart needs
-/// is an error.
+/// is an error. Grafana is public at `grafana.<domain>` only when a domain is
+/// set, in every tier.
 #[derive(Clone, Debug, Default)]
 pub struct HelmSettings {
     image_registry: Option<String>,
@@ -322,8 +323,9 @@ impl HelmSettings {
     /// # Errors
     ///
     /// Every problem found: a setting a chart needs that is missing outside
-    /// the development tier ([`HelmError::MissingSetting`]; the image registry
-    /// is needed in every tier), a setting that is invalid (an ACME contact at
+    /// the development tier ([`HelmError::MissingSetting`]: the ACME contact
+    /// for cert-manager, the release for the app chart; the image registry is
+    /// needed by the app chart in every tier), a setting that is invalid (an ACME contact at
     /// a reserved domain such as `example.com`, a registry with a scheme), or
     /// `latest` as the release outside the development tier.
     pub fn check(&self, platform: &Platform) -> Result<(), HelmErrors> {
@@ -403,18 +405,6 @@ impl HelmSettings {
                 }
                 _ => {}
             }
-        }
-        if matches!(
-            self.chart(ChartId::KubePrometheusStack),
-            ChartSetting::Builtin
-        ) && self.domain.is_none()
-            && strict
-        {
-            errors.push(missing(
-                Setting::Domain,
-                "chart kube-prometheus-stack (Grafana's public host)",
-                Some("turn the chart off with `with_chart(ChartId::KubePrometheusStack, ChartSetting::Off)`"),
-            ));
         }
         if errors.is_empty() {
             Ok(())
