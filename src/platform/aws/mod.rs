@@ -7,12 +7,12 @@ pub mod sizes;
 
 use crate::aws::access_logs::AccessLogBucket;
 use crate::aws::bucket::{Bucket, BucketHandle};
-use crate::aws::eks::{EksCluster, NodeGroup};
-use crate::aws::irsa::WorkloadRole;
+use crate::aws::eks::{EksCluster, EksClusterProps, NodeGroup, NodeGroupProps};
+use crate::aws::irsa::{WorkloadRole, WorkloadRoleProps};
 use crate::aws::kms::{KmsKey, KmsKeyHandle};
-use crate::aws::postgres::{DatabaseNetwork, Postgres};
+use crate::aws::postgres::{DatabaseNetwork, Postgres, PostgresProps};
 use crate::aws::provider::{partition, AwsProvider};
-use crate::aws::redis::Redis;
+use crate::aws::redis::{Redis, RedisProps};
 
 use crate::aws::vpc::Vpc;
 use crate::core::reference::{Arn, Attr};
@@ -56,14 +56,14 @@ pub fn realize(platform: &Platform) -> Stack {
     );
 
     let spec = &platform.cluster;
-    let mut cluster = EksCluster::new(
-        &logical(&spec.name),
-        &format!("{prefix}-{}", spec.name),
-        &spec.kubernetes_version,
-        vpc.private_subnet_ids(),
-        &eks_key,
-        &logs_key,
-    )
+    let mut cluster = EksCluster::new(EksClusterProps {
+        logical_name: &logical(&spec.name),
+        name: &format!("{prefix}-{}", spec.name),
+        kubernetes_version: &spec.kubernetes_version,
+        subnet_ids: vpc.private_subnet_ids(),
+        secrets_key: &eks_key,
+        logs_key: &logs_key,
+    })
     .log_retention_days(log_retention);
     if let ApiAccess::Restricted(cidrs) = &spec.api_access {
         cluster = cluster.public_access_cidrs(cidrs);
@@ -82,13 +82,13 @@ pub fn realize(platform: &Platform) -> Stack {
             None if pool.capacity == Capacity::Spot => sizes::spot_instance_types(pool.size),
             None => vec![sizes::node_instance_type(pool.size)],
         };
-        let mut group = NodeGroup::new(
-            &pool.name,
-            &instance_types,
-            pool.min_nodes,
-            pool.desired_nodes,
-            pool.max_nodes,
-        )
+        let mut group = NodeGroup::new(NodeGroupProps {
+            node_group_name: &pool.name,
+            instance_types: &instance_types,
+            min_size: pool.min_nodes,
+            desired_size: pool.desired_nodes,
+            max_size: pool.max_nodes,
+        })
         .capacity(pool.capacity)
         .disk_gb(if pool.gpus.is_some() { 200 } else { 50 });
         if pool.gpus.is_some() {
@@ -106,18 +106,18 @@ pub fn realize(platform: &Platform) -> Stack {
     let clients = vec![cluster.cluster_security_group_id()];
 
     let db = &platform.database;
-    let mut postgres = Postgres::new(
-        &logical(&db.name),
-        &format!("{prefix}-{}", db.name),
-        &db.version,
-        sizes::database_instance_class(db.size),
-        DatabaseNetwork {
+    let mut postgres = Postgres::new(PostgresProps {
+        logical_name: &logical(&db.name),
+        identifier: &format!("{prefix}-{}", db.name),
+        engine_version: &db.version,
+        instance_class: sizes::database_instance_class(db.size),
+        network: DatabaseNetwork {
             vpc_id: vpc.id(),
             subnet_ids: vpc.database_subnet_ids(),
             clients: clients.clone(),
         },
-        database_key.arn(),
-    )
+        kms_key_arn: database_key.arn(),
+    })
     .storage_gb(db.storage_gb, db.max_storage_gb)
     .multi_az(db.high_availability)
     .deletion_protection(db.deletion_protection)
@@ -131,18 +131,18 @@ pub fn realize(platform: &Platform) -> Stack {
 
     let cache_spec = &platform.cache;
     let cache = stack.add(
-        Redis::new(
-            &logical(&cache_spec.name),
-            &format!("{prefix}-{}", cache_spec.name),
-            &cache_spec.version,
-            sizes::cache_node_type(cache_spec.size),
-            DatabaseNetwork {
+        Redis::new(RedisProps {
+            logical_name: &logical(&cache_spec.name),
+            replication_group_id: &format!("{prefix}-{}", cache_spec.name),
+            engine_version: &cache_spec.version,
+            node_type: sizes::cache_node_type(cache_spec.size),
+            network: DatabaseNetwork {
                 vpc_id: vpc.id(),
                 subnet_ids: vpc.database_subnet_ids(),
                 clients,
             },
-            cache_key.arn(),
-        )
+            kms_key_arn: cache_key.arn(),
+        })
         .replicas(cache_spec.replicas)
         .high_availability(cache_spec.high_availability),
     );
@@ -183,13 +183,13 @@ pub fn realize(platform: &Platform) -> Stack {
     let access_logs = stack.add(access_logs);
 
     for workload in &platform.workloads {
-        let mut role = WorkloadRole::new(
-            &format!("workload_{}", logical(&workload.name)),
-            &format!("{prefix}-{}", workload.name),
-            &cluster.oidc,
-            &workload.namespace,
-            &workload.service_account,
-        );
+        let mut role = WorkloadRole::new(WorkloadRoleProps {
+            logical_name: &format!("workload_{}", logical(&workload.name)),
+            role_name: format!("{prefix}-{}", workload.name),
+            oidc: &cluster.oidc,
+            namespace: &workload.namespace,
+            service_account: &workload.service_account,
+        });
         for (bucket, access) in &workload.buckets {
             // Unknown buckets were reported by the cloud-neutral checks.
             if let Some((_, handle)) = buckets.iter().find(|(name, _)| name == bucket) {
