@@ -19,15 +19,15 @@ use ipnet::Ipv4Net;
 
 use crate::gcp::audit_logs::{DataAccessAuditLogs, LogType};
 use crate::gcp::bucket::{Bucket, BucketAccess};
-use crate::gcp::gke::{GkeCluster, Location};
+use crate::gcp::gke::{GkeCluster, GkeClusterProps, Location};
 use crate::gcp::kind;
 use crate::gcp::kms::{CryptoKey, CryptoKeyHandles, KeyRing};
 use crate::gcp::network::{Network, NetworkHandles, NetworkPlan, PODS_RANGE, SERVICES_RANGE};
-use crate::gcp::node_pool::NodePool;
-use crate::gcp::postgres::{Postgres, PostgresHandles};
+use crate::gcp::node_pool::{NodePool, NodePoolProps};
+use crate::gcp::postgres::{Postgres, PostgresHandles, PostgresProps};
 use crate::gcp::private_services::{PrivateServiceAccess, PrivateServiceAccessHandles};
 use crate::gcp::project::{service_agents, Project};
-use crate::gcp::redis::Redis;
+use crate::gcp::redis::{Redis, RedisProps};
 use crate::gcp::region::Region;
 use crate::gcp::secret::{Secret, SecretHandles};
 use crate::gcp::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
@@ -426,13 +426,13 @@ fn database(
     stack: &mut Stack,
 ) -> PostgresHandles {
     let db = &ctx.platform.database;
-    let mut postgres = Postgres::new(
-        "main",
-        &format!("{}-{}", ctx.prefix, db.name),
-        ctx.region(),
-        network.network.id(),
-        psa.range.name(),
-    )
+    let mut postgres = Postgres::new(PostgresProps {
+        logical_name: "main",
+        name: &format!("{}-{}", ctx.prefix, db.name),
+        region: ctx.region(),
+        private_network: network.network.id(),
+        allocated_ip_range: psa.range.name(),
+    })
     .version(&db.version)
     .tier(sizes::sql_tier(db.size))
     .high_availability(db.high_availability)
@@ -464,13 +464,13 @@ fn cache(
     stack: &mut Stack,
 ) -> (Ref<kind::RedisInstance>, SecretHandles) {
     let cache = &ctx.platform.cache;
-    let mut redis = Redis::new(
-        "main",
-        &format!("{}-{}", ctx.prefix, cache.name),
-        ctx.region(),
-        network.network.id(),
-        psa.range.name(),
-    )
+    let mut redis = Redis::new(RedisProps {
+        logical_name: "main",
+        name: &format!("{}-{}", ctx.prefix, cache.name),
+        region: ctx.region(),
+        authorized_network: network.network.id(),
+        reserved_ip_range: psa.range.name(),
+    })
     .version(&cache.version)
     .memory_gb(sizes::redis_memory_gb(cache.size))
     .high_availability(cache.high_availability)
@@ -551,17 +551,17 @@ fn cluster(
     };
     let location_name = location.name().to_string();
     let pool_zones = location.zone_count() as u32;
-    let mut cluster = GkeCluster::new(
-        "main",
-        &format!("{}-{}", ctx.prefix, spec.name),
+    let mut cluster = GkeCluster::new(GkeClusterProps {
+        logical_name: "main",
+        name: &format!("{}-{}", ctx.prefix, spec.name),
         location,
-        network.network.id(),
-        network.subnetwork.id(),
-        PODS_RANGE,
-        SERVICES_RANGE,
-        &plan.master.to_string(),
-        nodes.account.email(),
-    )
+        network: network.network.id(),
+        subnetwork: network.subnetwork.id(),
+        cluster_secondary_range_name: PODS_RANGE,
+        services_secondary_range_name: SERVICES_RANGE,
+        master_ipv4_cidr_block: &plan.master.to_string(),
+        node_service_account: nodes.account.email(),
+    })
     .kubernetes_version(&spec.kubernetes_version)
     .release_channel(ctx.profile.release_channel)
     .deletion_protection(ctx.profile.protected)
@@ -594,15 +594,15 @@ fn cluster(
         } else {
             sizes::machine_type(pool.size)
         };
-        let mut builder = NodePool::new(
-            &snake(&pool.name),
-            &pool.name,
-            cluster.id(),
-            &location_name,
-            pool_zones,
-            machine,
-            nodes.account.email(),
-        )
+        let mut builder = NodePool::new(NodePoolProps {
+            logical_name: &snake(&pool.name),
+            name: &pool.name,
+            cluster: cluster.id(),
+            location: &location_name,
+            zone_count: pool_zones,
+            machine_type: machine,
+            service_account: nodes.account.email(),
+        })
         .autoscaling(pool.min_nodes, pool.max_nodes, pool.desired_nodes)
         .spot(pool.capacity == Capacity::Spot);
         if let Some(gpus) = pool.gpus {
