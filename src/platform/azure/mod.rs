@@ -4,20 +4,24 @@ pub mod sizes;
 
 use std::collections::BTreeMap;
 
-use crate::azure::aks::{self, AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
+use crate::azure::aks::{
+    self, AksCluster, AksClusterProps, ApiServerAccess, NodePool, Priority, SystemPool,
+};
 use crate::azure::client_config::ClientConfig;
 use crate::azure::encryption::{CustomerManagedKey, DiskEncryptionSet};
-use crate::azure::identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
-use crate::azure::key_vault::KeyVault;
+use crate::azure::identity::{
+    ManagedIdentity, RoleAssignment, WorkloadIdentity, WorkloadIdentityProps,
+};
+use crate::azure::key_vault::{KeyVault, KeyVaultProps};
 use crate::azure::kind;
 use crate::azure::location;
 use crate::azure::lock::DeleteLock;
 use crate::azure::log_analytics::LogAnalyticsWorkspace;
 use crate::azure::naming;
 use crate::azure::network::Network;
-use crate::azure::postgres::{EntraAdmin, PostgresHa, PostgresServer};
+use crate::azure::postgres::{EntraAdmin, PostgresHa, PostgresServer, PostgresServerProps};
 use crate::azure::private_dns::PrivateDnsZone;
-use crate::azure::redis::{RedisCache, RedisTier};
+use crate::azure::redis::{RedisCache, RedisCacheProps, RedisTier};
 use crate::azure::resource_group::ResourceGroup;
 use crate::azure::storage::{ContainerSpec, Replication, StorageAccount};
 use crate::core::reference::Attr;
@@ -127,14 +131,14 @@ pub fn realize(platform: &Platform) -> Stack {
         principal_name: Value::Expr(Expr::raw("var.postgres_admin_group_name")),
     };
     declare_admin_variables(&mut stack);
-    let mut server = PostgresServer::new(
-        &db.name,
-        &format!("{prefix}-{}-{suffix}", db.name),
-        &rg,
-        pg_subnet.id(),
-        &pg_zone,
-        admin,
-    )
+    let mut server = PostgresServer::new(PostgresServerProps {
+        logical_name: &db.name,
+        name: &format!("{prefix}-{}-{suffix}", db.name),
+        resource_group: &rg,
+        delegated_subnet_id: pg_subnet.id(),
+        dns_zone: &pg_zone,
+        administrator: admin,
+    })
     .version(&db.version)
     .sku(sizes::sku_for(db.size))
     .storage_gb(db.storage_gb)
@@ -166,13 +170,13 @@ pub fn realize(platform: &Platform) -> Stack {
     } else {
         RedisTier::Standard
     };
-    let mut redis_builder = RedisCache::new(
-        &cache.name,
-        &format!("{prefix}-{}-{suffix}", cache.name),
-        &rg,
-        endpoints.id(),
-        &redis_zone,
-    )
+    let mut redis_builder = RedisCache::new(RedisCacheProps {
+        logical_name: &cache.name,
+        name: &format!("{prefix}-{}-{suffix}", cache.name),
+        resource_group: &rg,
+        endpoint_subnet_id: endpoints.id(),
+        dns_zone: &redis_zone,
+    })
     .sku(tier, sizes::capacity_for(tier, cache.size))
     .endpoint_name(&format!("{prefix}-redis-pe"));
     if tier == RedisTier::Premium {
@@ -207,7 +211,8 @@ pub fn realize(platform: &Platform) -> Stack {
     .depends_on(cmk_role.address());
     for bucket in &platform.buckets {
         storage_builder = storage_builder.container(ContainerSpec {
-            name: bucket.name.clone(),
+            name: bucket.name.clone().into(),
+            key: None,
             cold_after_days: bucket.archive_after_days,
             delete_after_days: bucket.expire_after_days,
             noncurrent_delete_days: bucket.noncurrent_expire_days,
@@ -223,14 +228,14 @@ pub fn realize(platform: &Platform) -> Stack {
 
     // Key Vault for application secrets (read through the CSI driver).
     let vault = stack.add(
-        KeyVault::new(
-            "main",
-            &naming::key_vault_name(&platform.project, env.as_str(), &suffix),
-            &rg,
-            tenant_id.clone(),
-            endpoints.id(),
-            &vault_zone,
-        )
+        KeyVault::new(KeyVaultProps {
+            logical_name: "main",
+            name: &naming::key_vault_name(&platform.project, env.as_str(), &suffix),
+            resource_group: &rg,
+            tenant_id: tenant_id.clone(),
+            endpoint_subnet_id: endpoints.id(),
+            dns_zone: &vault_zone,
+        })
         .soft_delete_days(env.pick(7, 30, 90))
         .endpoint_name(&format!("{prefix}-kv-pe")),
     );
@@ -264,14 +269,14 @@ pub fn realize(platform: &Platform) -> Stack {
         ApiAccess::Private => ApiServerAccess::Private,
         ApiAccess::Restricted(cidrs) => ApiServerAccess::AuthorizedRanges(cidrs.clone()),
     };
-    let mut cluster_builder = AksCluster::new(
-        &cluster_spec.name,
-        &format!("{prefix}-aks"),
-        &rg,
-        nodes.id(),
-        control_plane.id(),
-        tenant_id.clone(),
-    )
+    let mut cluster_builder = AksCluster::new(AksClusterProps {
+        logical_name: &cluster_spec.name,
+        name: &format!("{prefix}-aks"),
+        resource_group: &rg,
+        vnet_subnet_id: nodes.id(),
+        identity_id: control_plane.id(),
+        tenant_id: tenant_id.clone(),
+    })
     .kubernetes_version(&cluster_spec.kubernetes_version)
     .api_server_access(access)
     .standard_tier(production)
@@ -346,14 +351,14 @@ pub fn realize(platform: &Platform) -> Stack {
     let mut identities = BTreeMap::new();
     for workload in &platform.workloads {
         let key = workload.name.replace('-', "_");
-        let identity = stack.add(WorkloadIdentity::new(
-            &format!("workload_{key}"),
-            &format!("{prefix}-{}", workload.name),
-            &rg,
-            cluster.oidc_issuer_url(),
-            &workload.namespace,
-            &workload.service_account,
-        ));
+        let identity = stack.add(WorkloadIdentity::new(WorkloadIdentityProps {
+            logical_name: &format!("workload_{key}"),
+            name: &format!("{prefix}-{}", workload.name),
+            resource_group: &rg,
+            oidc_issuer_url: cluster.oidc_issuer_url(),
+            namespace: &workload.namespace,
+            service_account: &workload.service_account,
+        }));
         for (bucket, access) in &workload.buckets {
             let Some(container) = storage.containers.get(bucket) else {
                 continue; // reported by the platform validation
