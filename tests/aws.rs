@@ -311,12 +311,12 @@ fn add_audit_bucket(cloud: Cloud, platform: &Platform, stack: &mut Stack) {
     }
     let key = stack.add(KmsKey::new(
         "audit",
-        &format!("{}-audit", platform.name_prefix()),
+        format!("{}-audit", platform.name_prefix()),
     ));
     let bucket = stack.add(
         Bucket::new(
             "audit",
-            &format!("{}-audit-logs", platform.name_prefix()),
+            format!("{}-audit-logs", platform.name_prefix()),
             key.arn(),
         )
         .expire_after_days(400),

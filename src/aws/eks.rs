@@ -394,7 +394,7 @@ impl Construct for EksCluster {
         let cluster_role = stack.add(
             IamRole::new(
                 &format!("{l}_cluster"),
-                &format!("{name}-cluster"),
+                format!("{name}-cluster"),
                 service_trust("eks.amazonaws.com").to_json(),
             )
             .description("EKS control plane")
@@ -407,7 +407,7 @@ impl Construct for EksCluster {
                 .set("name", format!("/aws/eks/{name}/cluster"))
                 .set("retention_in_days", self.log_retention_days)
                 .set("kms_key_id", self.logs_key.arn())
-                .tagged_name(&format!("{name}-cluster"))
+                .tagged_name(format!("{name}-cluster"))
                 .depends_on(self.logs_key.policy.address()),
         );
         let public = !self.public_access_cidrs.is_empty();
@@ -454,14 +454,14 @@ impl Construct for EksCluster {
             Attributes::new()
                 .set("url", &issuer)
                 .set("client_id_list", vec!["sts.amazonaws.com"])
-                .tagged_name(&format!("{name}-irsa")),
+                .tagged_name(format!("{name}-irsa")),
         );
         let oidc = OidcHandle { provider, issuer };
 
         let node_role = stack.add(
             IamRole::new(
                 &format!("{l}_node"),
-                &format!("{name}-node"),
+                format!("{name}-node"),
                 service_trust("ec2.amazonaws.com").to_json(),
             )
             .description("EKS managed nodes")

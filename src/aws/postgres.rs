@@ -488,7 +488,7 @@ impl Construct for Postgres {
                 .add(
                     IamRole::new(
                         &format!("{l}_rds_monitoring"),
-                        &format!("{id}-rds-monitoring"),
+                        format!("{id}-rds-monitoring"),
                         service_trust("monitoring.rds.amazonaws.com").to_json(),
                     )
                     .description("RDS enhanced monitoring")

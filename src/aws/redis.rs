@@ -365,7 +365,7 @@ impl Construct for Redis {
                     "authentication_mode",
                     Value::map().with("type", "no-password-required"),
                 )
-                .tagged_name(&format!("{}-default", self.id)),
+                .tagged_name(format!("{}-default", self.id)),
         );
         // IAM authentication requires the user name to equal the user id.
         let app_user_id = format!("{}-app", self.id);

@@ -329,7 +329,7 @@ impl Construct for Vpc {
             l,
             Attributes::new()
                 .set("vpc_id", vpc.id())
-                .tagged_name(&format!("{name}-default-deny")),
+                .tagged_name(format!("{name}-default-deny")),
         );
         let igw = stack.resource::<kind::InternetGateway>(
             l,
@@ -377,7 +377,7 @@ impl Construct for Vpc {
             &format!("{l}_public"),
             Attributes::new()
                 .set("vpc_id", vpc.id())
-                .tagged_name(&format!("{name}-public")),
+                .tagged_name(format!("{name}-public")),
         );
         stack.resource::<kind::Route>(
             &format!("{l}_public_internet"),
@@ -406,7 +406,7 @@ impl Construct for Vpc {
                     &format!("{l}_nat_{z}"),
                     Attributes::new()
                         .set("domain", "vpc")
-                        .tagged_name(&format!("{name}-nat-{z}"))
+                        .tagged_name(format!("{name}-nat-{z}"))
                         .depends_on(igw.address()),
                 );
                 stack.resource::<kind::NatGateway>(
@@ -414,7 +414,7 @@ impl Construct for Vpc {
                     Attributes::new()
                         .set("allocation_id", eip.id())
                         .set("subnet_id", public_subnets[i].id())
-                        .tagged_name(&format!("{name}-{z}"))
+                        .tagged_name(format!("{name}-{z}"))
                         .depends_on(igw.address()),
                 )
             })
@@ -425,7 +425,7 @@ impl Construct for Vpc {
                 &format!("{l}_private_{z}"),
                 Attributes::new()
                     .set("vpc_id", vpc.id())
-                    .tagged_name(&format!("{name}-private-{z}")),
+                    .tagged_name(format!("{name}-private-{z}")),
             );
             stack.resource::<kind::Route>(
                 &format!("{l}_private_{z}_nat"),
@@ -446,7 +446,7 @@ impl Construct for Vpc {
             &format!("{l}_database"),
             Attributes::new()
                 .set("vpc_id", vpc.id())
-                .tagged_name(&format!("{name}-database")),
+                .tagged_name(format!("{name}-database")),
         );
         for (zone, subnet) in zones.iter().zip(&database_subnets) {
             stack.resource::<kind::RouteTableAssociation>(
@@ -474,7 +474,7 @@ impl Construct for Vpc {
             Some(key) => key,
             None => stack.add(KmsKey::for_logs(
                 &format!("{l}_flow_logs"),
-                &format!("{name}-flow-logs"),
+                format!("{name}-flow-logs"),
                 &self.region,
             )),
         };
@@ -484,7 +484,7 @@ impl Construct for Vpc {
                 .set("name", format!("/aws/vpc-flow-logs/{name}"))
                 .set("retention_in_days", self.flow_log_retention_days)
                 .set("kms_key_id", key.arn())
-                .tagged_name(&format!("{name}-flow-logs"))
+                .tagged_name(format!("{name}-flow-logs"))
                 .depends_on(key.policy.address()),
         );
         // A policy-document data source, which scanners analyse as an IAM
@@ -504,7 +504,7 @@ impl Construct for Vpc {
         let role = stack.add(
             IamRole::new(
                 &format!("{l}_flow_logs"),
-                &format!("{name}-flow-logs"),
+                format!("{name}-flow-logs"),
                 // Only flow logs of this region may use the role (confused deputy).
                 PolicyDocument::new()
                     .statement(

@@ -441,7 +441,7 @@ mod tests {
     #[test]
     fn the_suffix_counts_toward_the_length() {
         let mut stack = Stack::new("t");
-        stack.add(Bucket::new("b", &"a".repeat(60), "US-CENTRAL1").unique_suffix());
+        stack.add(Bucket::new("b", "a".repeat(60), "US-CENTRAL1").unique_suffix());
         assert!(stack.diagnostics().to_string().contains("is 67 characters"));
     }
 

@@ -32,10 +32,10 @@ pub fn realize(platform: &Platform) -> Stack {
     stack.add(AwsProvider::new(region));
 
     let key = |stack: &mut Stack, purpose: &str, description: &str| {
-        stack.add(KmsKey::new(purpose, &format!("{prefix}-{purpose}")).description(description))
+        stack.add(KmsKey::new(purpose, format!("{prefix}-{purpose}")).description(description))
     };
     let logs_key = stack.add(
-        KmsKey::for_logs("logs", &format!("{prefix}-logs"), region).allow_s3_access_log_delivery(),
+        KmsKey::for_logs("logs", format!("{prefix}-logs"), region).allow_s3_access_log_delivery(),
     );
     let database_key = key(
         &mut stack,
@@ -173,7 +173,7 @@ pub fn realize(platform: &Platform) -> Stack {
     }
     let mut access_logs = AccessLogBucket::new(
         &logical(access_logs_name),
-        &format!("{prefix}-{access_logs_name}"),
+        format!("{prefix}-{access_logs_name}"),
         &logs_key,
     )
     .expire_after_days(log_retention);

@@ -196,7 +196,7 @@ pub fn realize(platform: &Platform) -> Stack {
     // Object storage.
     let mut storage_builder = StorageAccount::new(
         "objects",
-        &naming::storage_account_name(&platform.project, env.as_str(), &suffix),
+        naming::storage_account_name(&platform.project, env.as_str(), &suffix),
         &rg,
     )
     .replication(env.pick(Replication::Lrs, Replication::Zrs, Replication::Gzrs))

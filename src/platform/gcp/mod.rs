@@ -509,7 +509,7 @@ fn buckets(
         .map(|spec| {
             let mut bucket = Bucket::new(
                 &snake(&spec.name),
-                &format!("{}-{}", ctx.prefix, spec.name),
+                format!("{}-{}", ctx.prefix, spec.name),
                 &location,
             )
             .unique_suffix()
