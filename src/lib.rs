@@ -14,6 +14,7 @@
 pub mod app;
 pub mod aws;
 pub mod azure;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod core;
 pub mod gcp;
