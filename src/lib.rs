@@ -22,6 +22,7 @@ pub mod helm;
 pub mod platform;
 pub mod policy;
 pub mod schema;
+pub mod testing;
 
 pub use crate::core::access::Access;
 pub use crate::core::block::{Attributes, Block, Tagging};
