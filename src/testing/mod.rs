@@ -150,21 +150,35 @@ impl Template {
     ///
     /// When none matches, with each candidate's first mismatch.
     pub fn has_resource(&self, resource_type: &str, expected: impl Into<Match>) -> String {
-        let expected = expected.into();
-        let candidates = self.resources(resource_type);
+        self.has_block("resource", resource_type, expected.into())
+    }
+
+    /// Asserts at least one data source of `data_type` matches `expected`, and
+    /// returns the name of the first that does.
+    ///
+    /// # Panics
+    ///
+    /// When none matches, with each candidate's first mismatch.
+    pub fn has_data_source(&self, data_type: &str, expected: impl Into<Match>) -> String {
+        self.has_block("data", data_type, expected.into())
+    }
+
+    fn has_block(&self, kind: &str, block_type: &str, expected: Match) -> String {
+        let candidates = self.blocks(kind, block_type);
         if let Some((name, _)) = candidates.iter().find(|(_, body)| expected.matches(body)) {
             return name.to_string();
         }
+        let prefix = if kind == "data" { "data." } else { "" };
         let why: Vec<String> = candidates
             .iter()
             .filter_map(|(name, body)| {
                 expected
                     .mismatch(body, "")
-                    .map(|m| format!("  {resource_type}.{name}: {m}"))
+                    .map(|m| format!("  {prefix}{block_type}.{name}: {m}"))
             })
             .collect();
         panic!(
-            "{}: no `{resource_type}` matches {expected}\n{}",
+            "{}: no `{prefix}{block_type}` matches {expected}\n{}",
             self.label,
             if why.is_empty() {
                 "  (there is none)".to_string()
