@@ -11,6 +11,8 @@
 //! - [`policy`]: built-in security policies run at synth time.
 //! - [`cli`]: the `infrasynth` command line.
 
+#![deny(missing_docs)]
+
 pub mod app;
 pub mod aws;
 pub mod azure;

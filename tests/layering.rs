@@ -70,7 +70,11 @@ fn no_module_imports_one_above_it() {
         let Some(top) = relative.components().next() else {
             continue;
         };
-        let top = top.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let top = top
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         let Some(own) = layer(&top) else {
             // lib.rs and main.rs assemble the layers.
             continue;
