@@ -1,5 +1,5 @@
-//! AWS builders with secure defaults, and the realization of the cloud-neutral
-//! [`Platform`](crate::platform::Platform) on AWS ([`realize`]).
+//! AWS builders with secure defaults. They know nothing of the cloud-neutral
+//! platform layer; `platform::aws` realizes the platform with them.
 //!
 //! Each builder is a plain struct: required inputs are constructor arguments
 //! (for builders with more than four, one `...Props` struct whose fields are

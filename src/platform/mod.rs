@@ -15,7 +15,7 @@ use crate::core::environment::Cloud;
 use crate::core::stack::Stack;
 
 /// Realizes `platform` on `cloud` with that cloud's builders. The returned stack
-/// may be extended with the cloud's own builders before [`finish`]. Problems are
+/// may be extended with the cloud's own builders before `app::finish`. Problems are
 /// recorded on the stack and reported by `finish`.
 pub fn realize(platform: &Platform, cloud: Cloud) -> Stack {
     match cloud {
