@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::core::diagnostics::Diagnostics;
+use crate::core::diagnostics::{Diagnostics, InvalidValue};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
@@ -132,8 +132,8 @@ impl StackDefinition {
     ///
     /// # Errors
     ///
-    /// A message naming the rule, when the name breaks it.
-    pub fn check_name(&self) -> Result<(), String> {
+    /// [`InvalidValue`] naming the rule, when the name breaks it.
+    pub fn check_name(&self) -> Result<(), InvalidValue> {
         let name = &self.name;
         let valid = !name.is_empty()
             && name.len() <= 32
@@ -144,9 +144,9 @@ impl StackDefinition {
         if valid {
             Ok(())
         } else {
-            Err(format!(
+            Err(InvalidValue::new(format!(
                 "invalid stack name `{name}`: use 1-32 lowercase letters, digits and `-`, starting with a letter"
-            ))
+            )))
         }
     }
 

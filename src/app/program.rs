@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::definition::StackDefinition;
+use crate::core::diagnostics::InvalidValue;
 use crate::core::environment::{closest, Environment, EnvironmentError};
 
 /// A user's infrastructure program: its name and version (shown by `--help`
@@ -51,7 +52,7 @@ pub enum AppError {
         suggestion: Option<String>,
     },
     /// A stack's name breaks the naming rule.
-    InvalidStackName(String),
+    InvalidStackName(InvalidValue),
     /// Two stacks share a name (they would share an output directory).
     DuplicateStack(String),
     /// Two environments share a name.
@@ -82,7 +83,7 @@ impl fmt::Display for AppError {
                 }
                 Ok(())
             }
-            AppError::InvalidStackName(message) => f.write_str(message),
+            AppError::InvalidStackName(error) => error.fmt(f),
             AppError::DuplicateStack(name) => write!(
                 f,
                 "two stacks are named `{name}`; each stack needs its own name (it names its output directory)"

@@ -205,7 +205,7 @@ impl Construct for Redis {
             stack.error(
                 &resource,
                 "region",
-                &message,
+                &message.message,
                 "use the region of the network",
             );
         }

@@ -281,7 +281,7 @@ fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> O
         stack.error(
             "platform",
             "regions.gcp",
-            &message,
+            &message.message,
             "pick the GCP region the platform runs in",
         );
         Region::stand_in()
