@@ -56,7 +56,8 @@ impl StackDefinition {
     /// Realizes and renders the stack for `cloud` and `env`, without writing.
     pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
         let platform = (self.platform)(env);
-        let mut stack = crate::platform::realize(&platform, cloud);
+        // The handles are for customize hooks, which do not take them yet.
+        let (mut stack, _realized) = crate::platform::realize(&platform, cloud);
         if let Some(customize) = self.customize {
             customize(cloud, &platform, &mut stack);
         }
