@@ -33,7 +33,7 @@ fn finish(platform: &Platform, cloud: Cloud, stack: &Stack) -> Synthesized {
 }
 
 fn document(out: &Synthesized) -> Json {
-    serde_json::from_str(&out.main_tf_json().to_string()).expect("valid JSON")
+    serde_json::from_str(out.main_tf_json()).expect("valid JSON")
 }
 
 /// AWS customize code: an SQS queue of its own, and `sqs:SendMessage` on it
