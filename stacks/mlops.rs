@@ -15,11 +15,8 @@ use infrasynth::Environment;
 
 /// The stack's definition for the CLI.
 pub fn definition() -> StackDefinition {
-    StackDefinition::new(
-        "mlops",
-        "ML platform: API, model server, web UI, workers, MLflow, monitoring",
-        platform,
-    )
+    StackDefinition::new("mlops", platform)
+        .description("ML platform: API, model server, web UI, workers, MLflow, monitoring")
 }
 
 /// The platform in `env`.

@@ -161,11 +161,12 @@ fn too_small_a_network_for_the_pools_is_an_error() {
 }
 
 #[test]
-fn production_is_written_to_out_gcp_production() {
+fn production_is_written_to_out_mlops_gcp_production() {
     let out = common::synth(Cloud::Gcp, Environment::PRODUCTION);
     let root = tempfile::tempdir().unwrap();
-    let dir = infrasynth::app::output_dir(root.path(), Cloud::Gcp, Environment::PRODUCTION);
+    let dir =
+        infrasynth::app::output_dir(root.path(), "mlops", Cloud::Gcp, Environment::PRODUCTION);
     infrasynth::app::write(&dir, &out).unwrap();
-    let written = std::fs::read(root.path().join("gcp/production/main.tf.json")).unwrap();
+    let written = std::fs::read(root.path().join("mlops/gcp/production/main.tf.json")).unwrap();
     assert_eq!(written, out.main_tf_json().as_bytes());
 }

@@ -541,6 +541,8 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
 
 #[test]
 fn the_values_command_renders_beside_the_synthesized_files() {
+    use infrasynth::app::render_values;
+    const SYNTH: &str = "infrasynth synth aws dev";
     let p = platform(Environment::DEV);
     let out = infrasynth::app::finish(
         &p,
@@ -549,10 +551,10 @@ fn the_values_command_renders_beside_the_synthesized_files() {
     )
     .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let dir = infrasynth::app::output_dir(root.path(), Cloud::Aws, Environment::DEV);
+    let dir = infrasynth::app::output_dir(root.path(), "mlops", Cloud::Aws, Environment::DEV);
     infrasynth::app::write(&dir, &out).unwrap();
     let fixture = common::root().join("tests/fixtures/outputs-aws-dev.json");
-    infrasynth::cli::values(Cloud::Aws, Environment::DEV, &fixture, root.path()).unwrap();
+    render_values(&dir.join("helm"), &fixture, "mlops/aws/dev", SYNTH).unwrap();
     let rendered = std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap();
     assert_eq!(render::unresolved(&rendered), None);
     // Missing outputs: an error, and nothing is overwritten.
@@ -562,16 +564,24 @@ fn the_values_command_renders_beside_the_synthesized_files() {
         r#"{"region":{"sensitive":false,"type":"string","value":"x"}}"#,
     )
     .unwrap();
-    let error =
-        infrasynth::cli::values(Cloud::Aws, Environment::DEV, &broken, root.path()).unwrap_err();
+    let error = render_values(&dir.join("helm"), &broken, "mlops/aws/dev", SYNTH)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("nothing was written"), "{error}");
     assert_eq!(
         std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap(),
         rendered
     );
     // Before synth: a clear hint.
-    let error =
-        infrasynth::cli::values(Cloud::Gcp, Environment::DEV, &fixture, root.path()).unwrap_err();
+    let gcp = infrasynth::app::output_dir(root.path(), "mlops", Cloud::Gcp, Environment::DEV);
+    let error = render_values(
+        &gcp.join("helm"),
+        &fixture,
+        "mlops/gcp/dev",
+        "infrasynth synth gcp dev",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(error.contains("run `infrasynth synth gcp dev"), "{error}");
 }
 

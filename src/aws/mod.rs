@@ -1,5 +1,5 @@
-//! AWS builders with secure defaults; [`crate::platform::realize_aws`]
-//! realizes the cloud-neutral [`Platform`](crate::platform::Platform) with them.
+//! AWS builders with secure defaults. They know nothing of the cloud-neutral
+//! platform layer; `platform::aws` realizes the platform with them.
 //!
 //! Each builder is a plain struct: required inputs are constructor arguments,
 //! optional ones setters whose defaults are the secure choice. Add one with

@@ -1,5 +1,5 @@
-//! Azure builders (azurerm provider `~> 4.55`) and the realization of the
-//! cloud-neutral platform on Azure.
+//! Azure builders (azurerm provider `~> 4.55`). They know nothing of the
+//! cloud-neutral platform layer; `platform::azure` realizes the platform with them.
 //!
 //! Every builder is secure by default: nothing reachable from the internet
 //! (private endpoints, delegated subnets, a private AKS API server in

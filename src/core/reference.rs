@@ -1,6 +1,6 @@
 //! Typed references between resources.
 //!
-//! Adding a resource to a [`Stack`](super::Stack) returns a [`Ref<K>`], where `K` is
+//! Adding a resource to a [`Stack`](super::stack::Stack) returns a [`Ref<K>`], where `K` is
 //! the resource's kind (`aws::kind::Vpc`). Its attributes are [`Attr<T>`] values
 //! that render as `${aws_vpc.main.id}`; builders take `Attr<Id<aws::kind::Vpc>>`
 //! where they need a VPC id, so passing a subnet id there is a compile error.

@@ -10,6 +10,7 @@ use super::names::is_resource_name;
 use super::project::Project;
 use super::region::{self, Region};
 use crate::core::block::{Attributes, Tagging};
+use crate::core::diagnostics::InvalidValue;
 use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
@@ -57,21 +58,30 @@ impl Location {
 /// assert!(check_master_cidr("172.16.0.32/28").is_ok());
 /// assert!(check_master_cidr("172.16.0.0/24").is_err());
 /// ```
-pub fn check_master_cidr(cidr: &str) -> Result<Ipv4Net, String> {
+///
+/// # Errors
+///
+/// [`InvalidValue`] for a range that is not an RFC 1918 /28 without host bits.
+pub fn check_master_cidr(cidr: &str) -> Result<Ipv4Net, InvalidValue> {
     let net: Ipv4Net = cidr
         .parse()
-        .map_err(|_| format!("`{cidr}` is not an IPv4 CIDR"))?;
+        .map_err(|_| InvalidValue::new(format!("`{cidr}` is not an IPv4 CIDR")))?;
     if net.prefix_len() != 28 {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{cidr}` is a /{}; the GKE control plane range must be a /28",
             net.prefix_len()
-        ));
+        )));
     }
     if net.addr() != net.network() {
-        return Err(format!("`{cidr}` has host bits set; use `{}`", net.trunc()));
+        return Err(InvalidValue::new(format!(
+            "`{cidr}` has host bits set; use `{}`",
+            net.trunc()
+        )));
     }
     if !net.addr().is_private() {
-        return Err(format!("`{cidr}` is not a private (RFC 1918) range"));
+        return Err(InvalidValue::new(format!(
+            "`{cidr}` is not a private (RFC 1918) range"
+        )));
     }
     Ok(net)
 }
@@ -211,7 +221,7 @@ impl GkeCluster {
             stack.error(
                 resource,
                 "private_cluster_config.master_ipv4_cidr_block",
-                &message,
+                &message.message,
                 "give the control plane a private /28 outside every subnetwork range, such as 172.16.0.32/28",
             );
         }
@@ -223,7 +233,7 @@ impl GkeCluster {
                             stack.error(
                                 resource,
                                 "node_locations",
-                                &message,
+                                &message.message,
                                 "list zones of the cluster's region",
                             );
                         }
@@ -232,7 +242,7 @@ impl GkeCluster {
                 Err(message) => stack.error(
                     resource,
                     "location",
-                    &message,
+                    &message.message,
                     "use a region such as us-central1",
                 ),
             },
@@ -241,7 +251,7 @@ impl GkeCluster {
                     stack.error(
                         resource,
                         "location",
-                        &message,
+                        &message.message,
                         "use a zone such as us-central1-a",
                     );
                 }

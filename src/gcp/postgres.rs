@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::kind;
 use crate::core::block::Attributes;
+use crate::core::diagnostics::InvalidValue;
 use crate::core::reference::{Address, Attr, Id, Name, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
@@ -46,44 +47,50 @@ pub const DATABASE_FLAGS: [(&str, &str); 15] = [
 /// assert!(check_tier("db-custom-4-16384").is_ok());
 /// assert!(check_tier("db-n1-standard-2").is_err());
 /// ```
-pub fn check_tier(tier: &str) -> Result<(), String> {
+///
+/// # Errors
+///
+/// [`InvalidValue`] saying why the tier is not one and which are.
+pub fn check_tier(tier: &str) -> Result<(), InvalidValue> {
     const HINT: &str =
         "use db-f1-micro, db-g1-small or db-custom-<vCPU>-<MiB> (for example db-custom-2-8192)";
     if tier == "db-f1-micro" || tier == "db-g1-small" {
         return Ok(());
     }
     if tier.starts_with("db-n1-") || tier.starts_with("db-n2-") {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` is a predefined tier Cloud SQL offers for MySQL and SQL Server, not PostgreSQL; {HINT}"
-        ));
+        )));
     }
     if tier.starts_with("db-perf-optimized-") {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` is an Enterprise Plus tier and instances here use the Enterprise edition; {HINT}"
-        ));
+        )));
     }
     let Some(rest) = tier.strip_prefix("db-custom-") else {
-        return Err(format!("`{tier}` is not a Cloud SQL tier; {HINT}"));
+        return Err(InvalidValue::new(format!(
+            "`{tier}` is not a Cloud SQL tier; {HINT}"
+        )));
     };
     let parsed = rest
         .split_once('-')
         .and_then(|(cpu, mem)| Some((cpu.parse::<u32>().ok()?, mem.parse::<u32>().ok()?)));
     let Some((cpus, mib)) = parsed else {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` is not of the form db-custom-<vCPU>-<MiB>; {HINT}"
-        ));
+        )));
     };
     if !(cpus == 1 || (cpus % 2 == 0 && (2..=96).contains(&cpus))) {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` has {cpus} vCPUs; custom tiers have 1 or an even number from 2 to 96 vCPUs"
-        ));
+        )));
     }
     let low = (cpus * 1024 * 9).div_ceil(10).max(3840);
     let high = cpus * 1024 * 13 / 2;
     if mib % 256 != 0 || mib < low || mib > high {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` has {mib} MiB; with {cpus} vCPU(s) memory must be a multiple of 256 MiB from {low} to {high}"
-        ));
+        )));
     }
     Ok(())
 }
@@ -269,7 +276,7 @@ impl Postgres {
             stack.error(
                 resource,
                 "settings.tier",
-                &message,
+                &message.message,
                 "see https://cloud.google.com/sql/docs/postgres/instance-settings",
             );
         }
@@ -277,7 +284,7 @@ impl Postgres {
             stack.error(
                 resource,
                 "region",
-                &message,
+                &message.message,
                 "use the region of the network",
             );
         }

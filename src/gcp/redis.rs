@@ -182,7 +182,7 @@ impl Construct for Redis {
             stack.error(
                 &resource,
                 "region",
-                &message,
+                &message.message,
                 "use the region of the network",
             );
         }

@@ -408,7 +408,7 @@ fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> C
         stack.error(
             "platform",
             "regions.gcp",
-            &message,
+            &message.message,
             "pick the GCP region the platform runs in",
         );
         Region::stand_in()

@@ -1,0 +1,30 @@
+//! The retail recommender platform: its environments and its two stacks.
+//!
+//! - [`recommender`]: the production platform (ingest, training, the
+//!   recommender API and batch scoring) with its buckets and databases.
+//! - [`experiments`]: a smaller, separate platform where data scientists try
+//!   models, with its own network, state and output directory.
+
+pub mod experiments;
+pub mod recommender;
+
+use infrasynth::{Cloud, Environment, Tier};
+
+/// Where the platform runs: two development environments, and production in
+/// Europe and in the US, each in its own region.
+pub fn environments() -> [Environment; 4] {
+    [
+        Environment::new("dev", Tier::Development),
+        Environment::new("qa", Tier::Development),
+        Environment::new("prod-eu", Tier::Production)
+            .with_short_name("peu")
+            .with_region(Cloud::Aws, "eu-west-1")
+            .with_region(Cloud::Gcp, "europe-west1")
+            .with_region(Cloud::Azure, "westeurope"),
+        Environment::new("prod-us", Tier::Production)
+            .with_short_name("pus")
+            .with_region(Cloud::Aws, "us-east-1")
+            .with_region(Cloud::Gcp, "us-central1")
+            .with_region(Cloud::Azure, "eastus2"),
+    ]
+}

@@ -1,0 +1,70 @@
+//! The recommender platform: events are ingested into `raw-events`, the
+//! trainer turns them into `features` and models in `model-registry`, the
+//! API serves recommendations and the batch scorer precomputes them.
+
+use infrasynth::app::StackDefinition;
+use infrasynth::platform::{Access, BucketSpec, Platform, WorkloadSpec};
+use infrasynth::Environment;
+
+/// The Kubernetes namespace of every workload.
+pub const NAMESPACE: &str = "recsys";
+
+/// The stack.
+pub fn stack() -> StackDefinition {
+    StackDefinition::new("recommender", platform)
+        .description("ingest, trainer, recommender API and batch scorer")
+}
+
+/// The platform in `env`.
+pub fn platform(env: Environment) -> Platform {
+    let mut p = Platform::new("retail", env);
+    p.network.cidr = "10.50.0.0/16".into();
+    p.database.name = "orders".into();
+    p.database.databases = vec!["orders".into(), "features".into()];
+    p.buckets = vec![
+        bucket(
+            "raw-events",
+            Some(30),
+            env.pick(Some(14), Some(90), Some(365)),
+        ),
+        bucket("features", None, None),
+        bucket("model-registry", None, None),
+    ];
+    p.workloads = vec![
+        workload("ingest", &[("raw-events", Access::ReadWrite)]),
+        workload(
+            "trainer",
+            &[
+                ("raw-events", Access::Read),
+                ("features", Access::ReadWrite),
+                ("model-registry", Access::ReadWrite),
+            ],
+        ),
+        workload("recommender-api", &[("model-registry", Access::Read)]),
+        workload(
+            "batch-scorer",
+            &[("features", Access::Read), ("model-registry", Access::Read)],
+        ),
+    ];
+    p.tags.insert("Team".into(), "recsys".into());
+    p
+}
+
+fn bucket(name: &str, archive: Option<u32>, expire: Option<u32>) -> BucketSpec {
+    BucketSpec {
+        name: name.into(),
+        versioning: true,
+        archive_after_days: archive,
+        expire_after_days: expire,
+        noncurrent_expire_days: Some(30),
+    }
+}
+
+fn workload(name: &str, buckets: &[(&str, Access)]) -> WorkloadSpec {
+    WorkloadSpec {
+        name: name.into(),
+        namespace: NAMESPACE.into(),
+        service_account: name.into(),
+        buckets: buckets.iter().map(|(b, a)| (b.to_string(), *a)).collect(),
+    }
+}
