@@ -48,17 +48,35 @@ pub fn realize(platform: &Platform, cloud: Cloud) -> (Stack, Realized) {
     }
 }
 
-/// Realizes `platform` on AWS (see [`realize()`]).
+/// Realizes `platform` on AWS: the stack and the typed handles of
+/// everything made (see [`realize()`]).
+///
+/// # Errors
+///
+/// None returned: problems are diagnostics on the stack, as for
+/// [`realize()`].
 pub fn realize_aws(platform: &Platform) -> (Stack, AwsPlatform) {
     realize::run::<aws::Aws<'_>>(platform)
 }
 
-/// Realizes `platform` on GCP (see [`realize()`]).
+/// Realizes `platform` on GCP: the stack and the typed handles of
+/// everything made (see [`realize()`]).
+///
+/// # Errors
+///
+/// None returned: problems are diagnostics on the stack, as for
+/// [`realize()`].
 pub fn realize_gcp(platform: &Platform) -> (Stack, GcpPlatform) {
     realize::run::<gcp::Gcp<'_>>(platform)
 }
 
-/// Realizes `platform` on Azure (see [`realize()`]).
+/// Realizes `platform` on Azure: the stack and the typed handles of
+/// everything made (see [`realize()`]).
+///
+/// # Errors
+///
+/// None returned: problems are diagnostics on the stack, as for
+/// [`realize()`].
 pub fn realize_azure(platform: &Platform) -> (Stack, AzurePlatform) {
     realize::run::<azure::Azure<'_>>(platform)
 }
