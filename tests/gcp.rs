@@ -122,7 +122,7 @@ fn bad_platform_input_is_reported_all_at_once() {
     platform.cache.version = "9.9".to_string();
     platform.buckets[0].name = "google-models".to_string();
     platform.cluster.api_access = ApiAccess::Restricted(vec!["203.0.113.0/24".to_string()]);
-    let stack = realize(&platform, Cloud::Gcp);
+    let (stack, _) = realize(&platform, Cloud::Gcp);
     let diagnostics = stack.diagnostics().to_string();
     println!("{diagnostics}");
     for expected in [
@@ -151,7 +151,7 @@ fn bad_platform_input_is_reported_all_at_once() {
 fn too_small_a_network_for_the_pools_is_an_error() {
     let mut platform = common::stacks::mlops::platform(Environment::PRODUCTION);
     platform.network.cidr = "10.30.0.0/20".to_string();
-    let stack = realize(&platform, Cloud::Gcp);
+    let (stack, _) = realize(&platform, Cloud::Gcp);
     let diagnostics = stack.diagnostics().to_string();
     assert!(
         diagnostics.contains("field `pools.max_nodes`"),

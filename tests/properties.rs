@@ -149,7 +149,7 @@ proptest! {
     #[test]
     fn any_platform_synthesizes_schema_clean_output_or_errors(p in platform_strategy()) {
         for cloud in Cloud::ALL {
-            let stack = platform::realize(&p, cloud);
+            let (stack, _) = platform::realize(&p, cloud);
             match infrasynth::app::finish(&p, cloud, &stack) {
                 Ok(out) => {
                     let violations = common::schema_violations(cloud, out.main_tf_json());

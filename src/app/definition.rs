@@ -159,7 +159,8 @@ impl StackDefinition {
     /// resource or platform field and a fix.
     pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
         let platform = self.platform(env);
-        let mut stack = crate::platform::realize(&platform, cloud);
+        // The handles are for customize hooks, which do not take them yet.
+        let (mut stack, _realized) = crate::platform::realize(&platform, cloud);
         for hook in &self.customize {
             hook(&mut Customize {
                 cloud,

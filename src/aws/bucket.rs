@@ -55,6 +55,14 @@ pub struct BucketHandle {
     /// Its event notification configuration (EventBridge), when on. S3 keeps
     /// one per bucket: add queues, topics or functions to this block.
     pub notification: Option<Ref<kind::S3BucketNotification>>,
+    /// Its object ownership (`BucketOwnerEnforced`: ACLs off).
+    pub ownership_controls: Ref<kind::S3BucketOwnershipControls>,
+    /// Its versioning configuration.
+    pub versioning: Ref<kind::S3BucketVersioning>,
+    /// Its default encryption (SSE-KMS with a bucket key).
+    pub encryption: Ref<kind::S3BucketEncryption>,
+    /// Its lifecycle rules (abort incomplete uploads, archive, expiry).
+    pub lifecycle: Ref<kind::S3BucketLifecycle>,
 }
 
 impl BucketHandle {
@@ -226,7 +234,7 @@ impl Construct for Bucket {
                 .set("ignore_public_acls", true)
                 .set("restrict_public_buckets", true),
         );
-        stack.resource::<kind::S3BucketOwnershipControls>(
+        let ownership_controls = stack.resource::<kind::S3BucketOwnershipControls>(
             l,
             Attributes::new().set("bucket", bucket.id()).block(
                 "rule",
@@ -247,7 +255,7 @@ impl Construct for Bucket {
                 ),
             ),
         );
-        stack.resource::<kind::S3BucketEncryption>(
+        let encryption = stack.resource::<kind::S3BucketEncryption>(
             l,
             Attributes::new().set("bucket", bucket.id()).block(
                 "rule",
@@ -330,7 +338,7 @@ impl Construct for Bucket {
                 Value::List(vec![Value::map().with("noncurrent_days", days)]),
             ));
         }
-        stack.resource::<kind::S3BucketLifecycle>(
+        let lifecycle = stack.resource::<kind::S3BucketLifecycle>(
             l,
             Attributes::new()
                 .set("bucket", bucket.id())
@@ -350,6 +358,10 @@ impl Construct for Bucket {
             public_access_block,
             policy,
             notification,
+            ownership_controls,
+            versioning,
+            encryption,
+            lifecycle,
         }
     }
 }

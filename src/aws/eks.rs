@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
-use super::iam::{service_trust, IamRole, NameTag};
+use super::iam::{service_trust, IamRole, IamRoleHandle, NameTag};
 use super::irsa::{OidcHandle, WorkloadRole, WorkloadRoleProps};
 use super::kind;
 use super::kms::KmsKeyHandle;
@@ -228,6 +228,16 @@ pub struct EksClusterHandle {
     pub node_groups: Vec<Ref<kind::EksNodeGroup>>,
     /// The add-ons by name.
     pub addons: BTreeMap<String, Ref<kind::EksAddon>>,
+    /// The control plane's role (`<logical>_cluster`) and its policy
+    /// attachment.
+    pub cluster_role: IamRoleHandle,
+    /// The control plane's log group (`/aws/eks/<name>/cluster`).
+    pub log_group: Ref<kind::LogGroup>,
+    /// One launch template per node group, in the order given (IMDSv2, the
+    /// encrypted root volume).
+    pub launch_templates: Vec<Ref<kind::LaunchTemplate>>,
+    /// The EBS CSI driver's IRSA role (`<logical>_ebs_csi`).
+    pub ebs_csi_role: IamRoleHandle,
 }
 
 impl EksClusterHandle {
@@ -494,6 +504,7 @@ impl Construct for EksCluster {
         }
 
         let mut node_groups = Vec::new();
+        let mut launch_templates = Vec::new();
         for group in &self.node_groups {
             let g = format!("{l}_{}", group.name.replace('-', "_"));
             let template_name = format!("{name}-{}", group.name);
@@ -601,6 +612,7 @@ impl Construct for EksCluster {
                 attributes = attributes.depends_on(addon.address());
             }
             node_groups.push(stack.resource::<kind::EksNodeGroup>(&g, attributes));
+            launch_templates.push(template);
         }
 
         let ebs_csi = stack.add(
@@ -615,7 +627,12 @@ impl Construct for EksCluster {
         );
         let coredns = addon(stack, "coredns", None, &node_groups);
         addons.insert("coredns".to_string(), coredns);
-        let ebs = addon(stack, "aws-ebs-csi-driver", Some(&ebs_csi), &node_groups);
+        let ebs = addon(
+            stack,
+            "aws-ebs-csi-driver",
+            Some(&ebs_csi.role),
+            &node_groups,
+        );
         addons.insert("aws-ebs-csi-driver".to_string(), ebs);
 
         EksClusterHandle {
@@ -624,6 +641,10 @@ impl Construct for EksCluster {
             node_role: node_role.role,
             node_groups,
             addons,
+            cluster_role,
+            log_group,
+            launch_templates,
+            ebs_csi_role: ebs_csi,
         }
     }
 }

@@ -9,7 +9,7 @@
 use super::kind;
 use super::provider::managed_policy_arn;
 use crate::core::block::Attributes;
-use crate::core::reference::{Attr, Input, Ref};
+use crate::core::reference::{Arn, Attr, Input, Name, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
 
@@ -278,6 +278,19 @@ pub struct IamRoleHandle {
     pub attachments: Vec<Ref<kind::IamRolePolicyAttachment>>,
     /// One per inline policy.
     pub policies: Vec<Ref<kind::IamRolePolicy>>,
+}
+
+impl IamRoleHandle {
+    /// The role's ARN.
+    pub fn arn(&self) -> Attr<Arn<kind::IamRole>> {
+        self.role.arn()
+    }
+
+    /// The role's name, as `aws_iam_role_policy.role` and
+    /// `aws_iam_role_policy_attachment.role` take it.
+    pub fn name(&self) -> Attr<Name<kind::IamRole>> {
+        self.role.name()
+    }
 }
 
 impl IamRole {

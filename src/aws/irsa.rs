@@ -2,7 +2,7 @@
 //! service account of the named namespace can assume through the cluster's
 //! OIDC provider, with least-privilege access to the buckets it needs.
 
-use super::iam::{IamRole, PolicyDocument, Statement};
+use super::iam::{IamRole, IamRoleHandle, PolicyDocument, Statement};
 use super::kind;
 use crate::core::access::Access;
 use crate::core::reference::{Arn, Attr, Input, Ref};
@@ -175,13 +175,15 @@ impl WorkloadRole {
 }
 
 impl Construct for WorkloadRole {
-    type Output = Ref<kind::IamRole>;
+    /// The role with its inline policies (`buckets`, `cache`) and managed
+    /// policy attachments, so each can be overridden with `Stack::set_raw`.
+    type Output = IamRoleHandle;
 
     fn describe(&self) -> String {
         format!("aws::WorkloadRole \"{}\"", self.logical)
     }
 
-    fn build(self, stack: &mut Stack) -> Ref<kind::IamRole> {
+    fn build(self, stack: &mut Stack) -> IamRoleHandle {
         let subject = format!(
             "system:serviceaccount:{}:{}",
             self.namespace, self.service_account
@@ -224,7 +226,7 @@ impl Construct for WorkloadRole {
                 .to_data_source(stack, &format!("{}_cache", self.logical));
             role = role.inline_policy("cache", document);
         }
-        stack.add(role).role
+        stack.add(role)
     }
 }
 
@@ -289,7 +291,11 @@ mod tests {
             find("ReadWriteObjects")["actions"],
             serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
         );
-        assert_eq!(role.address().to_string(), "aws_iam_role.api");
+        assert_eq!(role.role.address().to_string(), "aws_iam_role.api");
+        assert_eq!(
+            role.policies[0].address().to_string(),
+            "aws_iam_role_policy.api_buckets"
+        );
     }
 
     #[test]

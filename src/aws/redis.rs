@@ -153,6 +153,8 @@ pub struct RedisHandle {
     pub user: Ref<kind::CacheUser>,
     /// The user group attached to the replication group.
     pub user_group: Ref<kind::CacheUserGroup>,
+    /// The `default` user every user group needs, switched off.
+    pub default_user: Ref<kind::CacheUser>,
 }
 
 impl RedisHandle {
@@ -429,6 +431,7 @@ impl Construct for Redis {
             subnet_group,
             user,
             user_group,
+            default_user,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use ipnet::Ipv4Net;
 
-use super::iam::{IamRole, NameTag, PolicyDocument, Statement};
+use super::iam::{IamRole, IamRoleHandle, NameTag, PolicyDocument, Statement};
 use super::kind;
 use super::kms::{KmsKey, KmsKeyHandle};
 use super::region::Region;
@@ -75,6 +75,20 @@ pub struct VpcHandle {
     pub flow_log: Ref<kind::FlowLog>,
     /// The flow logs' log group.
     pub flow_log_group: Ref<kind::LogGroup>,
+    /// The role VPC Flow Logs writes to the log group as.
+    pub flow_log_role: IamRoleHandle,
+    /// The VPC's default security group, left without rules.
+    pub default_security_group: Ref<kind::DefaultSecurityGroup>,
+    /// The internet gateway of the public subnets.
+    pub internet_gateway: Ref<kind::InternetGateway>,
+    /// The public subnets' route table (default route to the internet
+    /// gateway).
+    pub public_route_table: Ref<kind::RouteTable>,
+    /// One route table per private subnet (default route to its zone's NAT
+    /// gateway), in zone order.
+    pub private_route_tables: Vec<Ref<kind::RouteTable>>,
+    /// The database subnets' route table (no route out of the VPC).
+    pub database_route_table: Ref<kind::RouteTable>,
 }
 
 impl VpcHandle {
@@ -325,7 +339,7 @@ impl Construct for Vpc {
                 .tagged_name(name),
         );
         // No rules at all: nothing may use the default group by accident.
-        stack.resource::<kind::DefaultSecurityGroup>(
+        let default_security_group = stack.resource::<kind::DefaultSecurityGroup>(
             l,
             Attributes::new()
                 .set("vpc_id", vpc.id())
@@ -419,6 +433,7 @@ impl Construct for Vpc {
                 )
             })
             .collect();
+        let mut private_route_tables = Vec::new();
         for (i, (zone, subnet)) in zones.iter().zip(&private_subnets).enumerate() {
             let z = letter(zone);
             let rt = stack.resource::<kind::RouteTable>(
@@ -440,6 +455,7 @@ impl Construct for Vpc {
                     .set("subnet_id", subnet.id())
                     .set("route_table_id", rt.id()),
             );
+            private_route_tables.push(rt);
         }
         // Database subnets have no route out of the VPC at all.
         let database_rt = stack.resource::<kind::RouteTable>(
@@ -545,6 +561,12 @@ impl Construct for Vpc {
             nat_gateways,
             flow_log,
             flow_log_group: log_group,
+            flow_log_role: role,
+            default_security_group,
+            internet_gateway: igw,
+            public_route_table: public_rt,
+            private_route_tables,
+            database_route_table: database_rt,
         }
     }
 }

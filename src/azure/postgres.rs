@@ -142,6 +142,8 @@ pub struct PostgresHandle {
     pub server: Ref<kind::PostgresqlFlexibleServer>,
     /// Each database by name.
     pub databases: Vec<(String, Ref<kind::PostgresqlFlexibleServerDatabase>)>,
+    /// The Entra ID administrator group of the server.
+    pub administrator: Ref<kind::PostgresqlFlexibleServerAdministrator>,
 }
 
 impl PostgresServer {
@@ -375,7 +377,7 @@ impl Construct for PostgresServer {
         }
         let server =
             stack.resource::<kind::PostgresqlFlexibleServer>(&self.logical_name, attributes);
-        stack.resource::<kind::PostgresqlFlexibleServerAdministrator>(
+        let administrator = stack.resource::<kind::PostgresqlFlexibleServerAdministrator>(
             &self.logical_name,
             Attributes::new()
                 .set("server_name", server.name())
@@ -400,7 +402,11 @@ impl Construct for PostgresServer {
                 (database.clone(), db)
             })
             .collect();
-        PostgresHandle { server, databases }
+        PostgresHandle {
+            server,
+            databases,
+            administrator,
+        }
     }
 }
 

@@ -116,6 +116,9 @@ pub struct StorageHandle {
     pub containers: BTreeMap<String, Ref<kind::StorageContainer>>,
     /// The blob private endpoint, if one was asked for.
     pub endpoint: Option<Ref<kind::PrivateEndpoint>>,
+    /// The lifecycle rules of the containers (none when no container has
+    /// one).
+    pub management_policy: Option<Ref<kind::StorageManagementPolicy>>,
 }
 
 impl StorageAccount {
@@ -396,18 +399,19 @@ impl Construct for StorageAccount {
                 });
             }
         }
-        if !rules.is_empty() {
+        let management_policy = (!rules.is_empty()).then(|| {
             stack.resource::<kind::StorageManagementPolicy>(
                 &self.logical_name,
                 Attributes::new()
                     .set("storage_account_id", account.id())
                     .blocks("rule", rules),
-            );
-        }
+            )
+        });
         StorageHandle {
             account,
             containers,
             endpoint,
+            management_policy,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The cloud-neutral description of a platform: what it needs, not which cloud
-//! service provides it. Each cloud module realizes a [`Platform`] with its own
-//! builders (`aws::realize`, `gcp::realize`, `azure::realize`).
+//! service provides it. Each cloud realizes a [`Platform`] with its own
+//! builders ([`super::realize_aws`], [`super::realize_gcp`],
+//! [`super::realize_azure`]), following the skeleton of [`super::realize::Realization`].
 
 use std::collections::BTreeMap;
 
