@@ -54,7 +54,7 @@ field() { # field KEY "k=v k=v ..."
 }
 
 log "building the scale example (release)..."
-cargo build --release --quiet --example scale
+cargo build --release --quiet --features mimalloc --example scale
 
 # --- cdktf baseline ---------------------------------------------------------
 cdktf_synth=""
@@ -153,7 +153,7 @@ fi
 # `infrasynth synth <cloud> production` on stacks/mlops.rs, release build, as a
 # user runs it (wall includes the CLI's atomic write).
 if [ "$quick" = 0 ]; then
-  cargo build --release --quiet --bin infrasynth
+  cargo build --release --quiet --features mimalloc --bin infrasynth
   printf '\n| reference stack (`stacks/mlops.rs`, production) | resources | wall (ms) | peak RSS (MB) | bytes |\n|---|---:|---:|---:|---:|\n' >>"$report"
   for cloud in aws gcp azure; do
     dir="$out/reference"

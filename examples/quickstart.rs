@@ -3,14 +3,13 @@
 //!
 //! ```sh
 //! cargo run --example quickstart -- out-quickstart
-//! terraform -chdir=out-quickstart/aws/dev init && terraform -chdir=out-quickstart/aws/dev plan
+//! terraform -chdir=out-quickstart/shop/aws/dev init && terraform -chdir=out-quickstart/shop/aws/dev plan
 //! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use infrasynth::app::StackDefinition;
-use infrasynth::cli::synth_to_dir;
+use infrasynth::app::{synth_to_dir, StackDefinition};
 use infrasynth::helm::{HelmSettings, WorkloadSettings};
 use infrasynth::platform::{Access, BucketSpec, Platform, WorkloadSpec};
 use infrasynth::{Cloud, Environment};
@@ -60,7 +59,9 @@ fn main() -> ExitCode {
             .nth(1)
             .unwrap_or_else(|| "out-quickstart".into()),
     );
-    let definition = StackDefinition::new("shop", "a web shop", shop).with_helm(helm);
+    let definition = StackDefinition::new("shop", shop)
+        .description("a web shop")
+        .helm(helm);
     let mut failed = false;
     for cloud in Cloud::ALL {
         for env in Environment::DEFAULTS {

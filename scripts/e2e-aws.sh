@@ -13,7 +13,7 @@
 #   E2E_OUT=DIR      use an already synthesized output root instead of running
 #                    synth (for testing the harness itself)
 #
-# Test-only settings live in out/aws/<env>/zz_e2e_override.tf.json (Terraform's
+# Test-only settings live in out/mlops/aws/<env>/zz_e2e_override.tf.json (Terraform's
 # `*_override.tf.json` merge): moto endpoints, dummy keys, skip_* flags. The
 # product's own output never contains them.
 set -euo pipefail
@@ -28,7 +28,7 @@ PYTHON="${E2E_PYTHON:-$TOOLS/venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON=python3
 ENDPOINT="http://127.0.0.1:${PORT}"
 OUT="${E2E_OUT:-$WORK/out}"
-DIR="$OUT/aws/$ENV"
+DIR="$OUT/mlops/aws/$ENV"
 MOTO_PID=""
 STEP=""
 

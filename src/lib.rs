@@ -11,9 +11,12 @@
 //! - [`policy`]: built-in security policies run at synth time.
 //! - [`cli`]: the `infrasynth` command line.
 
+#![deny(missing_docs)]
+
 pub mod app;
 pub mod aws;
 pub mod azure;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod core;
 pub mod gcp;
@@ -21,6 +24,7 @@ pub mod helm;
 pub mod platform;
 pub mod policy;
 pub mod schema;
+pub mod testing;
 
 pub use crate::core::access::Access;
 pub use crate::core::block::{Attributes, Block, Tagging};

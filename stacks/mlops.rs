@@ -19,12 +19,9 @@ use infrasynth::Environment;
 
 /// The stack's definition for the CLI.
 pub fn definition() -> StackDefinition {
-    StackDefinition::new(
-        "mlops",
-        "ML platform: API, model server, web UI, workers, MLflow, monitoring",
-        platform,
-    )
-    .with_helm(helm_settings)
+    StackDefinition::new("mlops", platform)
+        .description("ML platform: API, model server, web UI, workers, MLflow, monitoring")
+        .helm(helm_settings)
 }
 
 /// The Helm settings in `env`: the same registry, release, zone and ACME

@@ -4,10 +4,10 @@
 mod common;
 
 use common::stacks::mlops;
-use infrasynth::app::StackDefinition;
+use infrasynth::app::{Customize, StackDefinition};
 use infrasynth::aws::{Bucket, KmsKey};
 use infrasynth::platform::Platform;
-use infrasynth::{Cloud, Environment, Stack};
+use infrasynth::{Cloud, Environment};
 use serde_json::Value as Json;
 
 fn document(env: Environment) -> (String, Json) {
@@ -305,18 +305,19 @@ fn public_api_in_production_is_reported() {
     );
 }
 
-fn add_audit_bucket(cloud: Cloud, platform: &Platform, stack: &mut Stack) {
-    if cloud != Cloud::Aws {
+fn add_audit_bucket(ctx: &mut Customize<'_>) {
+    if ctx.cloud != Cloud::Aws {
         return;
     }
+    let (platform, stack) = (ctx.platform, &mut *ctx.stack);
     let key = stack.add(KmsKey::new(
         "audit",
-        &format!("{}-audit", platform.name_prefix()),
+        format!("{}-audit", platform.name_prefix()),
     ));
     let bucket = stack.add(
         Bucket::new(
             "audit",
-            &format!("{}-audit-logs", platform.name_prefix()),
+            format!("{}-audit-logs", platform.name_prefix()),
             key.arn(),
         )
         .expire_after_days(400),
@@ -326,9 +327,10 @@ fn add_audit_bucket(cloud: Cloud, platform: &Platform, stack: &mut Stack) {
 
 #[test]
 fn builders_mix_with_the_platform_layer() {
-    let definition = StackDefinition::new("mlops", "with an audit bucket", mlops::platform)
-        .with_helm(mlops::helm_settings)
-        .with_customize(add_audit_bucket);
+    let definition = StackDefinition::new("mlops", mlops::platform)
+        .description("with an audit bucket")
+        .helm(mlops::helm_settings)
+        .customize(add_audit_bucket);
     let out = definition
         .synthesize(Cloud::Aws, Environment::STAGING)
         .unwrap_or_else(|d| panic!("{d}"));

@@ -326,7 +326,7 @@ fn bad_input_is_reported_all_at_once() {
     platform.regions.azure = "West Europe".to_string();
     platform.database.size = infrasynth::platform::Size::Small;
     platform.cluster.pools[0].name = "GeneralPurposePool".to_string();
-    let stack = realize(&platform, Cloud::Azure);
+    let (stack, _) = realize(&platform, Cloud::Azure);
     let text = stack.diagnostics().to_string();
     assert!(
         text.contains("`West Europe` is not an Azure location"),

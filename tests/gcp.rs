@@ -122,7 +122,7 @@ fn bad_platform_input_is_reported_all_at_once() {
     platform.cache.version = "9.9".to_string();
     platform.buckets[0].name = "google-models".to_string();
     platform.cluster.api_access = ApiAccess::Restricted(vec!["203.0.113.0/24".to_string()]);
-    let stack = realize(&platform, Cloud::Gcp);
+    let (stack, _) = realize(&platform, Cloud::Gcp);
     let diagnostics = stack.diagnostics().to_string();
     println!("{diagnostics}");
     for expected in [
@@ -151,7 +151,7 @@ fn bad_platform_input_is_reported_all_at_once() {
 fn too_small_a_network_for_the_pools_is_an_error() {
     let mut platform = common::stacks::mlops::platform(Environment::PRODUCTION);
     platform.network.cidr = "10.30.0.0/20".to_string();
-    let stack = realize(&platform, Cloud::Gcp);
+    let (stack, _) = realize(&platform, Cloud::Gcp);
     let diagnostics = stack.diagnostics().to_string();
     assert!(
         diagnostics.contains("field `pools.max_nodes`"),
@@ -161,11 +161,12 @@ fn too_small_a_network_for_the_pools_is_an_error() {
 }
 
 #[test]
-fn production_is_written_to_out_gcp_production() {
+fn production_is_written_to_out_mlops_gcp_production() {
     let out = common::synth(Cloud::Gcp, Environment::PRODUCTION);
     let root = tempfile::tempdir().unwrap();
-    let dir = infrasynth::app::output_dir(root.path(), Cloud::Gcp, Environment::PRODUCTION);
+    let dir =
+        infrasynth::app::output_dir(root.path(), "mlops", Cloud::Gcp, Environment::PRODUCTION);
     infrasynth::app::write(&dir, &out).unwrap();
-    let written = std::fs::read(root.path().join("gcp/production/main.tf.json")).unwrap();
+    let written = std::fs::read(root.path().join("mlops/gcp/production/main.tf.json")).unwrap();
     assert_eq!(written, out.main_tf_json().as_bytes());
 }

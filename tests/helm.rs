@@ -552,6 +552,8 @@ fn finish_refuses_undeclared_or_sensitive_outputs() {
 
 #[test]
 fn the_values_command_renders_beside_the_synthesized_files() {
+    use infrasynth::app::render_values;
+    const SYNTH: &str = "infrasynth synth aws dev";
     let p = platform(Environment::DEV);
     let out = infrasynth::app::finish(
         &p,
@@ -561,10 +563,10 @@ fn the_values_command_renders_beside_the_synthesized_files() {
     )
     .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let dir = infrasynth::app::output_dir(root.path(), Cloud::Aws, Environment::DEV);
+    let dir = infrasynth::app::output_dir(root.path(), "mlops", Cloud::Aws, Environment::DEV);
     infrasynth::app::write(&dir, &out).unwrap();
     let fixture = common::root().join("tests/fixtures/outputs-aws-dev.json");
-    infrasynth::cli::values(Cloud::Aws, Environment::DEV, &fixture, root.path()).unwrap();
+    render_values(&dir.join("helm"), &fixture, "mlops/aws/dev", SYNTH).unwrap();
     let rendered = std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap();
     assert_eq!(render::unresolved(&rendered), None);
     // Missing outputs: an error, and nothing is overwritten.
@@ -574,16 +576,24 @@ fn the_values_command_renders_beside_the_synthesized_files() {
         r#"{"region":{"sensitive":false,"type":"string","value":"x"}}"#,
     )
     .unwrap();
-    let error =
-        infrasynth::cli::values(Cloud::Aws, Environment::DEV, &broken, root.path()).unwrap_err();
+    let error = render_values(&dir.join("helm"), &broken, "mlops/aws/dev", SYNTH)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("nothing was written"), "{error}");
     assert_eq!(
         std::fs::read_to_string(dir.join("helm/mlops.values.yaml")).unwrap(),
         rendered
     );
     // Before synth: a clear hint.
-    let error =
-        infrasynth::cli::values(Cloud::Gcp, Environment::DEV, &fixture, root.path()).unwrap_err();
+    let gcp = infrasynth::app::output_dir(root.path(), "mlops", Cloud::Gcp, Environment::DEV);
+    let error = render_values(
+        &gcp.join("helm"),
+        &fixture,
+        "mlops/gcp/dev",
+        "infrasynth synth gcp dev",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(error.contains("run `infrasynth synth gcp dev"), "{error}");
 }
 
@@ -713,7 +723,9 @@ fn retail_settings(_env: Environment) -> HelmSettings {
 }
 
 fn retail() -> StackDefinition {
-    StackDefinition::new("retail", "retail recommender", retail_platform).with_helm(retail_settings)
+    StackDefinition::new("retail", retail_platform)
+        .description("retail recommender")
+        .helm(retail_settings)
 }
 
 fn paths(files: &[ValuesFile]) -> Vec<String> {
@@ -870,8 +882,9 @@ fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() 
     }
 
     // Through the pipeline: the synth fails, naming the settings.
-    let definition = StackDefinition::new("retail", "retail recommender", retail_platform)
-        .with_helm(no_contact_no_registry);
+    let definition = StackDefinition::new("retail", retail_platform)
+        .description("retail recommender")
+        .helm(no_contact_no_registry);
     let diagnostics = definition
         .synthesize(Cloud::Gcp, Environment::PRODUCTION)
         .unwrap_err();
@@ -884,7 +897,7 @@ fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() 
         "{diagnostics}"
     );
     // The default settings (none at all) fail the same way.
-    let bare = StackDefinition::new("retail", "retail recommender", retail_platform);
+    let bare = StackDefinition::new("retail", retail_platform).description("retail recommender");
     let diagnostics = bare
         .synthesize(Cloud::Azure, Environment::PRODUCTION)
         .unwrap_err();
@@ -1026,8 +1039,9 @@ fn with_feature_store(env: Environment) -> HelmSettings {
 
 #[test]
 fn a_custom_chart_hook_gets_the_workload_model_and_its_placeholders_are_rendered() {
-    let definition = StackDefinition::new("retail", "retail recommender", retail_platform)
-        .with_helm(with_feature_store);
+    let definition = StackDefinition::new("retail", retail_platform)
+        .description("retail recommender")
+        .helm(with_feature_store);
     for cloud in Cloud::ALL {
         let out = definition
             .synthesize(cloud, Environment::STAGING)
@@ -1047,7 +1061,7 @@ fn a_custom_chart_hook_gets_the_workload_model_and_its_placeholders_are_rendered
 
         // Phase two, exactly as the CLI runs it.
         let root = tempfile::tempdir().unwrap();
-        let dir = infrasynth::app::output_dir(root.path(), cloud, Environment::STAGING);
+        let dir = infrasynth::app::output_dir(root.path(), "retail", cloud, Environment::STAGING);
         infrasynth::app::write(&dir, &out).unwrap();
         let files = helm::values(
             &retail_platform(Environment::STAGING),
@@ -1066,8 +1080,13 @@ fn a_custom_chart_hook_gets_the_workload_model_and_its_placeholders_are_rendered
             );
         }
         std::fs::write(&outputs, serde_json::Value::Object(map).to_string()).unwrap();
-        infrasynth::cli::values(cloud, Environment::STAGING, &outputs, root.path())
-            .unwrap_or_else(|e| panic!("{e}"));
+        infrasynth::app::render_values(
+            &dir.join("helm"),
+            &outputs,
+            &format!("retail/{cloud}/staging"),
+            "infrasynth synth",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(dir.join("helm/feature-store.values.yaml")).unwrap();
         assert_eq!(render::unresolved(&text), None);
         let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
@@ -1092,8 +1111,9 @@ fn with_undeclared_output(env: Environment) -> HelmSettings {
 
 #[test]
 fn a_hook_asking_for_an_output_the_stack_does_not_declare_fails_the_synth() {
-    let definition = StackDefinition::new("retail", "retail recommender", retail_platform)
-        .with_helm(with_undeclared_output);
+    let definition = StackDefinition::new("retail", retail_platform)
+        .description("retail recommender")
+        .helm(with_undeclared_output);
     let diagnostics = definition
         .synthesize(Cloud::Aws, Environment::DEV)
         .unwrap_err()

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use infrasynth::app::StackDefinition;
-use infrasynth::cli::{synth_to_dir, SynthFailure};
+use infrasynth::app::{synth_to_dir, SynthFailure};
 use infrasynth::{Cloud, Environment};
 
 fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -59,8 +59,8 @@ fn same_input_gives_byte_identical_files_in_separate_processes() {
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
-            let a = read_tree(&first.path().join(c).join(e));
-            let b = read_tree(&second.path().join(c).join(e));
+            let a = read_tree(&first.path().join("mlops").join(c).join(e));
+            let b = read_tree(&second.path().join("mlops").join(c).join(e));
             assert!(!a.is_empty());
             assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
             for (name, bytes) in &a {
@@ -87,11 +87,11 @@ fn a_failed_synth_leaves_the_previous_output_byte_identical() {
     let root = tempfile::tempdir().unwrap();
     let good = common::stacks::mlops::definition();
     synth_to_dir(&good, Cloud::Aws, Environment::DEV, root.path()).expect("good synth");
-    let dir = root.path().join("aws").join("dev");
+    let dir = root.path().join("mlops").join("aws").join("dev");
     let before = read_tree(&dir);
 
-    let broken = StackDefinition::new("mlops", "broken", broken_platform)
-        .with_helm(common::stacks::mlops::helm_settings);
+    let broken =
+        StackDefinition::new("mlops", broken_platform).helm(common::stacks::mlops::helm_settings);
     let failure = synth_to_dir(&broken, Cloud::Aws, Environment::DEV, root.path()).unwrap_err();
     let SynthFailure::Invalid { diagnostics, .. } = &failure else {
         panic!("expected a validation failure, got {failure}")
@@ -110,7 +110,7 @@ fn an_io_error_while_staging_leaves_the_previous_output_byte_identical() {
     let root = tempfile::tempdir().unwrap();
     let good = common::stacks::mlops::definition();
     synth_to_dir(&good, Cloud::Aws, Environment::DEV, root.path()).expect("good synth");
-    let dir = root.path().join("aws").join("dev");
+    let dir = root.path().join("mlops").join("aws").join("dev");
     let before = read_tree(&dir);
 
     // A directory where the staging temporary of main.tf.json must go makes the
@@ -135,7 +135,7 @@ fn an_io_error_while_staging_leaves_the_previous_output_byte_identical() {
 fn an_interrupted_synth_leaves_old_or_new_output_never_a_mix() {
     let root = tempfile::tempdir().unwrap();
     let root_arg = root.path().to_str().unwrap();
-    let dir = root.path().join("aws").join("production");
+    let dir = root.path().join("mlops").join("aws").join("production");
     let out = run_binary(&["synth", "aws", "production", "--out", root_arg]);
     assert!(
         out.status.success(),

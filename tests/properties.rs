@@ -150,7 +150,7 @@ proptest! {
     #[test]
     fn any_platform_synthesizes_schema_clean_output_or_errors(p in platform_strategy()) {
         for cloud in Cloud::ALL {
-            let stack = platform::realize(&p, cloud);
+            let (stack, _) = platform::realize(&p, cloud);
             let helm = HelmSettings::new()
                 .with_image_registry("registry.acme.io/platform")
                 .with_release("1.0.0")

@@ -1,80 +1,24 @@
 //! The app pipeline: from a stack definition to files on disk (realize,
 //! customize, check, render, write atomically).
 
-use std::path::{Path, PathBuf};
+mod definition;
+mod output;
+mod program;
+mod report;
+mod values;
 
-use crate::core::diagnostics::Diagnostics;
-use crate::core::diagnostics::Severity;
-use crate::core::environment::{Cloud, Environment};
-use crate::core::output::write_atomically;
+pub use definition::{Customize, StackDefinition};
+pub use output::{output_dir, write, write_owned};
+pub use program::{App, AppError};
+pub use report::{synth_to_dir, SynthFailure, SynthReport};
+pub use values::{render_values, ValuesError};
+
+use crate::core::diagnostics::{Diagnostics, Severity};
+use crate::core::environment::Cloud;
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
 use crate::helm::HelmSettings;
 use crate::platform::Platform;
-
-/// A named stack the CLI can synthesize: a platform description per
-/// environment, realized on any cloud, plus optional per-cloud additions.
-///
-/// ```
-/// use infrasynth::app::StackDefinition;
-/// # fn my_platform(env: infrasynth::Environment) -> infrasynth::platform::Platform { unimplemented!() }
-/// let stack = StackDefinition::new("mlops", "ML platform", my_platform);
-/// assert_eq!(stack.name, "mlops");
-/// ```
-#[derive(Clone, Copy)]
-pub struct StackDefinition {
-    /// The stack's name on the command line.
-    pub name: &'static str,
-    /// One line for `list`.
-    pub description: &'static str,
-    /// The platform in an environment.
-    pub platform: fn(Environment) -> Platform,
-    /// Extra per-cloud resources added with the cloud's own builders.
-    pub customize: Option<fn(Cloud, &Platform, &mut Stack)>,
-    /// The Helm settings in an environment; none: [`HelmSettings::new`].
-    pub helm: Option<fn(Environment) -> HelmSettings>,
-}
-
-impl StackDefinition {
-    /// A definition without per-cloud additions.
-    pub fn new(
-        name: &'static str,
-        description: &'static str,
-        platform: fn(Environment) -> Platform,
-    ) -> Self {
-        StackDefinition {
-            name,
-            description,
-            platform,
-            customize: None,
-            helm: None,
-        }
-    }
-
-    /// Adds per-cloud additions.
-    pub fn with_customize(mut self, customize: fn(Cloud, &Platform, &mut Stack)) -> Self {
-        self.customize = Some(customize);
-        self
-    }
-
-    /// Sets the Helm settings per environment (image registry, release,
-    /// domain, ACME contact, charts; see `docs/helm.md`).
-    pub fn with_helm(mut self, helm: fn(Environment) -> HelmSettings) -> Self {
-        self.helm = Some(helm);
-        self
-    }
-
-    /// Realizes and renders the stack for `cloud` and `env`, without writing.
-    pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
-        let platform = (self.platform)(env);
-        let mut stack = crate::platform::realize(&platform, cloud);
-        if let Some(customize) = self.customize {
-            customize(cloud, &platform, &mut stack);
-        }
-        let helm = self.helm.map(|helm| helm(env)).unwrap_or_default();
-        finish(&platform, cloud, &stack, &helm)
-    }
-}
 
 /// Checks and renders a realized stack with the cloud's built-in policies, and
 /// adds the files that go beside the Terraform document: the Helm values
@@ -137,14 +81,4 @@ pub fn finish(
             Ok(synthesized)
         }
     }
-}
-
-/// Where a cloud and environment's files go below the output root.
-pub fn output_dir(root: &Path, cloud: Cloud, env: Environment) -> PathBuf {
-    root.join(cloud.as_str()).join(env.as_str())
-}
-
-/// Writes a synthesized stack's files below `dir` atomically.
-pub fn write(dir: &Path, synthesized: &Synthesized) -> std::io::Result<()> {
-    write_atomically(dir, synthesized.files())
 }

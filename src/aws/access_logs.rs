@@ -8,7 +8,7 @@ use super::bucket::{Bucket, BucketHandle, LogDelivery};
 use super::kind;
 use super::kms::KmsKeyHandle;
 use crate::core::block::Attributes;
-use crate::core::reference::{Arn, Attr, Ref};
+use crate::core::reference::{Arn, Attr, Input, Ref};
 use crate::core::stack::{Construct, Stack};
 
 /// A bucket receiving the server access logs of `sources`.
@@ -33,7 +33,7 @@ use crate::core::stack::{Construct, Stack};
 /// ```
 pub struct AccessLogBucket {
     logical: String,
-    bucket: String,
+    bucket: Input<String>,
     kms_key_arn: Attr<Arn<kind::KmsKey>>,
     account: Attr<String>,
     sources: Vec<BucketHandle>,
@@ -50,11 +50,12 @@ pub struct AccessLogBucketHandle {
 }
 
 impl AccessLogBucket {
-    /// A log bucket named `bucket` (globally unique), encrypted with `key`.
-    pub fn new(logical: &str, bucket: &str, key: &KmsKeyHandle) -> Self {
+    /// A log bucket named `bucket` (globally unique), encrypted with `key`;
+    /// `bucket` is a literal or computed, as in [`Bucket::new`].
+    pub fn new(logical: &str, bucket: impl Into<Input<String>>, key: &KmsKeyHandle) -> Self {
         AccessLogBucket {
             logical: logical.to_string(),
-            bucket: bucket.to_string(),
+            bucket: bucket.into(),
             kms_key_arn: key.arn(),
             account: key.account.clone(),
             sources: Vec::new(),
@@ -91,7 +92,7 @@ impl Construct for AccessLogBucket {
                 "add the buckets to log with `.source(&bucket)`",
             );
         }
-        let mut log_bucket = Bucket::new(&self.logical, &self.bucket, self.kms_key_arn)
+        let mut log_bucket = Bucket::new(&self.logical, self.bucket, self.kms_key_arn)
             .expire_after_days(self.expire_after_days)
             .noncurrent_expire_days(self.expire_after_days.min(30));
         log_bucket.log_delivery = Some(LogDelivery {
@@ -196,6 +197,30 @@ mod tests {
         assert!(text.contains("\"expiration\""), "{text}");
         assert!(text.contains("\"sse_algorithm\": \"aws:kms\""), "{text}");
         assert!(doc["resource"]["aws_s3_bucket_logging"]["access_logs"].is_null());
+    }
+
+    #[test]
+    fn a_name_taken_from_a_source_bucket_is_the_name_and_the_name_tag() {
+        let mut stack = Stack::new("t");
+        let storage = stack.add(KmsKey::new("storage", "t-storage"));
+        let logs = stack.add(KmsKey::new("logs", "t-logs").allow_s3_access_log_delivery());
+        let models = stack.add(Bucket::new("models", "t-models", storage.arn()));
+        stack.add(
+            AccessLogBucket::new("access_logs", models.name().suffixed("-access-logs"), &logs)
+                .source(&models),
+        );
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let bucket = &doc["resource"]["aws_s3_bucket"]["access_logs"];
+        assert_eq!(
+            bucket["bucket"],
+            "${aws_s3_bucket.models.bucket}-access-logs"
+        );
+        assert_eq!(
+            bucket["tags"]["Name"],
+            "${aws_s3_bucket.models.bucket}-access-logs"
+        );
     }
 
     #[test]

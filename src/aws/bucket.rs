@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use super::iam::{NameTag, PolicyDocument, Statement};
 use super::kind;
 use crate::core::block::Attributes;
-use crate::core::reference::{Arn, Attr, Ref};
+use crate::core::reference::{Arn, Attr, Input, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
 
@@ -24,7 +24,7 @@ use crate::core::value::Value;
 /// ```
 pub struct Bucket {
     logical: String,
-    bucket: String,
+    bucket: Input<String>,
     kms_key_arn: Attr<Arn<kind::KmsKey>>,
     versioning: bool,
     archive_after_days: Option<u32>,
@@ -55,6 +55,14 @@ pub struct BucketHandle {
     /// Its event notification configuration (EventBridge), when on. S3 keeps
     /// one per bucket: add queues, topics or functions to this block.
     pub notification: Option<Ref<kind::S3BucketNotification>>,
+    /// Its object ownership (`BucketOwnerEnforced`: ACLs off).
+    pub ownership_controls: Ref<kind::S3BucketOwnershipControls>,
+    /// Its versioning configuration.
+    pub versioning: Ref<kind::S3BucketVersioning>,
+    /// Its default encryption (SSE-KMS with a bucket key).
+    pub encryption: Ref<kind::S3BucketEncryption>,
+    /// Its lifecycle rules (abort incomplete uploads, archive, expiry).
+    pub lifecycle: Ref<kind::S3BucketLifecycle>,
 }
 
 impl BucketHandle {
@@ -71,10 +79,20 @@ impl BucketHandle {
 
 impl Bucket {
     /// A bucket named `bucket` (globally unique) encrypted with the key.
-    pub fn new(logical: &str, bucket: &str, kms_key_arn: Attr<Arn<kind::KmsKey>>) -> Self {
+    ///
+    /// `bucket` is a literal (`"shop-prod-models"`, checked against S3's
+    /// naming rules at synth, see [`bucket_name_problem`]) or text computed
+    /// from another resource (such as `other.name().suffixed("-replica")`),
+    /// which is not checked at synth: S3 rejects a bad one at apply. The
+    /// bucket's `Name` tag is the same value.
+    pub fn new(
+        logical: &str,
+        bucket: impl Into<Input<String>>,
+        kms_key_arn: Attr<Arn<kind::KmsKey>>,
+    ) -> Self {
         Bucket {
             logical: logical.to_string(),
-            bucket: bucket.to_string(),
+            bucket: bucket.into(),
             kms_key_arn,
             versioning: true,
             archive_after_days: None,
@@ -163,11 +181,15 @@ impl Construct for Bucket {
 
     fn build(self, stack: &mut Stack) -> BucketHandle {
         let address = format!("aws_s3_bucket.{}", self.logical);
-        if let Some(problem) = bucket_name_problem(&self.bucket) {
+        if let Some((name, problem)) = self
+            .bucket
+            .literal()
+            .and_then(|name| Some((name, bucket_name_problem(name)?)))
+        {
             stack.error(
                 &address,
                 "bucket",
-                &format!("`{}` is not a valid S3 bucket name: it {problem}", self.bucket),
+                &format!("`{name}` is not a valid S3 bucket name: it {problem}"),
                 "use 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
             );
         }
@@ -199,7 +221,7 @@ impl Construct for Bucket {
         let bucket = stack.resource::<kind::S3Bucket>(
             l,
             Attributes::new()
-                .set("bucket", self.bucket.as_str())
+                .set("bucket", &self.bucket)
                 .set("force_destroy", false)
                 .tagged_name(&self.bucket),
         );
@@ -212,7 +234,7 @@ impl Construct for Bucket {
                 .set("ignore_public_acls", true)
                 .set("restrict_public_buckets", true),
         );
-        stack.resource::<kind::S3BucketOwnershipControls>(
+        let ownership_controls = stack.resource::<kind::S3BucketOwnershipControls>(
             l,
             Attributes::new().set("bucket", bucket.id()).block(
                 "rule",
@@ -233,7 +255,7 @@ impl Construct for Bucket {
                 ),
             ),
         );
-        stack.resource::<kind::S3BucketEncryption>(
+        let encryption = stack.resource::<kind::S3BucketEncryption>(
             l,
             Attributes::new().set("bucket", bucket.id()).block(
                 "rule",
@@ -316,7 +338,7 @@ impl Construct for Bucket {
                 Value::List(vec![Value::map().with("noncurrent_days", days)]),
             ));
         }
-        stack.resource::<kind::S3BucketLifecycle>(
+        let lifecycle = stack.resource::<kind::S3BucketLifecycle>(
             l,
             Attributes::new()
                 .set("bucket", bucket.id())
@@ -336,6 +358,10 @@ impl Construct for Bucket {
             public_access_block,
             policy,
             notification,
+            ownership_controls,
+            versioning,
+            encryption,
+            lifecycle,
         }
     }
 }
@@ -370,6 +396,27 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn a_name_taken_from_another_bucket_is_the_name_and_the_name_tag() {
+        let mut stack = Stack::new("t");
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        let models = stack.add(Bucket::new("models", "t-models", key.arn()));
+        stack.add(Bucket::new(
+            "replica",
+            models.name().suffixed("-replica"),
+            key.arn(),
+        ));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let replica = &doc["resource"]["aws_s3_bucket"]["replica"];
+        assert_eq!(replica["bucket"], "${aws_s3_bucket.models.bucket}-replica");
+        assert_eq!(
+            replica["tags"]["Name"],
+            "${aws_s3_bucket.models.bucket}-replica"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
-use super::iam::{service_trust, IamRole, NameTag};
-use super::irsa::{OidcHandle, WorkloadRole};
+use super::iam::{service_trust, IamRole, IamRoleHandle, NameTag};
+use super::irsa::{OidcHandle, WorkloadRole, WorkloadRoleProps};
 use super::kind;
 use super::kms::KmsKeyHandle;
 use crate::core::block::Attributes;
@@ -29,7 +29,42 @@ pub const CONTROL_PLANE_LOGS: &[&str] = &[
     "scheduler",
 ];
 
+/// The required inputs of a [`NodeGroup`], named as in
+/// `aws_eks_node_group` (`node_group_name`, `instance_types`,
+/// `scaling_config`).
+#[derive(Clone, Copy, Debug)]
+pub struct NodeGroupProps<'a> {
+    /// The group's name within its cluster (`node_group_name`), such as
+    /// `general`; also names its launch template `<cluster>-<name>`. Unique
+    /// per cluster.
+    pub node_group_name: &'a str,
+    /// EC2 instance types, such as `["m6i.large"]`: one for on-demand, several
+    /// of one size for spot (more pools to draw from). At least one.
+    pub instance_types: &'a [&'a str],
+    /// Fewest nodes the group scales in to (`scaling_config.min_size`); at
+    /// most `desired_size`.
+    pub min_size: u32,
+    /// Nodes at creation (`scaling_config.desired_size`); the cluster
+    /// autoscaler owns it afterwards.
+    pub desired_size: u32,
+    /// Most nodes the group scales out to (`scaling_config.max_size`); at
+    /// least `desired_size` and 1.
+    pub max_size: u32,
+}
+
 /// A managed node group.
+///
+/// ```
+/// use infrasynth::aws::{NodeGroup, NodeGroupProps};
+/// let group = NodeGroup::new(NodeGroupProps {
+///     node_group_name: "general",
+///     instance_types: &["m6i.large"],
+///     min_size: 2,
+///     desired_size: 2,
+///     max_size: 6,
+/// })
+/// .disk_gb(100);
+/// ```
 #[derive(Clone, Debug)]
 pub struct NodeGroup {
     name: String,
@@ -45,16 +80,17 @@ pub struct NodeGroup {
 }
 
 impl NodeGroup {
-    /// On-demand nodes of `instance_types`, `min..=max`, starting at `desired`.
-    pub fn new(name: &str, instance_types: &[&str], min: u32, desired: u32, max: u32) -> Self {
+    /// On-demand nodes of `instance_types`, `min_size..=max_size`, starting
+    /// at `desired_size`, with 50 GiB root volumes.
+    pub fn new(props: NodeGroupProps<'_>) -> Self {
         NodeGroup {
-            name: name.to_string(),
-            instance_types: instance_types.iter().map(|s| s.to_string()).collect(),
+            name: props.node_group_name.to_string(),
+            instance_types: props.instance_types.iter().map(|s| s.to_string()).collect(),
             capacity: Capacity::OnDemand,
             gpu: false,
-            min,
-            max,
-            desired,
+            min: props.min_size,
+            max: props.max_size,
+            desired: props.desired_size,
             disk_gb: 50,
             taints: Vec::new(),
             labels: BTreeMap::new(),
@@ -98,18 +134,73 @@ impl NodeGroup {
     }
 }
 
+/// The required inputs of an [`EksCluster`], named as in `aws_eks_cluster`.
+///
+/// A struct literal names every field, so leaving one out does not compile:
+///
+/// ```compile_fail
+/// # use infrasynth::aws::{EksClusterProps, KmsKeyHandle};
+/// # fn f(secrets: &KmsKeyHandle) {
+/// let props = EksClusterProps {
+///     logical_name: "main",
+///     name: "demo",
+///     kubernetes_version: "1.31",
+///     subnet_ids: vec![],
+///     secrets_key: secrets,
+///     // logs_key missing
+/// };
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct EksClusterProps<'a> {
+    /// The Terraform name of the cluster block (`aws_eks_cluster.<logical_name>`)
+    /// and the prefix of the blocks it adds (`<logical_name>_node`, ...).
+    pub logical_name: &'a str,
+    /// The cluster name in EKS (`name`): 1-100 letters, digits, `-` and `_`,
+    /// starting with a letter or digit. Also prefixes the IAM roles, log group
+    /// and launch templates the cluster adds (`<name>-cluster`, ...).
+    pub name: &'a str,
+    /// The Kubernetes version, `major.minor` such as `1.31` (`version`; EKS
+    /// offers 1.28 to 1.33).
+    pub kubernetes_version: &'a str,
+    /// The subnets of the control plane's network interfaces and the nodes
+    /// (`vpc_config.subnet_ids`): the private ones, from
+    /// [`VpcHandle::private_subnet_ids`](crate::aws::VpcHandle::private_subnet_ids),
+    /// one per zone.
+    pub subnet_ids: Vec<Attr<Id<kind::Subnet>>>,
+    /// The key envelope-encrypting Kubernetes secrets
+    /// (`encryption_config.provider.key_arn`).
+    pub secrets_key: &'a KmsKeyHandle,
+    /// The key of the control-plane log group; it must let CloudWatch Logs use
+    /// it, as a key from [`KmsKey::for_logs`](crate::aws::KmsKey::for_logs) does.
+    pub logs_key: &'a KmsKeyHandle,
+}
+
 /// An EKS cluster.
 ///
 /// ```
-/// use infrasynth::aws::{EksCluster, KmsKey, NodeGroup, Vpc};
+/// use infrasynth::aws::{EksCluster, EksClusterProps, KmsKey, NodeGroup, NodeGroupProps, Vpc};
 /// use infrasynth::Stack;
 /// let mut stack = Stack::new("demo");
 /// let vpc = stack.add(Vpc::new("main", "demo", "10.0.0.0/16", "us-east-1"));
 /// let secrets = stack.add(KmsKey::new("eks", "demo-eks"));
 /// let logs = stack.add(KmsKey::for_logs("logs", "demo-logs", "us-east-1"));
 /// let cluster = stack.add(
-///     EksCluster::new("main", "demo", "1.31", vpc.private_subnet_ids(), &secrets, &logs)
-///         .node_group(NodeGroup::new("general", &["m6i.large"], 2, 2, 4)),
+///     EksCluster::new(EksClusterProps {
+///         logical_name: "main",
+///         name: "demo",
+///         kubernetes_version: "1.31",
+///         subnet_ids: vpc.private_subnet_ids(),
+///         secrets_key: &secrets,
+///         logs_key: &logs,
+///     })
+///     .node_group(NodeGroup::new(NodeGroupProps {
+///         node_group_name: "general",
+///         instance_types: &["m6i.large"],
+///         min_size: 2,
+///         desired_size: 2,
+///         max_size: 4,
+///     })),
 /// );
 /// ```
 pub struct EksCluster {
@@ -137,6 +228,16 @@ pub struct EksClusterHandle {
     pub node_groups: Vec<Ref<kind::EksNodeGroup>>,
     /// The add-ons by name.
     pub addons: BTreeMap<String, Ref<kind::EksAddon>>,
+    /// The control plane's role (`<logical>_cluster`) and its policy
+    /// attachment.
+    pub cluster_role: IamRoleHandle,
+    /// The control plane's log group (`/aws/eks/<name>/cluster`).
+    pub log_group: Ref<kind::LogGroup>,
+    /// One launch template per node group, in the order given (IMDSv2, the
+    /// encrypted root volume).
+    pub launch_templates: Vec<Ref<kind::LaunchTemplate>>,
+    /// The EBS CSI driver's IRSA role (`<logical>_ebs_csi`).
+    pub ebs_csi_role: IamRoleHandle,
 }
 
 impl EksClusterHandle {
@@ -153,24 +254,17 @@ impl EksClusterHandle {
 }
 
 impl EksCluster {
-    /// A cluster `name` on Kubernetes `version` in the (private) subnets,
-    /// secrets encrypted with `secrets_key`, logs with `logs_key` (which must
-    /// let CloudWatch Logs use it, see `KmsKey::for_logs`).
-    pub fn new(
-        logical: &str,
-        name: &str,
-        version: &str,
-        subnet_ids: Vec<Attr<Id<kind::Subnet>>>,
-        secrets_key: &KmsKeyHandle,
-        logs_key: &KmsKeyHandle,
-    ) -> Self {
+    /// A cluster with a private API endpoint, every control-plane log type
+    /// kept 90 days, access entries, an OIDC provider for IRSA and the core
+    /// add-ons; no node groups until [`EksCluster::node_group`].
+    pub fn new(props: EksClusterProps<'_>) -> Self {
         EksCluster {
-            logical: logical.to_string(),
-            name: name.to_string(),
-            version: version.to_string(),
-            subnet_ids,
-            secrets_key: secrets_key.clone(),
-            logs_key: logs_key.clone(),
+            logical: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            version: props.kubernetes_version.to_string(),
+            subnet_ids: props.subnet_ids,
+            secrets_key: props.secrets_key.clone(),
+            logs_key: props.logs_key.clone(),
             log_retention_days: 90,
             public_access_cidrs: Vec::new(),
             node_groups: Vec::new(),
@@ -310,7 +404,7 @@ impl Construct for EksCluster {
         let cluster_role = stack.add(
             IamRole::new(
                 &format!("{l}_cluster"),
-                &format!("{name}-cluster"),
+                format!("{name}-cluster"),
                 service_trust("eks.amazonaws.com").to_json(),
             )
             .description("EKS control plane")
@@ -323,7 +417,7 @@ impl Construct for EksCluster {
                 .set("name", format!("/aws/eks/{name}/cluster"))
                 .set("retention_in_days", self.log_retention_days)
                 .set("kms_key_id", self.logs_key.arn())
-                .tagged_name(&format!("{name}-cluster"))
+                .tagged_name(format!("{name}-cluster"))
                 .depends_on(self.logs_key.policy.address()),
         );
         let public = !self.public_access_cidrs.is_empty();
@@ -370,14 +464,14 @@ impl Construct for EksCluster {
             Attributes::new()
                 .set("url", &issuer)
                 .set("client_id_list", vec!["sts.amazonaws.com"])
-                .tagged_name(&format!("{name}-irsa")),
+                .tagged_name(format!("{name}-irsa")),
         );
         let oidc = OidcHandle { provider, issuer };
 
         let node_role = stack.add(
             IamRole::new(
                 &format!("{l}_node"),
-                &format!("{name}-node"),
+                format!("{name}-node"),
                 service_trust("ec2.amazonaws.com").to_json(),
             )
             .description("EKS managed nodes")
@@ -410,6 +504,7 @@ impl Construct for EksCluster {
         }
 
         let mut node_groups = Vec::new();
+        let mut launch_templates = Vec::new();
         for group in &self.node_groups {
             let g = format!("{l}_{}", group.name.replace('-', "_"));
             let template_name = format!("{name}-{}", group.name);
@@ -517,21 +612,27 @@ impl Construct for EksCluster {
                 attributes = attributes.depends_on(addon.address());
             }
             node_groups.push(stack.resource::<kind::EksNodeGroup>(&g, attributes));
+            launch_templates.push(template);
         }
 
         let ebs_csi = stack.add(
-            WorkloadRole::new(
-                &format!("{l}_ebs_csi"),
-                &format!("{name}-ebs-csi"),
-                &oidc,
-                "kube-system",
-                "ebs-csi-controller-sa",
-            )
+            WorkloadRole::new(WorkloadRoleProps {
+                logical_name: &format!("{l}_ebs_csi"),
+                role_name: format!("{name}-ebs-csi"),
+                oidc: &oidc,
+                namespace: "kube-system",
+                service_account: "ebs-csi-controller-sa",
+            })
             .managed_policy("service-role/AmazonEBSCSIDriverPolicy"),
         );
         let coredns = addon(stack, "coredns", None, &node_groups);
         addons.insert("coredns".to_string(), coredns);
-        let ebs = addon(stack, "aws-ebs-csi-driver", Some(&ebs_csi), &node_groups);
+        let ebs = addon(
+            stack,
+            "aws-ebs-csi-driver",
+            Some(&ebs_csi.role),
+            &node_groups,
+        );
         addons.insert("aws-ebs-csi-driver".to_string(), ebs);
 
         EksClusterHandle {
@@ -540,6 +641,10 @@ impl Construct for EksCluster {
             node_role: node_role.role,
             node_groups,
             addons,
+            cluster_role,
+            log_group,
+            launch_templates,
+            ebs_csi_role: ebs_csi,
         }
     }
 }
@@ -551,6 +656,16 @@ mod tests {
     use crate::core::environment::Environment;
     use crate::core::taint::TaintEffect;
 
+    fn group(name: &str, instance_types: &[&str], min: u32, desired: u32, max: u32) -> NodeGroup {
+        NodeGroup::new(NodeGroupProps {
+            node_group_name: name,
+            instance_types,
+            min_size: min,
+            desired_size: desired,
+            max_size: max,
+        })
+    }
+
     fn build(
         env: Environment,
         configure: impl FnOnce(EksCluster) -> EksCluster,
@@ -560,15 +675,15 @@ mod tests {
         let secrets = stack.add(KmsKey::new("eks", "t-eks"));
         let logs = stack.add(KmsKey::for_logs("logs", "t-logs", "us-east-1"));
         let cluster = stack.add(configure(
-            EksCluster::new(
-                "main",
-                "t",
-                "1.31",
-                vpc.private_subnet_ids(),
-                &secrets,
-                &logs,
-            )
-            .node_group(NodeGroup::new("general", &["m6i.large"], 1, 2, 3)),
+            EksCluster::new(EksClusterProps {
+                logical_name: "main",
+                name: "t",
+                kubernetes_version: "1.31",
+                subnet_ids: vpc.private_subnet_ids(),
+                secrets_key: &secrets,
+                logs_key: &logs,
+            })
+            .node_group(group("general", &["m6i.large"], 1, 2, 3)),
         ));
         (stack, cluster)
     }
@@ -576,15 +691,11 @@ mod tests {
     #[test]
     fn defaults_are_private_encrypted_and_imdsv2() {
         let (stack, cluster) = build(Environment::PRODUCTION, |c| {
-            c.node_group(
-                NodeGroup::new("gpu", &["g5.xlarge"], 0, 0, 2)
-                    .gpu()
-                    .taint(Taint {
-                        key: "nvidia.com/gpu".into(),
-                        value: "present".into(),
-                        effect: TaintEffect::NoSchedule,
-                    }),
-            )
+            c.node_group(group("gpu", &["g5.xlarge"], 0, 0, 2).gpu().taint(Taint {
+                key: "nvidia.com/gpu".into(),
+                value: "present".into(),
+                effect: TaintEffect::NoSchedule,
+            }))
         });
         assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
         let block = stack.block(cluster.cluster.address()).unwrap();
@@ -644,7 +755,7 @@ mod tests {
     fn bad_version_and_node_counts() {
         let (stack, _) = build(Environment::DEV, |mut c| {
             c.version = "1.19".into();
-            c.node_group(NodeGroup::new("bad", &["m6i.large"], 3, 1, 2))
+            c.node_group(group("bad", &["m6i.large"], 3, 1, 2))
         });
         let text = stack.diagnostics().to_string();
         assert!(
@@ -662,8 +773,8 @@ mod tests {
         let (stack, _) = build(Environment::STAGING, |mut c| {
             c.name = "-bad name".into();
             c.public_access_cidrs(&["300.1.2.3/8".to_string()])
-                .node_group(NodeGroup::new("general", &["m6i.large"], 1, 1, 1))
-                .node_group(NodeGroup::new("empty", &[], 1, 1, 1).disk_gb(5))
+                .node_group(group("general", &["m6i.large"], 1, 1, 1))
+                .node_group(group("empty", &[], 1, 1, 1).disk_gb(5))
         });
         let text = stack.diagnostics().to_string();
         assert!(

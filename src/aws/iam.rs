@@ -9,7 +9,7 @@
 use super::kind;
 use super::provider::managed_policy_arn;
 use crate::core::block::Attributes;
-use crate::core::reference::{Attr, Ref};
+use crate::core::reference::{Arn, Attr, Input, Name, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
 
@@ -262,7 +262,7 @@ pub fn service_trust(service: &str) -> PolicyDocument {
 /// ```
 pub struct IamRole {
     logical: String,
-    role_name: String,
+    role_name: Input<String>,
     trust: Value,
     description: Option<String>,
     managed: Vec<String>,
@@ -280,13 +280,36 @@ pub struct IamRoleHandle {
     pub policies: Vec<Ref<kind::IamRolePolicy>>,
 }
 
+impl IamRoleHandle {
+    /// The role's ARN.
+    pub fn arn(&self) -> Attr<Arn<kind::IamRole>> {
+        self.role.arn()
+    }
+
+    /// The role's name, as `aws_iam_role_policy.role` and
+    /// `aws_iam_role_policy_attachment.role` take it.
+    pub fn name(&self) -> Attr<Name<kind::IamRole>> {
+        self.role.name()
+    }
+}
+
 impl IamRole {
     /// A role named `role_name` (in IAM) and `logical` (in Terraform), assumable
     /// as `trust` says.
-    pub fn new(logical: &str, role_name: &str, trust: impl Into<Value>) -> Self {
+    ///
+    /// `role_name` is a literal (`"shop-api"`, checked against IAM's rules at
+    /// synth) or text computed from another resource (such as
+    /// `bucket.name().suffixed("-reader")`), which is not checked at synth:
+    /// IAM rejects a bad one at apply. Either way the role's `Name` tag is the
+    /// same value.
+    pub fn new(
+        logical: &str,
+        role_name: impl Into<Input<String>>,
+        trust: impl Into<Value>,
+    ) -> Self {
         IamRole {
             logical: logical.to_string(),
-            role_name: role_name.to_string(),
+            role_name: role_name.into(),
             trust: trust.into(),
             description: None,
             managed: Vec::new(),
@@ -322,24 +345,25 @@ impl Construct for IamRole {
     }
 
     fn build(self, stack: &mut Stack) -> IamRoleHandle {
-        if self.role_name.is_empty()
-            || self.role_name.len() > 64
-            || !self
-                .role_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-        {
-            stack.error(
-                &format!("aws_iam_role.{}", self.logical),
-                "name",
-                &format!("`{}` is not a valid IAM role name", self.role_name),
-                "use 1-64 letters, digits and +=,.@_-",
-            );
+        if let Some(role_name) = self.role_name.literal() {
+            if role_name.is_empty()
+                || role_name.len() > 64
+                || !role_name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+            {
+                stack.error(
+                    &format!("aws_iam_role.{}", self.logical),
+                    "name",
+                    &format!("`{role_name}` is not a valid IAM role name"),
+                    "use 1-64 letters, digits and +=,.@_-",
+                );
+            }
         }
         let role = stack.resource::<kind::IamRole>(
             &self.logical,
             Attributes::new()
-                .set("name", self.role_name.as_str())
+                .set("name", &self.role_name)
                 .set("assume_role_policy", self.trust)
                 .set_opt("description", self.description)
                 .tagged_name(&self.role_name),
@@ -405,12 +429,13 @@ pub(crate) fn snake(name: &str) -> String {
 /// Adds a `Name` tag (the stack's default tags come from the provider's
 /// `default_tags`).
 pub(crate) trait NameTag {
-    /// Sets `tags = { Name = name }`.
-    fn tagged_name(self, name: &str) -> Self;
+    /// Sets `tags = { Name = name }`; a computed name is tagged as the same
+    /// expression the resource is named with.
+    fn tagged_name(self, name: impl Into<Value>) -> Self;
 }
 
 impl NameTag for Attributes {
-    fn tagged_name(self, name: &str) -> Self {
+    fn tagged_name(self, name: impl Into<Value>) -> Self {
         self.set("tags", Value::map().with("Name", name))
     }
 }
@@ -460,6 +485,23 @@ mod tests {
             "{}",
             expr.template()
         );
+    }
+
+    #[test]
+    fn a_role_named_after_another_resource_is_named_and_tagged_with_the_reference() {
+        let mut stack = Stack::new("t");
+        let cluster = stack.resource::<kind::EksCluster>("main", Attributes::new());
+        stack.add(IamRole::new(
+            "r",
+            cluster.attr::<String>("name").suffixed("-reader"),
+            service_trust("eks.amazonaws.com").to_json(),
+        ));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let role = &doc["resource"]["aws_iam_role"]["r"];
+        assert_eq!(role["name"], "${aws_eks_cluster.main.name}-reader");
+        assert_eq!(role["tags"]["Name"], "${aws_eks_cluster.main.name}-reader");
     }
 
     #[test]

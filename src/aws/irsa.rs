@@ -2,10 +2,10 @@
 //! service account of the named namespace can assume through the cluster's
 //! OIDC provider, with least-privilege access to the buckets it needs.
 
-use super::iam::{IamRole, PolicyDocument, Statement};
+use super::iam::{IamRole, IamRoleHandle, PolicyDocument, Statement};
 use super::kind;
 use crate::core::access::Access;
-use crate::core::reference::{Arn, Attr, Ref};
+use crate::core::reference::{Arn, Attr, Input, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::{Expr, Value};
 
@@ -37,21 +37,51 @@ type CacheGrant = (
 /// A bucket, the key encrypting it, and the access granted.
 type BucketGrant = (Attr<Arn<kind::S3Bucket>>, Attr<Arn<kind::KmsKey>>, Access);
 
+/// The required inputs of a [`WorkloadRole`].
+///
+/// `role_name` is anything text converts from (`N: Into<Input<String>>`): a
+/// literal, checked against IAM's rules at synth, or text computed from
+/// another resource, which is not checked at synth (IAM rejects a bad one at
+/// apply).
+#[derive(Clone, Debug)]
+pub struct WorkloadRoleProps<'a, N> {
+    /// The Terraform name of the role (`aws_iam_role.<logical_name>`) and the
+    /// prefix of its policy documents (`<logical_name>_trust`, ...).
+    pub logical_name: &'a str,
+    /// The role's name in IAM (`name`): 1-64 letters, digits and `+=,.@_-`,
+    /// unique in the account. Also its `Name` tag.
+    pub role_name: N,
+    /// The cluster's OIDC provider the service account's tokens come from:
+    /// [`EksClusterHandle::oidc`](crate::aws::EksClusterHandle::oidc).
+    pub oidc: &'a OidcHandle,
+    /// The Kubernetes namespace of the service account, such as `apps`.
+    pub namespace: &'a str,
+    /// The Kubernetes service account allowed to assume the role (the token
+    /// subject `system:serviceaccount:<namespace>:<service_account>`).
+    pub service_account: &'a str,
+}
+
 /// A role for one Kubernetes service account.
 ///
 /// ```no_run
-/// # use infrasynth::aws::{OidcHandle, WorkloadRole, BucketHandle};
+/// # use infrasynth::aws::{OidcHandle, WorkloadRole, WorkloadRoleProps, BucketHandle};
 /// # use infrasynth::platform::Access;
 /// # fn f(stack: &mut infrasynth::Stack, oidc: OidcHandle, bucket: BucketHandle, key: infrasynth::aws::KmsKeyHandle) {
 /// let role = stack.add(
-///     WorkloadRole::new("api", "demo-api", &oidc, "apps", "api")
-///         .bucket(bucket.arn(), key.arn(), Access::Read),
+///     WorkloadRole::new(WorkloadRoleProps {
+///         logical_name: "api",
+///         role_name: "demo-api",
+///         oidc: &oidc,
+///         namespace: "apps",
+///         service_account: "api",
+///     })
+///     .bucket(bucket.arn(), key.arn(), Access::Read),
 /// );
 /// # }
 /// ```
 pub struct WorkloadRole {
     logical: String,
-    role_name: String,
+    role_name: Input<String>,
     oidc: OidcHandle,
     namespace: String,
     service_account: String,
@@ -61,20 +91,16 @@ pub struct WorkloadRole {
 }
 
 impl WorkloadRole {
-    /// A role assumable only by `namespace`/`service_account`.
-    pub fn new(
-        logical: &str,
-        role_name: &str,
-        oidc: &OidcHandle,
-        namespace: &str,
-        service_account: &str,
-    ) -> Self {
+    /// A role assumable only by `namespace`/`service_account`, with no
+    /// permissions until [`WorkloadRole::bucket`], [`WorkloadRole::cache`] or
+    /// [`WorkloadRole::managed_policy`] grant some.
+    pub fn new<N: Into<Input<String>>>(props: WorkloadRoleProps<'_, N>) -> Self {
         WorkloadRole {
-            logical: logical.to_string(),
-            role_name: role_name.to_string(),
-            oidc: oidc.clone(),
-            namespace: namespace.to_string(),
-            service_account: service_account.to_string(),
+            logical: props.logical_name.to_string(),
+            role_name: props.role_name.into(),
+            oidc: props.oidc.clone(),
+            namespace: props.namespace.to_string(),
+            service_account: props.service_account.to_string(),
             buckets: Vec::new(),
             caches: Vec::new(),
             managed: Vec::new(),
@@ -149,13 +175,15 @@ impl WorkloadRole {
 }
 
 impl Construct for WorkloadRole {
-    type Output = Ref<kind::IamRole>;
+    /// The role with its inline policies (`buckets`, `cache`) and managed
+    /// policy attachments, so each can be overridden with `Stack::set_raw`.
+    type Output = IamRoleHandle;
 
     fn describe(&self) -> String {
         format!("aws::WorkloadRole \"{}\"", self.logical)
     }
 
-    fn build(self, stack: &mut Stack) -> Ref<kind::IamRole> {
+    fn build(self, stack: &mut Stack) -> IamRoleHandle {
         let subject = format!(
             "system:serviceaccount:{}:{}",
             self.namespace, self.service_account
@@ -176,7 +204,7 @@ impl Construct for WorkloadRole {
         );
         let trust_json = trust.to_data_source(stack, &format!("{}_trust", self.logical));
         let permissions = self.permissions();
-        let mut role = IamRole::new(&self.logical, &self.role_name, trust_json).description(
+        let mut role = IamRole::new(&self.logical, self.role_name, trust_json).description(
             &format!("IRSA role of {}/{}", self.namespace, self.service_account),
         );
         for path in &self.managed {
@@ -198,7 +226,7 @@ impl Construct for WorkloadRole {
                 .to_data_source(stack, &format!("{}_cache", self.logical));
             role = role.inline_policy("cache", document);
         }
-        stack.add(role).role
+        stack.add(role)
     }
 }
 
@@ -227,9 +255,15 @@ mod tests {
         let models = stack.add(Bucket::new("models", "t-models", key.arn()));
         let data = stack.add(Bucket::new("data", "t-data", key.arn()));
         let role = stack.add(
-            WorkloadRole::new("api", "t-api", &oidc, "apps", "api")
-                .bucket(models.arn(), key.arn(), Access::Read)
-                .bucket(data.arn(), key.arn(), Access::ReadWrite),
+            WorkloadRole::new(WorkloadRoleProps {
+                logical_name: "api",
+                role_name: "t-api",
+                oidc: &oidc,
+                namespace: "apps",
+                service_account: "api",
+            })
+            .bucket(models.arn(), key.arn(), Access::Read)
+            .bucket(data.arn(), key.arn(), Access::ReadWrite),
         );
         let text = stack.synth().unwrap().main_tf_json().to_string();
         assert!(text.contains("system:serviceaccount:apps:api"), "{text}");
@@ -257,15 +291,49 @@ mod tests {
             find("ReadWriteObjects")["actions"],
             serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
         );
-        assert_eq!(role.address().to_string(), "aws_iam_role.api");
+        assert_eq!(role.role.address().to_string(), "aws_iam_role.api");
+        assert_eq!(
+            role.policies[0].address().to_string(),
+            "aws_iam_role_policy.api_buckets"
+        );
     }
 
     #[test]
     fn a_role_without_buckets_has_no_inline_policy() {
         let mut stack = Stack::new("t");
         let oidc = oidc(&mut stack);
-        stack.add(WorkloadRole::new("idle", "t-idle", &oidc, "apps", "idle"));
+        stack.add(WorkloadRole::new(WorkloadRoleProps {
+            logical_name: "idle",
+            role_name: "t-idle",
+            oidc: &oidc,
+            namespace: "apps",
+            service_account: "idle",
+        }));
         let text = stack.synth().unwrap().main_tf_json().to_string();
         assert!(!text.contains("aws_iam_role_policy\""), "{text}");
+    }
+
+    #[test]
+    fn a_role_name_taken_from_another_resource_is_the_name_and_the_name_tag() {
+        let mut stack = Stack::new("t");
+        let oidc = oidc(&mut stack);
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        let models = stack.add(Bucket::new("models", "t-models", key.arn()));
+        stack.add(WorkloadRole::new(WorkloadRoleProps {
+            logical_name: "reader",
+            role_name: models.name().suffixed("-reader"),
+            oidc: &oidc,
+            namespace: "apps",
+            service_account: "reader",
+        }));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let role = &doc["resource"]["aws_iam_role"]["reader"];
+        assert_eq!(role["name"], "${aws_s3_bucket.models.bucket}-reader");
+        assert_eq!(
+            role["tags"]["Name"],
+            "${aws_s3_bucket.models.bucket}-reader"
+        );
     }
 }

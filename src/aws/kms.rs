@@ -13,7 +13,7 @@ use super::iam::{NameTag, PolicyDocument, Statement};
 use super::kind;
 use super::provider::arn_parts;
 use crate::core::block::Attributes;
-use crate::core::reference::{Arn, Attr, Ref};
+use crate::core::reference::{Arn, Attr, Input, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::{Expr, TemplatePart, Value};
 
@@ -27,7 +27,7 @@ use crate::core::value::{Expr, TemplatePart, Value};
 /// ```
 pub struct KmsKey {
     logical: String,
-    alias: String,
+    alias: Input<String>,
     description: Option<String>,
     deletion_window_days: u32,
     services: Vec<ServiceGrant>,
@@ -63,10 +63,15 @@ impl KmsKeyHandle {
 
 impl KmsKey {
     /// A key with alias `alias/<alias>`.
-    pub fn new(logical: &str, alias: &str) -> Self {
+    ///
+    /// `alias` is a literal (`"shop-data"`, checked against KMS's alias rules
+    /// at synth) or text computed from another resource (such as a bucket's
+    /// name), which is not checked at synth: KMS rejects a bad one at apply.
+    /// The key's `Name` tag is the same value.
+    pub fn new(logical: &str, alias: impl Into<Input<String>>) -> Self {
         KmsKey {
             logical: logical.to_string(),
-            alias: alias.to_string(),
+            alias: alias.into(),
             description: None,
             deletion_window_days: 30,
             services: Vec::new(),
@@ -139,19 +144,20 @@ impl Construct for KmsKey {
                 "use 7 to 30 days (30 gives the longest chance to cancel a deletion)",
             );
         }
-        if self.alias.is_empty()
-            || self.alias.starts_with("aws/")
-            || !self
-                .alias
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
-        {
-            stack.error(
-                &address,
-                "alias",
-                &format!("`{}` is not a valid KMS alias name", self.alias),
-                "use letters, digits, `/`, `_` and `-`, not starting with `aws/`",
-            );
+        if let Some(alias) = self.alias.literal() {
+            if alias.is_empty()
+                || alias.starts_with("aws/")
+                || !alias
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+            {
+                stack.error(
+                    &address,
+                    "alias",
+                    &format!("`{alias}` is not a valid KMS alias name"),
+                    "use letters, digits, `/`, `_` and `-`, not starting with `aws/`",
+                );
+            }
         }
         let key = stack.resource::<kind::KmsKey>(
             &self.logical,
@@ -164,7 +170,7 @@ impl Construct for KmsKey {
         let alias = stack.resource::<kind::KmsAlias>(
             &self.logical,
             Attributes::new()
-                .set("name", format!("alias/{}", self.alias))
+                .set("name", self.alias.prefixed("alias/"))
                 .set("target_key_id", key.id()),
         );
         // The account and partition come from the key's own ARN (parsed
@@ -221,8 +227,8 @@ impl Construct for KmsKey {
 impl KmsKey {
     /// A key CloudWatch Logs in `region` may use for log groups of this
     /// account (any log group ARN in the region, matched by the encryption
-    /// context Logs sends).
-    pub fn for_logs(logical: &str, alias: &str, region: &str) -> Self {
+    /// context Logs sends). `alias` as in [`KmsKey::new`].
+    pub fn for_logs(logical: &str, alias: impl Into<Input<String>>, region: &str) -> Self {
         KmsKey::new(logical, alias)
             .description("CloudWatch Logs encryption")
             .allow_service(
@@ -305,6 +311,24 @@ mod tests {
         assert_eq!(
             key.account.expr().template(),
             "${data.aws_arn.logs_key.account}"
+        );
+    }
+
+    #[test]
+    fn an_alias_taken_from_another_resource_is_the_alias_and_the_name_tag() {
+        let mut stack = Stack::new("t");
+        let bucket = stack.resource::<kind::S3Bucket>("data", Attributes::new());
+        stack.add(KmsKey::new("data", bucket.attr::<String>("bucket")));
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc["resource"]["aws_kms_alias"]["data"]["name"],
+            "alias/${aws_s3_bucket.data.bucket}"
+        );
+        assert_eq!(
+            doc["resource"]["aws_kms_key"]["data"]["tags"]["Name"],
+            "${aws_s3_bucket.data.bucket}"
         );
     }
 

@@ -1,8 +1,10 @@
-//! AWS builders with secure defaults, and the realization of the cloud-neutral
-//! [`Platform`](crate::platform::Platform) on AWS ([`realize`]).
+//! AWS builders with secure defaults. They know nothing of the cloud-neutral
+//! platform layer; `platform::aws` realizes the platform with them.
 //!
-//! Each builder is a plain struct: required inputs are constructor arguments,
-//! optional ones setters whose defaults are the secure choice. Add one with
+//! Each builder is a plain struct: required inputs are constructor arguments
+//! (for builders with more than four, one `...Props` struct whose fields are
+//! named, so they read in any order and none can be left out), optional ones
+//! setters whose defaults are the secure choice. Add one with
 //! [`Stack::add`](crate::Stack::add); it returns a handle of typed references.
 
 pub mod access_logs;
@@ -23,13 +25,13 @@ pub mod vpc;
 
 pub use access_logs::{AccessLogBucket, AccessLogBucketHandle};
 pub use bucket::{Bucket, BucketHandle};
-pub use eks::{EksCluster, EksClusterHandle, NodeGroup};
+pub use eks::{EksCluster, EksClusterHandle, EksClusterProps, NodeGroup, NodeGroupProps};
 pub use iam::{service_trust, Effect, IamRole, IamRoleHandle, PolicyDocument, Statement};
-pub use irsa::{OidcHandle, WorkloadRole};
+pub use irsa::{OidcHandle, WorkloadRole, WorkloadRoleProps};
 pub use kms::{KmsKey, KmsKeyHandle};
-pub use postgres::{DatabaseNetwork, Postgres, PostgresHandle};
+pub use postgres::{DatabaseNetwork, Postgres, PostgresHandle, PostgresProps};
 pub use provider::{AwsProvider, AWS_PROVIDER_VERSION, TERRAFORM_VERSION};
-pub use redis::{Redis, RedisHandle};
+pub use redis::{Redis, RedisHandle, RedisProps};
 pub use region::Region;
 pub use security_group::{SecurityGroup, SecurityGroupHandle};
 pub use vpc::{SubnetCidrs, Vpc, VpcHandle};

@@ -105,16 +105,54 @@ pub struct DatabaseNetwork {
     pub clients: Vec<Attr<Id<kind::SecurityGroup>>>,
 }
 
+/// The required inputs of a [`Postgres`] instance, named as in
+/// `aws_db_instance`.
+#[derive(Clone, Debug)]
+pub struct PostgresProps<'a> {
+    /// The Terraform name of the instance (`aws_db_instance.<logical_name>`)
+    /// and of the blocks it adds (subnet, parameter and security groups).
+    pub logical_name: &'a str,
+    /// The instance name in RDS (`identifier`): 1-63 letters, digits and
+    /// hyphens, starting with a letter, no `--`, no trailing `-`; unique per
+    /// account and region. Also names the subnet, parameter and security
+    /// groups it adds.
+    pub identifier: &'a str,
+    /// The PostgreSQL version (`engine_version`): a major version 13-17,
+    /// optionally with a minor (`16` or `16.4`; a major alone takes RDS's
+    /// default minor and its automatic minor upgrades).
+    pub engine_version: &'a str,
+    /// The instance class (`instance_class`), such as `db.t4g.medium`; one of
+    /// [`POSTGRES_INSTANCE_CLASSES`].
+    pub instance_class: &'a str,
+    /// Where the instance lives (the database subnets of a VPC) and which
+    /// security groups may connect.
+    pub network: DatabaseNetwork,
+    /// The key encrypting storage, Performance Insights and the master user
+    /// secret: its ARN, as `kms_key_id` takes it (from
+    /// [`KmsKeyHandle::arn`](crate::aws::KmsKeyHandle::arn)).
+    pub kms_key_arn: Attr<Arn<kind::KmsKey>>,
+}
+
 /// A PostgreSQL instance.
 ///
 /// ```
-/// use infrasynth::aws::{DatabaseNetwork, KmsKey, Postgres, Vpc};
+/// use infrasynth::aws::{DatabaseNetwork, KmsKey, Postgres, PostgresProps, Vpc};
 /// use infrasynth::Stack;
 /// let mut stack = Stack::new("demo");
 /// let vpc = stack.add(Vpc::new("main", "demo", "10.0.0.0/16", "us-east-1"));
 /// let key = stack.add(KmsKey::new("db", "demo-db"));
-/// let network = DatabaseNetwork { vpc_id: vpc.id(), subnet_ids: vpc.database_subnet_ids(), clients: vec![] };
-/// let db = stack.add(Postgres::new("main", "demo-db", "16", "db.t4g.medium", network, key.arn()));
+/// let db = stack.add(Postgres::new(PostgresProps {
+///     logical_name: "main",
+///     identifier: "demo-db",
+///     engine_version: "16",
+///     instance_class: "db.t4g.medium",
+///     network: DatabaseNetwork {
+///         vpc_id: vpc.id(),
+///         subnet_ids: vpc.database_subnet_ids(),
+///         clients: vec![],
+///     },
+///     kms_key_arn: key.arn(),
+/// }));
 /// ```
 pub struct Postgres {
     logical: String,
@@ -167,23 +205,17 @@ impl PostgresHandle {
 }
 
 impl Postgres {
-    /// An instance named `identifier` running PostgreSQL `engine_version`
-    /// (`16` or `16.4`) on `instance_class`, storage encrypted with the key.
-    pub fn new(
-        logical: &str,
-        identifier: &str,
-        engine_version: &str,
-        instance_class: &str,
-        network: DatabaseNetwork,
-        kms_key_arn: Attr<Arn<kind::KmsKey>>,
-    ) -> Self {
+    /// An instance with 20 GiB of gp3 storage growing to 100 GiB, the master
+    /// user `dbadmin` whose password RDS keeps in Secrets Manager, and the
+    /// production protections where the stack's environment is production.
+    pub fn new(props: PostgresProps<'_>) -> Self {
         Postgres {
-            logical: logical.to_string(),
-            identifier: identifier.to_string(),
-            engine_version: engine_version.to_string(),
-            instance_class: instance_class.to_string(),
-            network,
-            kms_key_arn,
+            logical: props.logical_name.to_string(),
+            identifier: props.identifier.to_string(),
+            engine_version: props.engine_version.to_string(),
+            instance_class: props.instance_class.to_string(),
+            network: props.network,
+            kms_key_arn: props.kms_key_arn,
             allocated_storage_gb: 20,
             max_allocated_storage_gb: 100,
             db_name: None,
@@ -456,7 +488,7 @@ impl Construct for Postgres {
                 .add(
                     IamRole::new(
                         &format!("{l}_rds_monitoring"),
-                        &format!("{id}-rds-monitoring"),
+                        format!("{id}-rds-monitoring"),
                         service_trust("monitoring.rds.amazonaws.com").to_json(),
                     )
                     .description("RDS enhanced monitoring")
@@ -542,14 +574,14 @@ mod tests {
             subnet_ids: vpc.database_subnet_ids(),
             clients: vec![],
         };
-        let db = stack.add(configure(Postgres::new(
-            "main",
-            "t-db",
-            "16",
-            "db.t4g.medium",
+        let db = stack.add(configure(Postgres::new(PostgresProps {
+            logical_name: "main",
+            identifier: "t-db",
+            engine_version: "16",
+            instance_class: "db.t4g.medium",
             network,
-            key.arn(),
-        )));
+            kms_key_arn: key.arn(),
+        })));
         (stack, db)
     }
 

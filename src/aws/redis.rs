@@ -72,16 +72,56 @@ pub const CACHE_NODE_TYPES: &[&str] = &[
 /// The Redis port.
 pub const REDIS_PORT: u16 = 6379;
 
+/// The required inputs of a [`Redis`] replication group, named as in
+/// `aws_elasticache_replication_group`.
+#[derive(Clone, Debug)]
+pub struct RedisProps<'a> {
+    /// The Terraform name of the replication group
+    /// (`aws_elasticache_replication_group.<logical_name>`) and of the blocks
+    /// it adds (subnet and security groups, users).
+    pub logical_name: &'a str,
+    /// The group's id in ElastiCache (`replication_group_id`): 1-40 lowercase
+    /// letters, digits and hyphens, starting with a letter, no `--`, no
+    /// trailing `-`; unique per account and region. Also names the subnet
+    /// group, security group and users it adds.
+    pub replication_group_id: &'a str,
+    /// The Redis version (`engine_version`), `7.0` or `7.1`: IAM
+    /// authentication needs 7.0 or later.
+    pub engine_version: &'a str,
+    /// The node type (`node_type`), such as `cache.t4g.small`; one of
+    /// [`CACHE_NODE_TYPES`].
+    pub node_type: &'a str,
+    /// Where the group lives (the database subnets of a VPC) and which
+    /// security groups may connect.
+    pub network: DatabaseNetwork,
+    /// The key encrypting data at rest and snapshots: its ARN, as `kms_key_id`
+    /// takes it (from [`KmsKeyHandle::arn`](crate::aws::KmsKeyHandle::arn)).
+    pub kms_key_arn: Attr<Arn<kind::KmsKey>>,
+}
+
 /// A Redis replication group.
 ///
 /// ```
-/// use infrasynth::aws::{DatabaseNetwork, KmsKey, Redis, Vpc};
+/// use infrasynth::aws::{DatabaseNetwork, KmsKey, Redis, RedisProps, Vpc};
 /// use infrasynth::Stack;
 /// let mut stack = Stack::new("demo");
 /// let vpc = stack.add(Vpc::new("main", "demo", "10.0.0.0/16", "us-east-1"));
 /// let key = stack.add(KmsKey::new("cache", "demo-cache"));
-/// let network = DatabaseNetwork { vpc_id: vpc.id(), subnet_ids: vpc.database_subnet_ids(), clients: vec![] };
-/// let cache = stack.add(Redis::new("cache", "demo-cache", "7.1", "cache.t4g.small", network, key.arn()).replicas(1));
+/// let cache = stack.add(
+///     Redis::new(RedisProps {
+///         logical_name: "cache",
+///         replication_group_id: "demo-cache",
+///         engine_version: "7.1",
+///         node_type: "cache.t4g.small",
+///         network: DatabaseNetwork {
+///             vpc_id: vpc.id(),
+///             subnet_ids: vpc.database_subnet_ids(),
+///             clients: vec![],
+///         },
+///         kms_key_arn: key.arn(),
+///     })
+///     .replicas(1),
+/// );
 /// ```
 pub struct Redis {
     logical: String,
@@ -113,6 +153,8 @@ pub struct RedisHandle {
     pub user: Ref<kind::CacheUser>,
     /// The user group attached to the replication group.
     pub user_group: Ref<kind::CacheUserGroup>,
+    /// The `default` user every user group needs, switched off.
+    pub default_user: Ref<kind::CacheUser>,
 }
 
 impl RedisHandle {
@@ -133,22 +175,16 @@ impl RedisHandle {
 }
 
 impl Redis {
-    /// A replication group `id` running Redis `engine_version` on `node_type`.
-    pub fn new(
-        logical: &str,
-        id: &str,
-        engine_version: &str,
-        node_type: &str,
-        network: DatabaseNetwork,
-        kms_key_arn: Attr<Arn<kind::KmsKey>>,
-    ) -> Self {
+    /// A replication group of one primary and no replicas, encrypted at rest
+    /// and in transit, whose application user authenticates with IAM.
+    pub fn new(props: RedisProps<'_>) -> Self {
         Redis {
-            logical: logical.to_string(),
-            id: id.to_string(),
-            engine_version: engine_version.to_string(),
-            node_type: node_type.to_string(),
-            network,
-            kms_key_arn,
+            logical: props.logical_name.to_string(),
+            id: props.replication_group_id.to_string(),
+            engine_version: props.engine_version.to_string(),
+            node_type: props.node_type.to_string(),
+            network: props.network,
+            kms_key_arn: props.kms_key_arn,
             replicas: 0,
             high_availability: None,
             snapshot_retention_days: None,
@@ -331,7 +367,7 @@ impl Construct for Redis {
                     "authentication_mode",
                     Value::map().with("type", "no-password-required"),
                 )
-                .tagged_name(&format!("{}-default", self.id)),
+                .tagged_name(format!("{}-default", self.id)),
         );
         // IAM authentication requires the user name to equal the user id.
         let app_user_id = format!("{}-app", self.id);
@@ -395,6 +431,7 @@ impl Construct for Redis {
             subnet_group,
             user,
             user_group,
+            default_user,
         }
     }
 }
@@ -413,14 +450,14 @@ mod tests {
             subnet_ids: vpc.database_subnet_ids(),
             clients: vec![],
         };
-        let cache = stack.add(configure(Redis::new(
-            "cache",
-            "t-cache",
-            "7.1",
-            "cache.t4g.small",
+        let cache = stack.add(configure(Redis::new(RedisProps {
+            logical_name: "cache",
+            replication_group_id: "t-cache",
+            engine_version: "7.1",
+            node_type: "cache.t4g.small",
             network,
-            key.arn(),
-        )));
+            kms_key_arn: key.arn(),
+        })));
         (stack, cache)
     }
 

@@ -4,7 +4,7 @@
 
 use ipnet::Ipv4Net;
 
-use super::iam::{IamRole, NameTag, PolicyDocument, Statement};
+use super::iam::{IamRole, IamRoleHandle, NameTag, PolicyDocument, Statement};
 use super::kind;
 use super::kms::{KmsKey, KmsKeyHandle};
 use super::region::Region;
@@ -75,6 +75,20 @@ pub struct VpcHandle {
     pub flow_log: Ref<kind::FlowLog>,
     /// The flow logs' log group.
     pub flow_log_group: Ref<kind::LogGroup>,
+    /// The role VPC Flow Logs writes to the log group as.
+    pub flow_log_role: IamRoleHandle,
+    /// The VPC's default security group, left without rules.
+    pub default_security_group: Ref<kind::DefaultSecurityGroup>,
+    /// The internet gateway of the public subnets.
+    pub internet_gateway: Ref<kind::InternetGateway>,
+    /// The public subnets' route table (default route to the internet
+    /// gateway).
+    pub public_route_table: Ref<kind::RouteTable>,
+    /// One route table per private subnet (default route to its zone's NAT
+    /// gateway), in zone order.
+    pub private_route_tables: Vec<Ref<kind::RouteTable>>,
+    /// The database subnets' route table (no route out of the VPC).
+    pub database_route_table: Ref<kind::RouteTable>,
 }
 
 impl VpcHandle {
@@ -325,11 +339,11 @@ impl Construct for Vpc {
                 .tagged_name(name),
         );
         // No rules at all: nothing may use the default group by accident.
-        stack.resource::<kind::DefaultSecurityGroup>(
+        let default_security_group = stack.resource::<kind::DefaultSecurityGroup>(
             l,
             Attributes::new()
                 .set("vpc_id", vpc.id())
-                .tagged_name(&format!("{name}-default-deny")),
+                .tagged_name(format!("{name}-default-deny")),
         );
         let igw = stack.resource::<kind::InternetGateway>(
             l,
@@ -377,7 +391,7 @@ impl Construct for Vpc {
             &format!("{l}_public"),
             Attributes::new()
                 .set("vpc_id", vpc.id())
-                .tagged_name(&format!("{name}-public")),
+                .tagged_name(format!("{name}-public")),
         );
         stack.resource::<kind::Route>(
             &format!("{l}_public_internet"),
@@ -406,7 +420,7 @@ impl Construct for Vpc {
                     &format!("{l}_nat_{z}"),
                     Attributes::new()
                         .set("domain", "vpc")
-                        .tagged_name(&format!("{name}-nat-{z}"))
+                        .tagged_name(format!("{name}-nat-{z}"))
                         .depends_on(igw.address()),
                 );
                 stack.resource::<kind::NatGateway>(
@@ -414,18 +428,19 @@ impl Construct for Vpc {
                     Attributes::new()
                         .set("allocation_id", eip.id())
                         .set("subnet_id", public_subnets[i].id())
-                        .tagged_name(&format!("{name}-{z}"))
+                        .tagged_name(format!("{name}-{z}"))
                         .depends_on(igw.address()),
                 )
             })
             .collect();
+        let mut private_route_tables = Vec::new();
         for (i, (zone, subnet)) in zones.iter().zip(&private_subnets).enumerate() {
             let z = letter(zone);
             let rt = stack.resource::<kind::RouteTable>(
                 &format!("{l}_private_{z}"),
                 Attributes::new()
                     .set("vpc_id", vpc.id())
-                    .tagged_name(&format!("{name}-private-{z}")),
+                    .tagged_name(format!("{name}-private-{z}")),
             );
             stack.resource::<kind::Route>(
                 &format!("{l}_private_{z}_nat"),
@@ -440,13 +455,14 @@ impl Construct for Vpc {
                     .set("subnet_id", subnet.id())
                     .set("route_table_id", rt.id()),
             );
+            private_route_tables.push(rt);
         }
         // Database subnets have no route out of the VPC at all.
         let database_rt = stack.resource::<kind::RouteTable>(
             &format!("{l}_database"),
             Attributes::new()
                 .set("vpc_id", vpc.id())
-                .tagged_name(&format!("{name}-database")),
+                .tagged_name(format!("{name}-database")),
         );
         for (zone, subnet) in zones.iter().zip(&database_subnets) {
             stack.resource::<kind::RouteTableAssociation>(
@@ -474,7 +490,7 @@ impl Construct for Vpc {
             Some(key) => key,
             None => stack.add(KmsKey::for_logs(
                 &format!("{l}_flow_logs"),
-                &format!("{name}-flow-logs"),
+                format!("{name}-flow-logs"),
                 &self.region,
             )),
         };
@@ -484,7 +500,7 @@ impl Construct for Vpc {
                 .set("name", format!("/aws/vpc-flow-logs/{name}"))
                 .set("retention_in_days", self.flow_log_retention_days)
                 .set("kms_key_id", key.arn())
-                .tagged_name(&format!("{name}-flow-logs"))
+                .tagged_name(format!("{name}-flow-logs"))
                 .depends_on(key.policy.address()),
         );
         // A policy-document data source, which scanners analyse as an IAM
@@ -504,7 +520,7 @@ impl Construct for Vpc {
         let role = stack.add(
             IamRole::new(
                 &format!("{l}_flow_logs"),
-                &format!("{name}-flow-logs"),
+                format!("{name}-flow-logs"),
                 // Only flow logs of this region may use the role (confused deputy).
                 PolicyDocument::new()
                     .statement(
@@ -545,6 +561,12 @@ impl Construct for Vpc {
             nat_gateways,
             flow_log,
             flow_log_group: log_group,
+            flow_log_role: role,
+            default_security_group,
+            internet_gateway: igw,
+            public_route_table: public_rt,
+            private_route_tables,
+            database_route_table: database_rt,
         }
     }
 }

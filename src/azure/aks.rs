@@ -120,6 +120,34 @@ pub struct SystemPool {
     pub max_nodes: u32,
 }
 
+/// The required inputs of an [`AksCluster`], named as in
+/// `azurerm_kubernetes_cluster`.
+#[derive(Clone, Debug)]
+pub struct AksClusterProps<'a> {
+    /// The Terraform name of the cluster
+    /// (`azurerm_kubernetes_cluster.<logical_name>`).
+    pub logical_name: &'a str,
+    /// The cluster name in Azure (`name`; the API server's `dns_prefix` is
+    /// derived from it): 1-63 letters, digits, `-` and `_`, starting and
+    /// ending with a letter or digit.
+    pub name: &'a str,
+    /// The resource group the cluster is created in (its `location` too).
+    pub resource_group: &'a ResourceGroupHandle,
+    /// The subnet of the system pool's nodes
+    /// (`default_node_pool.vnet_subnet_id`): the network's node subnet
+    /// ([`NetworkHandle::nodes`](crate::azure::NetworkHandle::nodes)).
+    pub vnet_subnet_id: Attr<Id<kind::Subnet>>,
+    /// The user-assigned identity the control plane runs as
+    /// (`identity.identity_ids`), from
+    /// [`ManagedIdentity`](crate::azure::ManagedIdentity); it needs Network
+    /// Contributor on the network to join nodes and manage load balancer IPs.
+    pub identity_id: Attr<Id<kind::UserAssignedIdentity>>,
+    /// The Entra ID tenant whose users and groups Kubernetes RBAC authorizes
+    /// (`azure_active_directory_role_based_access_control.tenant_id`), from
+    /// [`ClientConfig`](crate::azure::ClientConfig)'s handle.
+    pub tenant_id: Attr<kind::TenantId>,
+}
+
 /// An AKS cluster.
 pub struct AksCluster {
     logical_name: String,
@@ -146,28 +174,19 @@ pub struct AksCluster {
 }
 
 impl AksCluster {
-    /// A cluster `name` with nodes in `subnet_id`, running as the control-plane
-    /// identity `identity_id` (which needs Network Contributor on the network),
-    /// with Entra ID users of `tenant_id`.
+    /// A cluster whose Kubernetes RBAC is Entra ID's.
     ///
     /// Defaults: Kubernetes 1.31, private API server, Free tier, system pool of
     /// 1-3 `Standard_D4ds_v5` with ephemeral OS disks, encryption at host and
     /// 110 pods per node, pods from 100.64.0.0/16, services 172.16.0.0/16.
-    pub fn new(
-        logical_name: &str,
-        name: &str,
-        resource_group: &ResourceGroupHandle,
-        subnet_id: Attr<Id<kind::Subnet>>,
-        identity_id: Attr<Id<kind::UserAssignedIdentity>>,
-        tenant_id: Attr<kind::TenantId>,
-    ) -> Self {
+    pub fn new(props: AksClusterProps<'_>) -> Self {
         AksCluster {
-            logical_name: logical_name.to_string(),
-            name: name.to_string(),
-            resource_group: resource_group.clone(),
-            subnet_id,
-            identity_id,
-            tenant_id,
+            logical_name: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            resource_group: props.resource_group.clone(),
+            subnet_id: props.vnet_subnet_id,
+            identity_id: props.identity_id,
+            tenant_id: props.tenant_id,
             kubernetes_version: "1.31".to_string(),
             access: ApiServerAccess::Private,
             sku_tier: "Free",
@@ -814,10 +833,10 @@ mod tests {
         let uai = Address::resource(StackId::TEST, "azurerm_user_assigned_identity", "cp");
         let tenant = Address::data(StackId::TEST, "azurerm_client_config", "current");
         stack.add(
-            AksCluster::new(
-                "main",
-                "p-aks",
-                &crate::azure::ResourceGroupHandle {
+            AksCluster::new(AksClusterProps {
+                logical_name: "main",
+                name: "p-aks",
+                resource_group: &crate::azure::ResourceGroupHandle {
                     resource: crate::core::reference::Ref::new(Address::resource(
                         StackId::TEST,
                         "azurerm_resource_group",
@@ -826,10 +845,10 @@ mod tests {
                     name: Attr::from_expr(Expr::raw("azurerm_resource_group.main.name")),
                     location: "westeurope".into(),
                 },
-                subnet,
-                Attr::from_expr(Expr::attribute(&uai, "id")),
-                Attr::from_expr(Expr::attribute(&tenant, "tenant_id")),
-            )
+                vnet_subnet_id: subnet,
+                identity_id: Attr::from_expr(Expr::attribute(&uai, "id")),
+                tenant_id: Attr::from_expr(Expr::attribute(&tenant, "tenant_id")),
+            })
             .api_server_access(ApiServerAccess::AuthorizedRanges(vec!["0.0.0.0/0".into()])),
         );
         let text = stack.diagnostics().to_string();

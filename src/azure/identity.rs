@@ -99,6 +99,30 @@ impl Construct for RoleAssignment {
 /// The audience Entra ID expects in Kubernetes service account tokens.
 pub const TOKEN_AUDIENCE: &str = "api://AzureADTokenExchange";
 
+/// The required inputs of a [`WorkloadIdentity`], named as in
+/// `azurerm_user_assigned_identity` and
+/// `azurerm_federated_identity_credential`.
+#[derive(Clone, Debug)]
+pub struct WorkloadIdentityProps<'a> {
+    /// The Terraform name of the identity and its federated credential
+    /// (`azurerm_user_assigned_identity.<logical_name>`).
+    pub logical_name: &'a str,
+    /// The identity's name in Azure (`name`): 3-128 letters, digits, `-` and
+    /// `_`, starting with a letter or digit.
+    pub name: &'a str,
+    /// The resource group the identity is created in (its `location` too).
+    pub resource_group: &'a ResourceGroupHandle,
+    /// The cluster's OIDC issuer the service account's tokens come from (the
+    /// credential's `issuer`): the AKS attribute `oidc_issuer_url`, from
+    /// [`AksCluster`](crate::azure::AksCluster)'s handle.
+    pub oidc_issuer_url: Attr<String>,
+    /// The Kubernetes namespace of the service account, such as `apps`.
+    pub namespace: &'a str,
+    /// The Kubernetes service account trusted to act as the identity (the
+    /// credential's `subject`, `system:serviceaccount:<namespace>:<service_account>`).
+    pub service_account: &'a str,
+}
+
 /// An identity for one Kubernetes service account: a user-assigned identity
 /// and a federated credential trusting the cluster's OIDC issuer for
 /// `system:serviceaccount:<namespace>:<service_account>`.
@@ -112,23 +136,16 @@ pub struct WorkloadIdentity {
 }
 
 impl WorkloadIdentity {
-    /// An identity `name` for `namespace/service_account` of the cluster whose
-    /// issuer is `oidc_issuer_url`.
-    pub fn new(
-        logical_name: &str,
-        name: &str,
-        resource_group: &ResourceGroupHandle,
-        oidc_issuer_url: Attr<String>,
-        namespace: &str,
-        service_account: &str,
-    ) -> Self {
+    /// An identity with no roles (grant them with [`RoleAssignment`]s to its
+    /// principal), trusted for tokens with the audience [`TOKEN_AUDIENCE`].
+    pub fn new(props: WorkloadIdentityProps<'_>) -> Self {
         WorkloadIdentity {
-            logical_name: logical_name.to_string(),
-            name: name.to_string(),
-            resource_group: resource_group.clone(),
-            oidc_issuer_url,
-            namespace: namespace.to_string(),
-            service_account: service_account.to_string(),
+            logical_name: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            resource_group: props.resource_group.clone(),
+            oidc_issuer_url: props.oidc_issuer_url,
+            namespace: props.namespace.to_string(),
+            service_account: props.service_account.to_string(),
         }
     }
 }
@@ -181,9 +198,14 @@ mod tests {
         let issuer = Attr::from_expr(crate::core::value::Expr::raw(
             "azurerm_kubernetes_cluster.main.oidc_issuer_url",
         ));
-        stack.add(WorkloadIdentity::new(
-            "api", "p-api", &rg, issuer, "mlops", "api",
-        ));
+        stack.add(WorkloadIdentity::new(WorkloadIdentityProps {
+            logical_name: "api",
+            name: "p-api",
+            resource_group: &rg,
+            oidc_issuer_url: issuer,
+            namespace: "mlops",
+            service_account: "api",
+        }));
         let json = String::from_utf8(stack.render_json()).unwrap();
         assert!(json.contains("system:serviceaccount:mlops:api"));
         assert!(json.contains(TOKEN_AUDIENCE));

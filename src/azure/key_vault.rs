@@ -4,11 +4,38 @@
 use super::kind;
 use super::naming;
 use super::private_dns::PrivateDnsZoneHandle;
-use super::private_endpoint::PrivateEndpoint;
+use super::private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
 use super::resource_group::ResourceGroupHandle;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
+
+/// The required inputs of a [`KeyVault`], named as in `azurerm_key_vault`.
+#[derive(Clone, Debug)]
+pub struct KeyVaultProps<'a> {
+    /// The Terraform name of the vault (`azurerm_key_vault.<logical_name>`)
+    /// and the prefix of its endpoint's (`<logical_name>_vault`).
+    pub logical_name: &'a str,
+    /// The vault name in Azure (`name`, its URI is
+    /// `https://<name>.vault.azure.net`): 3-24 letters, digits and single
+    /// hyphens, starting with a letter, globally unique; see
+    /// [`naming::key_vault_name`].
+    pub name: &'a str,
+    /// The resource group the vault and its endpoint are created in (their
+    /// `location` too).
+    pub resource_group: &'a ResourceGroupHandle,
+    /// The Entra ID tenant that authenticates the vault's callers
+    /// (`tenant_id`), from
+    /// [`ClientConfig`](crate::azure::ClientConfig)'s handle.
+    pub tenant_id: Attr<kind::TenantId>,
+    /// The subnet of the vault's private endpoint: the network's private
+    /// endpoint subnet
+    /// ([`NetworkHandle::private_endpoints`](crate::azure::NetworkHandle::private_endpoints)).
+    pub endpoint_subnet_id: Attr<Id<kind::Subnet>>,
+    /// The private DNS zone `privatelink.vaultcore.azure.net`, linked to the
+    /// network, the endpoint registers in.
+    pub dns_zone: &'a PrivateDnsZoneHandle,
+}
 
 /// A Key Vault with a private endpoint.
 pub struct KeyVault {
@@ -33,26 +60,17 @@ pub struct KeyVaultHandle {
 }
 
 impl KeyVault {
-    /// A vault `name` (3-24 characters, globally unique; see
-    /// [`naming::key_vault_name`]) of `tenant_id`, reached through a private
-    /// endpoint in `endpoint_subnet_id` registered in `dns_zone`
-    /// (`privatelink.vaultcore.azure.net`). Defaults: standard SKU, 90 days of
-    /// soft delete, purge protection on.
-    pub fn new(
-        logical_name: &str,
-        name: &str,
-        resource_group: &ResourceGroupHandle,
-        tenant_id: Attr<kind::TenantId>,
-        endpoint_subnet_id: Attr<Id<kind::Subnet>>,
-        dns_zone: &PrivateDnsZoneHandle,
-    ) -> Self {
+    /// A vault reached only through its private endpoint (`<name>-pe`), with
+    /// RBAC authorization. Defaults: standard SKU, 90 days of soft delete,
+    /// purge protection on.
+    pub fn new(props: KeyVaultProps<'_>) -> Self {
         KeyVault {
-            logical_name: logical_name.to_string(),
-            name: name.to_string(),
-            resource_group: resource_group.clone(),
-            tenant_id,
-            endpoint_subnet_id,
-            dns_zone: dns_zone.clone(),
+            logical_name: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            resource_group: props.resource_group.clone(),
+            tenant_id: props.tenant_id,
+            endpoint_subnet_id: props.endpoint_subnet_id,
+            dns_zone: props.dns_zone.clone(),
             endpoint_name: None,
             soft_delete_days: 90,
             premium: false,
@@ -117,18 +135,18 @@ impl Construct for KeyVault {
                 )
                 .tagged(),
         );
-        let endpoint = stack.add(PrivateEndpoint::new(
-            &format!("{ln}_vault"),
-            &self
+        let endpoint = stack.add(PrivateEndpoint::new(PrivateEndpointProps {
+            logical_name: &format!("{ln}_vault"),
+            name: self
                 .endpoint_name
                 .clone()
                 .unwrap_or_else(|| format!("{}-pe", self.name)),
-            rg,
-            self.endpoint_subnet_id.clone(),
-            vault.id(),
-            "vault",
-            &self.dns_zone,
-        ));
+            resource_group: rg,
+            subnet_id: self.endpoint_subnet_id.clone(),
+            private_connection_resource_id: vault.id(),
+            subresource_name: "vault",
+            dns_zone: &self.dns_zone,
+        }));
         KeyVaultHandle { vault, endpoint }
     }
 }
@@ -153,7 +171,14 @@ mod tests {
             .clone()
             .map(|s| s.id())
             .expect("subnet");
-        KeyVault::new("kv", name, &rg, client.tenant_id(), subnet, &zone)
+        KeyVault::new(KeyVaultProps {
+            logical_name: "kv",
+            name,
+            resource_group: &rg,
+            tenant_id: client.tenant_id(),
+            endpoint_subnet_id: subnet,
+            dns_zone: &zone,
+        })
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Azure builders (azurerm provider `~> 4.55`) and the realization of the
-//! cloud-neutral platform on Azure.
+//! Azure builders (azurerm provider `~> 4.55`). They know nothing of the
+//! cloud-neutral platform layer; `platform::azure` realizes the platform with them.
 //!
 //! Every builder is secure by default: nothing reachable from the internet
 //! (private endpoints, delegated subnets, a private AKS API server in
@@ -25,18 +25,18 @@ pub mod redis;
 pub mod resource_group;
 pub mod storage;
 
-pub use aks::{AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
+pub use aks::{AksCluster, AksClusterProps, ApiServerAccess, NodePool, Priority, SystemPool};
 pub use client_config::ClientConfig;
 pub use encryption::{CustomerManagedKey, DiskEncryptionSet};
-pub use identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
-pub use key_vault::{KeyVault, KeyVaultHandle};
+pub use identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity, WorkloadIdentityProps};
+pub use key_vault::{KeyVault, KeyVaultHandle, KeyVaultProps};
 pub use lock::DeleteLock;
 pub use log_analytics::LogAnalyticsWorkspace;
 pub use network::{Network, NetworkHandle, SubnetPurpose, SubnetSpec};
-pub use postgres::{EntraAdmin, PostgresHa, PostgresHandle, PostgresServer};
+pub use postgres::{EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps};
 pub use private_dns::{PrivateDnsZone, PrivateDnsZoneHandle};
-pub use private_endpoint::PrivateEndpoint;
+pub use private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
 
-pub use redis::{RedisCache, RedisHandle, RedisTier};
+pub use redis::{RedisCache, RedisCacheProps, RedisHandle, RedisTier};
 pub use resource_group::{ResourceGroup, ResourceGroupHandle};
 pub use storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};

@@ -89,6 +89,32 @@ pub struct EntraAdmin {
     pub principal_name: crate::core::value::Value,
 }
 
+/// The required inputs of a [`PostgresServer`], named as in
+/// `azurerm_postgresql_flexible_server`.
+#[derive(Clone, Debug)]
+pub struct PostgresServerProps<'a> {
+    /// The Terraform name of the server
+    /// (`azurerm_postgresql_flexible_server.<logical_name>`) and the prefix of
+    /// its databases and administrator.
+    pub logical_name: &'a str,
+    /// The server name in Azure (`name`, its host is
+    /// `<name>.postgres.database.azure.com`): 3-63 lowercase letters, digits
+    /// and `-`, not starting or ending with `-`, globally unique.
+    pub name: &'a str,
+    /// The resource group the server is created in (its `location` too).
+    pub resource_group: &'a ResourceGroupHandle,
+    /// The subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`
+    /// the server lives in (`delegated_subnet_id`): the network's PostgreSQL
+    /// subnet ([`NetworkHandle::postgres`](crate::azure::NetworkHandle::postgres)).
+    pub delegated_subnet_id: Attr<Id<kind::Subnet>>,
+    /// The private DNS zone `privatelink.postgres.database.azure.com`, linked
+    /// to the network, the server's name resolves in (`private_dns_zone_id`).
+    pub dns_zone: &'a PrivateDnsZoneHandle,
+    /// The Entra ID group administering the server (there is no password
+    /// administrator).
+    pub administrator: EntraAdmin,
+}
+
 /// A PostgreSQL flexible server with its databases.
 pub struct PostgresServer {
     logical_name: String,
@@ -116,30 +142,24 @@ pub struct PostgresHandle {
     pub server: Ref<kind::PostgresqlFlexibleServer>,
     /// Each database by name.
     pub databases: Vec<(String, Ref<kind::PostgresqlFlexibleServerDatabase>)>,
+    /// The Entra ID administrator group of the server.
+    pub administrator: Ref<kind::PostgresqlFlexibleServerAdministrator>,
 }
 
 impl PostgresServer {
-    /// A server `name` in the delegated subnet `subnet_id`, resolving through
-    /// `dns_zone` (`privatelink.postgres.database.azure.com`), administered by
-    /// the Entra ID group `admin`.
+    /// A server reachable only inside the network, with Entra ID
+    /// authentication only.
     ///
     /// Defaults: version 16, `GP_Standard_D2ds_v5`, 32 GiB with auto-grow,
     /// 7 days of geo-redundant backups, no HA, public access off, passwords off.
-    pub fn new(
-        logical_name: &str,
-        name: &str,
-        resource_group: &ResourceGroupHandle,
-        subnet_id: Attr<Id<kind::Subnet>>,
-        dns_zone: &PrivateDnsZoneHandle,
-        admin: EntraAdmin,
-    ) -> Self {
+    pub fn new(props: PostgresServerProps<'_>) -> Self {
         PostgresServer {
-            logical_name: logical_name.to_string(),
-            name: name.to_string(),
-            resource_group: resource_group.clone(),
-            subnet_id,
-            dns_zone: dns_zone.clone(),
-            admin,
+            logical_name: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            resource_group: props.resource_group.clone(),
+            subnet_id: props.delegated_subnet_id,
+            dns_zone: props.dns_zone.clone(),
+            admin: props.administrator,
             version: "16".to_string(),
             sku: "GP_Standard_D2ds_v5".to_string(),
             storage_mb: 32768,
@@ -357,7 +377,7 @@ impl Construct for PostgresServer {
         }
         let server =
             stack.resource::<kind::PostgresqlFlexibleServer>(&self.logical_name, attributes);
-        stack.resource::<kind::PostgresqlFlexibleServerAdministrator>(
+        let administrator = stack.resource::<kind::PostgresqlFlexibleServerAdministrator>(
             &self.logical_name,
             Attributes::new()
                 .set("server_name", server.name())
@@ -382,7 +402,11 @@ impl Construct for PostgresServer {
                 (database.clone(), db)
             })
             .collect();
-        PostgresHandle { server, databases }
+        PostgresHandle {
+            server,
+            databases,
+            administrator,
+        }
     }
 }
 
@@ -406,18 +430,18 @@ mod tests {
             .clone()
             .map(|s| s.id())
             .expect("postgres subnet");
-        PostgresServer::new(
-            "db",
-            "p-db-abc123",
-            &rg,
-            subnet,
-            &zone,
-            EntraAdmin {
+        PostgresServer::new(PostgresServerProps {
+            logical_name: "db",
+            name: "p-db-abc123",
+            resource_group: &rg,
+            delegated_subnet_id: subnet,
+            dns_zone: &zone,
+            administrator: EntraAdmin {
                 tenant_id: client.tenant_id(),
                 object_id: Value::from("00000000-0000-0000-0000-000000000000"),
                 principal_name: Value::from("db-admins"),
             },
-        )
+        })
     }
 
     #[test]

@@ -4,14 +4,47 @@
 use super::kind;
 use super::private_dns::PrivateDnsZoneHandle;
 use super::resource_group::ResourceGroupHandle;
-use crate::core::reference::{Attr, Id, Ref};
+use crate::core::reference::{Attr, Id, Input, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
+
+/// The required inputs of a [`PrivateEndpoint`], named as in
+/// `azurerm_private_endpoint`.
+///
+/// `name` is anything text converts from (`N: Into<Input<String>>`), so an
+/// endpoint can be named after the resource it reaches even when that name is
+/// computed (as [`StorageAccount`](crate::azure::StorageAccount) does); `K` is
+/// the kind of that resource.
+pub struct PrivateEndpointProps<'a, K, N> {
+    /// The Terraform name of the endpoint (`azurerm_private_endpoint.<logical_name>`).
+    pub logical_name: &'a str,
+    /// The endpoint's name in Azure (`name`; its connection is named
+    /// `<name>-connection`): 1-64 letters, digits, `_`, `.` and `-`, unique in
+    /// the resource group, such as `<resource>-pe`.
+    pub name: N,
+    /// The resource group the endpoint is created in (its `location` too).
+    pub resource_group: &'a ResourceGroupHandle,
+    /// The subnet the endpoint's private address comes from (`subnet_id`):
+    /// the network's private endpoint subnet
+    /// ([`NetworkHandle::private_endpoints`](crate::azure::NetworkHandle::private_endpoints)).
+    pub subnet_id: Attr<Id<kind::Subnet>>,
+    /// The resource reached through the endpoint
+    /// (`private_service_connection.private_connection_resource_id`): its id.
+    pub private_connection_resource_id: Attr<Id<K>>,
+    /// Which of its services the endpoint reaches
+    /// (`private_service_connection.subresource_names`, one of them), such
+    /// as `blob`, `vault` or `redisCache`.
+    pub subresource_name: &'a str,
+    /// The private DNS zone the endpoint's address is registered in
+    /// (`private_dns_zone_group`), the one for the sub-resource (such as
+    /// `privatelink.blob.core.windows.net`), linked to the network.
+    pub dns_zone: &'a PrivateDnsZoneHandle,
+}
 
 /// A private endpoint for one sub-resource (`redisCache`, `vault`, `blob`...).
 pub struct PrivateEndpoint {
     logical_name: String,
-    name: String,
+    name: Input<String>,
     resource_group: ResourceGroupHandle,
     subnet_id: Attr<Id<kind::Subnet>>,
     target_id: crate::core::value::Value,
@@ -20,25 +53,17 @@ pub struct PrivateEndpoint {
 }
 
 impl PrivateEndpoint {
-    /// An endpoint named `name` in `subnet_id` for `target_id`'s `subresource`,
-    /// registered in `dns_zone`.
-    pub fn new<K>(
-        logical_name: &str,
-        name: &str,
-        resource_group: &ResourceGroupHandle,
-        subnet_id: Attr<Id<kind::Subnet>>,
-        target_id: Attr<Id<K>>,
-        subresource: &str,
-        dns_zone: &PrivateDnsZoneHandle,
-    ) -> Self {
+    /// An endpoint connected without manual approval, created after its DNS
+    /// zone's network link so the address resolves as soon as it exists.
+    pub fn new<K, N: Into<Input<String>>>(props: PrivateEndpointProps<'_, K, N>) -> Self {
         PrivateEndpoint {
-            logical_name: logical_name.to_string(),
-            name: name.to_string(),
-            resource_group: resource_group.clone(),
-            subnet_id,
-            target_id: target_id.into(),
-            subresource: subresource.to_string(),
-            dns_zone: dns_zone.clone(),
+            logical_name: props.logical_name.to_string(),
+            name: props.name.into(),
+            resource_group: props.resource_group.clone(),
+            subnet_id: props.subnet_id,
+            target_id: props.private_connection_resource_id.into(),
+            subresource: props.subresource_name.to_string(),
+            dns_zone: props.dns_zone.clone(),
         }
     }
 }
@@ -54,12 +79,12 @@ impl Construct for PrivateEndpoint {
         let rg = &self.resource_group;
         stack.resource::<kind::PrivateEndpoint>(
             &self.logical_name,
-            rg.attributes_for(self.name.as_str())
+            rg.attributes_for(&self.name)
                 .set("subnet_id", &self.subnet_id)
                 .block(
                     "private_service_connection",
                     map! {
-                        "name" => format!("{}-connection", self.name),
+                        "name" => self.name.suffixed("-connection"),
                         "private_connection_resource_id" => self.target_id,
                         "subresource_names" => vec![self.subresource.as_str()],
                         "is_manual_connection" => false,

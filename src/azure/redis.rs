@@ -3,7 +3,7 @@
 
 use super::kind;
 use super::private_dns::PrivateDnsZoneHandle;
-use super::private_endpoint::PrivateEndpoint;
+use super::private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
 use super::resource_group::ResourceGroupHandle;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
@@ -41,7 +41,53 @@ impl RedisTier {
     }
 }
 
+/// The required inputs of a [`RedisCache`], named as in
+/// `azurerm_redis_cache`.
+#[derive(Clone, Debug)]
+pub struct RedisCacheProps<'a> {
+    /// The Terraform name of the cache (`azurerm_redis_cache.<logical_name>`)
+    /// and the prefix of its endpoint's (`<logical_name>_redis`).
+    pub logical_name: &'a str,
+    /// The cache name in Azure (`name`, its host is
+    /// `<name>.redis.cache.windows.net`): 3-63 lowercase letters, digits and
+    /// `-`, not starting or ending with `-`, globally unique.
+    pub name: &'a str,
+    /// The resource group the cache and its endpoint are created in (their
+    /// `location` too).
+    pub resource_group: &'a ResourceGroupHandle,
+    /// The subnet of the cache's private endpoint: the network's private
+    /// endpoint subnet
+    /// ([`NetworkHandle::private_endpoints`](crate::azure::NetworkHandle::private_endpoints)).
+    pub endpoint_subnet_id: Attr<Id<kind::Subnet>>,
+    /// The private DNS zone `privatelink.redis.cache.windows.net`, linked to
+    /// the network, the endpoint registers in.
+    pub dns_zone: &'a PrivateDnsZoneHandle,
+}
+
 /// A Redis cache with a private endpoint.
+///
+/// ```
+/// use infrasynth::azure::{Network, PrivateDnsZone, RedisCache, RedisCacheProps, ResourceGroup};
+/// use infrasynth::Stack;
+/// let mut stack = Stack::new("demo");
+/// let rg = stack.add(ResourceGroup::new("main", "demo-rg", "westeurope"));
+/// let network = stack.add(Network::standard("main", "demo", &rg, "10.0.0.0/16"));
+/// let zone = stack.add(PrivateDnsZone::new(
+///     "redis",
+///     "privatelink.redis.cache.windows.net",
+///     &rg,
+///     network.vnet_id(),
+/// ));
+/// let Some(endpoints) = network.private_endpoints.clone() else { return };
+/// let cache = stack.add(RedisCache::new(RedisCacheProps {
+///     logical_name: "cache",
+///     name: "demo-cache-7f3a",
+///     resource_group: &rg,
+///     endpoint_subnet_id: endpoints.id(),
+///     dns_zone: &zone,
+/// }));
+/// assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+/// ```
 pub struct RedisCache {
     logical_name: String,
     name: String,
@@ -65,22 +111,16 @@ pub struct RedisHandle {
 }
 
 impl RedisCache {
-    /// A cache `name` (globally unique) reached through a private endpoint in
-    /// `endpoint_subnet_id`, registered in `dns_zone`
-    /// (`privatelink.redis.cache.windows.net`). Defaults to Standard C1.
-    pub fn new(
-        logical_name: &str,
-        name: &str,
-        resource_group: &ResourceGroupHandle,
-        endpoint_subnet_id: Attr<Id<kind::Subnet>>,
-        dns_zone: &PrivateDnsZoneHandle,
-    ) -> Self {
+    /// A cache reached only through its private endpoint (`<name>-pe`),
+    /// TLS 1.2, Entra ID authentication (no access keys). Defaults to
+    /// Standard C1.
+    pub fn new(props: RedisCacheProps<'_>) -> Self {
         RedisCache {
-            logical_name: logical_name.to_string(),
-            name: name.to_string(),
-            resource_group: resource_group.clone(),
-            endpoint_subnet_id,
-            dns_zone: dns_zone.clone(),
+            logical_name: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            resource_group: props.resource_group.clone(),
+            endpoint_subnet_id: props.endpoint_subnet_id,
+            dns_zone: props.dns_zone.clone(),
             endpoint_name: None,
             tier: RedisTier::Standard,
             capacity: 1,
@@ -203,18 +243,18 @@ impl Construct for RedisCache {
             attributes = attributes.set("zones", self.zones.clone());
         }
         let cache = stack.resource::<kind::RedisCache>(&self.logical_name, attributes);
-        let endpoint = stack.add(PrivateEndpoint::new(
-            &format!("{}_redis", self.logical_name),
-            &self
+        let endpoint = stack.add(PrivateEndpoint::new(PrivateEndpointProps {
+            logical_name: &format!("{}_redis", self.logical_name),
+            name: self
                 .endpoint_name
                 .clone()
                 .unwrap_or_else(|| format!("{}-pe", self.name)),
-            rg,
-            self.endpoint_subnet_id.clone(),
-            cache.id(),
-            "redisCache",
-            &self.dns_zone,
-        ));
+            resource_group: rg,
+            subnet_id: self.endpoint_subnet_id.clone(),
+            private_connection_resource_id: cache.id(),
+            subresource_name: "redisCache",
+            dns_zone: &self.dns_zone,
+        }));
         RedisHandle { cache, endpoint }
     }
 }
@@ -238,7 +278,13 @@ mod tests {
             .clone()
             .map(|s| s.id())
             .expect("subnet");
-        RedisCache::new("cache", "p-cache-abc123", &rg, subnet, &zone)
+        RedisCache::new(RedisCacheProps {
+            logical_name: "cache",
+            name: "p-cache-abc123",
+            resource_group: &rg,
+            endpoint_subnet_id: subnet,
+            dns_zone: &zone,
+        })
     }
 
     #[test]

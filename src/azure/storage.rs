@@ -10,10 +10,10 @@ use super::encryption::CustomerManagedKey;
 use super::kind;
 use super::naming;
 use super::private_dns::PrivateDnsZoneHandle;
-use super::private_endpoint::PrivateEndpoint;
+use super::private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
 use super::resource_group::ResourceGroupHandle;
 use crate::core::block::Attributes;
-use crate::core::reference::{Address, Attr, Id, Ref};
+use crate::core::reference::{Address, Attr, Id, Input, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
 use crate::map;
@@ -43,10 +43,27 @@ impl Replication {
 }
 
 /// One container and its lifecycle.
-#[derive(Clone, Debug, Default)]
+///
+/// ```
+/// use infrasynth::azure::ContainerSpec;
+/// let models = ContainerSpec {
+///     name: "models".into(),
+///     cold_after_days: Some(30),
+///     ..ContainerSpec::default()
+/// };
+/// ```
+#[derive(Clone, Debug)]
 pub struct ContainerSpec {
-    /// Container name (3-63 lowercase letters, digits and `-`).
-    pub name: String,
+    /// The container's name (`name`): a literal of 3-63 lowercase letters,
+    /// digits and single `-`, starting with a letter or digit (checked at
+    /// synth), or text computed from another resource, which is not checked
+    /// at synth (Azure rejects a bad one at apply).
+    pub name: Input<String>,
+    /// What the container is known by in this stack: the end of its Terraform
+    /// name (`<account logical name>_<key>`, `-` written `_`) and its key in
+    /// [`StorageHandle::containers`]. `None` takes the literal `name`; a
+    /// computed `name` needs a key (an error otherwise).
+    pub key: Option<String>,
     /// Move blobs to the cold tier after this many days since modification.
     pub cold_after_days: Option<u32>,
     /// Delete blobs this many days after modification.
@@ -55,10 +72,31 @@ pub struct ContainerSpec {
     pub noncurrent_delete_days: Option<u32>,
 }
 
+impl Default for ContainerSpec {
+    /// No name yet (an empty name is reported as invalid) and no lifecycle
+    /// rules, for `..ContainerSpec::default()`.
+    fn default() -> Self {
+        ContainerSpec {
+            name: Input::from(""),
+            key: None,
+            cold_after_days: None,
+            delete_after_days: None,
+            noncurrent_delete_days: None,
+        }
+    }
+}
+
+impl ContainerSpec {
+    /// The key given, or else the literal name.
+    fn key(&self) -> Option<&str> {
+        self.key.as_deref().or_else(|| self.name.literal())
+    }
+}
+
 /// A storage account and its containers.
 pub struct StorageAccount {
     logical_name: String,
-    name: String,
+    name: Input<String>,
     resource_group: ResourceGroupHandle,
     replication: Replication,
     soft_delete_days: u32,
@@ -78,6 +116,9 @@ pub struct StorageHandle {
     pub containers: BTreeMap<String, Ref<kind::StorageContainer>>,
     /// The blob private endpoint, if one was asked for.
     pub endpoint: Option<Ref<kind::PrivateEndpoint>>,
+    /// The lifecycle rules of the containers (none when no container has
+    /// one).
+    pub management_policy: Option<Ref<kind::StorageManagementPolicy>>,
 }
 
 impl StorageAccount {
@@ -85,10 +126,19 @@ impl StorageAccount {
     /// unique; see [`naming::storage_account_name`]). Defaults: ZRS, 7 days of
     /// soft delete, public network access off (add
     /// [`StorageAccount::private_endpoint`] to reach it), Microsoft-managed keys.
-    pub fn new(logical_name: &str, name: &str, resource_group: &ResourceGroupHandle) -> Self {
+    ///
+    /// `name` is a literal (checked against Azure's rule at synth) or text
+    /// computed from another resource, which is not checked at synth (Azure
+    /// rejects a bad one at apply); the default private endpoint name
+    /// `<name>-blob-pe` follows either.
+    pub fn new(
+        logical_name: &str,
+        name: impl Into<Input<String>>,
+        resource_group: &ResourceGroupHandle,
+    ) -> Self {
         StorageAccount {
             logical_name: logical_name.to_string(),
-            name: name.to_string(),
+            name: name.into(),
             resource_group: resource_group.clone(),
             replication: Replication::Zrs,
             soft_delete_days: 7,
@@ -158,7 +208,11 @@ impl StorageAccount {
 
     fn validate(&self, stack: &mut Stack) {
         let ln = &self.logical_name;
-        if let Some(problem) = naming::storage_account_name_problem(&self.name) {
+        if let Some(problem) = self
+            .name
+            .literal()
+            .and_then(naming::storage_account_name_problem)
+        {
             stack.error(ln, "name", &problem, naming::STORAGE_ACCOUNT_NAME_RULE);
         }
         if !(1..=365).contains(&self.soft_delete_days) {
@@ -170,7 +224,17 @@ impl StorageAccount {
             );
         }
         for container in &self.containers {
-            let name = &container.name;
+            let Some(name) = container.name.literal() else {
+                if container.key.is_none() {
+                    stack.error(
+                        ln,
+                        "containers",
+                        "a container whose name is computed has no key",
+                        "give it a `key`, the name it goes by in this stack",
+                    );
+                }
+                continue;
+            };
             let valid = (3..=63).contains(&name.len())
                 && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && !name.ends_with('-')
@@ -200,7 +264,7 @@ impl Construct for StorageAccount {
     fn build(self, stack: &mut Stack) -> StorageHandle {
         self.validate(stack);
         let rg = &self.resource_group;
-        let mut attributes = rg.attributes_for(self.name.as_str())
+        let mut attributes = rg.attributes_for(&self.name)
                 .set("account_kind", "StorageV2")
                 .set("account_tier", "Standard")
                 .set("account_replication_type", self.replication.as_str())
@@ -253,17 +317,17 @@ impl Construct for StorageAccount {
         let account = stack.resource::<kind::StorageAccount>(&self.logical_name, attributes);
         let ln = &self.logical_name;
         let endpoint = self.endpoint.as_ref().map(|(subnet, zone, name)| {
-            stack.add(PrivateEndpoint::new(
-                &format!("{ln}_blob"),
-                &name
-                    .clone()
-                    .unwrap_or_else(|| format!("{}-blob-pe", self.name)),
-                rg,
-                subnet.clone(),
-                account.id(),
-                "blob",
-                zone,
-            ))
+            stack.add(PrivateEndpoint::new(PrivateEndpointProps {
+                logical_name: &format!("{ln}_blob"),
+                name: name
+                    .as_ref()
+                    .map_or_else(|| self.name.suffixed("-blob-pe"), Input::from),
+                resource_group: rg,
+                subnet_id: subnet.clone(),
+                private_connection_resource_id: account.id(),
+                subresource_name: "blob",
+                dns_zone: zone,
+            }))
         });
         if let Some(workspace) = &self.workspace_id {
             for service in ["blob", "queue"] {
@@ -291,17 +355,18 @@ impl Construct for StorageAccount {
         let mut containers = BTreeMap::new();
         let mut rules = Vec::new();
         for spec in &self.containers {
-            let key = format!("{}_{}", self.logical_name, spec.name.replace('-', "_"));
+            // Reported by `validate`.
+            let Some(key) = spec.key() else { continue };
             // Created through Azure Resource Manager (storage_account_id), which
             // works with shared keys off and the data-plane firewall closed.
             let container = stack.resource::<kind::StorageContainer>(
-                &key,
+                &format!("{}_{}", self.logical_name, key.replace('-', "_")),
                 Attributes::new()
-                    .set("name", spec.name.as_str())
+                    .set("name", &spec.name)
                     .set("storage_account_id", account.id())
                     .set("container_access_type", "private"),
             );
-            containers.insert(spec.name.clone(), container);
+            containers.insert(key.to_string(), container);
             let mut base_blob = Value::map();
             if let Some(days) = spec.cold_after_days {
                 base_blob.insert(
@@ -324,28 +389,29 @@ impl Construct for StorageAccount {
             }
             if actions.as_map().is_some_and(|m| !m.is_empty()) {
                 rules.push(map! {
-                    "name" => spec.name.as_str(),
+                    "name" => &spec.name,
                     "enabled" => true,
                     "filters" => vec![map! {
                         "blob_types" => vec!["blockBlob"],
-                        "prefix_match" => vec![format!("{}/", spec.name)],
+                        "prefix_match" => vec![spec.name.suffixed("/")],
                     }],
                     "actions" => vec![actions],
                 });
             }
         }
-        if !rules.is_empty() {
+        let management_policy = (!rules.is_empty()).then(|| {
             stack.resource::<kind::StorageManagementPolicy>(
                 &self.logical_name,
                 Attributes::new()
                     .set("storage_account_id", account.id())
                     .blocks("rule", rules),
-            );
-        }
+            )
+        });
         StorageHandle {
             account,
             containers,
             endpoint,
+            management_policy,
         }
     }
 }
@@ -439,6 +505,86 @@ mod tests {
                 .is_some_and(|id| id.ends_with(&format!("/{service}Services/default"))));
             assert_eq!(setting["enabled_log"].as_array().map(Vec::len), Some(3));
         }
+    }
+
+    #[test]
+    fn names_taken_from_another_resource_flow_into_every_name_derived_from_them() {
+        use crate::azure::{Network, PrivateDnsZone};
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
+        let zone = stack.add(PrivateDnsZone::new(
+            "blob",
+            "privatelink.blob.core.windows.net",
+            &rg,
+            net.vnet_id(),
+        ));
+        let subnet = net
+            .private_endpoints
+            .clone()
+            .map(|s| s.id())
+            .expect("subnet");
+        let source = stack.add(StorageAccount::new("source", "pdevabc123", &rg).container(
+            ContainerSpec {
+                name: "models".into(),
+                ..ContainerSpec::default()
+            },
+        ));
+        let copy = stack.add(
+            StorageAccount::new("copy", source.account.name().suffixed("copy"), &rg)
+                .private_endpoint(subnet, &zone, None)
+                .container(ContainerSpec {
+                    name: source.containers["models"].name().into(),
+                    key: Some("models".into()),
+                    cold_after_days: Some(30),
+                    ..ContainerSpec::default()
+                }),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        assert!(copy.containers.contains_key("models"));
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let resources = &json["resource"];
+        let account = "${azurerm_storage_account.source.name}copy";
+        assert_eq!(
+            resources["azurerm_storage_account"]["copy"]["name"],
+            account
+        );
+        let endpoint = &resources["azurerm_private_endpoint"]["copy_blob"];
+        assert_eq!(endpoint["name"], format!("{account}-blob-pe"));
+        assert_eq!(
+            endpoint["private_service_connection"][0]["name"],
+            format!("{account}-blob-pe-connection")
+        );
+        let container = "${azurerm_storage_container.source_models.name}";
+        assert_eq!(
+            resources["azurerm_storage_container"]["copy_models"]["name"],
+            container
+        );
+        let rule = &resources["azurerm_storage_management_policy"]["copy"]["rule"][0];
+        assert_eq!(rule["name"], container);
+        assert_eq!(
+            rule["filters"][0]["prefix_match"][0],
+            format!("{container}/")
+        );
+    }
+
+    #[test]
+    fn a_computed_container_name_needs_a_key() {
+        let mut stack = Stack::new("t");
+        let rg = rg(&mut stack);
+        let source = stack.add(StorageAccount::new("source", "pdevabc123", &rg));
+        let copy = stack.add(StorageAccount::new("copy", "pdevdef456", &rg).container(
+            ContainerSpec {
+                name: source.account.name().into(),
+                ..ContainerSpec::default()
+            },
+        ));
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `containers`") && text.contains("give it a `key`"),
+            "{text}"
+        );
+        assert!(copy.containers.is_empty());
     }
 
     #[test]

@@ -130,3 +130,36 @@ impl IntoIterator for Diagnostics {
         self.items.into_iter()
     }
 }
+
+/// A value that a cloud or provider rejects: the message says why and what is
+/// valid (for example "`us-central-1` is not a GCP region; did you mean
+/// us-central1?"). Returned by the free-standing checks builders also run, so
+/// callers can check a value before building with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidValue {
+    /// What is wrong and what is valid, as one sentence.
+    pub message: String,
+}
+
+impl InvalidValue {
+    /// An error with `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        InvalidValue {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InvalidValue {}
+
+impl From<String> for InvalidValue {
+    fn from(message: String) -> Self {
+        InvalidValue { message }
+    }
+}

@@ -15,12 +15,62 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-const MANIFEST: &str = ".infrasynth-manifest";
+/// The file listing what the last synth wrote into a directory (and who owns it).
+pub const MANIFEST: &str = ".infrasynth-manifest";
 const TEMP_SUFFIX: &str = ".infrasynth-tmp";
+// A manifest line naming the directory's owner; no output file starts with `#`.
+const OWNER_PREFIX: &str = "#owner ";
 
 /// Writes `files` (relative path to contents) into `dir`, atomically per the
-/// rules above.
+/// rules above, without recording or checking an owner.
+///
+/// # Errors
+///
+/// Any I/O error, or `InvalidInput` for a path that is absolute or leaves
+/// `dir`; the previous output is then left as it was.
 pub fn write_atomically(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+    write_files(dir, None, files)
+}
+
+/// Who wrote a directory last, as its manifest records it (`None` for a
+/// directory without a manifest, or one written before owners were recorded).
+pub fn owner_of(dir: &Path) -> Option<String> {
+    fs::read_to_string(dir.join(MANIFEST))
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix(OWNER_PREFIX).map(str::to_string))
+}
+
+/// Like [`write_atomically`], and records `owner` (such as
+/// `mlops/aws/production`) in the manifest. A directory whose manifest names
+/// another owner is refused before anything is written: two stacks sharing a
+/// directory would share Terraform state, and the next `apply` of one would
+/// destroy the other's resources.
+///
+/// # Errors
+///
+/// `AlreadyExists` naming both owners when `dir` belongs to another owner;
+/// otherwise as [`write_atomically`].
+pub fn write_owned(dir: &Path, owner: &str, files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+    if let Some(existing) = owner_of(dir) {
+        if existing != owner {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} holds the output of `{existing}`, not `{owner}`; refusing to write one stack over another (they would share Terraform state); choose another --out or remove that directory",
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    write_files(dir, Some(owner), files)
+}
+
+fn write_files(
+    dir: &Path,
+    owner: Option<&str>,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> io::Result<()> {
     for relative in files.keys() {
         check_relative(relative)?;
     }
@@ -29,6 +79,11 @@ pub fn write_atomically(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Re
 
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len() + 1);
     let mut manifest = String::new();
+    if let Some(owner) = owner {
+        manifest.push_str(OWNER_PREFIX);
+        manifest.push_str(owner);
+        manifest.push('\n');
+    }
     for relative in files.keys() {
         manifest.push_str(relative);
         manifest.push('\n');
@@ -81,7 +136,12 @@ fn stage(dir: &Path, relative: &str, contents: &[u8]) -> io::Result<(PathBuf, Pa
 
 fn read_manifest(dir: &Path) -> Vec<String> {
     fs::read_to_string(dir.join(MANIFEST))
-        .map(|text| text.lines().map(str::to_string).collect())
+        .map(|text| {
+            text.lines()
+                .filter(|line| !line.starts_with('#'))
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -1,6 +1,6 @@
 //! Typed references between resources.
 //!
-//! Adding a resource to a [`Stack`](super::Stack) returns a [`Ref<K>`], where `K` is
+//! Adding a resource to a [`Stack`](super::stack::Stack) returns a [`Ref<K>`], where `K` is
 //! the resource's kind (`aws::kind::Vpc`). Its attributes are [`Attr<T>`] values
 //! that render as `${aws_vpc.main.id}`; builders take `Attr<Id<aws::kind::Vpc>>`
 //! where they need a VPC id, so passing a subnet id there is a compile error.
@@ -378,6 +378,79 @@ impl From<String> for Input<String> {
     }
 }
 
+impl From<&String> for Input<String> {
+    fn from(text: &String) -> Self {
+        Input::Literal(Value::from(text))
+    }
+}
+
+/// A resource's `name` is text: another resource may be named after it.
+impl<K> From<Attr<Name<K>>> for Input<String> {
+    fn from(name: Attr<Name<K>>) -> Self {
+        Input::Attr(name.cast())
+    }
+}
+
+impl<K> From<&Attr<Name<K>>> for Input<String> {
+    fn from(name: &Attr<Name<K>>) -> Self {
+        Input::Attr(name.clone().cast())
+    }
+}
+
+impl<T> From<&Input<T>> for Value {
+    fn from(input: &Input<T>) -> Self {
+        match input {
+            Input::Literal(value) => value.clone(),
+            Input::Attr(attr) => attr.into(),
+        }
+    }
+}
+
+impl Input<String> {
+    /// The text when it is known at synth time, so it can be checked against
+    /// the cloud's naming rules; `None` for a value Terraform computes.
+    pub fn literal(&self) -> Option<&str> {
+        match self {
+            Input::Literal(value) => value.as_str(),
+            Input::Attr(_) => None,
+        }
+    }
+
+    /// `literal` + this text: still a literal when this one is, otherwise a
+    /// template interpolating the same expression.
+    pub fn prefixed(&self, literal: &str) -> Input<String> {
+        self.join(TemplatePart::from(literal), self.into())
+    }
+
+    /// This text + `literal`, as [`Input::prefixed`].
+    pub fn suffixed(&self, literal: &str) -> Input<String> {
+        self.join(self.into(), TemplatePart::from(literal))
+    }
+
+    fn join(&self, first: TemplatePart, second: TemplatePart) -> Input<String> {
+        match (&first, &second) {
+            (TemplatePart::Literal(a), TemplatePart::Literal(b)) => format!("{a}{b}").into(),
+            _ => Input::Attr(Attr::from_expr(Expr::concat([first, second]))),
+        }
+    }
+}
+
+/// Text as one piece of a template ([`Expr::concat`]).
+impl From<&Input<String>> for TemplatePart {
+    fn from(input: &Input<String>) -> Self {
+        match input {
+            Input::Literal(Value::String(text)) => TemplatePart::Literal(text.clone()),
+            Input::Literal(Value::Expr(expr)) => TemplatePart::Expr(expr.clone()),
+            // Only a hand-built `Input::Literal` holds a number or a boolean;
+            // Terraform would turn it into its JSON text.
+            Input::Literal(other) => {
+                TemplatePart::Literal(serde_json::to_string(other).unwrap_or_default())
+            }
+            Input::Attr(attr) => TemplatePart::Expr(attr.expr().clone()),
+        }
+    }
+}
+
 impl<T> From<Input<T>> for Value {
     fn from(input: Input<T>) -> Self {
         match input {
@@ -407,6 +480,24 @@ mod tests {
         );
         let data = Address::data(StackId::TEST, "aws_caller_identity", "current");
         assert_eq!(data.to_string(), "data.aws_caller_identity.current");
+    }
+
+    #[test]
+    fn text_inputs_stay_literal_until_a_reference_joins_them() {
+        let literal = Input::from("demo-logs");
+        assert_eq!(literal.literal(), Some("demo-logs"));
+        assert_eq!(
+            Value::from(literal.prefixed("alias/")),
+            Value::from("alias/demo-logs")
+        );
+        let r: Ref<Bucket> = Ref::new(Address::resource(StackId::TEST, Bucket::TYPE, "b"));
+        let computed = Input::from(r.attr::<String>("bucket"));
+        assert_eq!(computed.literal(), None);
+        let Value::Expr(expr) = Value::from(computed.suffixed("-logs").prefixed("alias/")) else {
+            panic!("a computed name stays an expression")
+        };
+        assert_eq!(expr.template(), "alias/${aws_s3_bucket.b.bucket}-logs");
+        assert_eq!(expr.deps(), [r.address().clone()]);
     }
 
     #[test]

@@ -247,6 +247,52 @@ impl Stack {
         self.index.get(address).map(|&i| &self.blocks[i])
     }
 
+    /// The managed resource of kind `K` named `name` (its Terraform logical
+    /// name, the part after the type: `main` in `aws_vpc.main`), as a typed
+    /// reference to pass to [`Stack::set_raw`], [`Stack::depends_on`] or a
+    /// builder.
+    ///
+    /// For blocks a builder made but its handle does not return (a route
+    /// table association, a firewall rule). The lookup is by `K::TYPE` and
+    /// `name`, so asking for the wrong kind finds nothing rather than a
+    /// mistyped reference.
+    ///
+    /// # Errors
+    ///
+    /// `None` when this stack has no resource of type `K::TYPE` named `name`
+    /// (including when it has a data source of that address, see
+    /// [`Stack::find_data`]).
+    ///
+    /// ```
+    /// use infrasynth::{Attributes, ResourceKind, Stack};
+    /// enum Topic {}
+    /// impl ResourceKind for Topic { const TYPE: &'static str = "aws_sns_topic"; }
+    /// enum Queue {}
+    /// impl ResourceKind for Queue { const TYPE: &'static str = "aws_sqs_queue"; }
+    ///
+    /// let mut stack = Stack::new("demo");
+    /// stack.resource::<Topic>("alerts", Attributes::new());
+    /// let topic = stack.find::<Topic>("alerts").expect("added above");
+    /// stack.set_raw(&topic, "display_name", "Alerts");
+    /// assert!(stack.find::<Queue>("alerts").is_none());
+    /// ```
+    pub fn find<K: ResourceKind>(&self, name: &str) -> Option<Ref<K>> {
+        let address = Address::resource(self.id, K::TYPE, name);
+        self.index.contains_key(&address).then(|| Ref::new(address))
+    }
+
+    /// The data source of kind `K` named `name` (`current` in
+    /// `data.aws_partition.current`), like [`Stack::find`] for resources.
+    ///
+    /// # Errors
+    ///
+    /// `None` when this stack has no data source of type `K::TYPE` named
+    /// `name`.
+    pub fn find_data<K: ResourceKind>(&self, name: &str) -> Option<Ref<K>> {
+        let address = Address::data(self.id, K::TYPE, name);
+        self.index.contains_key(&address).then(|| Ref::new(address))
+    }
+
     /// Every block, in the order added.
     pub fn blocks(&self) -> &[Block] {
         &self.blocks
@@ -582,6 +628,32 @@ mod tests {
             .diagnostics()
             .mentions("defined twice: by Stack::resource and by aws::Alerts \"ops\""));
         assert_eq!(stack.blocks().len(), 1);
+    }
+
+    enum Queue {}
+    impl ResourceKind for Queue {
+        const TYPE: &'static str = "aws_sqs_queue";
+    }
+
+    #[test]
+    fn find_returns_a_typed_ref_only_for_the_right_kind_and_block_kind() {
+        let mut stack = Stack::new("find");
+        stack.add(Alerts);
+        stack.data::<Queue>("lookup", Attributes::new());
+
+        let topic = stack.find::<Topic>("ops").expect("added by Alerts");
+        assert_eq!(topic.address().to_string(), "aws_sns_topic.ops");
+        stack.set_raw(&topic, "display_name", "Ops");
+        assert!(stack
+            .block(topic.address())
+            .is_some_and(|b| b.attributes.contains_key("display_name")));
+
+        assert!(stack.find::<Queue>("ops").is_none(), "wrong kind");
+        assert!(stack.find::<Topic>("missing").is_none(), "wrong name");
+        assert!(stack.find::<Queue>("lookup").is_none(), "a data source");
+        assert!(stack.find_data::<Queue>("lookup").is_some());
+        assert!(stack.find_data::<Topic>("ops").is_none(), "a resource");
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::kind;
 use super::project::Project;
 use crate::core::block::Attributes;
-use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
+use crate::core::reference::{Address, Attr, Id, Input, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::{Expr, TemplatePart};
 use crate::map;
@@ -87,7 +87,7 @@ pub fn archive_class(days: u32) -> &'static str {
 /// ```
 pub struct Bucket {
     logical: String,
-    name: String,
+    name: Input<String>,
     location: String,
     unique_suffix: bool,
     versioning: bool,
@@ -101,10 +101,16 @@ pub struct Bucket {
 
 impl Bucket {
     /// A bucket named `name` in `location` (a region such as `US-CENTRAL1`).
-    pub fn new(logical: &str, name: &str, location: &str) -> Self {
+    ///
+    /// `name` is a literal (`"acme-prod-models"`, checked against GCS's naming
+    /// rules at synth, see [`bucket_name_problems`]) or text computed from
+    /// another resource (such as `other.name()`), which is not checked at
+    /// synth: GCS rejects a bad one at apply. With
+    /// [`Bucket::unique_suffix`] the suffix follows either.
+    pub fn new(logical: &str, name: impl Into<Input<String>>, location: &str) -> Self {
         Bucket {
             logical: logical.to_string(),
-            name: name.to_string(),
+            name: name.into(),
             location: location.to_string(),
             unique_suffix: false,
             versioning: true,
@@ -166,13 +172,15 @@ impl Bucket {
         self
     }
 
-    /// The name as GCS will see it, with the suffix's length accounted for.
-    fn checked_name(&self) -> String {
-        if self.unique_suffix {
-            format!("{}-{}", self.name, "0".repeat(Project::SUFFIX_LEN))
+    /// The literal name as GCS will see it, with the suffix's length
+    /// accounted for; `None` when the name is computed.
+    fn checked_name(&self) -> Option<String> {
+        let name = self.name.literal()?;
+        Some(if self.unique_suffix {
+            format!("{name}-{}", "0".repeat(Project::SUFFIX_LEN))
         } else {
-            self.name.clone()
-        }
+            name.to_string()
+        })
     }
 }
 
@@ -185,13 +193,15 @@ impl Construct for Bucket {
 
     fn build(self, stack: &mut Stack) -> Ref<kind::Bucket> {
         let resource = format!("{}.{}", kind::Bucket::TYPE, self.logical);
-        let checked = self.checked_name();
-        let problems = bucket_name_problems(&checked);
-        if !problems.is_empty() {
+        let problems = self
+            .checked_name()
+            .map(|checked| bucket_name_problems(&checked))
+            .unwrap_or_default();
+        if let (false, Some(name)) = (problems.is_empty(), self.name.literal()) {
             let shown = if self.unique_suffix {
-                format!("{}-<6 hex>", self.name)
+                format!("{name}-<6 hex>")
             } else {
-                self.name.clone()
+                name.to_string()
             };
             stack.error(
                 &resource,
@@ -237,12 +247,12 @@ impl Construct for Bucket {
         }
         let name: Value = if self.unique_suffix {
             Expr::concat([
-                TemplatePart::Literal(format!("{}-", self.name)),
+                TemplatePart::from(&self.name.suffixed("-")),
                 TemplatePart::from(Project::suffix()),
             ])
             .into()
         } else {
-            self.name.as_str().into()
+            (&self.name).into()
         };
         let mut rules = Vec::new();
         if let Some(days) = self.archive_after_days {
@@ -353,6 +363,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_name_taken_from_another_bucket_is_the_name_with_or_without_suffix() {
+        let mut stack = Stack::new("t");
+        let models = stack.add(Bucket::new("models", "acme-dev-models", "US-CENTRAL1"));
+        let replica = stack.add(Bucket::new("replica", models.name(), "US-EAST1"));
+        let suffixed =
+            stack.add(Bucket::new("suffixed", models.name(), "US-EAST1").unique_suffix());
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let name =
+            |bucket: &Ref<kind::Bucket>| match stack.block(bucket.address()).unwrap().get("name") {
+                Some(Value::Expr(name)) => name.template().to_string(),
+                other => panic!("name is an expression, not {other:?}"),
+            };
+        assert_eq!(name(&replica), "${google_storage_bucket.models.name}");
+        assert_eq!(
+            name(&suffixed),
+            "${google_storage_bucket.models.name}-${substr(sha256(var.project_id), 0, 6)}"
+        );
+        // The reference orders the buckets for Terraform.
+        let deps = stack.block(replica.address()).unwrap().dependencies();
+        assert_eq!(deps, [models.address()]);
+    }
+
+    #[test]
     fn defaults_are_private_and_versioned() {
         let mut stack = Stack::new("t");
         let bucket = stack.add(
@@ -408,7 +441,7 @@ mod tests {
     #[test]
     fn the_suffix_counts_toward_the_length() {
         let mut stack = Stack::new("t");
-        stack.add(Bucket::new("b", &"a".repeat(60), "US-CENTRAL1").unique_suffix());
+        stack.add(Bucket::new("b", "a".repeat(60), "US-CENTRAL1").unique_suffix());
         assert!(stack.diagnostics().to_string().contains("is 67 characters"));
     }
 

@@ -10,6 +10,7 @@ use super::names::is_resource_name;
 use super::project::Project;
 use super::region::{self, Region};
 use crate::core::block::{Attributes, Tagging};
+use crate::core::diagnostics::InvalidValue;
 use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
@@ -57,26 +58,93 @@ impl Location {
 /// assert!(check_master_cidr("172.16.0.32/28").is_ok());
 /// assert!(check_master_cidr("172.16.0.0/24").is_err());
 /// ```
-pub fn check_master_cidr(cidr: &str) -> Result<Ipv4Net, String> {
+///
+/// # Errors
+///
+/// [`InvalidValue`] for a range that is not an RFC 1918 /28 without host bits.
+pub fn check_master_cidr(cidr: &str) -> Result<Ipv4Net, InvalidValue> {
     let net: Ipv4Net = cidr
         .parse()
-        .map_err(|_| format!("`{cidr}` is not an IPv4 CIDR"))?;
+        .map_err(|_| InvalidValue::new(format!("`{cidr}` is not an IPv4 CIDR")))?;
     if net.prefix_len() != 28 {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{cidr}` is a /{}; the GKE control plane range must be a /28",
             net.prefix_len()
-        ));
+        )));
     }
     if net.addr() != net.network() {
-        return Err(format!("`{cidr}` has host bits set; use `{}`", net.trunc()));
+        return Err(InvalidValue::new(format!(
+            "`{cidr}` has host bits set; use `{}`",
+            net.trunc()
+        )));
     }
     if !net.addr().is_private() {
-        return Err(format!("`{cidr}` is not a private (RFC 1918) range"));
+        return Err(InvalidValue::new(format!(
+            "`{cidr}` is not a private (RFC 1918) range"
+        )));
     }
     Ok(net)
 }
 
+/// The required inputs of a [`GkeCluster`], named as in
+/// `google_container_cluster`.
+#[derive(Clone, Debug)]
+pub struct GkeClusterProps<'a> {
+    /// The Terraform name of the cluster (`google_container_cluster.<logical_name>`).
+    pub logical_name: &'a str,
+    /// The cluster name in GKE (`name`): 1-40 lowercase letters, digits and
+    /// `-`, starting with a letter, not ending with `-`.
+    pub name: &'a str,
+    /// Where the control plane and nodes run (`location`, and
+    /// `node_locations` for a regional cluster's zones).
+    pub location: Location,
+    /// The VPC network (`network`), from [`Network`](crate::gcp::Network)'s
+    /// handle.
+    pub network: Attr<Id<kind::Network>>,
+    /// The subnetwork of the nodes (`subnetwork`), in `network` and the
+    /// cluster's region; it carries the two secondary ranges below.
+    pub subnetwork: Attr<Id<kind::Subnetwork>>,
+    /// The name of the subnetwork's secondary range pods get their addresses
+    /// from (`ip_allocation_policy.cluster_secondary_range_name`), such as
+    /// `pods`.
+    pub cluster_secondary_range_name: &'a str,
+    /// The name of the subnetwork's secondary range services get their
+    /// addresses from (`ip_allocation_policy.services_secondary_range_name`),
+    /// such as `services`.
+    pub services_secondary_range_name: &'a str,
+    /// The control plane's range
+    /// (`private_cluster_config.master_ipv4_cidr_block`): a private (RFC 1918)
+    /// `/28` outside every subnetwork range, such as `172.16.0.32/28`; see
+    /// [`check_master_cidr`].
+    pub master_ipv4_cidr_block: &'a str,
+    /// The service account the short-lived default node pool runs as
+    /// (`node_config.service_account`): the nodes' least-privilege account,
+    /// from [`ServiceAccount`](crate::gcp::ServiceAccount)'s handle.
+    pub node_service_account: Attr<Email>,
+}
+
 /// A GKE Standard cluster.
+///
+/// ```
+/// use infrasynth::gcp::{kind, GkeCluster, GkeClusterProps, Location};
+/// use infrasynth::{Attributes, Stack};
+/// let mut stack = Stack::new("demo");
+/// let network = stack.resource::<kind::Network>("main", Attributes::new());
+/// let subnetwork = stack.resource::<kind::Subnetwork>("main", Attributes::new());
+/// let nodes = stack.resource::<kind::ServiceAccount>("nodes", Attributes::new());
+/// let cluster = stack.add(GkeCluster::new(GkeClusterProps {
+///     logical_name: "main",
+///     name: "demo",
+///     location: Location::Zonal("us-central1-a".to_string()),
+///     network: network.id(),
+///     subnetwork: subnetwork.id(),
+///     cluster_secondary_range_name: "pods",
+///     services_secondary_range_name: "services",
+///     master_ipv4_cidr_block: "172.16.0.32/28",
+///     node_service_account: nodes.email(),
+/// }));
+/// assert!(stack.diagnostics().is_empty());
+/// ```
 pub struct GkeCluster {
     logical: String,
     name: String,
@@ -99,31 +167,20 @@ pub struct GkeCluster {
 }
 
 impl GkeCluster {
-    /// A cluster named `name` at `location`, VPC-native on `subnetwork` with the
-    /// secondary ranges `pods_range` and `services_range`, its control plane at
-    /// `master_cidr` (a /28). The temporary default pool runs as
-    /// `node_service_account`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        logical: &str,
-        name: &str,
-        location: Location,
-        network: Attr<Id<kind::Network>>,
-        subnetwork: Attr<Id<kind::Subnetwork>>,
-        pods_range: &str,
-        services_range: &str,
-        master_cidr: &str,
-        node_service_account: Attr<Email>,
-    ) -> Self {
+    /// A VPC-native cluster with private nodes and only a private endpoint,
+    /// workload identity, shielded nodes, Dataplane V2, the `REGULAR` release
+    /// channel, Binary Authorization enforced and deletion protection; its
+    /// default node pool is removed once created (add [`NodePool`](super::NodePool)s).
+    pub fn new(props: GkeClusterProps<'_>) -> Self {
         GkeCluster {
-            logical: logical.to_string(),
-            name: name.to_string(),
-            location,
-            network,
-            subnetwork,
-            pods_range: pods_range.to_string(),
-            services_range: services_range.to_string(),
-            master_cidr: master_cidr.to_string(),
+            logical: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            location: props.location,
+            network: props.network,
+            subnetwork: props.subnetwork,
+            pods_range: props.cluster_secondary_range_name.to_string(),
+            services_range: props.services_secondary_range_name.to_string(),
+            master_cidr: props.master_ipv4_cidr_block.to_string(),
             private_endpoint: true,
             authorized_networks: Vec::new(),
             release_channel: "REGULAR".to_string(),
@@ -131,7 +188,7 @@ impl GkeCluster {
             binary_authorization: true,
             security_group: None,
             deletion_protection: true,
-            node_service_account,
+            node_service_account: props.node_service_account,
             secrets_key: None,
             depends_on: Vec::new(),
         }
@@ -211,7 +268,7 @@ impl GkeCluster {
             stack.error(
                 resource,
                 "private_cluster_config.master_ipv4_cidr_block",
-                &message,
+                &message.message,
                 "give the control plane a private /28 outside every subnetwork range, such as 172.16.0.32/28",
             );
         }
@@ -223,7 +280,7 @@ impl GkeCluster {
                             stack.error(
                                 resource,
                                 "node_locations",
-                                &message,
+                                &message.message,
                                 "list zones of the cluster's region",
                             );
                         }
@@ -232,7 +289,7 @@ impl GkeCluster {
                 Err(message) => stack.error(
                     resource,
                     "location",
-                    &message,
+                    &message.message,
                     "use a region such as us-central1",
                 ),
             },
@@ -241,7 +298,7 @@ impl GkeCluster {
                     stack.error(
                         resource,
                         "location",
-                        &message,
+                        &message.message,
                         "use a zone such as us-central1-a",
                     );
                 }
@@ -445,17 +502,17 @@ mod tests {
         let network = stack.resource::<kind::Network>("main", Attributes::new());
         let subnetwork = stack.resource::<kind::Subnetwork>("main", Attributes::new());
         let nodes = stack.add(ServiceAccount::new("nodes", "demo-nodes", "nodes"));
-        GkeCluster::new(
-            "main",
-            "demo",
-            Location::Zonal("us-central1-a".to_string()),
-            network.id(),
-            subnetwork.id(),
-            "pods",
-            "services",
-            master,
-            nodes.account.email(),
-        )
+        GkeCluster::new(GkeClusterProps {
+            logical_name: "main",
+            name: "demo",
+            location: Location::Zonal("us-central1-a".to_string()),
+            network: network.id(),
+            subnetwork: subnetwork.id(),
+            cluster_secondary_range_name: "pods",
+            services_secondary_range_name: "services",
+            master_ipv4_cidr_block: master,
+            node_service_account: nodes.account.email(),
+        })
     }
 
     #[test]

@@ -144,7 +144,7 @@ impl Network {
             stack.error(
                 &resource,
                 "region",
-                &message,
+                &message.message,
                 "use a region such as us-central1 (see `gcloud compute regions list`)",
             );
         }

@@ -15,16 +15,55 @@ use crate::Value;
 /// GPUs per node GKE accepts for a T4 on N1 machines.
 pub const GPU_COUNTS: [u32; 3] = [1, 2, 4];
 
+/// The required inputs of a [`NodePool`], named as in
+/// `google_container_node_pool`.
+#[derive(Clone, Debug)]
+pub struct NodePoolProps<'a> {
+    /// The Terraform name of the pool (`google_container_node_pool.<logical_name>`).
+    pub logical_name: &'a str,
+    /// The pool name in GKE (`name`): 1-40 lowercase letters, digits and `-`,
+    /// starting with a letter, not ending with `-`; unique per cluster.
+    pub name: &'a str,
+    /// The cluster (`cluster`), from [`GkeCluster`](crate::gcp::GkeCluster)'s
+    /// handle.
+    pub cluster: Attr<Id<kind::Cluster>>,
+    /// The cluster's location (`location`): its region, or its zone for a
+    /// zonal cluster ([`Location::name`](crate::gcp::Location::name)).
+    pub location: &'a str,
+    /// How many zones the pool's nodes span: the cluster's
+    /// [`Location::zone_count`](crate::gcp::Location::zone_count) (1 for a
+    /// zonal cluster). GKE counts `initial_node_count` per zone, so the
+    /// desired total is divided by it.
+    pub zone_count: u32,
+    /// The nodes' machine type (`node_config.machine_type`), such as
+    /// `e2-standard-4`; an `n1-` type for T4 GPUs.
+    pub machine_type: &'a str,
+    /// The service account the nodes run as (`node_config.service_account`):
+    /// a least-privilege account, from
+    /// [`ServiceAccount`](crate::gcp::ServiceAccount)'s handle.
+    pub service_account: Attr<Email>,
+}
+
 /// A node pool.
 ///
 /// ```
-/// use infrasynth::gcp::{kind, NodePool};
+/// use infrasynth::gcp::{kind, NodePool, NodePoolProps};
 /// use infrasynth::{Attributes, Stack};
 /// let mut stack = Stack::new("demo");
 /// let cluster = stack.resource::<kind::Cluster>("main", Attributes::new());
 /// let sa = stack.resource::<kind::ServiceAccount>("nodes", Attributes::new());
-/// stack.add(NodePool::new("general", "general", cluster.id(), "us-central1", 3, "e2-standard-4", sa.email())
-///     .autoscaling(3, 9, 3));
+/// stack.add(
+///     NodePool::new(NodePoolProps {
+///         logical_name: "general",
+///         name: "general",
+///         cluster: cluster.id(),
+///         location: "us-central1",
+///         zone_count: 3,
+///         machine_type: "e2-standard-4",
+///         service_account: sa.email(),
+///     })
+///     .autoscaling(3, 9, 3),
+/// );
 /// assert!(stack.diagnostics().is_empty());
 /// ```
 pub struct NodePool {
@@ -47,25 +86,18 @@ pub struct NodePool {
 }
 
 impl NodePool {
-    /// A pool named `name` of `machine_type` nodes in `cluster` (at the cluster's
-    /// `location`, spanning `zones` zones), running as `service_account`.
-    pub fn new(
-        logical: &str,
-        name: &str,
-        cluster: Attr<Id<kind::Cluster>>,
-        location: &str,
-        zones: u32,
-        machine_type: &str,
-        service_account: Attr<Email>,
-    ) -> Self {
+    /// An autoscaled (1-3 nodes), auto-repaired and auto-upgraded pool of
+    /// on-demand, shielded nodes with 100 GiB boot disks and the GKE metadata
+    /// server.
+    pub fn new(props: NodePoolProps<'_>) -> Self {
         NodePool {
-            logical: logical.to_string(),
-            name: name.to_string(),
-            cluster,
-            location: location.to_string(),
-            zones: zones.max(1),
-            machine_type: machine_type.to_string(),
-            service_account,
+            logical: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            cluster: props.cluster,
+            location: props.location.to_string(),
+            zones: props.zone_count.max(1),
+            machine_type: props.machine_type.to_string(),
+            service_account: props.service_account,
             spot: false,
             gpu: None,
             min_nodes: 1,
@@ -267,15 +299,15 @@ mod tests {
     fn pool(stack: &mut Stack, machine: &str) -> NodePool {
         let cluster = stack.resource::<kind::Cluster>("main", Attributes::new());
         let sa = stack.resource::<kind::ServiceAccount>("nodes", Attributes::new());
-        NodePool::new(
-            "gpu",
-            "gpu",
-            cluster.id(),
-            "us-central1",
-            3,
-            machine,
-            sa.email(),
-        )
+        NodePool::new(NodePoolProps {
+            logical_name: "gpu",
+            name: "gpu",
+            cluster: cluster.id(),
+            location: "us-central1",
+            zone_count: 3,
+            machine_type: machine,
+            service_account: sa.email(),
+        })
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::kind;
 use crate::core::block::Attributes;
+use crate::core::diagnostics::InvalidValue;
 use crate::core::reference::{Address, Attr, Id, Name, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
 use crate::map;
@@ -46,44 +47,50 @@ pub const DATABASE_FLAGS: [(&str, &str); 15] = [
 /// assert!(check_tier("db-custom-4-16384").is_ok());
 /// assert!(check_tier("db-n1-standard-2").is_err());
 /// ```
-pub fn check_tier(tier: &str) -> Result<(), String> {
+///
+/// # Errors
+///
+/// [`InvalidValue`] saying why the tier is not one and which are.
+pub fn check_tier(tier: &str) -> Result<(), InvalidValue> {
     const HINT: &str =
         "use db-f1-micro, db-g1-small or db-custom-<vCPU>-<MiB> (for example db-custom-2-8192)";
     if tier == "db-f1-micro" || tier == "db-g1-small" {
         return Ok(());
     }
     if tier.starts_with("db-n1-") || tier.starts_with("db-n2-") {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` is a predefined tier Cloud SQL offers for MySQL and SQL Server, not PostgreSQL; {HINT}"
-        ));
+        )));
     }
     if tier.starts_with("db-perf-optimized-") {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` is an Enterprise Plus tier and instances here use the Enterprise edition; {HINT}"
-        ));
+        )));
     }
     let Some(rest) = tier.strip_prefix("db-custom-") else {
-        return Err(format!("`{tier}` is not a Cloud SQL tier; {HINT}"));
+        return Err(InvalidValue::new(format!(
+            "`{tier}` is not a Cloud SQL tier; {HINT}"
+        )));
     };
     let parsed = rest
         .split_once('-')
         .and_then(|(cpu, mem)| Some((cpu.parse::<u32>().ok()?, mem.parse::<u32>().ok()?)));
     let Some((cpus, mib)) = parsed else {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` is not of the form db-custom-<vCPU>-<MiB>; {HINT}"
-        ));
+        )));
     };
     if !(cpus == 1 || (cpus % 2 == 0 && (2..=96).contains(&cpus))) {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` has {cpus} vCPUs; custom tiers have 1 or an even number from 2 to 96 vCPUs"
-        ));
+        )));
     }
     let low = (cpus * 1024 * 9).div_ceil(10).max(3840);
     let high = cpus * 1024 * 13 / 2;
     if mib % 256 != 0 || mib < low || mib > high {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{tier}` has {mib} MiB; with {cpus} vCPU(s) memory must be a multiple of 256 MiB from {low} to {high}"
-        ));
+        )));
     }
     Ok(())
 }
@@ -99,6 +106,31 @@ pub struct PostgresHandles {
     pub users: BTreeMap<String, Ref<kind::SqlUser>>,
 }
 
+/// The required inputs of a Cloud SQL [`Postgres`] instance, named as in
+/// `google_sql_database_instance`.
+#[derive(Clone, Debug)]
+pub struct PostgresProps<'a> {
+    /// The Terraform name of the instance
+    /// (`google_sql_database_instance.<logical_name>`) and the prefix of the
+    /// databases and users it adds.
+    pub logical_name: &'a str,
+    /// The instance name in Cloud SQL (`name`): 1-98 lowercase letters, digits
+    /// and `-`, starting with a letter, not ending with `-`; not reusable for
+    /// a week after deletion.
+    pub name: &'a str,
+    /// The region (`region`), such as `us-central1`; the network's region.
+    pub region: &'a str,
+    /// The VPC network the private IP is in
+    /// (`settings.ip_configuration.private_network`), from
+    /// [`Network`](crate::gcp::Network)'s handle.
+    pub private_network: Attr<Id<kind::Network>>,
+    /// The private services access range the private IP is taken from
+    /// (`settings.ip_configuration.allocated_ip_range`): the name of the
+    /// range [`PrivateServiceAccess`](crate::gcp::PrivateServiceAccess)
+    /// reserves in `private_network`.
+    pub allocated_ip_range: Attr<Name<kind::GlobalAddress>>,
+}
+
 /// A Cloud SQL for PostgreSQL instance reachable only over private services
 /// access.
 ///
@@ -106,15 +138,21 @@ pub struct PostgresHandles {
 /// protection, 7 days of backups with point-in-time recovery, IAM authentication.
 ///
 /// ```
-/// use infrasynth::gcp::{kind, Postgres};
+/// use infrasynth::gcp::{kind, Postgres, PostgresProps};
 /// use infrasynth::{Attributes, Stack};
 /// let mut stack = Stack::new("demo");
 /// let network = stack.resource::<kind::Network>("main", Attributes::new());
 /// let range = stack.resource::<kind::GlobalAddress>("psa", Attributes::new());
 /// let db = stack.add(
-///     Postgres::new("main", "demo-db", "us-central1", network.id(), range.name())
-///         .tier("db-custom-2-8192")
-///         .database("app"),
+///     Postgres::new(PostgresProps {
+///         logical_name: "main",
+///         name: "demo-db",
+///         region: "us-central1",
+///         private_network: network.id(),
+///         allocated_ip_range: range.name(),
+///     })
+///     .tier("db-custom-2-8192")
+///     .database("app"),
 /// );
 /// assert!(db.databases.contains_key("app"));
 /// assert!(stack.diagnostics().is_empty());
@@ -141,21 +179,17 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// An instance named `name` in `region`, with its private IP taken from
-    /// `allocated_range` (a private services access range) of `network`.
-    pub fn new(
-        logical: &str,
-        name: &str,
-        region: &str,
-        network: Attr<Id<kind::Network>>,
-        allocated_range: Attr<Name<kind::GlobalAddress>>,
-    ) -> Self {
+    /// A PostgreSQL 16 instance with only a private IP: `db-custom-2-8192`,
+    /// regional (HA), 20 GiB growing to 100 GiB, 7 days of backups with
+    /// point-in-time recovery, deletion protection, TLS with client
+    /// certificates, IAM authentication.
+    pub fn new(props: PostgresProps<'_>) -> Self {
         Postgres {
-            logical: logical.to_string(),
-            name: name.to_string(),
-            region: region.to_string(),
-            network,
-            allocated_range,
+            logical: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            region: props.region.to_string(),
+            network: props.private_network,
+            allocated_range: props.allocated_ip_range,
             version: "16".to_string(),
             tier: "db-custom-2-8192".to_string(),
             high_availability: true,
@@ -269,7 +303,7 @@ impl Postgres {
             stack.error(
                 resource,
                 "settings.tier",
-                &message,
+                &message.message,
                 "see https://cloud.google.com/sql/docs/postgres/instance-settings",
             );
         }
@@ -277,7 +311,7 @@ impl Postgres {
             stack.error(
                 resource,
                 "region",
-                &message,
+                &message.message,
                 "use the region of the network",
             );
         }
@@ -451,7 +485,13 @@ mod tests {
     fn base(stack: &mut Stack) -> Postgres {
         let network = stack.resource::<kind::Network>("main", Attributes::new());
         let range = stack.resource::<kind::GlobalAddress>("psa", Attributes::new());
-        Postgres::new("main", "demo-db", "us-central1", network.id(), range.name())
+        Postgres::new(PostgresProps {
+            logical_name: "main",
+            name: "demo-db",
+            region: "us-central1",
+            private_network: network.id(),
+            allocated_ip_range: range.name(),
+        })
     }
 
     #[test]

@@ -41,15 +41,43 @@ pub fn memorystore_version(requested: &str) -> Option<&'static str> {
         .map(|(_, api)| api)
 }
 
+/// The required inputs of a Memorystore [`Redis`] instance, named as in
+/// `google_redis_instance`.
+#[derive(Clone, Debug)]
+pub struct RedisProps<'a> {
+    /// The Terraform name of the instance (`google_redis_instance.<logical_name>`).
+    pub logical_name: &'a str,
+    /// The instance id in Memorystore (`name`, also its `display_name`): 1-40
+    /// lowercase letters, digits and `-`, starting with a letter, not ending
+    /// with `-`.
+    pub name: &'a str,
+    /// The region (`region`), such as `us-central1`; the network's region.
+    pub region: &'a str,
+    /// The VPC network clients connect from (`authorized_network`), from
+    /// [`Network`](crate::gcp::Network)'s handle.
+    pub authorized_network: Attr<Id<kind::Network>>,
+    /// The private services access range the instance's addresses come from
+    /// (`reserved_ip_range`, with `connect_mode = PRIVATE_SERVICE_ACCESS`):
+    /// the name of the range [`PrivateServiceAccess`](crate::gcp::PrivateServiceAccess)
+    /// reserves in `authorized_network`.
+    pub reserved_ip_range: Attr<Name<kind::GlobalAddress>>,
+}
+
 /// A Memorystore for Redis instance.
 ///
 /// ```
-/// use infrasynth::gcp::{kind, Redis};
+/// use infrasynth::gcp::{kind, Redis, RedisProps};
 /// use infrasynth::{Attributes, Stack};
 /// let mut stack = Stack::new("demo");
 /// let network = stack.resource::<kind::Network>("main", Attributes::new());
 /// let range = stack.resource::<kind::GlobalAddress>("psa", Attributes::new());
-/// let redis = stack.add(Redis::new("cache", "demo-cache", "us-central1", network.id(), range.name()));
+/// let redis = stack.add(Redis::new(RedisProps {
+///     logical_name: "cache",
+///     name: "demo-cache",
+///     region: "us-central1",
+///     authorized_network: network.id(),
+///     reserved_ip_range: range.name(),
+/// }));
 /// assert_eq!(redis.host().expr().template(), "${google_redis_instance.cache.host}");
 /// ```
 pub struct Redis {
@@ -68,21 +96,16 @@ pub struct Redis {
 }
 
 impl Redis {
-    /// An instance named `name`, reached from `network` through the private
-    /// services access range `reserved_range`.
-    pub fn new(
-        logical: &str,
-        name: &str,
-        region: &str,
-        network: Attr<Id<kind::Network>>,
-        reserved_range: Attr<Name<kind::GlobalAddress>>,
-    ) -> Self {
+    /// A Redis 7.2 instance of 4 GiB, `STANDARD_HA` with one read replica,
+    /// AUTH and in-transit encryption on, reachable only from
+    /// `authorized_network`.
+    pub fn new(props: RedisProps<'_>) -> Self {
         Redis {
-            logical: logical.to_string(),
-            name: name.to_string(),
-            region: region.to_string(),
-            network,
-            reserved_range,
+            logical: props.logical_name.to_string(),
+            name: props.name.to_string(),
+            region: props.region.to_string(),
+            network: props.authorized_network,
+            reserved_range: props.reserved_ip_range,
             version: "7.2".to_string(),
             memory_gb: 4,
             high_availability: true,
@@ -182,7 +205,7 @@ impl Construct for Redis {
             stack.error(
                 &resource,
                 "region",
-                &message,
+                &message.message,
                 "use the region of the network",
             );
         }
@@ -250,13 +273,13 @@ mod tests {
     fn base(stack: &mut Stack) -> Redis {
         let network = stack.resource::<kind::Network>("main", Attributes::new());
         let range = stack.resource::<kind::GlobalAddress>("psa", Attributes::new());
-        Redis::new(
-            "cache",
-            "demo-cache",
-            "us-central1",
-            network.id(),
-            range.name(),
-        )
+        Redis::new(RedisProps {
+            logical_name: "cache",
+            name: "demo-cache",
+            region: "us-central1",
+            authorized_network: network.id(),
+            reserved_ip_range: range.name(),
+        })
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! GCP regions and their zones, so a typo in a region or zone is a synth-time
 //! error instead of an API error halfway through `terraform apply`.
 
+use crate::core::diagnostics::InvalidValue;
 use crate::core::stack::Stack;
 
 /// Regions and the letters of their zones (`us-central1` -> `us-central1-a`...).
@@ -57,7 +58,11 @@ pub struct Region {
 }
 
 impl Region {
-    /// The region called `name`, or an error message saying what is valid.
+    /// The region called `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidValue`] naming the regions of the same family (`us-`, `europe-`...).
     ///
     /// ```
     /// use infrasynth::gcp::Region;
@@ -65,7 +70,7 @@ impl Region {
     /// assert_eq!(region.zones(2), vec!["us-central1-a", "us-central1-b"]);
     /// assert!(Region::parse("us-central-1").is_err());
     /// ```
-    pub fn parse(name: &str) -> Result<Region, String> {
+    pub fn parse(name: &str) -> Result<Region, InvalidValue> {
         REGIONS
             .iter()
             .find(|(n, _)| *n == name)
@@ -84,7 +89,9 @@ impl Region {
                 } else {
                     close.join(", ")
                 };
-                format!("`{name}` is not a GCP region; valid regions include: {listed}")
+                InvalidValue::new(format!(
+                    "`{name}` is not a GCP region; valid regions include: {listed}"
+                ))
             })
     }
 
@@ -121,16 +128,20 @@ impl Region {
         self.zones(self.zones.len())
     }
 
-    /// Checks that `zone` is a zone of this region, or says which are.
-    pub fn check_zone(&self, zone: &str) -> Result<(), String> {
+    /// Checks that `zone` is a zone of this region.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidValue`] listing the region's zones.
+    pub fn check_zone(&self, zone: &str) -> Result<(), InvalidValue> {
         if self.all_zones().iter().any(|z| z == zone) {
             Ok(())
         } else {
-            Err(format!(
+            Err(InvalidValue::new(format!(
                 "`{zone}` is not a zone of {}; use one of: {}",
                 self.name,
                 self.all_zones().join(", ")
-            ))
+            )))
         }
     }
 
@@ -160,7 +171,7 @@ pub fn check_instance_zone(
         Err(message) => stack.error(
             resource,
             field,
-            &message,
+            &message.message,
             "use a zone of the instance's region",
         ),
     }
@@ -168,14 +179,18 @@ pub fn check_instance_zone(
 
 /// Checks a zone name on its own (region part and letter), for builders given a
 /// zone without a region.
-pub fn check_zone(zone: &str) -> Result<Region, String> {
+///
+/// # Errors
+///
+/// [`InvalidValue`] when the region part or the zone letter is not GCP's.
+pub fn check_zone(zone: &str) -> Result<Region, InvalidValue> {
     let Some((region, _)) = zone.rsplit_once('-') else {
-        return Err(format!(
+        return Err(InvalidValue::new(format!(
             "`{zone}` is not a GCP zone; zones look like `us-central1-a`"
-        ));
+        )));
     };
     let region = Region::parse(region).map_err(|_| {
-        format!("`{zone}` is not a GCP zone: `{region}` is not a GCP region; zones look like `us-central1-a`")
+        InvalidValue::new(format!("`{zone}` is not a GCP zone: `{region}` is not a GCP region; zones look like `us-central1-a`"))
     })?;
     region.check_zone(zone)?;
     Ok(region)
@@ -188,9 +203,9 @@ mod tests {
     #[test]
     fn unknown_regions_list_the_family() {
         let err = Region::parse("europe-west99").unwrap_err();
-        assert!(err.contains("europe-west1"), "{err}");
+        assert!(err.message.contains("europe-west1"), "{err}");
         let err = Region::parse("mars-north1").unwrap_err();
-        assert!(err.contains("us-central1"), "{err}");
+        assert!(err.message.contains("us-central1"), "{err}");
     }
 
     #[test]
@@ -202,6 +217,7 @@ mod tests {
         assert!(check_zone("us-central1-f").is_ok());
         assert!(check_zone("us-central1-z")
             .unwrap_err()
+            .message
             .contains("us-central1-a"));
         assert!(check_zone("nowhere").is_err());
     }

@@ -1,11 +1,13 @@
 //! The cloud-neutral platform layer: describe the platform once
-//! ([`Platform`]), realize it on any cloud ([`realize`]).
+//! ([`Platform`]), realize it on any cloud ([`realize()`]) and get back the
+//! stack with typed handles of everything realized ([`Realized`]).
 
 pub mod aws;
 pub mod azure;
 pub mod defaults;
 pub mod gcp;
 pub mod outputs;
+pub mod realize;
 pub mod spec;
 pub mod validate;
 
@@ -14,14 +16,116 @@ pub use spec::*;
 use crate::core::environment::Cloud;
 use crate::core::stack::Stack;
 
-/// Realizes `platform` on `cloud` with that cloud's builders. The returned stack
-/// may be extended with the cloud's own builders before [`finish`]. Problems are
-/// recorded on the stack and reported by `finish`.
-pub fn realize(platform: &Platform, cloud: Cloud) -> Stack {
+use self::aws::AwsPlatform;
+use self::azure::AzurePlatform;
+use self::gcp::GcpPlatform;
+
+/// Realizes `platform` on `cloud` with that cloud's builders, following the
+/// skeleton of [`realize::Realization`].
+///
+/// Returns the stack and the cloud's typed handles. The stack may be extended
+/// (with the cloud's own builders, or `Stack::set_raw` on a handle's refs)
+/// before `app::finish`.
+///
+/// # Errors
+///
+/// None returned: problems are recorded on the stack and reported when it is
+/// synthesized; the handles exist even then.
+pub fn realize(platform: &Platform, cloud: Cloud) -> (Stack, Realized) {
     match cloud {
-        Cloud::Aws => aws::realize(platform),
-        Cloud::Gcp => gcp::realize(platform),
-        Cloud::Azure => azure::realize(platform),
+        Cloud::Aws => {
+            let (stack, handles) = realize_aws(platform);
+            (stack, Realized::Aws(handles))
+        }
+        Cloud::Gcp => {
+            let (stack, handles) = realize_gcp(platform);
+            (stack, Realized::Gcp(handles))
+        }
+        Cloud::Azure => {
+            let (stack, handles) = realize_azure(platform);
+            (stack, Realized::Azure(handles))
+        }
+    }
+}
+
+/// Realizes `platform` on AWS: the stack and the typed handles of
+/// everything made (see [`realize()`]).
+///
+/// # Errors
+///
+/// None returned: problems are diagnostics on the stack, as for
+/// [`realize()`].
+pub fn realize_aws(platform: &Platform) -> (Stack, AwsPlatform) {
+    realize::run::<aws::Aws<'_>>(platform)
+}
+
+/// Realizes `platform` on GCP: the stack and the typed handles of
+/// everything made (see [`realize()`]).
+///
+/// # Errors
+///
+/// None returned: problems are diagnostics on the stack, as for
+/// [`realize()`].
+pub fn realize_gcp(platform: &Platform) -> (Stack, GcpPlatform) {
+    realize::run::<gcp::Gcp<'_>>(platform)
+}
+
+/// Realizes `platform` on Azure: the stack and the typed handles of
+/// everything made (see [`realize()`]).
+///
+/// # Errors
+///
+/// None returned: problems are diagnostics on the stack, as for
+/// [`realize()`].
+pub fn realize_azure(platform: &Platform) -> (Stack, AzurePlatform) {
+    realize::run::<azure::Azure<'_>>(platform)
+}
+
+/// The typed handles of one cloud's realization, as [`realize()`] returns
+/// them.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // made once per synth, never moved in a loop
+pub enum Realized {
+    /// From [`realize_aws`].
+    Aws(AwsPlatform),
+    /// From [`realize_gcp`].
+    Gcp(GcpPlatform),
+    /// From [`realize_azure`].
+    Azure(AzurePlatform),
+}
+
+impl Realized {
+    /// The cloud realized on.
+    pub fn cloud(&self) -> Cloud {
+        match self {
+            Realized::Aws(_) => Cloud::Aws,
+            Realized::Gcp(_) => Cloud::Gcp,
+            Realized::Azure(_) => Cloud::Azure,
+        }
+    }
+
+    /// The AWS handles; `None` on another cloud.
+    pub fn aws(&self) -> Option<&AwsPlatform> {
+        match self {
+            Realized::Aws(handles) => Some(handles),
+            _ => None,
+        }
+    }
+
+    /// The GCP handles; `None` on another cloud.
+    pub fn gcp(&self) -> Option<&GcpPlatform> {
+        match self {
+            Realized::Gcp(handles) => Some(handles),
+            _ => None,
+        }
+    }
+
+    /// The Azure handles; `None` on another cloud.
+    pub fn azure(&self) -> Option<&AzurePlatform> {
+        match self {
+            Realized::Azure(handles) => Some(handles),
+            _ => None,
+        }
     }
 }
 

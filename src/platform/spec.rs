@@ -1,6 +1,7 @@
 //! The cloud-neutral description of a platform: what it needs, not which cloud
-//! service provides it. Each cloud module realizes a [`Platform`] with its own
-//! builders (`aws::realize`, `gcp::realize`, `azure::realize`).
+//! service provides it. Each cloud realizes a [`Platform`] with its own
+//! builders ([`super::realize_aws`], [`super::realize_gcp`],
+//! [`super::realize_azure`]), following the skeleton of [`super::realize::Realization`].
 
 use std::collections::BTreeMap;
 
@@ -234,6 +235,27 @@ pub struct BucketSpec {
     pub noncurrent_expire_days: Option<u32>,
 }
 
+impl BucketSpec {
+    /// A bucket named `name` with the defaults: versioning on, non-current
+    /// versions deleted after 30 days, nothing archived or expired.
+    ///
+    /// ```
+    /// use infrasynth::platform::BucketSpec;
+    /// let b = BucketSpec::new("raw-events");
+    /// assert!(b.versioning);
+    /// assert_eq!(b.noncurrent_expire_days, Some(30));
+    /// ```
+    pub fn new(name: &str) -> Self {
+        BucketSpec {
+            name: name.to_string(),
+            versioning: true,
+            archive_after_days: None,
+            expire_after_days: None,
+            noncurrent_expire_days: Some(30),
+        }
+    }
+}
+
 /// An application on the cluster and the cloud resources it may reach through
 /// workload identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,4 +268,37 @@ pub struct WorkloadSpec {
     pub service_account: String,
     /// Buckets (by logical name) and the access granted.
     pub buckets: Vec<(String, Access)>,
+}
+
+impl WorkloadSpec {
+    /// A workload named `name` in `namespace`, running as the service account
+    /// of the same name, with access to nothing yet.
+    ///
+    /// ```
+    /// use infrasynth::platform::{Access, WorkloadSpec};
+    /// let w = WorkloadSpec::new("ingest", "recsys").bucket("raw-events", Access::ReadWrite);
+    /// assert_eq!(w.service_account, "ingest");
+    /// assert_eq!(w.buckets, vec![("raw-events".to_string(), Access::ReadWrite)]);
+    /// ```
+    pub fn new(name: &str, namespace: &str) -> Self {
+        WorkloadSpec {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            service_account: name.to_string(),
+            buckets: Vec::new(),
+        }
+    }
+
+    /// Grants `access` to the bucket spec named `bucket`.
+    pub fn bucket(mut self, bucket: &str, access: Access) -> Self {
+        self.buckets.push((bucket.to_string(), access));
+        self
+    }
+
+    /// Runs as `service_account` instead of a service account named after the
+    /// workload.
+    pub fn service_account(mut self, service_account: &str) -> Self {
+        self.service_account = service_account.to_string();
+        self
+    }
 }

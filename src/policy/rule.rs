@@ -8,7 +8,12 @@ use crate::core::value::Value;
 pub enum Expect {
     /// Must equal this boolean; `missing_ok` says whether the provider's
     /// default (attribute absent) already satisfies the rule.
-    Bool { value: bool, missing_ok: bool },
+    Bool {
+        /// The value the attribute must have.
+        value: bool,
+        /// Whether an absent attribute (the provider's default) passes.
+        missing_ok: bool,
+    },
     /// Must equal one of these strings.
     OneOf(&'static [&'static str]),
     /// Must be set (any value, including a computed one).

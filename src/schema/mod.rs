@@ -126,31 +126,53 @@ const META_ARGUMENTS: &[&str] = &[
     "connection",
 ];
 
+/// A schema file that cannot be used: unreadable, not JSON, or not a provider
+/// schema in either supported shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaError(pub String);
+
+impl std::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
 impl ProviderSchema {
     /// Loads a schema file (`.json`), in either supported shape.
-    pub fn load(path: &Path) -> Result<Self, String> {
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError`] when the file cannot be read, is not JSON, or is not a
+    /// provider schema.
+    pub fn load(path: &Path) -> Result<Self, SchemaError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read schema {}: {e}", path.display()))?;
+            .map_err(|e| SchemaError(format!("cannot read schema {}: {e}", path.display())))?;
         let json: Json = serde_json::from_str(&text)
-            .map_err(|e| format!("schema {} is not JSON: {e}", path.display()))?;
+            .map_err(|e| SchemaError(format!("schema {} is not JSON: {e}", path.display())))?;
         Self::from_json(&json)
     }
 
     /// Reads a schema from parsed JSON: either a whole
     /// `terraform providers schema -json` document (the first provider is taken),
     /// one provider's entry, or the rebuilt flat shape.
-    pub fn from_json(json: &Json) -> Result<Self, String> {
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError`] when `json` has no provider or no `resource_schemas`.
+    pub fn from_json(json: &Json) -> Result<Self, SchemaError> {
         let provider = match json.get("provider_schemas").and_then(Json::as_object) {
             Some(providers) => providers
                 .values()
                 .next()
-                .ok_or("schema document lists no provider")?,
+                .ok_or_else(|| SchemaError("schema document lists no provider".into()))?,
             None => json,
         };
         let resources = provider
             .get("resource_schemas")
             .and_then(Json::as_object)
-            .ok_or("schema has no resource_schemas")?;
+            .ok_or_else(|| SchemaError("schema has no resource_schemas".into()))?;
         // Terraform's own output nests each block type's body under `block`.
         let exact = resources
             .values()

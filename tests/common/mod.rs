@@ -29,7 +29,7 @@ pub fn synth(cloud: Cloud, env: Environment) -> Synthesized {
 /// Helm settings, a synth that must fail, and returns its diagnostics; `case`
 /// names it in the panic if it does not fail.
 pub fn synth_errors(platform: &Platform, cloud: Cloud, case: &str) -> Diagnostics {
-    let stack = platform::realize(platform, cloud);
+    let (stack, _) = platform::realize(platform, cloud);
     let helm = stacks::mlops::helm_settings(platform.environment);
     match infrasynth::app::finish(platform, cloud, &stack, &helm) {
         Ok(_) => panic!("case `{case}` synthesized on {cloud} but must fail"),

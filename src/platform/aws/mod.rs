@@ -1,69 +1,213 @@
 //! The cloud-neutral [`Platform`] on AWS: a VPC, EKS with IRSA, RDS
-//! PostgreSQL, ElastiCache Redis and S3, each from the builders of this module
-//! with their secure defaults, and every output named by
-//! [`crate::platform::outputs`].
+//! PostgreSQL, ElastiCache Redis and S3, each from the AWS builders with their
+//! secure defaults, and every output named by [`crate::platform::outputs`].
+//!
+//! The steps of [`crate::platform::realize::Realization`], run by
+//! [`crate::platform::realize_aws`], which returns an [`AwsPlatform`] of
+//! typed handles to everything made.
 
+mod handles;
 pub mod sizes;
 
-use crate::aws::access_logs::AccessLogBucket;
-use crate::aws::bucket::{Bucket, BucketHandle};
-use crate::aws::eks::{EksCluster, NodeGroup};
-use crate::aws::irsa::WorkloadRole;
-use crate::aws::kms::{KmsKey, KmsKeyHandle};
-use crate::aws::postgres::{DatabaseNetwork, Postgres};
-use crate::aws::provider::{partition, AwsProvider};
-use crate::aws::redis::Redis;
+pub use handles::{AwsPlatform, KmsKeys};
 
-use crate::aws::vpc::Vpc;
+use std::collections::BTreeMap;
+
+use crate::aws::access_logs::{AccessLogBucket, AccessLogBucketHandle};
+use crate::aws::bucket::{Bucket, BucketHandle};
+use crate::aws::eks::{EksCluster, EksClusterHandle, EksClusterProps, NodeGroup, NodeGroupProps};
+use crate::aws::iam::IamRoleHandle;
+use crate::aws::irsa::{WorkloadRole, WorkloadRoleProps};
+use crate::aws::kms::{KmsKey, KmsKeyHandle};
+use crate::aws::postgres::{DatabaseNetwork, Postgres, PostgresHandle, PostgresProps};
+use crate::aws::provider::{partition, AwsProvider};
+use crate::aws::redis::{Redis, RedisHandle, RedisProps};
+use crate::aws::vpc::{Vpc, VpcHandle};
 use crate::core::reference::{Arn, Attr};
 use crate::core::stack::Stack;
 use crate::core::value::{Expr, TemplatePart};
+use crate::platform::realize::{Parts, Realization};
 use crate::platform::{outputs, ApiAccess, BucketSpec, Capacity, Platform};
 
-/// Realizes `platform` on AWS.
-///
-/// The stack starts from [`crate::platform::new_stack`] (environment, default
-/// tags, cloud-neutral checks); problems are recorded on it, never panicked on.
-pub fn realize(platform: &Platform) -> Stack {
-    let mut stack = crate::platform::new_stack(platform);
+/// What every AWS step reads, and the logs key of the foundation.
+pub(crate) struct Aws<'p> {
+    platform: &'p Platform,
+    region: &'p str,
+    prefix: String,
+    log_retention: u32,
+    logs_key: KmsKeyHandle,
+}
+
+/// The buckets of the spec, in its order (the access-log bucket's policy
+/// lists its sources in that order), and the access-log bucket.
+pub(crate) struct Buckets {
+    by_spec: Vec<(String, BucketHandle)>,
+    access_logs: Option<AccessLogBucketHandle>,
+}
+
+impl<'p> Realization<'p> for Aws<'p> {
+    type Network = VpcHandle;
+    type Keys = KmsKeys;
+    type Cluster = EksClusterHandle;
+    /// IRSA roles carry their grants inline, so they are made in
+    /// `workload_access`, once the buckets and the cache exist.
+    type Identities = ();
+    type Database = PostgresHandle;
+    type Cache = RedisHandle;
+    type Buckets = Buckets;
+    type Workloads = BTreeMap<String, IamRoleHandle>;
+    type Handles = AwsPlatform;
+
+    fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
+        foundation(platform, stack)
+    }
+
+    fn network(&self, stack: &mut Stack) -> VpcHandle {
+        network(self, stack)
+    }
+
+    fn keys(&self, _vpc: &VpcHandle, stack: &mut Stack) -> KmsKeys {
+        keys(self, stack)
+    }
+
+    fn cluster(&self, vpc: &VpcHandle, keys: &KmsKeys, stack: &mut Stack) -> EksClusterHandle {
+        cluster(self, vpc, keys, stack)
+    }
+
+    fn workload_identities(&self, _cluster: &EksClusterHandle, _stack: &mut Stack) {}
+
+    fn database(
+        &self,
+        vpc: &VpcHandle,
+        keys: &KmsKeys,
+        cluster: &EksClusterHandle,
+        _identities: &(),
+        stack: &mut Stack,
+    ) -> PostgresHandle {
+        database(self, vpc, keys, cluster, stack)
+    }
+
+    fn cache(
+        &self,
+        vpc: &VpcHandle,
+        keys: &KmsKeys,
+        cluster: &EksClusterHandle,
+        _identities: &(),
+        stack: &mut Stack,
+    ) -> RedisHandle {
+        cache(self, vpc, keys, cluster, stack)
+    }
+
+    fn buckets(&self, _vpc: &VpcHandle, keys: &KmsKeys, stack: &mut Stack) -> Buckets {
+        buckets(self, keys, stack)
+    }
+
+    fn workload_access(
+        &self,
+        keys: &KmsKeys,
+        cluster: &EksClusterHandle,
+        _identities: &(),
+        cache: &RedisHandle,
+        buckets: &Buckets,
+        stack: &mut Stack,
+    ) -> BTreeMap<String, IamRoleHandle> {
+        workload_roles(self, keys, cluster, cache, buckets, stack)
+    }
+
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
+        declare_outputs(self, parts, stack);
+    }
+
+    fn handles(self, parts: Parts<'p, Self>) -> AwsPlatform {
+        AwsPlatform {
+            vpc: parts.network,
+            keys: parts.keys,
+            cluster: parts.cluster,
+            database: parts.database,
+            cache: parts.cache,
+            buckets: parts.buckets.by_spec.into_iter().collect(),
+            access_logs: parts.buckets.access_logs,
+            workloads: parts.workloads,
+        }
+    }
+}
+
+/// The provider, and the logs key the VPC's flow logs, EKS and the access-log
+/// bucket share.
+fn foundation<'p>(platform: &'p Platform, stack: &mut Stack) -> Aws<'p> {
     let env = platform.environment;
     let region = platform.regions.aws.as_str();
     let prefix = platform.name_prefix();
     stack.add(AwsProvider::new(region));
 
+    let mut logs_key = KmsKey::for_logs("logs", format!("{prefix}-logs"), region);
+    // S3 delivers server access logs only for buckets; without any, the grant
+    // would let it use the key for nothing.
+    if !platform.buckets.is_empty() {
+        logs_key = logs_key.allow_s3_access_log_delivery();
+    }
+    let logs_key = stack.add(logs_key);
+    let log_retention = env.pick(30, 90, 365);
+    Aws {
+        platform,
+        region,
+        prefix,
+        log_retention,
+        logs_key,
+    }
+}
+
+fn network(aws: &Aws<'_>, stack: &mut Stack) -> VpcHandle {
+    let Aws {
+        platform,
+        region,
+        prefix,
+        logs_key,
+        ..
+    } = aws;
+    let log_retention = aws.log_retention;
+    stack.add(
+        Vpc::new("main", prefix, &platform.network.cidr, region)
+            .zones(usize::from(platform.network.zones))
+            .single_nat_gateway(platform.network.single_nat_gateway)
+            .flow_logs_key(logs_key)
+            .flow_log_retention_days(log_retention),
+    )
+}
+
+fn keys(aws: &Aws<'_>, stack: &mut Stack) -> KmsKeys {
+    let prefix = &aws.prefix;
     let key = |stack: &mut Stack, purpose: &str, description: &str| {
-        stack.add(KmsKey::new(purpose, &format!("{prefix}-{purpose}")).description(description))
+        stack.add(KmsKey::new(purpose, format!("{prefix}-{purpose}")).description(description))
     };
-    let logs_key = stack.add(
-        KmsKey::for_logs("logs", &format!("{prefix}-logs"), region).allow_s3_access_log_delivery(),
-    );
     let database_key = key(
-        &mut stack,
+        stack,
         "database",
         "RDS storage, Performance Insights and the master user secret",
     );
-    let cache_key = key(&mut stack, "cache", "ElastiCache at-rest encryption");
-    let storage_key = key(&mut stack, "storage", "S3 bucket encryption");
-    let eks_key = key(&mut stack, "eks", "EKS secrets envelope encryption");
+    let cache_key = key(stack, "cache", "ElastiCache at-rest encryption");
+    let storage_key = key(stack, "storage", "S3 bucket encryption");
+    let eks_key = key(stack, "eks", "EKS secrets envelope encryption");
+    KmsKeys {
+        logs: aws.logs_key.clone(),
+        database: database_key,
+        cache: cache_key,
+        storage: storage_key,
+        eks: eks_key,
+    }
+}
 
-    let log_retention = env.pick(30, 90, 365);
-    let vpc = stack.add(
-        Vpc::new("main", &prefix, &platform.network.cidr, region)
-            .zones(usize::from(platform.network.zones))
-            .single_nat_gateway(platform.network.single_nat_gateway)
-            .flow_logs_key(&logs_key)
-            .flow_log_retention_days(log_retention),
-    );
-
+fn cluster(aws: &Aws<'_>, vpc: &VpcHandle, keys: &KmsKeys, stack: &mut Stack) -> EksClusterHandle {
+    let (platform, prefix, log_retention) = (aws.platform, &aws.prefix, aws.log_retention);
     let spec = &platform.cluster;
-    let mut cluster = EksCluster::new(
-        &logical(&spec.name),
-        &format!("{prefix}-{}", spec.name),
-        &spec.kubernetes_version,
-        vpc.private_subnet_ids(),
-        &eks_key,
-        &logs_key,
-    )
+    let mut cluster = EksCluster::new(EksClusterProps {
+        logical_name: &logical(&spec.name),
+        name: &format!("{prefix}-{}", spec.name),
+        kubernetes_version: &spec.kubernetes_version,
+        subnet_ids: vpc.private_subnet_ids(),
+        secrets_key: &keys.eks,
+        logs_key: &keys.logs,
+    })
     .log_retention_days(log_retention);
     if let ApiAccess::Restricted(cidrs) = &spec.api_access {
         cluster = cluster.public_access_cidrs(cidrs);
@@ -82,13 +226,13 @@ pub fn realize(platform: &Platform) -> Stack {
             None if pool.capacity == Capacity::Spot => sizes::spot_instance_types(pool.size),
             None => vec![sizes::node_instance_type(pool.size)],
         };
-        let mut group = NodeGroup::new(
-            &pool.name,
-            &instance_types,
-            pool.min_nodes,
-            pool.desired_nodes,
-            pool.max_nodes,
-        )
+        let mut group = NodeGroup::new(NodeGroupProps {
+            node_group_name: &pool.name,
+            instance_types: &instance_types,
+            min_size: pool.min_nodes,
+            desired_size: pool.desired_nodes,
+            max_size: pool.max_nodes,
+        })
         .capacity(pool.capacity)
         .disk_gb(if pool.gpus.is_some() { 200 } else { 50 });
         if pool.gpus.is_some() {
@@ -102,22 +246,32 @@ pub fn realize(platform: &Platform) -> Stack {
         }
         cluster = cluster.node_group(group);
     }
-    let cluster = stack.add(cluster);
+    stack.add(cluster)
+}
+
+fn database(
+    aws: &Aws<'_>,
+    vpc: &VpcHandle,
+    keys: &KmsKeys,
+    cluster: &EksClusterHandle,
+    stack: &mut Stack,
+) -> PostgresHandle {
+    let (platform, prefix) = (aws.platform, &aws.prefix);
     let clients = vec![cluster.cluster_security_group_id()];
 
     let db = &platform.database;
-    let mut postgres = Postgres::new(
-        &logical(&db.name),
-        &format!("{prefix}-{}", db.name),
-        &db.version,
-        sizes::database_instance_class(db.size),
-        DatabaseNetwork {
+    let mut postgres = Postgres::new(PostgresProps {
+        logical_name: &logical(&db.name),
+        identifier: &format!("{prefix}-{}", db.name),
+        engine_version: &db.version,
+        instance_class: sizes::database_instance_class(db.size),
+        network: DatabaseNetwork {
             vpc_id: vpc.id(),
             subnet_ids: vpc.database_subnet_ids(),
             clients: clients.clone(),
         },
-        database_key.arn(),
-    )
+        kms_key_arn: keys.database.arn(),
+    })
     .storage_gb(db.storage_gb, db.max_storage_gb)
     .multi_az(db.high_availability)
     .deletion_protection(db.deletion_protection)
@@ -127,26 +281,40 @@ pub fn realize(platform: &Platform) -> Stack {
     if let Some(first) = db.databases.first() {
         postgres = postgres.db_name(first);
     }
-    let postgres = stack.add(postgres);
+    stack.add(postgres)
+}
+
+fn cache(
+    aws: &Aws<'_>,
+    vpc: &VpcHandle,
+    keys: &KmsKeys,
+    cluster: &EksClusterHandle,
+    stack: &mut Stack,
+) -> RedisHandle {
+    let (platform, prefix) = (aws.platform, &aws.prefix);
+    let clients = vec![cluster.cluster_security_group_id()];
 
     let cache_spec = &platform.cache;
-    let cache = stack.add(
-        Redis::new(
-            &logical(&cache_spec.name),
-            &format!("{prefix}-{}", cache_spec.name),
-            &cache_spec.version,
-            sizes::cache_node_type(cache_spec.size),
-            DatabaseNetwork {
+    stack.add(
+        Redis::new(RedisProps {
+            logical_name: &logical(&cache_spec.name),
+            replication_group_id: &format!("{prefix}-{}", cache_spec.name),
+            engine_version: &cache_spec.version,
+            node_type: sizes::cache_node_type(cache_spec.size),
+            network: DatabaseNetwork {
                 vpc_id: vpc.id(),
                 subnet_ids: vpc.database_subnet_ids(),
                 clients,
             },
-            cache_key.arn(),
-        )
+            kms_key_arn: keys.cache.arn(),
+        })
         .replicas(cache_spec.replicas)
         .high_availability(cache_spec.high_availability),
-    );
+    )
+}
 
+fn buckets(aws: &Aws<'_>, keys: &KmsKeys, stack: &mut Stack) -> Buckets {
+    let (platform, prefix, log_retention) = (aws.platform, &aws.prefix, aws.log_retention);
     let buckets: Vec<(String, BucketHandle)> = platform
         .buckets
         .iter()
@@ -155,11 +323,19 @@ pub fn realize(platform: &Platform) -> Stack {
                 &logical(&spec.name),
                 &format!("{prefix}-{}", spec.name),
                 spec,
-                storage_key.arn(),
+                keys.storage.arn(),
             ));
             (spec.name.clone(), handle)
         })
         .collect();
+    // Without buckets there is nothing to log, and an empty log bucket would
+    // only cost money and warn about it.
+    if buckets.is_empty() {
+        return Buckets {
+            by_spec: buckets,
+            access_logs: None,
+        };
+    }
 
     // Server access logs of every bucket, kept as long as the other logs.
     let access_logs_name = "access-logs";
@@ -173,27 +349,43 @@ pub fn realize(platform: &Platform) -> Stack {
     }
     let mut access_logs = AccessLogBucket::new(
         &logical(access_logs_name),
-        &format!("{prefix}-{access_logs_name}"),
-        &logs_key,
+        format!("{prefix}-{access_logs_name}"),
+        &keys.logs,
     )
     .expire_after_days(log_retention);
     for (_, handle) in &buckets {
         access_logs = access_logs.source(handle);
     }
     let access_logs = stack.add(access_logs);
+    Buckets {
+        by_spec: buckets,
+        access_logs: Some(access_logs),
+    }
+}
 
+/// One IRSA role per workload, with its bucket and cache grants.
+fn workload_roles(
+    aws: &Aws<'_>,
+    keys: &KmsKeys,
+    cluster: &EksClusterHandle,
+    cache: &RedisHandle,
+    buckets: &Buckets,
+    stack: &mut Stack,
+) -> BTreeMap<String, IamRoleHandle> {
+    let (platform, prefix) = (aws.platform, &aws.prefix);
+    let mut roles = BTreeMap::new();
     for workload in &platform.workloads {
-        let mut role = WorkloadRole::new(
-            &format!("workload_{}", logical(&workload.name)),
-            &format!("{prefix}-{}", workload.name),
-            &cluster.oidc,
-            &workload.namespace,
-            &workload.service_account,
-        );
+        let mut role = WorkloadRole::new(WorkloadRoleProps {
+            logical_name: &format!("workload_{}", logical(&workload.name)),
+            role_name: format!("{prefix}-{}", workload.name),
+            oidc: &cluster.oidc,
+            namespace: &workload.namespace,
+            service_account: &workload.service_account,
+        });
         for (bucket, access) in &workload.buckets {
             // Unknown buckets were reported by the cloud-neutral checks.
-            if let Some((_, handle)) = buckets.iter().find(|(name, _)| name == bucket) {
-                role = role.bucket(handle.arn(), storage_key.arn(), *access);
+            if let Some((_, handle)) = buckets.by_spec.iter().find(|(name, _)| name == bucket) {
+                role = role.bucket(handle.arn(), keys.storage.arn(), *access);
             }
         }
         // Before IAM authentication any pod reaching the cache's security
@@ -201,6 +393,24 @@ pub fn realize(platform: &Platform) -> Stack {
         // does not say which of them use the cache, so each may connect.
         role = role.cache(cache.group.arn(), cache.user.arn());
         let role = stack.add(role);
+        roles.insert(workload.name.clone(), role);
+    }
+    roles
+}
+
+/// The outputs named in `platform::outputs`, plus the AWS-only extras.
+fn declare_outputs<'p>(aws: &Aws<'p>, parts: &Parts<'p, Aws<'p>>, stack: &mut Stack) {
+    let (platform, region) = (aws.platform, aws.region);
+    let (vpc, cluster, postgres, cache) = (
+        &parts.network,
+        &parts.cluster,
+        &parts.database,
+        &parts.cache,
+    );
+    for workload in &platform.workloads {
+        let Some(role) = parts.workloads.get(&workload.name) else {
+            continue;
+        };
         stack.output(
             &outputs::workload_identity(&workload.name),
             role.arn(),
@@ -211,6 +421,7 @@ pub fn realize(platform: &Platform) -> Stack {
         );
     }
 
+    let db = &platform.database;
     stack.output(
         outputs::DATABASE_ADDRESS,
         postgres.address(),
@@ -268,7 +479,7 @@ pub fn realize(platform: &Platform) -> Stack {
         "IAM OIDC provider for IRSA",
     );
     stack.output(outputs::REGION, region, "AWS region");
-    let dns_suffix = partition(&mut stack).attr::<String>("dns_suffix");
+    let dns_suffix = partition(stack).attr::<String>("dns_suffix");
     stack.output(
         outputs::OBJECT_STORE_ENDPOINT,
         Expr::concat([
@@ -277,30 +488,24 @@ pub fn realize(platform: &Platform) -> Stack {
         ]),
         "S3 regional endpoint",
     );
-    for (name, handle) in &buckets {
+    for (name, handle) in &parts.buckets.by_spec {
         stack.output(&outputs::bucket(name), handle.name(), "S3 bucket name");
     }
-    stack.output(
-        "access_log_bucket",
-        access_logs.bucket.name(),
-        "S3 server access logs of every bucket, under <bucket>/",
-    );
+    if let Some(access_logs) = &parts.buckets.access_logs {
+        stack.output(
+            "access_log_bucket",
+            access_logs.bucket.name(),
+            "S3 server access logs of every bucket, under <bucket>/",
+        );
+    }
     stack.output("vpc_id", vpc.id(), "VPC id");
-    for (purpose, key) in [
-        ("logs", &logs_key),
-        ("database", &database_key),
-        ("cache", &cache_key),
-        ("storage", &storage_key),
-        ("eks", &eks_key),
-    ] {
-        let key: &KmsKeyHandle = key;
+    for (purpose, key) in parts.keys.by_purpose() {
         stack.output(
             &format!("kms_key_arn_{purpose}"),
             key.arn(),
             &format!("KMS key for {purpose}"),
         );
     }
-    stack
 }
 
 /// An S3 bucket shaped by a platform [`BucketSpec`].

@@ -1,29 +1,46 @@
-//! The cloud-neutral [`Platform`] realized with the Azure builders.
+//! The cloud-neutral [`Platform`] realized with the Azure builders: one
+//! resource group holding the network, PostgreSQL, Redis, storage, Key Vault,
+//! AKS and workload identities, with the outputs every cloud declares.
+//!
+//! The steps of [`crate::platform::realize::Realization`], run by
+//! [`crate::platform::realize_azure`], which returns an [`AzurePlatform`] of
+//! typed handles to everything made.
 
+mod handles;
 pub mod sizes;
+
+pub use handles::{AksHandles, AzureKeys, AzurePlatform, AzureWorkload, PrivateDnsZones};
 
 use std::collections::BTreeMap;
 
-use crate::azure::aks::{self, AksCluster, ApiServerAccess, NodePool, Priority, SystemPool};
+use crate::azure::aks::{
+    self, AksCluster, AksClusterProps, ApiServerAccess, NodePool, Priority, SystemPool,
+};
 use crate::azure::client_config::ClientConfig;
 use crate::azure::encryption::{CustomerManagedKey, DiskEncryptionSet};
-use crate::azure::identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity};
-use crate::azure::key_vault::KeyVault;
+use crate::azure::identity::{
+    ManagedIdentity, RoleAssignment, WorkloadIdentity, WorkloadIdentityProps,
+};
+use crate::azure::key_vault::{KeyVault, KeyVaultProps};
 use crate::azure::kind;
 use crate::azure::location;
 use crate::azure::lock::DeleteLock;
 use crate::azure::log_analytics::LogAnalyticsWorkspace;
 use crate::azure::naming;
-use crate::azure::network::Network;
-use crate::azure::postgres::{EntraAdmin, PostgresHa, PostgresServer};
+use crate::azure::network::{Network, NetworkHandle};
+use crate::azure::postgres::{
+    EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps,
+};
 use crate::azure::private_dns::PrivateDnsZone;
-use crate::azure::redis::{RedisCache, RedisTier};
-use crate::azure::resource_group::ResourceGroup;
-use crate::azure::storage::{ContainerSpec, Replication, StorageAccount};
-use crate::core::reference::Attr;
+use crate::azure::redis::{RedisCache, RedisCacheProps, RedisHandle, RedisTier};
+use crate::azure::resource_group::{ResourceGroup, ResourceGroupHandle};
+use crate::azure::storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};
+use crate::core::environment::Environment;
+use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
 use crate::map;
+use crate::platform::realize::{Parts, Realization};
 use crate::platform::{outputs, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
@@ -40,11 +57,137 @@ const POD_CIDR: &str = "100.64.0.0/16";
 const SERVICE_CIDR: &str = "172.16.0.0/16";
 const DNS_SERVICE_IP: &str = "172.16.0.10";
 
-/// Realizes `platform` on Azure: one resource group holding the network,
-/// PostgreSQL, Redis, storage, Key Vault, AKS and workload identities, with
-/// the outputs every cloud declares.
-pub fn realize(platform: &Platform) -> Stack {
-    let mut stack = crate::platform::new_stack(platform);
+/// What every Azure step reads, and what the foundation made.
+pub(crate) struct Azure<'p> {
+    platform: &'p Platform,
+    env: Environment,
+    production: bool,
+    location: &'p str,
+    prefix: String,
+    suffix: String,
+    zones: Vec<String>,
+    client: Ref<kind::ClientConfig>,
+    tenant_id: Attr<kind::TenantId>,
+    rg: ResourceGroupHandle,
+    workspace: Ref<kind::LogAnalyticsWorkspace>,
+}
+
+/// The network, its private DNS zones, and the ids of the three subnets the
+/// services go into.
+pub(crate) struct AzureNetwork {
+    network: NetworkHandle,
+    dns_zones: PrivateDnsZones,
+    nodes: Attr<Id<kind::Subnet>>,
+    endpoints: Attr<Id<kind::Subnet>>,
+    pg_subnet: Attr<Id<kind::Subnet>>,
+}
+
+/// A handle with the delete lock guarding it, if any.
+type Locked<H> = (H, Option<Ref<kind::ManagementLock>>);
+
+type Identities = BTreeMap<String, Ref<kind::UserAssignedIdentity>>;
+
+impl<'p> Realization<'p> for Azure<'p> {
+    type Network = AzureNetwork;
+    type Keys = AzureKeys;
+    type Cluster = AksHandles;
+    type Identities = Identities;
+    type Database = Locked<PostgresHandle>;
+    type Cache = RedisHandle;
+    type Buckets = Locked<StorageHandle>;
+    type Workloads = BTreeMap<String, AzureWorkload>;
+    type Handles = AzurePlatform;
+
+    fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
+        foundation(platform, stack)
+    }
+
+    fn network(&self, stack: &mut Stack) -> AzureNetwork {
+        network(self, stack)
+    }
+
+    fn keys(&self, network: &AzureNetwork, stack: &mut Stack) -> AzureKeys {
+        keys(self, network, stack)
+    }
+
+    fn cluster(&self, network: &AzureNetwork, keys: &AzureKeys, stack: &mut Stack) -> AksHandles {
+        cluster(self, network, keys, stack)
+    }
+
+    fn workload_identities(&self, cluster: &AksHandles, stack: &mut Stack) -> Identities {
+        workload_identities(self, cluster, stack)
+    }
+
+    fn database(
+        &self,
+        network: &AzureNetwork,
+        _keys: &AzureKeys,
+        _cluster: &AksHandles,
+        _identities: &Identities,
+        stack: &mut Stack,
+    ) -> Locked<PostgresHandle> {
+        database(self, network, stack)
+    }
+
+    fn cache(
+        &self,
+        network: &AzureNetwork,
+        _keys: &AzureKeys,
+        _cluster: &AksHandles,
+        _identities: &Identities,
+        stack: &mut Stack,
+    ) -> RedisHandle {
+        cache(self, network, stack)
+    }
+
+    fn buckets(
+        &self,
+        network: &AzureNetwork,
+        keys: &AzureKeys,
+        stack: &mut Stack,
+    ) -> Locked<StorageHandle> {
+        storage(self, network, keys, stack)
+    }
+
+    fn workload_access(
+        &self,
+        keys: &AzureKeys,
+        _cluster: &AksHandles,
+        identities: &Identities,
+        _cache: &RedisHandle,
+        (storage, _): &Locked<StorageHandle>,
+        stack: &mut Stack,
+    ) -> BTreeMap<String, AzureWorkload> {
+        workload_access(self, keys, identities, storage, stack)
+    }
+
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
+        declare_outputs(self, parts, stack);
+    }
+
+    fn handles(self, parts: Parts<'p, Self>) -> AzurePlatform {
+        AzurePlatform {
+            client: self.client,
+            resource_group: self.rg,
+            log_analytics: self.workspace,
+            network: parts.network.network,
+            dns_zones: parts.network.dns_zones,
+            keys: parts.keys,
+            cluster: parts.cluster,
+            database: parts.database.0,
+            database_lock: parts.database.1,
+            cache: parts.cache,
+            storage: parts.buckets.0,
+            storage_lock: parts.buckets.1,
+            workloads: parts.workloads,
+        }
+    }
+}
+
+/// The provider, one resource group holding everything, and the Log
+/// Analytics workspace for container insights, Defender findings and storage
+/// access logs.
+fn foundation<'p>(platform: &'p Platform, stack: &mut Stack) -> Azure<'p> {
     let env = platform.environment;
     let production = env.is_production();
     let location = platform.regions.azure.as_str();
@@ -52,57 +195,93 @@ pub fn realize(platform: &Platform) -> Stack {
     let suffix = naming::stable_suffix(&platform.project, env.as_str(), location);
     let zones = location::zones(location, platform.network.zones);
 
-    configure_provider(&mut stack);
+    configure_provider(stack);
     let client = stack.add(ClientConfig);
     let tenant_id = client.tenant_id();
 
     let rg = stack.add(
         ResourceGroup::new("main", &format!("{prefix}-rg"), location).zones(platform.network.zones),
     );
+    let workspace = stack.add(
+        LogAnalyticsWorkspace::new("main", &format!("{prefix}-logs"), &rg)
+            .retention_days(if production { 90 } else { 30 }),
+    );
+    Azure {
+        platform,
+        env,
+        production,
+        location,
+        prefix,
+        suffix,
+        zones,
+        client,
+        tenant_id,
+        rg,
+        workspace,
+    }
+}
+
+fn network(azure: &Azure<'_>, stack: &mut Stack) -> AzureNetwork {
+    let (platform, prefix, rg) = (azure.platform, &azure.prefix, &azure.rg);
     let network = stack.add(
-        Network::standard("main", &prefix, &rg, &platform.network.cidr)
+        Network::standard("main", prefix, rg, &platform.network.cidr)
             .reserve("pod_cidr", POD_CIDR)
             .reserve("service_cidr", SERVICE_CIDR),
     );
-    let (Some(nodes), Some(endpoints), Some(pg_subnet)) = (
-        network.nodes.clone(),
-        network.private_endpoints.clone(),
-        network.postgres.clone(),
-    ) else {
-        // Only an unusable network CIDR gets here, and that is already reported.
-        return stack;
-    };
+    let nodes = subnet_id(&network.nodes, "aks-nodes", stack);
+    let endpoints = subnet_id(&network.private_endpoints, "private-endpoints", stack);
+    let pg_subnet = subnet_id(&network.postgres, "postgres", stack);
 
     let pg_zone = stack.add(PrivateDnsZone::new(
         "postgres",
         "privatelink.postgres.database.azure.com",
-        &rg,
+        rg,
         network.vnet_id(),
     ));
     let redis_zone = stack.add(PrivateDnsZone::new(
         "redis",
         "privatelink.redis.cache.windows.net",
-        &rg,
+        rg,
         network.vnet_id(),
     ));
     let vault_zone = stack.add(PrivateDnsZone::new(
         "vault",
         "privatelink.vaultcore.azure.net",
-        &rg,
+        rg,
         network.vnet_id(),
     ));
     let blob_zone = stack.add(PrivateDnsZone::new(
         "blob",
         "privatelink.blob.core.windows.net",
-        &rg,
+        rg,
         network.vnet_id(),
     ));
+    AzureNetwork {
+        network,
+        dns_zones: PrivateDnsZones {
+            postgres: pg_zone,
+            redis: redis_zone,
+            vault: vault_zone,
+            blob: blob_zone,
+        },
+        nodes,
+        endpoints,
+        pg_subnet,
+    }
+}
+
+/// The customer-managed key for the storage account and the AKS node disks,
+/// and the Key Vault for application secrets.
+fn keys(azure: &Azure<'_>, network: &AzureNetwork, stack: &mut Stack) -> AzureKeys {
+    let (platform, env, prefix, suffix) = (azure.platform, azure.env, &azure.prefix, &azure.suffix);
+    let (rg, tenant_id, endpoints) = (&azure.rg, &azure.tenant_id, &network.endpoints);
+    let vault_zone = &network.dns_zones.vault;
 
     // Customer-managed key for the storage account and the AKS node disks:
     // given as variables, because creating a key is a data-plane call a
     // private vault refuses from outside its network (see docs/azure.md).
-    declare_key_variables(&mut stack);
-    let cmk_identity = stack.add(ManagedIdentity::new("cmk", &format!("{prefix}-cmk"), &rg));
+    declare_key_variables(stack);
+    let cmk_identity = stack.add(ManagedIdentity::new("cmk", &format!("{prefix}-cmk"), rg));
     let cmk_role = stack.add(RoleAssignment::new(
         "cmk_key_vault",
         Attr::from_expr(Expr::raw("var.cmk_key_vault_id")),
@@ -114,143 +293,54 @@ pub fn realize(platform: &Platform) -> Stack {
         identity_id: cmk_identity.id(),
     };
 
-    // PostgreSQL.
-    let db = &platform.database;
-    let ha = match (db.high_availability, zones.len() >= 2) {
-        (false, _) => PostgresHa::Disabled,
-        (true, true) => PostgresHa::ZoneRedundant,
-        (true, false) => PostgresHa::SameZone,
-    };
-    let admin = EntraAdmin {
-        tenant_id: tenant_id.clone(),
-        object_id: Value::Expr(Expr::raw("var.postgres_admin_group_object_id")),
-        principal_name: Value::Expr(Expr::raw("var.postgres_admin_group_name")),
-    };
-    declare_admin_variables(&mut stack);
-    let mut server = PostgresServer::new(
-        &db.name,
-        &format!("{prefix}-{}-{suffix}", db.name),
-        &rg,
-        pg_subnet.id(),
-        &pg_zone,
-        admin,
-    )
-    .version(&db.version)
-    .sku(sizes::sku_for(db.size))
-    .storage_gb(db.storage_gb)
-    .high_availability(ha)
-    // Azure keeps 7 to 35 days; shorter platform settings get the minimum.
-    .backup_retention_days(db.backup_retention_days.clamp(7, 35))
-    .geo_redundant_backup(!env.is_development())
-    .prevent_destroy(db.deletion_protection);
-    if ha == PostgresHa::ZoneRedundant {
-        server = server.zones(Some("1"), Some("2"));
-    } else if !zones.is_empty() {
-        server = server.zones(Some("1"), None);
-    }
-    for database in &db.databases {
-        server = server.database(database);
-    }
-    let postgres = stack.add(server);
-    if db.deletion_protection {
-        stack.add(DeleteLock::new(
-            &format!("{}_delete_lock", db.name),
-            kind::scope_of(&postgres.server.id()),
-        ));
-    }
-
-    // Redis.
-    let cache = &platform.cache;
-    let tier = if production {
-        RedisTier::Premium
-    } else {
-        RedisTier::Standard
-    };
-    let mut redis_builder = RedisCache::new(
-        &cache.name,
-        &format!("{prefix}-{}-{suffix}", cache.name),
-        &rg,
-        endpoints.id(),
-        &redis_zone,
-    )
-    .sku(tier, sizes::capacity_for(tier, cache.size))
-    .endpoint_name(&format!("{prefix}-redis-pe"));
-    if tier == RedisTier::Premium {
-        redis_builder = redis_builder.replicas_per_primary(cache.replicas);
-        if cache.high_availability {
-            redis_builder = redis_builder.zones(zones.clone());
-        }
-    }
-    let redis = stack.add(redis_builder);
-
-    // Container insights, Defender findings and storage access logs.
-    let workspace = stack.add(
-        LogAnalyticsWorkspace::new("main", &format!("{prefix}-logs"), &rg)
-            .retention_days(if production { 90 } else { 30 }),
-    );
-
-    // Object storage.
-    let mut storage_builder = StorageAccount::new(
-        "objects",
-        &naming::storage_account_name(&platform.project, env.as_str(), &suffix),
-        &rg,
-    )
-    .replication(env.pick(Replication::Lrs, Replication::Zrs, Replication::Gzrs))
-    .soft_delete_days(env.pick(7, 14, 30))
-    .private_endpoint(
-        endpoints.id(),
-        &blob_zone,
-        Some(&format!("{prefix}-blob-pe")),
-    )
-    .customer_managed_key(cmk.clone())
-    .diagnostics(workspace.id())
-    .depends_on(cmk_role.address());
-    for bucket in &platform.buckets {
-        storage_builder = storage_builder.container(ContainerSpec {
-            name: bucket.name.clone(),
-            cold_after_days: bucket.archive_after_days,
-            delete_after_days: bucket.expire_after_days,
-            noncurrent_delete_days: bucket.noncurrent_expire_days,
-        });
-    }
-    let storage = stack.add(storage_builder);
-    if production {
-        stack.add(DeleteLock::new(
-            "objects_delete_lock",
-            kind::scope_of(&storage.account.id()),
-        ));
-    }
-
     // Key Vault for application secrets (read through the CSI driver).
     let vault = stack.add(
-        KeyVault::new(
-            "main",
-            &naming::key_vault_name(&platform.project, env.as_str(), &suffix),
-            &rg,
-            tenant_id.clone(),
-            endpoints.id(),
-            &vault_zone,
-        )
+        KeyVault::new(KeyVaultProps {
+            logical_name: "main",
+            name: &naming::key_vault_name(&platform.project, env.as_str(), suffix),
+            resource_group: rg,
+            tenant_id: tenant_id.clone(),
+            endpoint_subnet_id: endpoints.clone(),
+            dns_zone: vault_zone,
+        })
         .soft_delete_days(env.pick(7, 30, 90))
         .endpoint_name(&format!("{prefix}-kv-pe")),
     );
+    AzureKeys {
+        cmk,
+        cmk_identity,
+        cmk_role,
+        vault,
+    }
+}
 
-    // AKS.
+fn cluster(
+    azure: &Azure<'_>,
+    network: &AzureNetwork,
+    keys: &AzureKeys,
+    stack: &mut Stack,
+) -> AksHandles {
+    let (platform, env, production, prefix) =
+        (azure.platform, azure.env, azure.production, &azure.prefix);
+    let (rg, tenant_id, zones, workspace) =
+        (&azure.rg, &azure.tenant_id, &azure.zones, &azure.workspace);
+    let (nodes, cmk, cmk_role) = (&network.nodes, &keys.cmk, &keys.cmk_role);
+
     let cluster_spec = &platform.cluster;
     let control_plane = stack.add(ManagedIdentity::new(
         "aks_control_plane",
         &format!("{prefix}-aks-control-plane"),
-        &rg,
+        rg,
     ));
     // AKS joins nodes to the subnet and manages load balancer IPs in it.
     let network_role = stack.add(RoleAssignment::new(
         "aks_control_plane_network",
-        kind::scope_of(&network.vnet_id()),
+        kind::scope_of(&network.network.vnet_id()),
         "Network Contributor",
         control_plane.principal_id(),
     ));
     let disk_encryption = stack.add(
-        DiskEncryptionSet::new("aks_nodes", &format!("{prefix}-aks-des"), &rg, cmk)
+        DiskEncryptionSet::new("aks_nodes", &format!("{prefix}-aks-des"), rg, cmk.clone())
             .depends_on(cmk_role.address()),
     );
     // AKS attaches the set to the node disks as the control-plane identity.
@@ -264,14 +354,14 @@ pub fn realize(platform: &Platform) -> Stack {
         ApiAccess::Private => ApiServerAccess::Private,
         ApiAccess::Restricted(cidrs) => ApiServerAccess::AuthorizedRanges(cidrs.clone()),
     };
-    let mut cluster_builder = AksCluster::new(
-        &cluster_spec.name,
-        &format!("{prefix}-aks"),
-        &rg,
-        nodes.id(),
-        control_plane.id(),
-        tenant_id.clone(),
-    )
+    let mut cluster_builder = AksCluster::new(AksClusterProps {
+        logical_name: &cluster_spec.name,
+        name: &format!("{prefix}-aks"),
+        resource_group: rg,
+        vnet_subnet_id: nodes.clone(),
+        identity_id: control_plane.id(),
+        tenant_id: tenant_id.clone(),
+    })
     .kubernetes_version(&cluster_spec.kubernetes_version)
     .api_server_access(access)
     .standard_tier(production)
@@ -287,14 +377,15 @@ pub fn realize(platform: &Platform) -> Stack {
     .disk_encryption_set(disk_encryption.id())
     .depends_on(network_role.address())
     .depends_on(des_role.address());
-    if let Some(ip) = &network.nat_public_ip {
+    if let Some(ip) = &network.network.nat_public_ip {
         cluster_builder = cluster_builder.authorize_egress(ip.ip_address());
     }
-    for address in &network.outbound_ready {
+    for address in &network.network.outbound_ready {
         cluster_builder = cluster_builder.depends_on(address);
     }
     let cluster = stack.add(cluster_builder);
 
+    let mut node_pools = BTreeMap::new();
     for pool in &cluster_spec.pools {
         if aks::pool_name_problem(&pool.name).is_some() {
             // Already reported by the platform validation under `pools.<name>.name`.
@@ -324,7 +415,7 @@ pub fn realize(platform: &Platform) -> Stack {
             &format!("pool_{logical}"),
             &pool.name,
             cluster.id(),
-            nodes.id(),
+            nodes.clone(),
         )
         .vm_size(vm_size)
         .priority(match pool.capacity {
@@ -339,21 +430,192 @@ pub fn realize(platform: &Platform) -> Stack {
         for (key, value) in &pool.labels {
             builder = builder.label(key, value);
         }
-        stack.add(builder);
+        node_pools.insert(pool.name.clone(), stack.add(builder));
     }
+    AksHandles {
+        cluster,
+        node_pools,
+        control_plane,
+        network_role,
+        disk_encryption_set: disk_encryption,
+        disk_encryption_role: des_role,
+    }
+}
 
-    // Workload identities and what each may reach.
+/// One managed identity per workload, federated with its Kubernetes service
+/// account.
+fn workload_identities(azure: &Azure<'_>, cluster: &AksHandles, stack: &mut Stack) -> Identities {
+    let (platform, prefix, rg) = (azure.platform, &azure.prefix, &azure.rg);
+    let cluster = &cluster.cluster;
     let mut identities = BTreeMap::new();
     for workload in &platform.workloads {
         let key = workload.name.replace('-', "_");
-        let identity = stack.add(WorkloadIdentity::new(
-            &format!("workload_{key}"),
-            &format!("{prefix}-{}", workload.name),
-            &rg,
-            cluster.oidc_issuer_url(),
-            &workload.namespace,
-            &workload.service_account,
-        ));
+        let identity = stack.add(WorkloadIdentity::new(WorkloadIdentityProps {
+            logical_name: &format!("workload_{key}"),
+            name: &format!("{prefix}-{}", workload.name),
+            resource_group: rg,
+            oidc_issuer_url: cluster.oidc_issuer_url(),
+            namespace: &workload.namespace,
+            service_account: &workload.service_account,
+        }));
+        identities.insert(workload.name.clone(), identity);
+    }
+    identities
+}
+
+fn database(
+    azure: &Azure<'_>,
+    network: &AzureNetwork,
+    stack: &mut Stack,
+) -> Locked<PostgresHandle> {
+    let (platform, env, prefix, suffix) = (azure.platform, azure.env, &azure.prefix, &azure.suffix);
+    let (rg, tenant_id, zones) = (&azure.rg, &azure.tenant_id, &azure.zones);
+    let (pg_subnet, pg_zone) = (&network.pg_subnet, &network.dns_zones.postgres);
+
+    let db = &platform.database;
+    let ha = match (db.high_availability, zones.len() >= 2) {
+        (false, _) => PostgresHa::Disabled,
+        (true, true) => PostgresHa::ZoneRedundant,
+        (true, false) => PostgresHa::SameZone,
+    };
+    let admin = EntraAdmin {
+        tenant_id: tenant_id.clone(),
+        object_id: Value::Expr(Expr::raw("var.postgres_admin_group_object_id")),
+        principal_name: Value::Expr(Expr::raw("var.postgres_admin_group_name")),
+    };
+    declare_admin_variables(stack);
+    let mut server = PostgresServer::new(PostgresServerProps {
+        logical_name: &db.name,
+        name: &format!("{prefix}-{}-{suffix}", db.name),
+        resource_group: rg,
+        delegated_subnet_id: pg_subnet.clone(),
+        dns_zone: pg_zone,
+        administrator: admin,
+    })
+    .version(&db.version)
+    .sku(sizes::sku_for(db.size))
+    .storage_gb(db.storage_gb)
+    .high_availability(ha)
+    // Azure keeps 7 to 35 days; shorter platform settings get the minimum.
+    .backup_retention_days(db.backup_retention_days.clamp(7, 35))
+    .geo_redundant_backup(!env.is_development())
+    .prevent_destroy(db.deletion_protection);
+    if ha == PostgresHa::ZoneRedundant {
+        server = server.zones(Some("1"), Some("2"));
+    } else if !zones.is_empty() {
+        server = server.zones(Some("1"), None);
+    }
+    for database in &db.databases {
+        server = server.database(database);
+    }
+    let postgres = stack.add(server);
+    let lock = db.deletion_protection.then(|| {
+        stack.add(DeleteLock::new(
+            &format!("{}_delete_lock", db.name),
+            kind::scope_of(&postgres.server.id()),
+        ))
+    });
+    (postgres, lock)
+}
+
+fn cache(azure: &Azure<'_>, network: &AzureNetwork, stack: &mut Stack) -> RedisHandle {
+    let (platform, production, prefix, suffix) = (
+        azure.platform,
+        azure.production,
+        &azure.prefix,
+        &azure.suffix,
+    );
+    let (rg, zones) = (&azure.rg, &azure.zones);
+    let (endpoints, redis_zone) = (&network.endpoints, &network.dns_zones.redis);
+
+    let cache = &platform.cache;
+    let tier = if production {
+        RedisTier::Premium
+    } else {
+        RedisTier::Standard
+    };
+    let mut redis_builder = RedisCache::new(RedisCacheProps {
+        logical_name: &cache.name,
+        name: &format!("{prefix}-{}-{suffix}", cache.name),
+        resource_group: rg,
+        endpoint_subnet_id: endpoints.clone(),
+        dns_zone: redis_zone,
+    })
+    .sku(tier, sizes::capacity_for(tier, cache.size))
+    .endpoint_name(&format!("{prefix}-redis-pe"));
+    if tier == RedisTier::Premium {
+        redis_builder = redis_builder.replicas_per_primary(cache.replicas);
+        if cache.high_availability {
+            redis_builder = redis_builder.zones(zones.clone());
+        }
+    }
+    stack.add(redis_builder)
+}
+
+/// The storage account, one container per bucket spec.
+fn storage(
+    azure: &Azure<'_>,
+    network: &AzureNetwork,
+    keys: &AzureKeys,
+    stack: &mut Stack,
+) -> Locked<StorageHandle> {
+    let (platform, env, production, prefix) =
+        (azure.platform, azure.env, azure.production, &azure.prefix);
+    let (rg, suffix, workspace) = (&azure.rg, &azure.suffix, &azure.workspace);
+    let (endpoints, blob_zone) = (&network.endpoints, &network.dns_zones.blob);
+    let (cmk, cmk_role) = (&keys.cmk, &keys.cmk_role);
+
+    let mut storage_builder = StorageAccount::new(
+        "objects",
+        naming::storage_account_name(&platform.project, env.as_str(), suffix),
+        rg,
+    )
+    .replication(env.pick(Replication::Lrs, Replication::Zrs, Replication::Gzrs))
+    .soft_delete_days(env.pick(7, 14, 30))
+    .private_endpoint(
+        endpoints.clone(),
+        blob_zone,
+        Some(&format!("{prefix}-blob-pe")),
+    )
+    .customer_managed_key(cmk.clone())
+    .diagnostics(workspace.id())
+    .depends_on(cmk_role.address());
+    for bucket in &platform.buckets {
+        storage_builder = storage_builder.container(ContainerSpec {
+            name: bucket.name.clone().into(),
+            key: None,
+            cold_after_days: bucket.archive_after_days,
+            delete_after_days: bucket.expire_after_days,
+            noncurrent_delete_days: bucket.noncurrent_expire_days,
+        });
+    }
+    let storage = stack.add(storage_builder);
+    let lock = production.then(|| {
+        stack.add(DeleteLock::new(
+            "objects_delete_lock",
+            kind::scope_of(&storage.account.id()),
+        ))
+    });
+    (storage, lock)
+}
+
+/// What each workload's identity may reach: its containers and the vault's
+/// secrets.
+fn workload_access(
+    azure: &Azure<'_>,
+    keys: &AzureKeys,
+    identities: &Identities,
+    storage: &StorageHandle,
+    stack: &mut Stack,
+) -> BTreeMap<String, AzureWorkload> {
+    let (platform, vault) = (azure.platform, &keys.vault);
+    let mut workloads = BTreeMap::new();
+    for workload in &platform.workloads {
+        let Some(identity) = identities.get(&workload.name) else {
+            continue;
+        };
+        let key = workload.name.replace('-', "_");
+        let mut container_roles = BTreeMap::new();
         for (bucket, access) in &workload.buckets {
             let Some(container) = storage.containers.get(bucket) else {
                 continue; // reported by the platform validation
@@ -362,23 +624,40 @@ pub fn realize(platform: &Platform) -> Stack {
                 Access::Read => "Storage Blob Data Reader",
                 Access::ReadWrite => "Storage Blob Data Contributor",
             };
-            stack.add(RoleAssignment::new(
+            let assignment = stack.add(RoleAssignment::new(
                 &format!("workload_{key}_{}", bucket.replace('-', "_")),
                 container.resource_manager_id(),
                 role,
                 identity.principal_id(),
             ));
+            container_roles.insert(bucket.clone(), assignment);
         }
-        stack.add(RoleAssignment::new(
+        let secrets_role = stack.add(RoleAssignment::new(
             &format!("workload_{key}_secrets"),
             kind::scope_of(&vault.vault.id()),
             "Key Vault Secrets User",
             identity.principal_id(),
         ));
-        identities.insert(workload.name.clone(), identity);
+        workloads.insert(
+            workload.name.clone(),
+            AzureWorkload {
+                identity: identity.clone(),
+                container_roles,
+                secrets_role,
+            },
+        );
     }
+    workloads
+}
 
-    // Outputs, named as on every cloud.
+/// Outputs, named as on every cloud.
+fn declare_outputs<'p>(azure: &Azure<'p>, parts: &Parts<'p, Azure<'p>>, stack: &mut Stack) {
+    let (platform, location, rg, tenant_id) =
+        (azure.platform, azure.location, &azure.rg, &azure.tenant_id);
+    let cluster_spec = &platform.cluster;
+    let (postgres, redis, cluster) = (&parts.database.0, &parts.cache, &parts.cluster.cluster);
+    let (storage, vault, identities) = (&parts.buckets.0, &parts.keys.vault, &parts.identities);
+
     stack.output(
         outputs::DATABASE_ADDRESS,
         postgres.server.fqdn(),
@@ -419,7 +698,7 @@ pub fn realize(platform: &Platform) -> Stack {
             &format!("Blob container for bucket `{bucket}`"),
         );
     }
-    for (workload, identity) in &identities {
+    for (workload, identity) in identities {
         stack.output(
             &outputs::workload_identity(workload),
             identity.client_id(),
@@ -445,10 +724,34 @@ pub fn realize(platform: &Platform) -> Stack {
     );
     stack.output(
         "tenant_id",
-        Attr::<kind::TenantId>::clone(&tenant_id),
+        Attr::<kind::TenantId>::clone(tenant_id),
         "Entra ID tenant of the workload identities",
     );
-    stack
+}
+
+/// The id of one of the standard subnets. Only an unusable network CIDR
+/// leaves one out, and the cloud-neutral checks reported that; the later
+/// steps then carry on with a null id (so they report their own problems)
+/// in a stack that never synthesizes.
+fn subnet_id(
+    subnet: &Option<Ref<kind::Subnet>>,
+    name: &str,
+    stack: &mut Stack,
+) -> Attr<Id<kind::Subnet>> {
+    match subnet {
+        Some(subnet) => subnet.id(),
+        None => {
+            if !stack.diagnostics().has_errors() {
+                stack.error(
+                    "network",
+                    "cidr",
+                    &format!("the network has no `{name}` subnet"),
+                    "use a /20 or larger network CIDR",
+                );
+            }
+            Attr::from_expr(Expr::raw("null"))
+        }
+    }
 }
 
 fn configure_provider(stack: &mut Stack) {
@@ -525,6 +828,10 @@ mod tests {
         BucketSpec, CacheSpec, ClusterSpec, DatabaseSpec, NetworkSpec, NodePoolSpec, Regions,
         WorkloadSpec,
     };
+
+    fn realize(platform: &Platform) -> Stack {
+        crate::platform::realize_azure(platform).0
+    }
 
     fn platform(env: Environment) -> Platform {
         Platform {

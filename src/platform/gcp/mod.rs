@@ -10,8 +10,15 @@
 //! | workloads | one service account each, workload identity binding, bucket roles, IAM database user, reader of the Redis AUTH secret |
 //! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
 //! | (project) | the Google APIs used, enabled with `google_project_service`; Data Access audit logs for Cloud Storage, Cloud SQL and Secret Manager |
+//!
+//! The steps of [`crate::platform::realize::Realization`], run by
+//! [`crate::platform::realize_gcp`], which returns a [`GcpPlatform`] of typed
+//! handles to everything made. Each step's work is a function below.
 
+mod handles;
 pub mod sizes;
+
+pub use handles::{GcpKeys, GcpPlatform, GcpWorkload, GkeHandles, MemorystoreHandles};
 
 use std::collections::BTreeMap;
 
@@ -19,17 +26,17 @@ use ipnet::Ipv4Net;
 
 use crate::gcp::audit_logs::{DataAccessAuditLogs, LogType};
 use crate::gcp::bucket::{Bucket, BucketAccess};
-use crate::gcp::gke::{GkeCluster, Location};
+use crate::gcp::gke::{GkeCluster, GkeClusterProps, Location};
 use crate::gcp::kind;
-use crate::gcp::kms::{CryptoKey, CryptoKeyHandles, KeyRing};
+use crate::gcp::kms::{CryptoKey, KeyRing};
 use crate::gcp::network::{Network, NetworkHandles, NetworkPlan, PODS_RANGE, SERVICES_RANGE};
-use crate::gcp::node_pool::NodePool;
-use crate::gcp::postgres::{Postgres, PostgresHandles};
+use crate::gcp::node_pool::{NodePool, NodePoolProps};
+use crate::gcp::postgres::{Postgres, PostgresHandles, PostgresProps};
 use crate::gcp::private_services::{PrivateServiceAccess, PrivateServiceAccessHandles};
 use crate::gcp::project::{service_agents, Project};
-use crate::gcp::redis::Redis;
+use crate::gcp::redis::{Redis, RedisProps};
 use crate::gcp::region::Region;
-use crate::gcp::secret::{Secret, SecretHandles};
+use crate::gcp::secret::Secret;
 use crate::gcp::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
 use crate::gcp::services::ProjectServices;
 
@@ -37,7 +44,8 @@ use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
 use crate::platform::outputs::{self, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET};
-use crate::platform::{new_stack, Access, ApiAccess, Capacity, Platform};
+use crate::platform::realize::{Parts, Realization};
+use crate::platform::{Access, ApiAccess, Capacity, Platform};
 use crate::Value;
 
 /// The provider version constraint.
@@ -141,14 +149,7 @@ impl Context<'_> {
     }
 }
 
-/// The customer-managed keys by purpose (none outside CMEK profiles).
-#[derive(Default)]
-struct Keys {
-    ring: Option<Ref<kind::KeyRing>>,
-    keys: BTreeMap<&'static str, CryptoKeyHandles>,
-}
-
-impl Keys {
+impl GcpKeys {
     /// The key for `purpose` and the grants a resource using it must wait for.
     fn for_purpose(&self, purpose: &str) -> Option<(Attr<Id<kind::CryptoKey>>, Vec<Address>)> {
         self.keys.get(purpose).map(|key| {
@@ -158,26 +159,143 @@ impl Keys {
     }
 }
 
-/// Realizes `platform` on GCP.
-pub fn realize(platform: &Platform) -> Stack {
-    let mut stack = new_stack(platform);
+/// The realization: what every step reads, and what the foundation made.
+pub(crate) struct Gcp<'p> {
+    ctx: Context<'p>,
+    services: BTreeMap<String, Ref<kind::ProjectService>>,
+    audit_logs: BTreeMap<String, Ref<kind::ProjectIamAuditConfig>>,
+}
+
+/// The network and the private services access range Cloud SQL and
+/// Memorystore take their addresses from.
+pub(crate) struct GcpNetwork {
+    network: NetworkHandles,
+    psa: PrivateServiceAccessHandles,
+}
+
+impl<'p> Realization<'p> for Gcp<'p> {
+    type Network = GcpNetwork;
+    type Keys = GcpKeys;
+    type Cluster = GkeHandles;
+    type Identities = BTreeMap<String, ServiceAccountHandles>;
+    type Database = PostgresHandles;
+    type Cache = MemorystoreHandles;
+    type Buckets = BTreeMap<String, Ref<kind::Bucket>>;
+    type Workloads = BTreeMap<String, GcpWorkload>;
+    type Handles = GcpPlatform;
+
+    fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
+        foundation(platform, stack)
+    }
+
+    fn network(&self, stack: &mut Stack) -> GcpNetwork {
+        network(&self.ctx, stack)
+    }
+
+    fn keys(&self, _network: &GcpNetwork, stack: &mut Stack) -> GcpKeys {
+        encryption_keys(&self.ctx, stack)
+    }
+
+    fn cluster(&self, network: &GcpNetwork, keys: &GcpKeys, stack: &mut Stack) -> GkeHandles {
+        let nodes = node_service_account(&self.ctx, stack);
+        cluster(&self.ctx, &network.network, keys, nodes, stack)
+    }
+
+    fn workload_identities(
+        &self,
+        _cluster: &GkeHandles,
+        stack: &mut Stack,
+    ) -> BTreeMap<String, ServiceAccountHandles> {
+        workload_service_accounts(&self.ctx, stack)
+    }
+
+    fn database(
+        &self,
+        network: &GcpNetwork,
+        keys: &GcpKeys,
+        _cluster: &GkeHandles,
+        workloads: &BTreeMap<String, ServiceAccountHandles>,
+        stack: &mut Stack,
+    ) -> PostgresHandles {
+        database(
+            &self.ctx,
+            &network.network,
+            &network.psa,
+            keys,
+            workloads,
+            stack,
+        )
+    }
+
+    fn cache(
+        &self,
+        network: &GcpNetwork,
+        keys: &GcpKeys,
+        _cluster: &GkeHandles,
+        workloads: &BTreeMap<String, ServiceAccountHandles>,
+        stack: &mut Stack,
+    ) -> MemorystoreHandles {
+        cache(
+            &self.ctx,
+            &network.network,
+            &network.psa,
+            keys,
+            workloads,
+            stack,
+        )
+    }
+
+    fn buckets(
+        &self,
+        _network: &GcpNetwork,
+        keys: &GcpKeys,
+        stack: &mut Stack,
+    ) -> BTreeMap<String, Ref<kind::Bucket>> {
+        buckets(&self.ctx, keys, stack)
+    }
+
+    fn workload_access(
+        &self,
+        _keys: &GcpKeys,
+        cluster: &GkeHandles,
+        workloads: &BTreeMap<String, ServiceAccountHandles>,
+        _cache: &MemorystoreHandles,
+        buckets: &BTreeMap<String, Ref<kind::Bucket>>,
+        stack: &mut Stack,
+    ) -> BTreeMap<String, GcpWorkload> {
+        workload_access(&self.ctx, workloads, buckets, &cluster.cluster, stack)
+    }
+
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
+        declare_outputs(&self.ctx, parts, stack);
+    }
+
+    fn dependencies(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
+        wait_for_apis(self, parts, stack);
+    }
+
+    fn handles(self, parts: Parts<'p, Self>) -> GcpPlatform {
+        GcpPlatform {
+            services: self.services,
+            audit_logs: self.audit_logs,
+            network: parts.network.network,
+            private_services: parts.network.psa,
+            keys: parts.keys,
+            cluster: parts.cluster,
+            database: parts.database,
+            cache: parts.cache,
+            buckets: parts.buckets,
+            workloads: parts.workloads,
+        }
+    }
+}
+
+/// Project settings, the APIs the realization calls and their Data Access
+/// audit logs.
+fn foundation<'p>(platform: &'p Platform, stack: &mut Stack) -> Gcp<'p> {
     let profile = Profile::for_environment(platform.environment);
-    let Some(ctx) = context(platform, profile, &mut stack) else {
-        return stack;
-    };
-    configure_project(&ctx, &mut stack);
-    // The cloud-neutral validation already reported a bad CIDR; carry on with a
-    // placeholder plan so the other builders still report their own problems.
-    let plan = platform
-        .network
-        .cidr
-        .parse::<Ipv4Net>()
-        .ok()
-        .and_then(|net| NetworkPlan::from_base(net.trunc()))
-        .or_else(|| NetworkPlan::from_base("10.0.0.0/16".parse().ok()?));
-    let Some(plan) = plan else {
-        return stack;
-    };
+    let ctx = context(platform, profile, stack);
+    configure_project(&ctx, stack);
     let apis = stack.add(ProjectServices::new(&required_apis(&ctx.profile)));
     let audit_logs = stack.add(
         DATA_ACCESS_AUDIT_LOGS
@@ -186,58 +304,67 @@ pub fn realize(platform: &Platform) -> Stack {
                 logs.service(service, log_types)
             }),
     );
+    Gcp {
+        ctx,
+        services: apis,
+        audit_logs,
+    }
+}
+
+/// The VPC and the private services access range.
+fn network(ctx: &Context<'_>, stack: &mut Stack) -> GcpNetwork {
+    let platform = ctx.platform;
+    // The cloud-neutral validation already reported a bad CIDR; carry on with a
+    // placeholder plan so the other builders still report their own problems.
+    let plan = platform
+        .network
+        .cidr
+        .parse::<Ipv4Net>()
+        .ok()
+        .and_then(|net| NetworkPlan::from_base(net.trunc()))
+        .or_else(|| NetworkPlan::from_base("10.0.0.0/16".parse().ok()?))
+        .expect("a /16 holds every range of the network plan");
     let network = stack.add(Network::new("main", &ctx.prefix, ctx.region(), plan));
-    check_pod_capacity(&ctx, &plan, &mut stack);
+    check_pod_capacity(ctx, &plan, stack);
     let psa = stack.add(PrivateServiceAccess::new(
         "main",
         &format!("{}-psa", ctx.prefix),
         network.network.id(),
         plan.private_services,
     ));
-    let keys = encryption_keys(&ctx, &mut stack);
-    let nodes = node_service_account(&ctx, &mut stack);
-    let workloads = workload_service_accounts(&ctx, &mut stack);
-    let postgres = database(&ctx, &network, &psa, &keys, &workloads, &mut stack);
-    let (redis, redis_auth) = cache(&ctx, &network, &psa, &keys, &workloads, &mut stack);
-    let buckets = buckets(&ctx, &keys, &mut stack);
-    let cluster = cluster(&ctx, &network, &plan, &keys, &nodes, &mut stack);
-    workload_access(&ctx, &workloads, &buckets, &cluster, &mut stack);
-    declare_outputs(
-        &ctx,
-        &postgres,
-        &redis,
-        &redis_auth,
-        &cluster,
-        &buckets,
-        &mut stack,
-    );
+    GcpNetwork { network, psa }
+}
 
-    // Each resource that first calls an API waits for it to be enabled; the
-    // rest reach it through references to these.
-    let api = Apis(&apis);
-    api.needed_by(&mut stack, &network.network, "compute");
-    api.needed_by(&mut stack, &psa.connection, "servicenetworking");
-    api.needed_by(&mut stack, &postgres.instance, "sqladmin");
-    api.needed_by(&mut stack, &redis, "redis");
-    api.needed_by(&mut stack, &redis_auth.secret, "secretmanager");
-    api.needed_by(&mut stack, &cluster, "container");
-    api.needed_by(&mut stack, &cluster, "binaryauthorization");
+/// Each resource that first calls an API waits for it to be enabled; the
+/// rest reach it through references to these.
+fn wait_for_apis<'p>(gcp: &Gcp<'p>, parts: &Parts<'p, Gcp<'p>>, stack: &mut Stack) {
+    let (network, psa, keys) = (&parts.network.network, &parts.network.psa, &parts.keys);
+    let (postgres, redis, redis_auth) = (&parts.database, &parts.cache.instance, &parts.cache.auth);
+    let (cluster, nodes) = (&parts.cluster.cluster, &parts.cluster.nodes);
+    let (workloads, buckets, audit_logs) = (&parts.identities, &parts.buckets, &gcp.audit_logs);
+    let api = Apis(&gcp.services);
+    api.needed_by(stack, &network.network, "compute");
+    api.needed_by(stack, &psa.connection, "servicenetworking");
+    api.needed_by(stack, &postgres.instance, "sqladmin");
+    api.needed_by(stack, redis, "redis");
+    api.needed_by(stack, &redis_auth.secret, "secretmanager");
+    api.needed_by(stack, cluster, "container");
+    api.needed_by(stack, cluster, "binaryauthorization");
     if let Some(ring) = &keys.ring {
-        api.needed_by(&mut stack, ring, "cloudkms");
+        api.needed_by(stack, ring, "cloudkms");
     }
-    for sa in workloads.values().chain([&nodes]) {
-        api.needed_by(&mut stack, &sa.account, "iam");
+    for sa in workloads.values().chain([nodes]) {
+        api.needed_by(stack, &sa.account, "iam");
         for role in &sa.roles {
-            api.needed_by(&mut stack, role, "cloudresourcemanager");
+            api.needed_by(stack, role, "cloudresourcemanager");
         }
     }
     for bucket in buckets.values() {
-        api.needed_by(&mut stack, bucket, "storage");
+        api.needed_by(stack, bucket, "storage");
     }
     for config in audit_logs.values() {
-        api.needed_by(&mut stack, config, "cloudresourcemanager");
+        api.needed_by(stack, config, "cloudresourcemanager");
     }
-    stack
 }
 
 /// The enabled APIs, by service name.
@@ -276,12 +403,12 @@ pub fn required_apis(profile: &Profile) -> Vec<&'static str> {
 /// The region and zones; a bad region is reported once, here, and the builders
 /// get a valid stand-in so they report only their own problems (the stack has an
 /// error and will not synthesize either way).
-fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> Option<Context<'a>> {
+fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> Context<'a> {
     let region = Region::parse(&platform.regions.gcp).unwrap_or_else(|message| {
         stack.error(
             "platform",
             "regions.gcp",
-            &message,
+            &message.message,
             "pick the GCP region the platform runs in",
         );
         Region::stand_in()
@@ -303,14 +430,25 @@ fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> O
             ),
         );
     }
-    let zones = region.zones(zone_count);
-    (!zones.is_empty()).then(|| Context {
+    let mut zones = region.zones(zone_count);
+    if zones.is_empty() {
+        // Every step needs a primary zone; a region without any is a gap in
+        // the region table, reported like a bad region.
+        stack.error(
+            "platform",
+            "regions.gcp",
+            &format!("no zones are known for {}", region.name()),
+            "pick another GCP region",
+        );
+        zones = Region::stand_in().zones(zone_count);
+    }
+    Context {
         platform,
         profile,
         prefix: platform.name_prefix(),
         region,
         zones,
-    })
+    }
 }
 
 /// Variables, provider pin and configuration (default labels from the tags).
@@ -353,9 +491,9 @@ fn check_pod_capacity(ctx: &Context<'_>, plan: &NetworkPlan, stack: &mut Stack) 
 }
 
 /// One key per service, each granted to that service's Google agent.
-fn encryption_keys(ctx: &Context<'_>, stack: &mut Stack) -> Keys {
+fn encryption_keys(ctx: &Context<'_>, stack: &mut Stack) -> GcpKeys {
     if !ctx.profile.cmek {
-        return Keys::default();
+        return GcpKeys::default();
     }
     let ring = stack.add(KeyRing::new("main", &ctx.prefix, ctx.region()));
     let keys = [
@@ -371,10 +509,10 @@ fn encryption_keys(ctx: &Context<'_>, stack: &mut Stack) -> Keys {
                 .prevent_destroy(ctx.profile.protected)
                 .grant_to("agent", Project::service_agent(agent)),
         );
-        (purpose, key)
+        (purpose.to_string(), key)
     })
     .collect();
-    Keys {
+    GcpKeys {
         ring: Some(ring),
         keys,
     }
@@ -421,18 +559,18 @@ fn database(
     ctx: &Context<'_>,
     network: &NetworkHandles,
     psa: &PrivateServiceAccessHandles,
-    keys: &Keys,
+    keys: &GcpKeys,
     workloads: &BTreeMap<String, ServiceAccountHandles>,
     stack: &mut Stack,
 ) -> PostgresHandles {
     let db = &ctx.platform.database;
-    let mut postgres = Postgres::new(
-        "main",
-        &format!("{}-{}", ctx.prefix, db.name),
-        ctx.region(),
-        network.network.id(),
-        psa.range.name(),
-    )
+    let mut postgres = Postgres::new(PostgresProps {
+        logical_name: "main",
+        name: &format!("{}-{}", ctx.prefix, db.name),
+        region: ctx.region(),
+        private_network: network.network.id(),
+        allocated_ip_range: psa.range.name(),
+    })
     .version(&db.version)
     .tier(sizes::sql_tier(db.size))
     .high_availability(db.high_availability)
@@ -459,18 +597,18 @@ fn cache(
     ctx: &Context<'_>,
     network: &NetworkHandles,
     psa: &PrivateServiceAccessHandles,
-    keys: &Keys,
+    keys: &GcpKeys,
     workloads: &BTreeMap<String, ServiceAccountHandles>,
     stack: &mut Stack,
-) -> (Ref<kind::RedisInstance>, SecretHandles) {
+) -> MemorystoreHandles {
     let cache = &ctx.platform.cache;
-    let mut redis = Redis::new(
-        "main",
-        &format!("{}-{}", ctx.prefix, cache.name),
-        ctx.region(),
-        network.network.id(),
-        psa.range.name(),
-    )
+    let mut redis = Redis::new(RedisProps {
+        logical_name: "main",
+        name: &format!("{}-{}", ctx.prefix, cache.name),
+        region: ctx.region(),
+        authorized_network: network.network.id(),
+        reserved_ip_range: psa.range.name(),
+    })
     .version(&cache.version)
     .memory_gb(sizes::redis_memory_gb(cache.size))
     .high_availability(cache.high_availability)
@@ -494,12 +632,15 @@ fn cache(
         ),
         |secret, (name, sa)| secret.reader(&snake(name), sa.account.member()),
     ));
-    (redis, auth)
+    MemorystoreHandles {
+        instance: redis,
+        auth,
+    }
 }
 
 fn buckets(
     ctx: &Context<'_>,
-    keys: &Keys,
+    keys: &GcpKeys,
     stack: &mut Stack,
 ) -> BTreeMap<String, Ref<kind::Bucket>> {
     let location = ctx.region.storage_location();
@@ -509,7 +650,7 @@ fn buckets(
         .map(|spec| {
             let mut bucket = Bucket::new(
                 &snake(&spec.name),
-                &format!("{}-{}", ctx.prefix, spec.name),
+                format!("{}-{}", ctx.prefix, spec.name),
                 &location,
             )
             .unique_suffix()
@@ -535,11 +676,11 @@ fn buckets(
 fn cluster(
     ctx: &Context<'_>,
     network: &NetworkHandles,
-    plan: &NetworkPlan,
-    keys: &Keys,
-    nodes: &ServiceAccountHandles,
+    keys: &GcpKeys,
+    nodes: ServiceAccountHandles,
     stack: &mut Stack,
-) -> Ref<kind::Cluster> {
+) -> GkeHandles {
+    let plan = &network.plan;
     let spec = &ctx.platform.cluster;
     let location = if ctx.profile.regional_cluster {
         Location::Regional {
@@ -551,17 +692,17 @@ fn cluster(
     };
     let location_name = location.name().to_string();
     let pool_zones = location.zone_count() as u32;
-    let mut cluster = GkeCluster::new(
-        "main",
-        &format!("{}-{}", ctx.prefix, spec.name),
+    let mut cluster = GkeCluster::new(GkeClusterProps {
+        logical_name: "main",
+        name: &format!("{}-{}", ctx.prefix, spec.name),
         location,
-        network.network.id(),
-        network.subnetwork.id(),
-        PODS_RANGE,
-        SERVICES_RANGE,
-        &plan.master.to_string(),
-        nodes.account.email(),
-    )
+        network: network.network.id(),
+        subnetwork: network.subnetwork.id(),
+        cluster_secondary_range_name: PODS_RANGE,
+        services_secondary_range_name: SERVICES_RANGE,
+        master_ipv4_cidr_block: &plan.master.to_string(),
+        node_service_account: nodes.account.email(),
+    })
     .kubernetes_version(&spec.kubernetes_version)
     .release_channel(ctx.profile.release_channel)
     .deletion_protection(ctx.profile.protected)
@@ -588,21 +729,22 @@ fn cluster(
         cluster = cluster.depends_on(role.address());
     }
     let cluster = stack.add(cluster);
+    let mut node_pools = BTreeMap::new();
     for pool in &spec.pools {
         let machine = if pool.gpus.is_some() {
             sizes::GPU_MACHINE_TYPE
         } else {
             sizes::machine_type(pool.size)
         };
-        let mut builder = NodePool::new(
-            &snake(&pool.name),
-            &pool.name,
-            cluster.id(),
-            &location_name,
-            pool_zones,
-            machine,
-            nodes.account.email(),
-        )
+        let mut builder = NodePool::new(NodePoolProps {
+            logical_name: &snake(&pool.name),
+            name: &pool.name,
+            cluster: cluster.id(),
+            location: &location_name,
+            zone_count: pool_zones,
+            machine_type: machine,
+            service_account: nodes.account.email(),
+        })
         .autoscaling(pool.min_nodes, pool.max_nodes, pool.desired_nodes)
         .spot(pool.capacity == Capacity::Spot);
         if let Some(gpus) = pool.gpus {
@@ -614,9 +756,13 @@ fn cluster(
         for (key, value) in &pool.labels {
             builder = builder.label(key, value);
         }
-        stack.add(builder);
+        node_pools.insert(pool.name.clone(), stack.add(builder));
     }
-    cluster
+    GkeHandles {
+        cluster,
+        node_pools,
+        nodes,
+    }
 }
 
 /// Workload identity bindings and bucket roles, per workload.
@@ -626,12 +772,13 @@ fn workload_access(
     buckets: &BTreeMap<String, Ref<kind::Bucket>>,
     cluster: &Ref<kind::Cluster>,
     stack: &mut Stack,
-) {
+) -> BTreeMap<String, GcpWorkload> {
+    let mut access = BTreeMap::new();
     for workload in &ctx.platform.workloads {
         let Some(sa) = workloads.get(&workload.name) else {
             continue;
         };
-        stack.add(
+        let binding = stack.add(
             WorkloadIdentityBinding::new(
                 &snake(&workload.name),
                 sa.account.name(),
@@ -641,38 +788,48 @@ fn workload_access(
             // The identity pool exists once the cluster does.
             .depends_on(cluster.address()),
         );
+        let mut bucket_roles = BTreeMap::new();
         for (bucket, access) in &workload.buckets {
             let Some(target) = buckets.get(bucket) else {
                 continue;
             };
             let logical = format!("{}_{}", snake(bucket), snake(&workload.name));
             let member = sa.account.member();
-            stack.add(match access {
+            let role = stack.add(match access {
                 Access::Read => BucketAccess::read(&logical, target.name(), member),
                 Access::ReadWrite => BucketAccess::read_write(&logical, target.name(), member),
             });
+            bucket_roles.insert(bucket.clone(), role);
         }
+        access.insert(
+            workload.name.clone(),
+            GcpWorkload {
+                service_account: sa.clone(),
+                binding,
+                bucket_roles,
+            },
+        );
+    }
+    access
+}
+
+/// The outputs named in `platform::outputs`, plus the GCP-only extras.
+fn declare_outputs<'p>(ctx: &Context<'_>, parts: &Parts<'p, Gcp<'p>>, stack: &mut Stack) {
+    let (postgres, cluster, buckets) = (&parts.database, &parts.cluster.cluster, &parts.buckets);
+    let (redis, redis_auth) = (&parts.cache.instance, &parts.cache.auth);
+    for workload in &ctx.platform.workloads {
+        let Some(access) = parts.workloads.get(&workload.name) else {
+            continue;
+        };
         stack.output(
             &outputs::workload_identity(&workload.name),
-            sa.account.email(),
+            access.service_account.account.email(),
             &format!(
                 "Service account e-mail the `{}/{}` Kubernetes service account acts as (annotate it with iam.gke.io/gcp-service-account)",
                 workload.namespace, workload.service_account
             ),
         );
     }
-}
-
-/// The outputs named in `platform::outputs`, plus the GCP-only extras.
-fn declare_outputs(
-    ctx: &Context<'_>,
-    postgres: &PostgresHandles,
-    redis: &Ref<kind::RedisInstance>,
-    redis_auth: &SecretHandles,
-    cluster: &Ref<kind::Cluster>,
-    buckets: &BTreeMap<String, Ref<kind::Bucket>>,
-    stack: &mut Stack,
-) {
     stack.output(
         outputs::DATABASE_ADDRESS,
         postgres.instance.private_ip_address(),

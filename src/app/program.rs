@@ -1,0 +1,229 @@
+//! [`App`]: a user's infrastructure program, its stacks and environments.
+
+use std::fmt;
+
+use super::definition::StackDefinition;
+use crate::core::diagnostics::InvalidValue;
+use crate::core::environment::{closest, Environment, EnvironmentError};
+
+/// A user's infrastructure program: its name and version (shown by `--help`
+/// and `--version`), the environments it deploys to and its stacks.
+///
+/// With the `cli` feature (on by default), `App::run` is the whole `main`:
+///
+/// ```no_run
+/// use infrasynth::app::{App, StackDefinition};
+/// use infrasynth::platform::Platform;
+/// use infrasynth::{Environment, Tier};
+///
+/// fn main() -> std::process::ExitCode {
+///     App::new("retail-infra")
+///         .version("0.3.0")
+///         .about("The retail recommender platform")
+///         .environments([
+///             Environment::new("dev", Tier::Development),
+///             Environment::new("prod-eu", Tier::Production),
+///         ])
+///         .stack(StackDefinition::new("core", |env| Platform::new("retail", env)))
+///         .run()
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct App {
+    name: String,
+    version: Option<String>,
+    about: Option<String>,
+    environments: Option<Vec<Environment>>,
+    stacks: Vec<StackDefinition>,
+}
+
+/// A mistake in how the program declares or selects stacks and environments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppError {
+    /// The program declares no stack.
+    NoStacks,
+    /// `--stack` names a stack the program does not declare.
+    UnknownStack {
+        /// What was asked for.
+        name: String,
+        /// The declared stacks.
+        defined: Vec<String>,
+        /// The closest declared name, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A stack's name breaks the naming rule.
+    InvalidStackName(InvalidValue),
+    /// Two stacks share a name (they would share an output directory).
+    DuplicateStack(String),
+    /// Two environments share a name.
+    DuplicateEnvironment(String),
+    /// An environment is unknown or badly named.
+    Environment(EnvironmentError),
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::NoStacks => write!(
+                f,
+                "no stacks are declared; add one with App::stack(StackDefinition::new(..))"
+            ),
+            AppError::UnknownStack {
+                name,
+                defined,
+                suggestion,
+            } => {
+                write!(
+                    f,
+                    "unknown stack `{name}`; declared stacks: {}",
+                    defined.join(", ")
+                )?;
+                if let Some(suggestion) = suggestion {
+                    write!(f, " (did you mean `{suggestion}`?)")?;
+                }
+                Ok(())
+            }
+            AppError::InvalidStackName(error) => error.fmt(f),
+            AppError::DuplicateStack(name) => write!(
+                f,
+                "two stacks are named `{name}`; each stack needs its own name (it names its output directory)"
+            ),
+            AppError::DuplicateEnvironment(name) => {
+                write!(f, "two environments are named `{name}`; give each its own name")
+            }
+            AppError::Environment(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<EnvironmentError> for AppError {
+    fn from(error: EnvironmentError) -> Self {
+        AppError::Environment(error)
+    }
+}
+
+impl App {
+    /// A program named `name` (the binary's name in `--help`), with the
+    /// default environments (`dev`, `staging`, `production`) until
+    /// [`App::environments`] declares its own.
+    pub fn new(name: impl Into<String>) -> Self {
+        App {
+            name: name.into(),
+            version: None,
+            about: None,
+            environments: None,
+            stacks: Vec::new(),
+        }
+    }
+
+    /// The version `--version` prints (e.g. `env!("CARGO_PKG_VERSION")`).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The one-line description `--help` prints.
+    pub fn about(mut self, about: impl Into<String>) -> Self {
+        self.about = Some(about.into());
+        self
+    }
+
+    /// Declares the environments, in promotion order; replaces the defaults.
+    pub fn environments(mut self, environments: impl IntoIterator<Item = Environment>) -> Self {
+        self.environments = Some(environments.into_iter().collect());
+        self
+    }
+
+    /// Adds a stack.
+    pub fn stack(mut self, stack: StackDefinition) -> Self {
+        self.stacks.push(stack);
+        self
+    }
+
+    /// The program's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The version, if one was set.
+    pub fn version_text(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The description, if one was set.
+    pub fn about_text(&self) -> Option<&str> {
+        self.about.as_deref()
+    }
+
+    /// The declared environments (the defaults when none were declared).
+    pub fn declared_environments(&self) -> &[Environment] {
+        self.environments
+            .as_deref()
+            .unwrap_or(&Environment::DEFAULTS)
+    }
+
+    /// The declared stacks.
+    pub fn stacks(&self) -> &[StackDefinition] {
+        &self.stacks
+    }
+
+    /// Checks the declarations: at least one stack, valid and unique stack
+    /// and environment names.
+    ///
+    /// # Errors
+    ///
+    /// The first [`AppError`] found.
+    pub fn check(&self) -> Result<(), AppError> {
+        if self.stacks.is_empty() {
+            return Err(AppError::NoStacks);
+        }
+        for (i, stack) in self.stacks.iter().enumerate() {
+            stack.check_name().map_err(AppError::InvalidStackName)?;
+            if self.stacks[..i].iter().any(|s| s.name() == stack.name()) {
+                return Err(AppError::DuplicateStack(stack.name().to_string()));
+            }
+        }
+        let environments = self.declared_environments();
+        for (i, env) in environments.iter().enumerate() {
+            env.check()?;
+            if environments[..i].iter().any(|e| e.name() == env.name()) {
+                return Err(AppError::DuplicateEnvironment(env.name().to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The stack named `name`, or the first declared one when `name` is
+    /// `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`AppError::NoStacks`], or [`AppError::UnknownStack`] listing the
+    /// declared stacks and the closest name.
+    pub fn find_stack(&self, name: Option<&str>) -> Result<&StackDefinition, AppError> {
+        match name {
+            None => self.stacks.first().ok_or(AppError::NoStacks),
+            Some(name) => self
+                .stacks
+                .iter()
+                .find(|s| s.name() == name)
+                .ok_or_else(|| AppError::UnknownStack {
+                    name: name.to_string(),
+                    defined: self.stacks.iter().map(|s| s.name().to_string()).collect(),
+                    suggestion: closest(name, self.stacks.iter().map(|s| s.name())),
+                }),
+        }
+    }
+
+    /// The declared environment named `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`AppError::Environment`] listing the declared environments and the
+    /// closest name.
+    pub fn find_environment(&self, name: &str) -> Result<Environment, AppError> {
+        Ok(Environment::find(self.declared_environments(), name)?)
+    }
+}

@@ -1,0 +1,143 @@
+//! Synthesizing one stack into its directory, and what that reports.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::definition::StackDefinition;
+use super::output::{output_dir, owner, write_owned};
+use crate::core::diagnostics::Diagnostics;
+use crate::core::environment::{Cloud, Environment};
+use crate::core::synth::BlockCounts;
+
+/// What one successful synth wrote.
+#[derive(Debug)]
+pub struct SynthReport {
+    /// `<stack>/<cloud>/<env>`.
+    pub label: String,
+    /// Where the files went.
+    pub dir: PathBuf,
+    /// Resources, data sources and outputs in the document.
+    pub counts: BlockCounts,
+    /// Files written.
+    pub files: usize,
+    /// Bytes written.
+    pub bytes: usize,
+    /// Wall time of realize + check + render + write.
+    pub elapsed: Duration,
+    /// Warnings that did not stop the synth.
+    pub warnings: Diagnostics,
+}
+
+impl fmt::Display for SynthReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "synthesized {}: {} resources, {} data sources, {} outputs, {} files ({} bytes) -> {} in {:.1} ms",
+            self.label,
+            self.counts.resources,
+            self.counts.data_sources,
+            self.counts.outputs,
+            self.files,
+            self.bytes,
+            self.dir.display(),
+            self.elapsed.as_secs_f64() * 1000.0
+        )
+    }
+}
+
+/// Why a synth wrote nothing.
+#[derive(Debug)]
+pub enum SynthFailure {
+    /// The stack is invalid; every diagnostic is listed.
+    Invalid {
+        /// `<stack>/<cloud>/<env>`.
+        label: String,
+        /// Every error and warning.
+        diagnostics: Diagnostics,
+    },
+    /// The output directory holds another stack's output.
+    Occupied {
+        /// The output directory.
+        dir: PathBuf,
+        /// The message naming both owners and the fix.
+        message: String,
+    },
+    /// Writing failed; the previous output was left as it was.
+    Io {
+        /// The output directory.
+        dir: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+}
+
+impl fmt::Display for SynthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SynthFailure::Invalid { label, diagnostics } => write!(
+                f,
+                "{diagnostics}\nsynth of {label} failed; nothing was written"
+            ),
+            SynthFailure::Occupied { message, .. } => {
+                write!(f, "error: {message}; nothing was written")
+            }
+            SynthFailure::Io { dir, error } => write!(
+                f,
+                "error: writing {}: {error}; the previous output was left as it was",
+                dir.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SynthFailure {}
+
+/// Synthesizes `definition` for `cloud`/`env` and writes it below the output
+/// root `root`, into [`output_dir`] (`<root>/<stack>/<cloud>/<env>/`), exactly
+/// as `synth` on the command line does.
+///
+/// # Errors
+///
+/// [`SynthFailure::Invalid`] with every diagnostic when the stack is invalid,
+/// [`SynthFailure::Occupied`] when the directory holds another stack's output,
+/// [`SynthFailure::Io`] when writing fails. Nothing is written in any case.
+pub fn synth_to_dir(
+    definition: &StackDefinition,
+    cloud: Cloud,
+    env: Environment,
+    root: &Path,
+) -> Result<SynthReport, SynthFailure> {
+    let started = Instant::now();
+    let label = owner(definition.name(), cloud, env);
+    let synthesized =
+        definition
+            .synthesize(cloud, env)
+            .map_err(|diagnostics| SynthFailure::Invalid {
+                label: label.clone(),
+                diagnostics,
+            })?;
+    let dir = output_dir(root, definition.name(), cloud, env);
+    write_owned(&dir, &label, &synthesized).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
+            SynthFailure::Occupied {
+                dir: dir.clone(),
+                message: error.to_string(),
+            }
+        } else {
+            SynthFailure::Io {
+                dir: dir.clone(),
+                error,
+            }
+        }
+    })?;
+    Ok(SynthReport {
+        label,
+        counts: synthesized.counts(),
+        files: synthesized.files().len(),
+        bytes: synthesized.files().values().map(Vec::len).sum(),
+        dir,
+        elapsed: started.elapsed(),
+        warnings: synthesized.warnings().clone(),
+    })
+}

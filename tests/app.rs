@@ -1,0 +1,204 @@
+//! The app layer as a user's program meets it: declared environments, stacks
+//! in their own directories, closures, the command line's edges.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use infrasynth::app::{output_dir, synth_to_dir, App, AppError, StackDefinition, SynthFailure};
+use infrasynth::helm::HelmSettings;
+use infrasynth::platform::Platform;
+use infrasynth::{Cloud, Environment, Tier};
+
+fn environments() -> [Environment; 4] {
+    [
+        Environment::new("dev", Tier::Development),
+        Environment::new("qa", Tier::Development),
+        Environment::new("prod-eu", Tier::Production).with_region(Cloud::Aws, "eu-west-1"),
+        Environment::new("prod-us", Tier::Production).with_region(Cloud::Aws, "us-east-2"),
+    ]
+}
+
+/// No workloads, so no app chart: production needs the ACME contact only.
+fn helm(_env: Environment) -> HelmSettings {
+    HelmSettings::new().with_acme_contact("ml-platform@retail.shop")
+}
+
+fn app() -> App {
+    // Configuration captured by the closures, not read from statics.
+    let cidr = String::from("10.60.0.0/16");
+    let cidr_b = String::from("10.61.0.0/16");
+    App::new("retail-infra")
+        .version("0.3.0")
+        .environments(environments())
+        .stack(
+            StackDefinition::new("a", move |env| {
+                let mut p = Platform::new("reta", env);
+                p.network.cidr = cidr.clone();
+                p
+            })
+            .helm(helm),
+        )
+        .stack(
+            StackDefinition::new("b", move |env| {
+                let mut p = Platform::new("retb", env);
+                p.network.cidr = cidr_b.clone();
+                p
+            })
+            .helm(helm),
+        )
+}
+
+#[test]
+fn two_stacks_write_two_directories_and_one_never_overwrites_the_other() {
+    let app = app();
+    let root = tempfile::tempdir().unwrap();
+    let qa = app.find_environment("qa").unwrap();
+    let a = app.find_stack(Some("a")).unwrap();
+    let b = app.find_stack(Some("b")).unwrap();
+    let ra = synth_to_dir(a, Cloud::Aws, qa, root.path()).expect("stack a");
+    let rb = synth_to_dir(b, Cloud::Aws, qa, root.path()).expect("stack b");
+    assert_eq!(ra.dir, root.path().join("a/aws/qa"));
+    assert_eq!(rb.dir, root.path().join("b/aws/qa"));
+    let doc_a = std::fs::read_to_string(ra.dir.join("main.tf.json")).unwrap();
+    assert!(doc_a.contains("reta-qa"), "stack a's own resources");
+    assert!(!doc_a.contains("retb-qa"));
+
+    // Stack b written into stack a's directory: refused, nothing written.
+    let before = std::fs::read(ra.dir.join("main.tf.json")).unwrap();
+    let synthesized = b.synthesize(Cloud::Aws, qa).unwrap();
+    let error = infrasynth::app::write_owned(&ra.dir, "b/aws/qa", &synthesized).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::AlreadyExists);
+    let message = error.to_string();
+    assert!(
+        message.contains("`a/aws/qa`") && message.contains("`b/aws/qa`"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(ra.dir.join("main.tf.json")).unwrap(), before);
+
+    // The same through synth_to_dir: a stack renamed to `a`'s directory name.
+    let renamed = StackDefinition::new("a", |env| Platform::new("retb", env));
+    let dir = output_dir(root.path(), "a", Cloud::Aws, qa);
+    // Same stack name, same directory: allowed (it is the same stack).
+    synth_to_dir(&renamed, Cloud::Aws, qa, root.path()).expect("same owner");
+    assert!(dir.join("main.tf.json").exists());
+}
+
+#[test]
+fn a_stack_refuses_a_directory_owned_by_another_stack() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Environment::DEV;
+    let a = StackDefinition::new("a", |env| Platform::new("reta", env));
+    let report = synth_to_dir(&a, Cloud::Gcp, env, root.path()).unwrap();
+    // Move a's output where b's would go, as a hand-copied directory would be.
+    let b_dir = output_dir(root.path(), "b", Cloud::Gcp, env);
+    std::fs::create_dir_all(b_dir.parent().unwrap()).unwrap();
+    std::fs::rename(&report.dir, &b_dir).unwrap();
+    let b = StackDefinition::new("b", |env| Platform::new("retb", env));
+    let failure = synth_to_dir(&b, Cloud::Gcp, env, root.path()).unwrap_err();
+    assert!(
+        matches!(failure, SynthFailure::Occupied { .. }),
+        "{failure}"
+    );
+    let text = failure.to_string();
+    assert!(
+        text.contains("a/gcp/dev") && text.contains("nothing was written"),
+        "{text}"
+    );
+}
+
+#[test]
+fn environments_are_the_programs_own_with_tiers_regions_and_suggestions() {
+    let app = app();
+    assert!(app.check().is_ok());
+    let names: Vec<&str> = app
+        .declared_environments()
+        .iter()
+        .map(|e| e.name())
+        .collect();
+    assert_eq!(names, ["dev", "qa", "prod-eu", "prod-us"]);
+    let eu = app.find_environment("prod-eu").unwrap();
+    assert!(eu.is_production());
+    let a = app.find_stack(Some("a")).unwrap();
+    assert_eq!(a.platform(eu).regions.aws, "eu-west-1");
+    let doc = a.synthesize(Cloud::Aws, eu).unwrap();
+    assert!(doc.main_tf_json().contains("\"eu-west-1\""));
+    // Production tier drives the secure defaults, whatever the name.
+    assert!(a.platform(eu).database.deletion_protection);
+    assert!(
+        !a.platform(app.find_environment("qa").unwrap())
+            .database
+            .deletion_protection
+    );
+
+    for (asked, suggestion) in [
+        ("prod", Some("prod-eu")),
+        ("prd", None),
+        ("qaa", Some("qa")),
+    ] {
+        let error = app.find_environment(asked).unwrap_err().to_string();
+        assert!(
+            error.contains("declared environments: dev, qa, prod-eu, prod-us"),
+            "{error}"
+        );
+        match suggestion {
+            Some(s) => assert!(
+                error.contains(&format!("did you mean `{s}`")),
+                "{asked}: {error}"
+            ),
+            None => assert!(!error.contains("did you mean"), "{asked}: {error}"),
+        }
+    }
+    let error = app.find_stack(Some("c")).unwrap_err();
+    assert!(matches!(error, AppError::UnknownStack { .. }), "{error}");
+}
+
+#[test]
+fn bad_declarations_are_errors_naming_the_rule() {
+    let bad_env = App::new("x")
+        .environments([Environment::new("Prod_EU", Tier::Production)])
+        .stack(StackDefinition::new("a", |env| Platform::new("x", env)));
+    let error = bad_env.check().unwrap_err().to_string();
+    assert!(
+        error.contains("`Prod_EU`") && error.contains("lowercase"),
+        "{error}"
+    );
+    let duplicate = App::new("x")
+        .stack(StackDefinition::new("a", |env| Platform::new("x", env)))
+        .stack(StackDefinition::new("a", |env| Platform::new("y", env)));
+    assert_eq!(duplicate.check(), Err(AppError::DuplicateStack("a".into())));
+    assert_eq!(App::new("x").check(), Err(AppError::NoStacks));
+}
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_infrasynth"))
+}
+
+#[test]
+fn list_into_a_closed_pipe_ends_quietly_with_exit_0() {
+    let mut child = binary()
+        .arg("list")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end at once, as `| head -0` would.
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_environment_is_a_usage_error_with_a_suggestion() {
+    let out = binary().args(["synth", "aws", "prod"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean `production`"), "{stderr}");
+}
