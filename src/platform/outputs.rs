@@ -1,6 +1,8 @@
 //! The Terraform output names every cloud's realization declares, so Helm
 //! values are wired the same way on every cloud.
 
+use super::logical;
+
 /// Where the PostgreSQL server listens (host name or private IP).
 pub const DATABASE_ADDRESS: &str = "database_address";
 /// PostgreSQL port.
@@ -22,24 +24,20 @@ pub const OBJECT_STORE_ENDPOINT: &str = "object_store_endpoint";
 /// The output holding the cloud name of the bucket with logical name `bucket`:
 /// `bucket_mlflow_artifacts`.
 pub fn bucket(bucket: &str) -> String {
-    format!("bucket_{}", snake(bucket))
+    format!("bucket_{}", logical(bucket))
 }
 
 /// The output holding the identity a workload assumes: the IAM role ARN (AWS),
 /// the service account e-mail (GCP) or the managed identity's client id (Azure):
 /// `workload_identity_api_server`.
 pub fn workload_identity(workload: &str) -> String {
-    format!("workload_identity_{}", snake(workload))
+    format!("workload_identity_{}", logical(workload))
 }
 
 /// The output holding the database (name on the server) for `database`:
 /// `database_name_mlflow`.
 pub fn database_name(database: &str) -> String {
-    format!("database_name_{}", snake(database))
-}
-
-fn snake(name: &str) -> String {
-    name.replace('-', "_")
+    format!("database_name_{}", logical(database))
 }
 
 /// A GCP-only output: the Secret Manager secret with the Redis AUTH string.

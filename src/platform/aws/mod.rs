@@ -27,7 +27,7 @@ use crate::core::reference::{Arn, Attr};
 use crate::core::stack::Stack;
 use crate::core::value::{Expr, TemplatePart};
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{outputs, ApiAccess, BucketSpec, Capacity, Platform};
+use crate::platform::{logical, outputs, ApiAccess, BucketSpec, Capacity, Platform};
 
 /// What every step reads, and what the foundation made.
 pub(crate) struct Aws<'p> {
@@ -434,12 +434,12 @@ fn reachable_from_cluster(network: &VpcHandle, cluster: &EksClusterHandle) -> Da
 
 /// An S3 bucket shaped by a platform [`BucketSpec`].
 fn bucket_from_spec(
-    logical: &str,
+    logical_name: &str,
     bucket: &str,
     spec: &BucketSpec,
     kms_key_arn: Attr<Arn<crate::aws::kind::KmsKey>>,
 ) -> Bucket {
-    let mut b = Bucket::new(logical, bucket, kms_key_arn).versioning(spec.versioning);
+    let mut b = Bucket::new(logical_name, bucket, kms_key_arn).versioning(spec.versioning);
     // An archive transition at or after expiry would never run (dev
     // environments expire early on purpose), so it is left out.
     let archive = spec.archive_after_days.filter(|archive| {
@@ -456,11 +456,6 @@ fn bucket_from_spec(
         b = b.noncurrent_expire_days(days);
     }
     b
-}
-
-/// A Terraform name for a platform name (`mlflow-artifacts` -> `mlflow_artifacts`).
-fn logical(name: &str) -> String {
-    name.replace('-', "_")
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
 use crate::map;
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{outputs, Access, ApiAccess, Capacity, Platform, Size};
+use crate::platform::{logical, outputs, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
@@ -302,13 +302,8 @@ impl<'p> Realization<'p> for Azure<'p> {
                     aks::gpu_vm_size_for(1).unwrap_or_default()
                 }),
             };
-            let logical: String = pool
-                .name
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
             let mut builder = NodePool::new(
-                &format!("pool_{logical}"),
+                &format!("pool_{}", logical(&pool.name)),
                 &pool.name,
                 cluster.id(),
                 network.nodes.clone(),
@@ -348,7 +343,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         let mut identities = BTreeMap::new();
         for workload in &self.platform.workloads {
             let identity = stack.add(WorkloadIdentity::new(WorkloadIdentityProps {
-                logical_name: &format!("workload_{}", workload.name.replace('-', "_")),
+                logical_name: &format!("workload_{}", logical(&workload.name)),
                 name: &format!("{}-{}", self.prefix, workload.name),
                 resource_group: &self.rg,
                 oidc_issuer_url: cluster.cluster.oidc_issuer_url(),
@@ -520,7 +515,7 @@ impl<'p> Realization<'p> for Azure<'p> {
             let Some(identity) = identities.get(&workload.name) else {
                 continue;
             };
-            let key = workload.name.replace('-', "_");
+            let key = logical(&workload.name);
             let mut container_roles = BTreeMap::new();
             for (bucket, access) in &workload.buckets {
                 let Some(container) = storage.containers.get(bucket) else {
@@ -531,7 +526,7 @@ impl<'p> Realization<'p> for Azure<'p> {
                     Access::ReadWrite => "Storage Blob Data Contributor",
                 };
                 let assignment = stack.add(RoleAssignment::new(
-                    &format!("workload_{key}_{}", bucket.replace('-', "_")),
+                    &format!("workload_{key}_{}", logical(bucket)),
                     container.resource_manager_id(),
                     role,
                     identity.principal_id(),

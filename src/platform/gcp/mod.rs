@@ -45,7 +45,7 @@ use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
 use crate::platform::outputs::{self, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET};
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{Access, ApiAccess, Capacity, Platform};
+use crate::platform::{logical, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
 
 /// The provider version constraint.
@@ -292,7 +292,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 sizes::machine_type(pool.size)
             };
             let mut builder = NodePool::new(NodePoolProps {
-                logical_name: &snake(&pool.name),
+                logical_name: &logical(&pool.name),
                 name: &pool.name,
                 cluster: cluster.id(),
                 location: &location_name,
@@ -333,7 +333,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
             .map(|workload| {
                 let sa = stack.add(WORKLOAD_ROLES.iter().fold(
                     ServiceAccount::new(
-                        &snake(&workload.name),
+                        &logical(&workload.name),
                         &self.account_id(&workload.name),
                         &format!(
                             "Workload {}/{}",
@@ -375,7 +375,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
             postgres = postgres.database(database);
         }
         for (name, sa) in identities {
-            postgres = postgres.iam_user(&snake(name), sa.sql_user_name());
+            postgres = postgres.iam_user(&logical(name), sa.sql_user_name());
         }
         if let Some((key, grants)) = keys.for_purpose("sql") {
             postgres = grants
@@ -424,7 +424,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 self.region(),
                 redis.auth_string(),
             ),
-            |secret, (name, sa)| secret.reader(&snake(name), sa.account.member()),
+            |secret, (name, sa)| secret.reader(&logical(name), sa.account.member()),
         ));
         MemorystoreHandles {
             instance: redis,
@@ -444,7 +444,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
             .iter()
             .map(|spec| {
                 let mut bucket = Bucket::new(
-                    &snake(&spec.name),
+                    &logical(&spec.name),
                     format!("{}-{}", self.prefix, spec.name),
                     &location,
                 )
@@ -485,7 +485,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
             };
             let binding = stack.add(
                 WorkloadIdentityBinding::new(
-                    &snake(&workload.name),
+                    &logical(&workload.name),
                     sa.account.name(),
                     &workload.namespace,
                     &workload.service_account,
@@ -498,11 +498,11 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 let Some(target) = buckets.get(bucket) else {
                     continue;
                 };
-                let logical = format!("{}_{}", snake(bucket), snake(&workload.name));
+                let name = format!("{}_{}", logical(bucket), logical(&workload.name));
                 let member = sa.account.member();
                 let role = stack.add(match access {
-                    Access::Read => BucketAccess::read(&logical, target.name(), member),
-                    Access::ReadWrite => BucketAccess::read_write(&logical, target.name(), member),
+                    Access::Read => BucketAccess::read(&name, target.name(), member),
+                    Access::ReadWrite => BucketAccess::read_write(&name, target.name(), member),
                 });
                 bucket_roles.insert(bucket.clone(), role);
             }
@@ -778,10 +778,6 @@ impl GcpKeys {
             (key.key.id(), grants)
         })
     }
-}
-
-fn snake(name: &str) -> String {
-    name.replace('-', "_")
 }
 
 #[cfg(test)]
