@@ -39,6 +39,7 @@
 //! synthesizes.
 
 use crate::core::stack::Stack;
+use crate::platform::outputs::Outputs;
 use crate::platform::Platform;
 
 /// One cloud's realization of a [`Platform`], as the steps [`run`] calls in
@@ -129,9 +130,10 @@ pub trait Realization<'p>: Sized {
         stack: &mut Stack,
     ) -> Self::Workloads;
 
-    /// The outputs every cloud declares (`platform::outputs`) and the
-    /// cloud's own.
-    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack);
+    /// The cloud's own outputs, declared on `stack`, and the values of the
+    /// outputs every cloud declares, which [`run`] declares under the names
+    /// of [`super::outputs`].
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs;
 
     /// Ordering no reference carries, once every part exists (GCP: each
     /// resource waits for the API it first calls). Nothing by default.
@@ -195,7 +197,7 @@ pub fn run<'p, R: Realization<'p>>(platform: &'p Platform) -> (Stack, R::Handles
         buckets,
         workloads,
     };
-    cloud.outputs(&parts, s);
+    cloud.outputs(&parts, s).declare(s);
     cloud.dependencies(&parts, s);
     let handles = cloud.handles(parts);
     (stack, handles)

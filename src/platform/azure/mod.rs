@@ -40,8 +40,9 @@ use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
 use crate::map;
+use crate::platform::outputs::{per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{logical, outputs, Access, ApiAccess, Capacity, Platform, Size};
+use crate::platform::{logical, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
@@ -551,83 +552,83 @@ impl<'p> Realization<'p> for Azure<'p> {
         workloads
     }
 
-    /// Outputs, named as on every cloud.
-    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
-        let (platform, location, rg, tenant_id) =
-            (self.platform, self.location, &self.rg, &self.tenant_id);
-        let cluster_spec = &platform.cluster;
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (postgres, redis, cluster) = (&parts.database.0, &parts.cache, &parts.cluster.cluster);
-        let (storage, vault, identities) = (&parts.buckets.0, &parts.keys.vault, &parts.identities);
-
-        stack.output(
-            outputs::DATABASE_ADDRESS,
-            postgres.server.fqdn(),
-            "PostgreSQL host name (private, resolved through the private DNS zone)",
-        );
-        stack.output(outputs::DATABASE_PORT, 5432, "PostgreSQL port");
-        stack.output(
-            outputs::REDIS_HOST,
-            redis.cache.hostname(),
-            "Redis host name (private endpoint)",
-        );
-        stack.output(
-            outputs::REDIS_PORT,
-            redis.cache.ssl_port(),
-            "Redis TLS port",
-        );
-        stack.output(outputs::CLUSTER_NAME, cluster.name(), "AKS cluster name");
-        let endpoint = if cluster_spec.api_access == ApiAccess::Private {
-            cluster.private_fqdn()
-        } else {
-            cluster.fqdn()
-        };
-        stack.output(
-            outputs::CLUSTER_ENDPOINT,
-            endpoint.prefixed("https://"),
-            "Kubernetes API server URL",
-        );
-        stack.output(outputs::REGION, location, "Azure location");
-        stack.output(
-            outputs::OBJECT_STORE_ENDPOINT,
-            storage.account.primary_blob_endpoint(),
-            "Blob service endpoint of the storage account",
-        );
-        for (bucket, container) in &storage.containers {
-            stack.output(
-                &outputs::bucket(bucket),
-                container.name(),
-                &format!("Blob container for bucket `{bucket}`"),
-            );
-        }
-        for (workload, identity) in identities {
-            stack.output(
-                &outputs::workload_identity(workload),
-                identity.client_id(),
-                &format!("Managed identity client id for workload `{workload}` (azure.workload.identity/client-id)"),
-            );
-        }
-        for (database, db) in &postgres.databases {
-            stack.output(
-                &outputs::database_name(database),
-                db.name(),
-                &format!("Database `{database}` on the PostgreSQL server"),
-            );
-        }
+        let storage = &parts.buckets.0;
         stack.output(
             "resource_group_name",
-            rg.name.clone(),
+            self.rg.name.clone(),
             "Resource group holding the platform",
         );
         stack.output(
             "key_vault_uri",
-            vault.vault.vault_uri(),
+            parts.keys.vault.vault.vault_uri(),
             "Key Vault for application secrets",
         );
         stack.output(
             "tenant_id",
-            Attr::<kind::TenantId>::clone(tenant_id),
+            self.tenant_id.clone(),
             "Entra ID tenant of the workload identities",
         );
+        let endpoint = if self.platform.cluster.api_access == ApiAccess::Private {
+            cluster.private_fqdn()
+        } else {
+            cluster.fqdn()
+        };
+        Outputs {
+            database_address: Output::new(
+                postgres.server.fqdn(),
+                "PostgreSQL host name (private, resolved through the private DNS zone)",
+            ),
+            database_port: Output::new(5432, "PostgreSQL port"),
+            database_names: postgres
+                .databases
+                .iter()
+                .map(|(name, database)| {
+                    let output = Output::new(
+                        database.name(),
+                        format!("Database `{name}` on the PostgreSQL server"),
+                    );
+                    (name.clone(), output)
+                })
+                .collect(),
+            redis_host: Output::new(redis.cache.hostname(), "Redis host name (private endpoint)"),
+            redis_port: Output::new(redis.cache.ssl_port(), "Redis TLS port"),
+            cluster_name: Output::new(cluster.name(), "AKS cluster name"),
+            cluster_endpoint: Output::new(
+                endpoint.prefixed("https://"),
+                "Kubernetes API server URL",
+            ),
+            region: Output::new(self.location, "Azure location"),
+            object_store_endpoint: Output::new(
+                storage.account.primary_blob_endpoint(),
+                "Blob service endpoint of the storage account",
+            ),
+            buckets: storage
+                .containers
+                .iter()
+                .map(|(name, container)| {
+                    let output = Output::new(
+                        container.name(),
+                        format!("Blob container for bucket `{name}`"),
+                    );
+                    (name.clone(), output)
+                })
+                .collect(),
+            workload_identities: per_workload(
+                self.platform,
+                &parts.identities,
+                |workload, identity| {
+                    Output::new(
+                    identity.client_id(),
+                    format!(
+                        "Managed identity client id for workload `{}` (azure.workload.identity/client-id)",
+                        workload.name
+                    ),
+                )
+                },
+            ),
+        }
     }
 
     fn handles(self, parts: Parts<'p, Self>) -> AzurePlatform {

@@ -43,7 +43,9 @@ use crate::gcp::services::ProjectServices;
 use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
-use crate::platform::outputs::{self, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET};
+use crate::platform::outputs::{
+    per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET,
+};
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{logical, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
@@ -518,71 +520,67 @@ impl<'p> Realization<'p> for Gcp<'p> {
         access
     }
 
-    /// The outputs named in `platform::outputs`, plus the GCP-only extras.
-    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
-        let (postgres, cluster, buckets) =
-            (&parts.database, &parts.cluster.cluster, &parts.buckets);
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
+        let (postgres, cluster) = (&parts.database, &parts.cluster.cluster);
         let (redis, redis_auth) = (&parts.cache.instance, &parts.cache.auth);
-        for workload in &self.platform.workloads {
-            let Some(access) = parts.workloads.get(&workload.name) else {
-                continue;
-            };
-            stack.output(
-                &outputs::workload_identity(&workload.name),
-                access.service_account.account.email(),
-                &format!(
-                    "Service account e-mail the `{}/{}` Kubernetes service account acts as (annotate it with iam.gke.io/gcp-service-account)",
-                    workload.namespace, workload.service_account
-                ),
-            );
-        }
-        stack.output(
-            outputs::DATABASE_ADDRESS,
-            postgres.instance.private_ip_address(),
-            "Cloud SQL private IP address",
-        );
-        stack.output(outputs::DATABASE_PORT, 5432, "PostgreSQL port");
         stack.output(
             DATABASE_CONNECTION_NAME,
             postgres.instance.connection_name(),
             "Cloud SQL connection name for the Auth Proxy sidecar (--auto-iam-authn --private-ip)",
         );
-        for (name, database) in &postgres.databases {
-            stack.output(
-                &outputs::database_name(name),
-                database.name(),
-                &format!("Name of the `{name}` database"),
-            );
-        }
-        stack.output(
-            outputs::REDIS_HOST,
-            redis.host(),
-            "Memorystore primary endpoint IP",
-        );
-        stack.output(outputs::REDIS_PORT, redis.port(), "Memorystore port (TLS)");
         stack.output(
             REDIS_AUTH_SECRET,
             redis_auth.secret.id(),
             "Secret Manager secret holding the Memorystore AUTH string (the value is never an output)",
         );
-        stack.output(outputs::CLUSTER_NAME, cluster.name(), "GKE cluster name");
-        stack.output(
-            outputs::CLUSTER_ENDPOINT,
-            cluster.endpoint(),
-            "GKE API server IP (private in production)",
-        );
-        stack.output(outputs::REGION, self.region(), "GCP region");
-        stack.output(
-            outputs::OBJECT_STORE_ENDPOINT,
-            "https://storage.googleapis.com",
-            "Cloud Storage endpoint",
-        );
-        for (name, bucket) in buckets {
-            stack.output(
-                &outputs::bucket(name),
-                bucket.name(),
-                &format!("Name of the `{name}` bucket"),
-            );
+        Outputs {
+            database_address: Output::new(
+                postgres.instance.private_ip_address(),
+                "Cloud SQL private IP address",
+            ),
+            database_port: Output::new(5432, "PostgreSQL port"),
+            database_names: postgres
+                .databases
+                .iter()
+                .map(|(name, database)| {
+                    let output =
+                        Output::new(database.name(), format!("Name of the `{name}` database"));
+                    (name.clone(), output)
+                })
+                .collect(),
+            redis_host: Output::new(redis.host(), "Memorystore primary endpoint IP"),
+            redis_port: Output::new(redis.port(), "Memorystore port (TLS)"),
+            cluster_name: Output::new(cluster.name(), "GKE cluster name"),
+            cluster_endpoint: Output::new(
+                cluster.endpoint(),
+                "GKE API server IP (private in production)",
+            ),
+            region: Output::new(self.region(), "GCP region"),
+            object_store_endpoint: Output::new(
+                "https://storage.googleapis.com",
+                "Cloud Storage endpoint",
+            ),
+            buckets: parts
+                .buckets
+                .iter()
+                .map(|(name, bucket)| {
+                    let output = Output::new(bucket.name(), format!("Name of the `{name}` bucket"));
+                    (name.clone(), output)
+                })
+                .collect(),
+            workload_identities: per_workload(
+                self.platform,
+                &parts.workloads,
+                |workload, access| {
+                    Output::new(
+                    access.service_account.account.email(),
+                    format!(
+                        "Service account e-mail the `{}/{}` Kubernetes service account acts as (annotate it with iam.gke.io/gcp-service-account)",
+                        workload.namespace, workload.service_account
+                    ),
+                )
+                },
+            ),
         }
     }
 
