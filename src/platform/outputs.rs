@@ -138,6 +138,18 @@ pub fn per_workload<T>(
         .collect()
 }
 
+/// One output per entry of `made` (a map by spec name, such as buckets or
+/// databases), in its order: [`Outputs::buckets`] or
+/// [`Outputs::database_names`] of a realization.
+pub fn by_name<'a, T: 'a>(
+    made: impl IntoIterator<Item = (&'a String, &'a T)>,
+    output: impl Fn(&str, &T) -> Output,
+) -> Vec<(String, Output)> {
+    made.into_iter()
+        .map(|(name, made)| (name.clone(), output(name, made)))
+        .collect()
+}
+
 /// A GCP-only output: the Secret Manager secret with the Redis AUTH string.
 pub const REDIS_AUTH_SECRET: &str = "redis_auth_secret";
 

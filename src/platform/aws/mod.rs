@@ -26,7 +26,7 @@ use crate::aws::vpc::{Vpc, VpcHandle};
 use crate::core::reference::{Arn, Attr};
 use crate::core::stack::Stack;
 use crate::core::value::{Expr, TemplatePart};
-use crate::platform::outputs::{per_workload, Output, Outputs};
+use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{logical, ApiAccess, BucketSpec, Capacity, Platform};
 
@@ -369,12 +369,14 @@ impl<'p> Realization<'p> for Aws<'p> {
                 ]),
                 "S3 regional endpoint",
             ),
-            buckets: parts
-                .buckets
-                .by_spec
-                .iter()
-                .map(|(name, bucket)| (name.clone(), Output::new(bucket.name(), "S3 bucket name")))
-                .collect(),
+            buckets: by_name(
+                parts
+                    .buckets
+                    .by_spec
+                    .iter()
+                    .map(|(name, bucket)| (name, bucket)),
+                |_, bucket| Output::new(bucket.name(), "S3 bucket name"),
+            ),
             workload_identities: per_workload(self.platform, &parts.workloads, |workload, role| {
                 Output::new(
                     role.arn(),

@@ -40,7 +40,7 @@ use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
 use crate::map;
-use crate::platform::outputs::{per_workload, Output, Outputs};
+use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{logical, Access, ApiAccess, Capacity, Platform, Size};
 
@@ -581,17 +581,13 @@ impl<'p> Realization<'p> for Azure<'p> {
                 "PostgreSQL host name (private, resolved through the private DNS zone)",
             ),
             database_port: Output::new(5432, "PostgreSQL port"),
-            database_names: postgres
-                .databases
-                .iter()
-                .map(|(name, database)| {
-                    let output = Output::new(
-                        database.name(),
-                        format!("Database `{name}` on the PostgreSQL server"),
-                    );
-                    (name.clone(), output)
-                })
-                .collect(),
+            database_names: by_name(
+                postgres.databases.iter().map(|(name, db)| (name, db)),
+                |name, database| {
+                    let description = format!("Database `{name}` on the PostgreSQL server");
+                    Output::new(database.name(), description)
+                },
+            ),
             redis_host: Output::new(redis.cache.hostname(), "Redis host name (private endpoint)"),
             redis_port: Output::new(redis.cache.ssl_port(), "Redis TLS port"),
             cluster_name: Output::new(cluster.name(), "AKS cluster name"),
@@ -604,17 +600,12 @@ impl<'p> Realization<'p> for Azure<'p> {
                 storage.account.primary_blob_endpoint(),
                 "Blob service endpoint of the storage account",
             ),
-            buckets: storage
-                .containers
-                .iter()
-                .map(|(name, container)| {
-                    let output = Output::new(
-                        container.name(),
-                        format!("Blob container for bucket `{name}`"),
-                    );
-                    (name.clone(), output)
-                })
-                .collect(),
+            buckets: by_name(&storage.containers, |name, container| {
+                Output::new(
+                    container.name(),
+                    format!("Blob container for bucket `{name}`"),
+                )
+            }),
             workload_identities: per_workload(
                 self.platform,
                 &parts.identities,

@@ -44,7 +44,7 @@ use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
 use crate::platform::outputs::{
-    per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET,
+    by_name, per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET,
 };
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{logical, Access, ApiAccess, Capacity, Platform};
@@ -539,15 +539,9 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 "Cloud SQL private IP address",
             ),
             database_port: Output::new(5432, "PostgreSQL port"),
-            database_names: postgres
-                .databases
-                .iter()
-                .map(|(name, database)| {
-                    let output =
-                        Output::new(database.name(), format!("Name of the `{name}` database"));
-                    (name.clone(), output)
-                })
-                .collect(),
+            database_names: by_name(&postgres.databases, |name, database| {
+                Output::new(database.name(), format!("Name of the `{name}` database"))
+            }),
             redis_host: Output::new(redis.host(), "Memorystore primary endpoint IP"),
             redis_port: Output::new(redis.port(), "Memorystore port (TLS)"),
             cluster_name: Output::new(cluster.name(), "GKE cluster name"),
@@ -560,14 +554,9 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 "https://storage.googleapis.com",
                 "Cloud Storage endpoint",
             ),
-            buckets: parts
-                .buckets
-                .iter()
-                .map(|(name, bucket)| {
-                    let output = Output::new(bucket.name(), format!("Name of the `{name}` bucket"));
-                    (name.clone(), output)
-                })
-                .collect(),
+            buckets: by_name(&parts.buckets, |name, bucket| {
+                Output::new(bucket.name(), format!("Name of the `{name}` bucket"))
+            }),
             workload_identities: per_workload(
                 self.platform,
                 &parts.workloads,
