@@ -421,13 +421,7 @@ fn bucket_from_spec(
     kms_key_arn: Attr<Arn<crate::aws::kind::KmsKey>>,
 ) -> Bucket {
     let mut b = Bucket::new(logical_name, bucket, kms_key_arn).versioning(spec.versioning);
-    // An archive transition at or after expiry would never run (dev
-    // environments expire early on purpose), so it is left out.
-    let archive = spec.archive_after_days.filter(|archive| {
-        spec.expire_after_days
-            .is_none_or(|expire| expire > *archive)
-    });
-    if let Some(days) = archive {
+    if let Some(days) = spec.archive_before_expiry() {
         b = b.archive_after_days(days);
     }
     if let Some(days) = spec.expire_after_days {

@@ -452,12 +452,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 )
                 .unique_suffix()
                 .versioning(spec.versioning)
-                // Objects deleted before the transition would be due need no
-                // transition (and would pay the colder class's early-deletion fee).
-                .archive_after_days(spec.archive_after_days.filter(|archive| {
-                    spec.expire_after_days
-                        .is_none_or(|expire| expire > *archive)
-                }))
+                .archive_after_days(spec.archive_before_expiry())
                 .expire_after_days(spec.expire_after_days)
                 .noncurrent_expire_days(spec.noncurrent_expire_days);
                 if let Some((key, grants)) = keys.for_purpose("storage") {
