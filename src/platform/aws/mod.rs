@@ -1,6 +1,6 @@
-//! The cloud-neutral [`Platform`] on AWS: a VPC, EKS with IRSA, RDS
-//! PostgreSQL, ElastiCache Redis and S3, each from the AWS builders with their
-//! secure defaults, and every output named by [`crate::platform::outputs`].
+//! The cloud-neutral [`Platform`] realized with the AWS builders: a VPC, EKS
+//! with IRSA, RDS PostgreSQL, ElastiCache Redis and S3, each with the
+//! builders' secure defaults, and the outputs every cloud declares.
 //!
 //! The steps of [`crate::platform::realize::Realization`], run by
 //! [`crate::platform::realize_aws`], which returns an [`AwsPlatform`] of
@@ -30,6 +30,8 @@ use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{logical, ApiAccess, BucketSpec, Capacity, Platform};
 
+// The context and what the steps pass on.
+
 /// What every step reads, and what the foundation made.
 pub(crate) struct Aws<'p> {
     platform: &'p Platform,
@@ -45,6 +47,8 @@ pub(crate) struct AwsBuckets {
     by_spec: Vec<(String, BucketHandle)>,
     access_logs: Option<AccessLogBucketHandle>,
 }
+
+// The steps, in the order of `realize::run`.
 
 impl<'p> Realization<'p> for Aws<'p> {
     type Network = VpcHandle;
@@ -80,6 +84,7 @@ impl<'p> Realization<'p> for Aws<'p> {
         }
     }
 
+    /// The VPC: subnets per tier, NAT gateways, flow logs under the logs key.
     fn network(&self, stack: &mut Stack) -> VpcHandle {
         let spec = &self.platform.network;
         stack.add(
@@ -91,6 +96,7 @@ impl<'p> Realization<'p> for Aws<'p> {
         )
     }
 
+    /// One KMS key per purpose, beside the foundation's logs key.
     fn keys(&self, _network: &VpcHandle, stack: &mut Stack) -> KmsKeys {
         let key = |stack: &mut Stack, purpose: &str, description: &str| {
             let name = format!("{}-{purpose}", self.prefix);
@@ -109,6 +115,7 @@ impl<'p> Realization<'p> for Aws<'p> {
         }
     }
 
+    /// EKS and a node group per pool.
     fn cluster(&self, network: &VpcHandle, keys: &KmsKeys, stack: &mut Stack) -> EksClusterHandle {
         let spec = &self.platform.cluster;
         let mut cluster = EksCluster::new(EksClusterProps {
@@ -160,8 +167,10 @@ impl<'p> Realization<'p> for Aws<'p> {
         stack.add(cluster)
     }
 
+    /// Nothing (see `Identities` above).
     fn workload_identities(&self, _cluster: &EksClusterHandle, _stack: &mut Stack) {}
 
+    /// RDS PostgreSQL, reachable only from the cluster.
     fn database(
         &self,
         network: &VpcHandle,
@@ -191,6 +200,7 @@ impl<'p> Realization<'p> for Aws<'p> {
         stack.add(postgres)
     }
 
+    /// ElastiCache Redis, reachable only from the cluster.
     fn cache(
         &self,
         network: &VpcHandle,
@@ -214,6 +224,8 @@ impl<'p> Realization<'p> for Aws<'p> {
         )
     }
 
+    /// One S3 bucket per spec, and the access-log bucket receiving their
+    /// server access logs.
     fn buckets(&self, _network: &VpcHandle, keys: &KmsKeys, stack: &mut Stack) -> AwsBuckets {
         let prefix = &self.prefix;
         let by_spec: Vec<(String, BucketHandle)> = self
@@ -299,6 +311,9 @@ impl<'p> Realization<'p> for Aws<'p> {
         roles
     }
 
+    /// Besides the shared outputs: the master user secret, the Redis user,
+    /// the cluster's CA and OIDC provider, the access-log bucket, the VPC and
+    /// the KMS keys.
     fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (cluster, postgres, cache) = (&parts.cluster, &parts.database, &parts.cache);
         stack.output(
@@ -402,6 +417,8 @@ impl<'p> Realization<'p> for Aws<'p> {
         }
     }
 }
+
+// Helpers of the steps.
 
 /// RDS and ElastiCache take the database subnets and admit only the cluster
 /// security group, which managed nodes and their pods use.

@@ -552,6 +552,8 @@ impl<'p> Realization<'p> for Azure<'p> {
         workloads
     }
 
+    /// Besides the shared outputs: the resource group, the Key Vault URI and
+    /// the tenant.
     fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (postgres, redis, cluster) = (&parts.database.0, &parts.cache, &parts.cluster.cluster);
         let storage = &parts.buckets.0;
@@ -643,31 +645,6 @@ impl<'p> Realization<'p> for Azure<'p> {
 
 // Helpers of the steps.
 
-/// The id of one of the standard subnets. Only an unusable network CIDR
-/// leaves one out, and the cloud-neutral checks reported that; the later
-/// steps then carry on with a null id (so they report their own problems)
-/// in a stack that never synthesizes.
-fn subnet_id(
-    subnet: &Option<Ref<kind::Subnet>>,
-    name: &str,
-    stack: &mut Stack,
-) -> Attr<Id<kind::Subnet>> {
-    match subnet {
-        Some(subnet) => subnet.id(),
-        None => {
-            if !stack.diagnostics().has_errors() {
-                stack.error(
-                    "network",
-                    "cidr",
-                    &format!("the network has no `{name}` subnet"),
-                    "use a /20 or larger network CIDR",
-                );
-            }
-            Attr::from_expr(Expr::raw("null"))
-        }
-    }
-}
-
 /// The azurerm pin and provider configuration, and the subscription as a
 /// variable.
 fn configure_provider(stack: &mut Stack) {
@@ -701,6 +678,31 @@ fn untyped_variable(stack: &mut Stack, name: &str, description: &str) {
         sensitive: false,
     };
     stack.variable(name, variable);
+}
+
+/// The id of one of the standard subnets. Only an unusable network CIDR
+/// leaves one out, and the cloud-neutral checks reported that; the later
+/// steps then carry on with a null id (so they report their own problems)
+/// in a stack that never synthesizes.
+fn subnet_id(
+    subnet: &Option<Ref<kind::Subnet>>,
+    name: &str,
+    stack: &mut Stack,
+) -> Attr<Id<kind::Subnet>> {
+    match subnet {
+        Some(subnet) => subnet.id(),
+        None => {
+            if !stack.diagnostics().has_errors() {
+                stack.error(
+                    "network",
+                    "cidr",
+                    &format!("the network has no `{name}` subnet"),
+                    "use a /20 or larger network CIDR",
+                );
+            }
+            Attr::from_expr(Expr::raw("null"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -349,6 +349,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
             .collect()
     }
 
+    /// Cloud SQL on private services access, with an IAM database user per
+    /// workload.
     fn database(
         &self,
         network: &GcpNetwork,
@@ -434,6 +436,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
         }
     }
 
+    /// One GCS bucket per spec, its name made unique by a suffix (bucket
+    /// names are global).
     fn buckets(
         &self,
         _network: &GcpNetwork,
@@ -515,6 +519,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
         access
     }
 
+    /// Besides the shared outputs: the Cloud SQL connection name and the
+    /// AUTH secret.
     fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (postgres, cluster) = (&parts.database, &parts.cluster.cluster);
         let (redis, redis_auth) = (&parts.cache.instance, &parts.cache.auth);
