@@ -32,6 +32,16 @@
 //! private endpoint in the network; AWS's logs key, which the VPC's flow logs
 //! already use, is therefore part of its foundation.
 //!
+//! The outputs every cloud declares are the fields of
+//! [`Outputs`]: the outputs step returns them and
+//! [`run`] declares them, so no cloud can leave one out or spell one
+//! differently.
+//!
+//! The three realizations (`platform/aws/mod.rs`, `gcp/mod.rs`,
+//! `azure/mod.rs`) are laid out alike so a step can be compared across clouds:
+//! the context every step reads (`Aws`, `Gcp`, `Azure`), the steps in the
+//! order above, then the steps' helpers.
+//!
 //! Problems are recorded on the stack, never panicked on: a step that meets
 //! an unusable spec (already reported by [`super::validate`]) carries on
 //! with a stand-in, so the later steps still run and report their own
