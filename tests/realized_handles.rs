@@ -283,3 +283,30 @@ fn a_platform_without_buckets_gets_no_access_log_bucket_and_no_warning() {
         }
     }
 }
+
+/// The same grant from a customize hook of a stack definition, as a user's
+/// program writes it: the hook receives the handles with the stack.
+#[test]
+fn customize_hooks_receive_the_realized_handles() {
+    let definition = infrasynth::app::StackDefinition::new("mlops", with_ingest).customize(|ctx| {
+        if let Some(aws) = ctx.realized.aws() {
+            grant_ingest_send(aws, ctx.stack);
+        }
+    });
+    let doc = document(
+        &definition
+            .synthesize(Cloud::Aws, Environment::STAGING)
+            .unwrap(),
+    );
+    assert_eq!(
+        doc["resource"]["aws_iam_role_policy"]["workload_ingest_events"]["role"],
+        "${aws_iam_role.workload_ingest.id}"
+    );
+    // On another cloud the hook finds no AWS handles and adds nothing.
+    let gcp = document(
+        &definition
+            .synthesize(Cloud::Gcp, Environment::STAGING)
+            .unwrap(),
+    );
+    assert!(gcp["resource"].get("aws_iam_role_policy").is_none());
+}

@@ -8,7 +8,7 @@ use crate::core::diagnostics::{Diagnostics, InvalidValue};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
-use crate::platform::Platform;
+use crate::platform::{Platform, Realized};
 
 type PlatformFn = dyn Fn(Environment) -> Platform + Send + Sync;
 type CustomizeFn = dyn Fn(&mut Customize<'_>) + Send + Sync;
@@ -28,6 +28,11 @@ pub struct Customize<'a> {
     /// The realized stack: add resources with the cloud's builders
     /// (`stack.add(...)`), override any attribute with `stack.set_raw`.
     pub stack: &'a mut Stack,
+    /// Typed handles to everything the platform created on this cloud: the
+    /// network, cluster, database, cache, each bucket by spec name, each
+    /// workload's identity by workload name, the keys. Use
+    /// `realized.aws()` / `gcp()` / `azure()` for the cloud's own handles.
+    pub realized: &'a Realized,
 }
 
 /// One named stack a program can synthesize: a [`Platform`] per environment,
@@ -160,13 +165,14 @@ impl StackDefinition {
     pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
         let platform = self.platform(env);
         // The handles are for customize hooks, which do not take them yet.
-        let (mut stack, _realized) = crate::platform::realize(&platform, cloud);
+        let (mut stack, realized) = crate::platform::realize(&platform, cloud);
         for hook in &self.customize {
             hook(&mut Customize {
                 cloud,
                 environment: env,
                 platform: &platform,
                 stack: &mut stack,
+                realized: &realized,
             });
         }
         super::finish(&platform, cloud, &stack)

@@ -2,9 +2,10 @@
 //! trainer turns them into `features` and models in `model-registry`, the
 //! API serves recommendations and the batch scorer precomputes them.
 
-use infrasynth::app::StackDefinition;
+use infrasynth::app::{Customize, StackDefinition};
+use infrasynth::aws::iam::{PolicyDocument, Statement};
 use infrasynth::platform::{Access, BucketSpec, Platform, WorkloadSpec};
-use infrasynth::Environment;
+use infrasynth::{aws, Attributes, Environment};
 
 /// The Kubernetes namespace of every workload.
 pub const NAMESPACE: &str = "recsys";
@@ -13,6 +14,54 @@ pub const NAMESPACE: &str = "recsys";
 pub fn stack() -> StackDefinition {
     StackDefinition::new("recommender", platform)
         .description("ingest, trainer, recommender API and batch scorer")
+        .customize(ingest_events_queue)
+}
+
+/// On AWS, the SQS queue `ingest` publishes click events to, encrypted with
+/// the platform's storage key, and `sqs:SendMessage` on it for the `ingest`
+/// workload's role only: reached through the realized handles, no address
+/// strings. (GCP and Azure get Pub/Sub and Service Bus in the same way.)
+fn ingest_events_queue(ctx: &mut Customize<'_>) {
+    let Some(aws) = ctx.realized.aws() else {
+        return;
+    };
+    let stack = &mut *ctx.stack;
+    let queue = stack.raw_resource(
+        "aws_sqs_queue",
+        "ingest_events",
+        Attributes::new()
+            .set(
+                "name",
+                format!("{}-ingest-events", ctx.platform.name_prefix()),
+            )
+            .set("kms_master_key_id", aws.keys.storage.arn())
+            .set("message_retention_seconds", 4 * 24 * 3600),
+    );
+    let send = PolicyDocument::new()
+        .statement(
+            Statement::allow(&["sqs:SendMessage"])
+                .sid("SendIngestEvents")
+                .on(queue.attr::<String>("arn")),
+        )
+        .statement(
+            Statement::allow(&["kms:GenerateDataKey", "kms:Decrypt"])
+                .sid("EncryptIngestEvents")
+                .on(aws.keys.storage.arn()),
+        )
+        .to_data_source(stack, "ingest_events_send");
+    let ingest = &aws.workloads["ingest"];
+    stack.resource::<aws::kind::IamRolePolicy>(
+        "workload_ingest_events",
+        Attributes::new()
+            .set("name", "ingest-events")
+            .set("role", ingest.role.id())
+            .set("policy", send),
+    );
+    stack.output(
+        "ingest_events_queue_url",
+        queue.attr::<String>("url"),
+        "SQS queue the ingest workload publishes click events to",
+    );
 }
 
 /// The platform in `env`.

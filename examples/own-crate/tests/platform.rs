@@ -97,3 +97,23 @@ fn the_two_stacks_never_share_names() {
     let group = |t: &Template| t.resources("azurerm_resource_group")[0].1["name"].clone();
     assert_ne!(group(&a), group(&b));
 }
+
+#[test]
+fn ingest_alone_may_send_to_its_events_queue_on_aws() {
+    let template = Template::synth(&recommender::stack(), Cloud::Aws, env("prod-eu"));
+    template.has_resource_named(
+        "aws_sqs_queue",
+        "ingest_events",
+        json!({"name": "retail-prod-eu-ingest-events", "kms_master_key_id": "${aws_kms_key.storage.arn}"}),
+    );
+    template.has_resource_named(
+        "aws_iam_role_policy",
+        "workload_ingest_events",
+        json!({"role": "${aws_iam_role.workload_ingest.id}"}),
+    );
+    template.resource_count_is("aws_sqs_queue", 1);
+    template.has_output("ingest_events_queue_url", Match::anything());
+    // Only on AWS.
+    let gcp = Template::synth(&recommender::stack(), Cloud::Gcp, env("prod-eu"));
+    assert!(gcp.resources("aws_sqs_queue").is_empty());
+}
