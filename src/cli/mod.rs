@@ -163,6 +163,25 @@ impl App {
         out.flush()
     }
 
+    /// The stack and environment a command names, or `None` after saying
+    /// what is declared (a usage error).
+    fn resolve(
+        &self,
+        stack: Option<&str>,
+        env: &str,
+    ) -> Option<(&crate::app::StackDefinition, crate::Environment)> {
+        match self
+            .find_stack(stack)
+            .and_then(|s| Ok((s, self.find_environment(env)?)))
+        {
+            Ok(found) => Some(found),
+            Err(error) => {
+                eprintln!("error: {error}");
+                None
+            }
+        }
+    }
+
     fn synth(
         &self,
         cloud: Cloud,
@@ -170,15 +189,8 @@ impl App {
         out: &Path,
         stack: Option<&str>,
     ) -> io::Result<ExitCode> {
-        let (definition, env) = match self
-            .find_stack(stack)
-            .and_then(|s| Ok((s, self.find_environment(env)?)))
-        {
-            Ok(found) => found,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return Ok(ExitCode::from(2));
-            }
+        let Some((definition, env)) = self.resolve(stack, env) else {
+            return Ok(ExitCode::from(2));
         };
         match synth_to_dir(definition, cloud, env, out) {
             Ok(report) => {
@@ -205,15 +217,8 @@ impl App {
         out: &Path,
         stack: Option<&str>,
     ) -> io::Result<ExitCode> {
-        let (definition, env) = match self
-            .find_stack(stack)
-            .and_then(|s| Ok((s, self.find_environment(env)?)))
-        {
-            Ok(found) => found,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return Ok(ExitCode::from(2));
-            }
+        let Some((definition, env)) = self.resolve(stack, env) else {
+            return Ok(ExitCode::from(2));
         };
         let dir = output_dir(out, definition.name(), cloud, env).join(crate::helm::HELM_DIR);
         let label = format!("{}/{cloud}/{env}", definition.name());

@@ -129,6 +129,14 @@ impl Realized {
     }
 }
 
+/// The Terraform logical name (and output name part) of a platform name:
+/// `mlflow-artifacts` becomes `mlflow_artifacts`, because Terraform and the
+/// Helm wiring read outputs by these names, so every cloud must spell them
+/// alike.
+pub(crate) fn logical(name: &str) -> String {
+    name.replace('-', "_")
+}
+
 /// The empty stack every cloud's realization starts from: named
 /// `<project>-<env>`, with the environment and the platform's default tags set,
 /// and every cloud-neutral problem of `platform` already recorded.

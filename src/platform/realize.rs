@@ -32,6 +32,16 @@
 //! private endpoint in the network; AWS's logs key, which the VPC's flow logs
 //! already use, is therefore part of its foundation.
 //!
+//! The outputs every cloud declares are the fields of
+//! [`Outputs`]: the outputs step returns them and
+//! [`run`] declares them, so no cloud can leave one out or spell one
+//! differently.
+//!
+//! The three realizations (`platform/aws/mod.rs`, `gcp/mod.rs`,
+//! `azure/mod.rs`) are laid out alike so a step can be compared across clouds:
+//! the context every step reads (`Aws`, `Gcp`, `Azure`), the steps in the
+//! order above, then the steps' helpers.
+//!
 //! Problems are recorded on the stack, never panicked on: a step that meets
 //! an unusable spec (already reported by [`super::validate`]) carries on
 //! with a stand-in, so the later steps still run and report their own
@@ -39,6 +49,7 @@
 //! synthesizes.
 
 use crate::core::stack::Stack;
+use crate::platform::outputs::Outputs;
 use crate::platform::Platform;
 
 /// One cloud's realization of a [`Platform`], as the steps [`run`] calls in
@@ -129,9 +140,10 @@ pub trait Realization<'p>: Sized {
         stack: &mut Stack,
     ) -> Self::Workloads;
 
-    /// The outputs every cloud declares (`platform::outputs`) and the
-    /// cloud's own.
-    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack);
+    /// The cloud's own outputs, declared on `stack`, and the values of the
+    /// outputs every cloud declares, which [`run`] declares under the names
+    /// of [`super::outputs`].
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs;
 
     /// Ordering no reference carries, once every part exists (GCP: each
     /// resource waits for the API it first calls). Nothing by default.
@@ -195,7 +207,7 @@ pub fn run<'p, R: Realization<'p>>(platform: &'p Platform) -> (Stack, R::Handles
         buckets,
         workloads,
     };
-    cloud.outputs(&parts, s);
+    cloud.outputs(&parts, s).declare(s);
     cloud.dependencies(&parts, s);
     let handles = cloud.handles(parts);
     (stack, handles)

@@ -254,6 +254,26 @@ impl BucketSpec {
             noncurrent_expire_days: Some(30),
         }
     }
+
+    /// [`archive_after_days`](Self::archive_after_days), unless objects
+    /// expire by then: such a transition would never run (dev environments
+    /// expire early on purpose), and where it did, objects deleted soon after
+    /// would pay the colder class's early-deletion fee.
+    ///
+    /// ```
+    /// use infrasynth::platform::BucketSpec;
+    /// let mut b = BucketSpec::new("backups");
+    /// b.archive_after_days = Some(30);
+    /// assert_eq!(b.archive_before_expiry(), Some(30));
+    /// b.expire_after_days = Some(14);
+    /// assert_eq!(b.archive_before_expiry(), None);
+    /// ```
+    pub fn archive_before_expiry(&self) -> Option<u32> {
+        self.archive_after_days.filter(|archive| {
+            self.expire_after_days
+                .is_none_or(|expire| expire > *archive)
+        })
+    }
 }
 
 /// An application on the cluster and the cloud resources it may reach through

@@ -40,16 +40,12 @@ use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
 use crate::map;
+use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{outputs, Access, ApiAccess, Capacity, Platform, Size};
+use crate::platform::{logical, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
-
-/// Variables are declared without a type constraint: the core writer renders
-/// `type` as `"${string}"`, which Terraform rejects ("Invalid type
-/// specification"); untyped variables accept the same strings.
-const UNTYPED: &str = "";
 
 /// AKS overlay pod range: outside any RFC 1918 network a platform would use.
 const POD_CIDR: &str = "100.64.0.0/16";
@@ -57,7 +53,9 @@ const POD_CIDR: &str = "100.64.0.0/16";
 const SERVICE_CIDR: &str = "172.16.0.0/16";
 const DNS_SERVICE_IP: &str = "172.16.0.10";
 
-/// What every Azure step reads, and what the foundation made.
+// The context and what the steps pass on.
+
+/// What every step reads, and what the foundation made.
 pub(crate) struct Azure<'p> {
     platform: &'p Platform,
     env: Environment,
@@ -85,84 +83,545 @@ pub(crate) struct AzureNetwork {
 /// A handle with the delete lock guarding it, if any.
 type Locked<H> = (H, Option<Ref<kind::ManagementLock>>);
 
-type Identities = BTreeMap<String, Ref<kind::UserAssignedIdentity>>;
+// The steps, in the order of `realize::run`.
 
 impl<'p> Realization<'p> for Azure<'p> {
     type Network = AzureNetwork;
     type Keys = AzureKeys;
     type Cluster = AksHandles;
-    type Identities = Identities;
+    type Identities = BTreeMap<String, Ref<kind::UserAssignedIdentity>>;
     type Database = Locked<PostgresHandle>;
     type Cache = RedisHandle;
     type Buckets = Locked<StorageHandle>;
     type Workloads = BTreeMap<String, AzureWorkload>;
     type Handles = AzurePlatform;
 
+    /// The provider, one resource group holding everything, and the Log
+    /// Analytics workspace for container insights, Defender findings and
+    /// storage access logs.
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
-        foundation(platform, stack)
+        let env = platform.environment;
+        let production = env.is_production();
+        let location = platform.regions.azure.as_str();
+        let prefix = naming::prefix(&platform.project, env.as_str(), location);
+        let suffix = naming::stable_suffix(&platform.project, env.as_str(), location);
+        let zones = location::zones(location, platform.network.zones);
+
+        configure_provider(stack);
+        let client = stack.add(ClientConfig);
+        let tenant_id = client.tenant_id();
+        let rg = stack.add(
+            ResourceGroup::new("main", &format!("{prefix}-rg"), location)
+                .zones(platform.network.zones),
+        );
+        let workspace = stack.add(
+            LogAnalyticsWorkspace::new("main", &format!("{prefix}-logs"), &rg)
+                .retention_days(if production { 90 } else { 30 }),
+        );
+        Azure {
+            platform,
+            env,
+            production,
+            location,
+            prefix,
+            suffix,
+            zones,
+            client,
+            tenant_id,
+            rg,
+            workspace,
+        }
     }
 
+    /// The VNet with its subnets and NAT, and the private DNS zones of the
+    /// services' private endpoints.
     fn network(&self, stack: &mut Stack) -> AzureNetwork {
-        network(self, stack)
+        let rg = &self.rg;
+        let network = stack.add(
+            Network::standard("main", &self.prefix, rg, &self.platform.network.cidr)
+                .reserve("pod_cidr", POD_CIDR)
+                .reserve("service_cidr", SERVICE_CIDR),
+        );
+        let nodes = subnet_id(&network.nodes, "aks-nodes", stack);
+        let endpoints = subnet_id(&network.private_endpoints, "private-endpoints", stack);
+        let pg_subnet = subnet_id(&network.postgres, "postgres", stack);
+
+        let mut zone = |name: &str, domain: &str| {
+            stack.add(PrivateDnsZone::new(name, domain, rg, network.vnet_id()))
+        };
+        let dns_zones = PrivateDnsZones {
+            postgres: zone("postgres", "privatelink.postgres.database.azure.com"),
+            redis: zone("redis", "privatelink.redis.cache.windows.net"),
+            vault: zone("vault", "privatelink.vaultcore.azure.net"),
+            blob: zone("blob", "privatelink.blob.core.windows.net"),
+        };
+        AzureNetwork {
+            network,
+            dns_zones,
+            nodes,
+            endpoints,
+            pg_subnet,
+        }
     }
 
+    /// The customer-managed key for the storage account and the AKS node
+    /// disks, and the Key Vault for application secrets.
     fn keys(&self, network: &AzureNetwork, stack: &mut Stack) -> AzureKeys {
-        keys(self, network, stack)
+        let (prefix, rg) = (&self.prefix, &self.rg);
+        // Given as variables, because creating a key is a data-plane call a
+        // private vault refuses from outside its network (see docs/azure.md).
+        untyped_variable(
+            stack,
+            "cmk_key_vault_id",
+            "Resource id of the Key Vault holding the customer-managed key (purge protection on; RBAC authorization)",
+        );
+        untyped_variable(
+            stack,
+            "cmk_key_id",
+            "Versionless id of the customer-managed RSA key, https://<vault>.vault.azure.net/keys/<name> (storage and AKS node disks follow its rotations)",
+        );
+        let cmk_identity = stack.add(ManagedIdentity::new("cmk", &format!("{prefix}-cmk"), rg));
+        let cmk_role = stack.add(RoleAssignment::new(
+            "cmk_key_vault",
+            Attr::from_expr(Expr::raw("var.cmk_key_vault_id")),
+            "Key Vault Crypto Service Encryption User",
+            cmk_identity.principal_id(),
+        ));
+        let cmk = CustomerManagedKey {
+            key_id: Value::Expr(Expr::raw("var.cmk_key_id")),
+            identity_id: cmk_identity.id(),
+        };
+
+        // Key Vault for application secrets (read through the CSI driver).
+        let vault = stack.add(
+            KeyVault::new(KeyVaultProps {
+                logical_name: "main",
+                name: &naming::key_vault_name(
+                    &self.platform.project,
+                    self.env.as_str(),
+                    &self.suffix,
+                ),
+                resource_group: rg,
+                tenant_id: self.tenant_id.clone(),
+                endpoint_subnet_id: network.endpoints.clone(),
+                dns_zone: &network.dns_zones.vault,
+            })
+            .soft_delete_days(self.env.pick(7, 30, 90))
+            .endpoint_name(&format!("{prefix}-kv-pe")),
+        );
+        AzureKeys {
+            cmk,
+            cmk_identity,
+            cmk_role,
+            vault,
+        }
     }
 
+    /// The control-plane identity and its roles, the node disks' encryption
+    /// set, AKS and its node pools.
     fn cluster(&self, network: &AzureNetwork, keys: &AzureKeys, stack: &mut Stack) -> AksHandles {
-        cluster(self, network, keys, stack)
+        let (env, prefix, rg, zones) = (self.env, &self.prefix, &self.rg, &self.zones);
+        let spec = &self.platform.cluster;
+        let control_plane = stack.add(ManagedIdentity::new(
+            "aks_control_plane",
+            &format!("{prefix}-aks-control-plane"),
+            rg,
+        ));
+        // AKS joins nodes to the subnet and manages load balancer IPs in it.
+        let network_role = stack.add(RoleAssignment::new(
+            "aks_control_plane_network",
+            kind::scope_of(&network.network.vnet_id()),
+            "Network Contributor",
+            control_plane.principal_id(),
+        ));
+        let disk_encryption = stack.add(
+            DiskEncryptionSet::new(
+                "aks_nodes",
+                &format!("{prefix}-aks-des"),
+                rg,
+                keys.cmk.clone(),
+            )
+            .depends_on(keys.cmk_role.address()),
+        );
+        // AKS attaches the set to the node disks as the control-plane identity.
+        let des_role = stack.add(RoleAssignment::new(
+            "aks_control_plane_disk_encryption",
+            kind::scope_of(&disk_encryption.id()),
+            "Reader",
+            control_plane.principal_id(),
+        ));
+        let access = match &spec.api_access {
+            ApiAccess::Private => ApiServerAccess::Private,
+            ApiAccess::Restricted(cidrs) => ApiServerAccess::AuthorizedRanges(cidrs.clone()),
+        };
+        let mut cluster = AksCluster::new(AksClusterProps {
+            logical_name: &spec.name,
+            name: &format!("{prefix}-aks"),
+            resource_group: rg,
+            vnet_subnet_id: network.nodes.clone(),
+            identity_id: control_plane.id(),
+            tenant_id: self.tenant_id.clone(),
+        })
+        .kubernetes_version(&spec.kubernetes_version)
+        .api_server_access(access)
+        .standard_tier(self.production)
+        .zones(zones.clone())
+        .system_pool(SystemPool {
+            vm_size: sizes::vm_size_for(Size::Large).to_string(),
+            min_nodes: env.pick(1, 2, 3),
+            max_nodes: env.pick(3, 3, 5),
+        })
+        .cidrs(POD_CIDR, SERVICE_CIDR, DNS_SERVICE_IP)
+        .monitoring(self.workspace.id())
+        .defender(self.production)
+        .disk_encryption_set(disk_encryption.id())
+        .depends_on(network_role.address())
+        .depends_on(des_role.address());
+        if let Some(ip) = &network.network.nat_public_ip {
+            cluster = cluster.authorize_egress(ip.ip_address());
+        }
+        for address in &network.network.outbound_ready {
+            cluster = cluster.depends_on(address);
+        }
+        let cluster = stack.add(cluster);
+
+        let mut node_pools = BTreeMap::new();
+        for pool in &spec.pools {
+            if aks::pool_name_problem(&pool.name).is_some() {
+                // Already reported by the platform validation under `pools.<name>.name`.
+                continue;
+            }
+            let vm_size = match pool.gpus {
+                None => sizes::vm_size_for(pool.size),
+                Some(gpus) => aks::gpu_vm_size_for(gpus).unwrap_or_else(|| {
+                    stack.error(
+                        &spec.name,
+                        &format!("pools.{}.gpus", pool.name),
+                        &format!("{gpus} GPUs per node has no Azure T4 VM size"),
+                        "use 1 GPU (Standard_NC4as_T4_v3) or 2-4 (Standard_NC64as_T4_v3, 4 GPUs)",
+                    );
+                    aks::gpu_vm_size_for(1).unwrap_or_default()
+                }),
+            };
+            let mut builder = NodePool::new(
+                &format!("pool_{}", logical(&pool.name)),
+                &pool.name,
+                cluster.id(),
+                network.nodes.clone(),
+            )
+            .vm_size(vm_size)
+            .priority(match pool.capacity {
+                Capacity::OnDemand => Priority::Regular,
+                Capacity::Spot => Priority::Spot,
+            })
+            .nodes(pool.min_nodes, pool.desired_nodes, pool.max_nodes)
+            .zones(zones.clone());
+            for taint in &pool.taints {
+                builder = builder.taint(&taint.key, &taint.value, taint.effect.as_str());
+            }
+            for (key, value) in &pool.labels {
+                builder = builder.label(key, value);
+            }
+            node_pools.insert(pool.name.clone(), stack.add(builder));
+        }
+        AksHandles {
+            cluster,
+            node_pools,
+            control_plane,
+            network_role,
+            disk_encryption_set: disk_encryption,
+            disk_encryption_role: des_role,
+        }
     }
 
-    fn workload_identities(&self, cluster: &AksHandles, stack: &mut Stack) -> Identities {
-        workload_identities(self, cluster, stack)
+    /// One managed identity per workload, federated with its Kubernetes
+    /// service account.
+    fn workload_identities(
+        &self,
+        cluster: &AksHandles,
+        stack: &mut Stack,
+    ) -> BTreeMap<String, Ref<kind::UserAssignedIdentity>> {
+        let mut identities = BTreeMap::new();
+        for workload in &self.platform.workloads {
+            let identity = stack.add(WorkloadIdentity::new(WorkloadIdentityProps {
+                logical_name: &format!("workload_{}", logical(&workload.name)),
+                name: &format!("{}-{}", self.prefix, workload.name),
+                resource_group: &self.rg,
+                oidc_issuer_url: cluster.cluster.oidc_issuer_url(),
+                namespace: &workload.namespace,
+                service_account: &workload.service_account,
+            }));
+            identities.insert(workload.name.clone(), identity);
+        }
+        identities
     }
 
+    /// The PostgreSQL flexible server with an Entra ID group as its
+    /// administrator, and its delete lock.
     fn database(
         &self,
         network: &AzureNetwork,
         _keys: &AzureKeys,
         _cluster: &AksHandles,
-        _identities: &Identities,
+        _identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
         stack: &mut Stack,
     ) -> Locked<PostgresHandle> {
-        database(self, network, stack)
+        let (prefix, suffix, zones) = (&self.prefix, &self.suffix, &self.zones);
+        let db = &self.platform.database;
+        let ha = match (db.high_availability, zones.len() >= 2) {
+            (false, _) => PostgresHa::Disabled,
+            (true, true) => PostgresHa::ZoneRedundant,
+            (true, false) => PostgresHa::SameZone,
+        };
+        let admin = EntraAdmin {
+            tenant_id: self.tenant_id.clone(),
+            object_id: Value::Expr(Expr::raw("var.postgres_admin_group_object_id")),
+            principal_name: Value::Expr(Expr::raw("var.postgres_admin_group_name")),
+        };
+        untyped_variable(
+            stack,
+            "postgres_admin_group_object_id",
+            "Object id of the Entra ID group administering PostgreSQL (there is no password admin)",
+        );
+        untyped_variable(
+            stack,
+            "postgres_admin_group_name",
+            "Display name of that Entra ID group",
+        );
+        let mut server = PostgresServer::new(PostgresServerProps {
+            logical_name: &db.name,
+            name: &format!("{prefix}-{}-{suffix}", db.name),
+            resource_group: &self.rg,
+            delegated_subnet_id: network.pg_subnet.clone(),
+            dns_zone: &network.dns_zones.postgres,
+            administrator: admin,
+        })
+        .version(&db.version)
+        .sku(sizes::sku_for(db.size))
+        .storage_gb(db.storage_gb)
+        .high_availability(ha)
+        // Azure keeps 7 to 35 days; shorter platform settings get the minimum.
+        .backup_retention_days(db.backup_retention_days.clamp(7, 35))
+        .geo_redundant_backup(!self.env.is_development())
+        .prevent_destroy(db.deletion_protection);
+        if ha == PostgresHa::ZoneRedundant {
+            server = server.zones(Some("1"), Some("2"));
+        } else if !zones.is_empty() {
+            server = server.zones(Some("1"), None);
+        }
+        for database in &db.databases {
+            server = server.database(database);
+        }
+        let postgres = stack.add(server);
+        let lock = db.deletion_protection.then(|| {
+            stack.add(DeleteLock::new(
+                &format!("{}_delete_lock", db.name),
+                kind::scope_of(&postgres.server.id()),
+            ))
+        });
+        (postgres, lock)
     }
 
+    /// Azure Cache for Redis behind a private endpoint (Premium, with replicas
+    /// and zones, in production).
     fn cache(
         &self,
         network: &AzureNetwork,
         _keys: &AzureKeys,
         _cluster: &AksHandles,
-        _identities: &Identities,
+        _identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
         stack: &mut Stack,
     ) -> RedisHandle {
-        cache(self, network, stack)
+        let (prefix, suffix) = (&self.prefix, &self.suffix);
+        let cache = &self.platform.cache;
+        let tier = if self.production {
+            RedisTier::Premium
+        } else {
+            RedisTier::Standard
+        };
+        let mut redis = RedisCache::new(RedisCacheProps {
+            logical_name: &cache.name,
+            name: &format!("{prefix}-{}-{suffix}", cache.name),
+            resource_group: &self.rg,
+            endpoint_subnet_id: network.endpoints.clone(),
+            dns_zone: &network.dns_zones.redis,
+        })
+        .sku(tier, sizes::capacity_for(tier, cache.size))
+        .endpoint_name(&format!("{prefix}-redis-pe"));
+        if tier == RedisTier::Premium {
+            redis = redis.replicas_per_primary(cache.replicas);
+            if cache.high_availability {
+                redis = redis.zones(self.zones.clone());
+            }
+        }
+        stack.add(redis)
     }
 
+    /// The storage account, one container per bucket spec, and its delete
+    /// lock in production.
     fn buckets(
         &self,
         network: &AzureNetwork,
         keys: &AzureKeys,
         stack: &mut Stack,
     ) -> Locked<StorageHandle> {
-        storage(self, network, keys, stack)
+        let (env, prefix) = (self.env, &self.prefix);
+        let mut storage = StorageAccount::new(
+            "objects",
+            naming::storage_account_name(&self.platform.project, env.as_str(), &self.suffix),
+            &self.rg,
+        )
+        .replication(env.pick(Replication::Lrs, Replication::Zrs, Replication::Gzrs))
+        .soft_delete_days(env.pick(7, 14, 30))
+        .private_endpoint(
+            network.endpoints.clone(),
+            &network.dns_zones.blob,
+            Some(&format!("{prefix}-blob-pe")),
+        )
+        .customer_managed_key(keys.cmk.clone())
+        .diagnostics(self.workspace.id())
+        .depends_on(keys.cmk_role.address());
+        for bucket in &self.platform.buckets {
+            storage = storage.container(ContainerSpec {
+                name: bucket.name.clone().into(),
+                key: None,
+                cold_after_days: bucket.archive_after_days,
+                delete_after_days: bucket.expire_after_days,
+                noncurrent_delete_days: bucket.noncurrent_expire_days,
+            });
+        }
+        let storage = stack.add(storage);
+        let lock = self.production.then(|| {
+            stack.add(DeleteLock::new(
+                "objects_delete_lock",
+                kind::scope_of(&storage.account.id()),
+            ))
+        });
+        (storage, lock)
     }
 
+    /// What each workload's identity may reach: its containers and the
+    /// vault's secrets.
     fn workload_access(
         &self,
         keys: &AzureKeys,
         _cluster: &AksHandles,
-        identities: &Identities,
+        identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
         _cache: &RedisHandle,
         (storage, _): &Locked<StorageHandle>,
         stack: &mut Stack,
     ) -> BTreeMap<String, AzureWorkload> {
-        workload_access(self, keys, identities, storage, stack)
+        let mut workloads = BTreeMap::new();
+        for workload in &self.platform.workloads {
+            let Some(identity) = identities.get(&workload.name) else {
+                continue;
+            };
+            let key = logical(&workload.name);
+            let mut container_roles = BTreeMap::new();
+            for (bucket, access) in &workload.buckets {
+                let Some(container) = storage.containers.get(bucket) else {
+                    continue; // reported by the platform validation
+                };
+                let role = match access {
+                    Access::Read => "Storage Blob Data Reader",
+                    Access::ReadWrite => "Storage Blob Data Contributor",
+                };
+                let assignment = stack.add(RoleAssignment::new(
+                    &format!("workload_{key}_{}", logical(bucket)),
+                    container.resource_manager_id(),
+                    role,
+                    identity.principal_id(),
+                ));
+                container_roles.insert(bucket.clone(), assignment);
+            }
+            let secrets_role = stack.add(RoleAssignment::new(
+                &format!("workload_{key}_secrets"),
+                kind::scope_of(&keys.vault.vault.id()),
+                "Key Vault Secrets User",
+                identity.principal_id(),
+            ));
+            workloads.insert(
+                workload.name.clone(),
+                AzureWorkload {
+                    identity: identity.clone(),
+                    container_roles,
+                    secrets_role,
+                },
+            );
+        }
+        workloads
     }
 
-    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
-        declare_outputs(self, parts, stack);
+    /// Besides the shared outputs: the resource group, the Key Vault URI and
+    /// the tenant.
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
+        let (postgres, redis, cluster) = (&parts.database.0, &parts.cache, &parts.cluster.cluster);
+        let storage = &parts.buckets.0;
+        stack.output(
+            "resource_group_name",
+            self.rg.name.clone(),
+            "Resource group holding the platform",
+        );
+        stack.output(
+            "key_vault_uri",
+            parts.keys.vault.vault.vault_uri(),
+            "Key Vault for application secrets",
+        );
+        stack.output(
+            "tenant_id",
+            self.tenant_id.clone(),
+            "Entra ID tenant of the workload identities",
+        );
+        let endpoint = if self.platform.cluster.api_access == ApiAccess::Private {
+            cluster.private_fqdn()
+        } else {
+            cluster.fqdn()
+        };
+        Outputs {
+            database_address: Output::new(
+                postgres.server.fqdn(),
+                "PostgreSQL host name (private, resolved through the private DNS zone)",
+            ),
+            database_port: Output::new(5432, "PostgreSQL port"),
+            database_names: by_name(
+                postgres.databases.iter().map(|(name, db)| (name, db)),
+                |name, database| {
+                    let description = format!("Database `{name}` on the PostgreSQL server");
+                    Output::new(database.name(), description)
+                },
+            ),
+            redis_host: Output::new(redis.cache.hostname(), "Redis host name (private endpoint)"),
+            redis_port: Output::new(redis.cache.ssl_port(), "Redis TLS port"),
+            cluster_name: Output::new(cluster.name(), "AKS cluster name"),
+            cluster_endpoint: Output::new(
+                endpoint.prefixed("https://"),
+                "Kubernetes API server URL",
+            ),
+            region: Output::new(self.location, "Azure location"),
+            object_store_endpoint: Output::new(
+                storage.account.primary_blob_endpoint(),
+                "Blob service endpoint of the storage account",
+            ),
+            buckets: by_name(&storage.containers, |name, container| {
+                Output::new(
+                    container.name(),
+                    format!("Blob container for bucket `{name}`"),
+                )
+            }),
+            workload_identities: per_workload(
+                self.platform,
+                &parts.identities,
+                |workload, identity| {
+                    Output::new(
+                    identity.client_id(),
+                    format!(
+                        "Managed identity client id for workload `{}` (azure.workload.identity/client-id)",
+                        workload.name
+                    ),
+                )
+                },
+            ),
+        }
     }
 
     fn handles(self, parts: Parts<'p, Self>) -> AzurePlatform {
@@ -184,549 +643,41 @@ impl<'p> Realization<'p> for Azure<'p> {
     }
 }
 
-/// The provider, one resource group holding everything, and the Log
-/// Analytics workspace for container insights, Defender findings and storage
-/// access logs.
-fn foundation<'p>(platform: &'p Platform, stack: &mut Stack) -> Azure<'p> {
-    let env = platform.environment;
-    let production = env.is_production();
-    let location = platform.regions.azure.as_str();
-    let prefix = naming::prefix(&platform.project, env.as_str(), location);
-    let suffix = naming::stable_suffix(&platform.project, env.as_str(), location);
-    let zones = location::zones(location, platform.network.zones);
+// Helpers of the steps.
 
-    configure_provider(stack);
-    let client = stack.add(ClientConfig);
-    let tenant_id = client.tenant_id();
-
-    let rg = stack.add(
-        ResourceGroup::new("main", &format!("{prefix}-rg"), location).zones(platform.network.zones),
+/// The azurerm pin and provider configuration, and the subscription as a
+/// variable.
+fn configure_provider(stack: &mut Stack) {
+    stack.require_terraform(">= 1.6");
+    stack.require_provider("azurerm", "hashicorp/azurerm", PROVIDER_VERSION);
+    untyped_variable(
+        stack,
+        "subscription_id",
+        "Azure subscription to deploy into (azurerm 4.x requires it)",
     );
-    let workspace = stack.add(
-        LogAnalyticsWorkspace::new("main", &format!("{prefix}-logs"), &rg)
-            .retention_days(if production { 90 } else { 30 }),
+    let mut provider = BTreeMap::new();
+    // azurerm requires the block even when empty.
+    provider.insert("features".to_string(), map! {});
+    provider.insert(
+        "subscription_id".to_string(),
+        Value::Expr(Expr::raw("var.subscription_id")),
     );
-    Azure {
-        platform,
-        env,
-        production,
-        location,
-        prefix,
-        suffix,
-        zones,
-        client,
-        tenant_id,
-        rg,
-        workspace,
-    }
+    // Storage accounts have shared keys off, so data-plane calls use Entra ID.
+    provider.insert("storage_use_azuread".to_string(), Value::Bool(true));
+    stack.provider("azurerm", provider);
 }
 
-fn network(azure: &Azure<'_>, stack: &mut Stack) -> AzureNetwork {
-    let (platform, prefix, rg) = (azure.platform, &azure.prefix, &azure.rg);
-    let network = stack.add(
-        Network::standard("main", prefix, rg, &platform.network.cidr)
-            .reserve("pod_cidr", POD_CIDR)
-            .reserve("service_cidr", SERVICE_CIDR),
-    );
-    let nodes = subnet_id(&network.nodes, "aks-nodes", stack);
-    let endpoints = subnet_id(&network.private_endpoints, "private-endpoints", stack);
-    let pg_subnet = subnet_id(&network.postgres, "postgres", stack);
-
-    let pg_zone = stack.add(PrivateDnsZone::new(
-        "postgres",
-        "privatelink.postgres.database.azure.com",
-        rg,
-        network.vnet_id(),
-    ));
-    let redis_zone = stack.add(PrivateDnsZone::new(
-        "redis",
-        "privatelink.redis.cache.windows.net",
-        rg,
-        network.vnet_id(),
-    ));
-    let vault_zone = stack.add(PrivateDnsZone::new(
-        "vault",
-        "privatelink.vaultcore.azure.net",
-        rg,
-        network.vnet_id(),
-    ));
-    let blob_zone = stack.add(PrivateDnsZone::new(
-        "blob",
-        "privatelink.blob.core.windows.net",
-        rg,
-        network.vnet_id(),
-    ));
-    AzureNetwork {
-        network,
-        dns_zones: PrivateDnsZones {
-            postgres: pg_zone,
-            redis: redis_zone,
-            vault: vault_zone,
-            blob: blob_zone,
-        },
-        nodes,
-        endpoints,
-        pg_subnet,
-    }
-}
-
-/// The customer-managed key for the storage account and the AKS node disks,
-/// and the Key Vault for application secrets.
-fn keys(azure: &Azure<'_>, network: &AzureNetwork, stack: &mut Stack) -> AzureKeys {
-    let (platform, env, prefix, suffix) = (azure.platform, azure.env, &azure.prefix, &azure.suffix);
-    let (rg, tenant_id, endpoints) = (&azure.rg, &azure.tenant_id, &network.endpoints);
-    let vault_zone = &network.dns_zones.vault;
-
-    // Customer-managed key for the storage account and the AKS node disks:
-    // given as variables, because creating a key is a data-plane call a
-    // private vault refuses from outside its network (see docs/azure.md).
-    declare_key_variables(stack);
-    let cmk_identity = stack.add(ManagedIdentity::new("cmk", &format!("{prefix}-cmk"), rg));
-    let cmk_role = stack.add(RoleAssignment::new(
-        "cmk_key_vault",
-        Attr::from_expr(Expr::raw("var.cmk_key_vault_id")),
-        "Key Vault Crypto Service Encryption User",
-        cmk_identity.principal_id(),
-    ));
-    let cmk = CustomerManagedKey {
-        key_id: Value::Expr(Expr::raw("var.cmk_key_id")),
-        identity_id: cmk_identity.id(),
+/// A required variable without a type constraint: the core writer renders
+/// `type` as `"${string}"`, which Terraform rejects ("Invalid type
+/// specification"); untyped variables accept the same strings.
+fn untyped_variable(stack: &mut Stack, name: &str, description: &str) {
+    let variable = Variable {
+        type_expr: String::new(),
+        description: description.to_string(),
+        default: None,
+        sensitive: false,
     };
-
-    // Key Vault for application secrets (read through the CSI driver).
-    let vault = stack.add(
-        KeyVault::new(KeyVaultProps {
-            logical_name: "main",
-            name: &naming::key_vault_name(&platform.project, env.as_str(), suffix),
-            resource_group: rg,
-            tenant_id: tenant_id.clone(),
-            endpoint_subnet_id: endpoints.clone(),
-            dns_zone: vault_zone,
-        })
-        .soft_delete_days(env.pick(7, 30, 90))
-        .endpoint_name(&format!("{prefix}-kv-pe")),
-    );
-    AzureKeys {
-        cmk,
-        cmk_identity,
-        cmk_role,
-        vault,
-    }
-}
-
-fn cluster(
-    azure: &Azure<'_>,
-    network: &AzureNetwork,
-    keys: &AzureKeys,
-    stack: &mut Stack,
-) -> AksHandles {
-    let (platform, env, production, prefix) =
-        (azure.platform, azure.env, azure.production, &azure.prefix);
-    let (rg, tenant_id, zones, workspace) =
-        (&azure.rg, &azure.tenant_id, &azure.zones, &azure.workspace);
-    let (nodes, cmk, cmk_role) = (&network.nodes, &keys.cmk, &keys.cmk_role);
-
-    let cluster_spec = &platform.cluster;
-    let control_plane = stack.add(ManagedIdentity::new(
-        "aks_control_plane",
-        &format!("{prefix}-aks-control-plane"),
-        rg,
-    ));
-    // AKS joins nodes to the subnet and manages load balancer IPs in it.
-    let network_role = stack.add(RoleAssignment::new(
-        "aks_control_plane_network",
-        kind::scope_of(&network.network.vnet_id()),
-        "Network Contributor",
-        control_plane.principal_id(),
-    ));
-    let disk_encryption = stack.add(
-        DiskEncryptionSet::new("aks_nodes", &format!("{prefix}-aks-des"), rg, cmk.clone())
-            .depends_on(cmk_role.address()),
-    );
-    // AKS attaches the set to the node disks as the control-plane identity.
-    let des_role = stack.add(RoleAssignment::new(
-        "aks_control_plane_disk_encryption",
-        kind::scope_of(&disk_encryption.id()),
-        "Reader",
-        control_plane.principal_id(),
-    ));
-    let access = match &cluster_spec.api_access {
-        ApiAccess::Private => ApiServerAccess::Private,
-        ApiAccess::Restricted(cidrs) => ApiServerAccess::AuthorizedRanges(cidrs.clone()),
-    };
-    let mut cluster_builder = AksCluster::new(AksClusterProps {
-        logical_name: &cluster_spec.name,
-        name: &format!("{prefix}-aks"),
-        resource_group: rg,
-        vnet_subnet_id: nodes.clone(),
-        identity_id: control_plane.id(),
-        tenant_id: tenant_id.clone(),
-    })
-    .kubernetes_version(&cluster_spec.kubernetes_version)
-    .api_server_access(access)
-    .standard_tier(production)
-    .zones(zones.clone())
-    .system_pool(SystemPool {
-        vm_size: sizes::vm_size_for(Size::Large).to_string(),
-        min_nodes: env.pick(1, 2, 3),
-        max_nodes: env.pick(3, 3, 5),
-    })
-    .cidrs(POD_CIDR, SERVICE_CIDR, DNS_SERVICE_IP)
-    .monitoring(workspace.id())
-    .defender(production)
-    .disk_encryption_set(disk_encryption.id())
-    .depends_on(network_role.address())
-    .depends_on(des_role.address());
-    if let Some(ip) = &network.network.nat_public_ip {
-        cluster_builder = cluster_builder.authorize_egress(ip.ip_address());
-    }
-    for address in &network.network.outbound_ready {
-        cluster_builder = cluster_builder.depends_on(address);
-    }
-    let cluster = stack.add(cluster_builder);
-
-    let mut node_pools = BTreeMap::new();
-    for pool in &cluster_spec.pools {
-        if aks::pool_name_problem(&pool.name).is_some() {
-            // Already reported by the platform validation under `pools.<name>.name`.
-            continue;
-        }
-        let vm_size = match pool.gpus {
-            None => sizes::vm_size_for(pool.size),
-            Some(gpus) => match aks::gpu_vm_size_for(gpus) {
-                Some(vm_size) => vm_size,
-                None => {
-                    stack.error(
-                        &cluster_spec.name,
-                        &format!("pools.{}.gpus", pool.name),
-                        &format!("{gpus} GPUs per node has no Azure T4 VM size"),
-                        "use 1 GPU (Standard_NC4as_T4_v3) or 2-4 (Standard_NC64as_T4_v3, 4 GPUs)",
-                    );
-                    aks::gpu_vm_size_for(1).unwrap_or_default()
-                }
-            },
-        };
-        let logical: String = pool
-            .name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let mut builder = NodePool::new(
-            &format!("pool_{logical}"),
-            &pool.name,
-            cluster.id(),
-            nodes.clone(),
-        )
-        .vm_size(vm_size)
-        .priority(match pool.capacity {
-            Capacity::OnDemand => Priority::Regular,
-            Capacity::Spot => Priority::Spot,
-        })
-        .nodes(pool.min_nodes, pool.desired_nodes, pool.max_nodes)
-        .zones(zones.clone());
-        for taint in &pool.taints {
-            builder = builder.taint(&taint.key, &taint.value, taint.effect.as_str());
-        }
-        for (key, value) in &pool.labels {
-            builder = builder.label(key, value);
-        }
-        node_pools.insert(pool.name.clone(), stack.add(builder));
-    }
-    AksHandles {
-        cluster,
-        node_pools,
-        control_plane,
-        network_role,
-        disk_encryption_set: disk_encryption,
-        disk_encryption_role: des_role,
-    }
-}
-
-/// One managed identity per workload, federated with its Kubernetes service
-/// account.
-fn workload_identities(azure: &Azure<'_>, cluster: &AksHandles, stack: &mut Stack) -> Identities {
-    let (platform, prefix, rg) = (azure.platform, &azure.prefix, &azure.rg);
-    let cluster = &cluster.cluster;
-    let mut identities = BTreeMap::new();
-    for workload in &platform.workloads {
-        let key = workload.name.replace('-', "_");
-        let identity = stack.add(WorkloadIdentity::new(WorkloadIdentityProps {
-            logical_name: &format!("workload_{key}"),
-            name: &format!("{prefix}-{}", workload.name),
-            resource_group: rg,
-            oidc_issuer_url: cluster.oidc_issuer_url(),
-            namespace: &workload.namespace,
-            service_account: &workload.service_account,
-        }));
-        identities.insert(workload.name.clone(), identity);
-    }
-    identities
-}
-
-fn database(
-    azure: &Azure<'_>,
-    network: &AzureNetwork,
-    stack: &mut Stack,
-) -> Locked<PostgresHandle> {
-    let (platform, env, prefix, suffix) = (azure.platform, azure.env, &azure.prefix, &azure.suffix);
-    let (rg, tenant_id, zones) = (&azure.rg, &azure.tenant_id, &azure.zones);
-    let (pg_subnet, pg_zone) = (&network.pg_subnet, &network.dns_zones.postgres);
-
-    let db = &platform.database;
-    let ha = match (db.high_availability, zones.len() >= 2) {
-        (false, _) => PostgresHa::Disabled,
-        (true, true) => PostgresHa::ZoneRedundant,
-        (true, false) => PostgresHa::SameZone,
-    };
-    let admin = EntraAdmin {
-        tenant_id: tenant_id.clone(),
-        object_id: Value::Expr(Expr::raw("var.postgres_admin_group_object_id")),
-        principal_name: Value::Expr(Expr::raw("var.postgres_admin_group_name")),
-    };
-    declare_admin_variables(stack);
-    let mut server = PostgresServer::new(PostgresServerProps {
-        logical_name: &db.name,
-        name: &format!("{prefix}-{}-{suffix}", db.name),
-        resource_group: rg,
-        delegated_subnet_id: pg_subnet.clone(),
-        dns_zone: pg_zone,
-        administrator: admin,
-    })
-    .version(&db.version)
-    .sku(sizes::sku_for(db.size))
-    .storage_gb(db.storage_gb)
-    .high_availability(ha)
-    // Azure keeps 7 to 35 days; shorter platform settings get the minimum.
-    .backup_retention_days(db.backup_retention_days.clamp(7, 35))
-    .geo_redundant_backup(!env.is_development())
-    .prevent_destroy(db.deletion_protection);
-    if ha == PostgresHa::ZoneRedundant {
-        server = server.zones(Some("1"), Some("2"));
-    } else if !zones.is_empty() {
-        server = server.zones(Some("1"), None);
-    }
-    for database in &db.databases {
-        server = server.database(database);
-    }
-    let postgres = stack.add(server);
-    let lock = db.deletion_protection.then(|| {
-        stack.add(DeleteLock::new(
-            &format!("{}_delete_lock", db.name),
-            kind::scope_of(&postgres.server.id()),
-        ))
-    });
-    (postgres, lock)
-}
-
-fn cache(azure: &Azure<'_>, network: &AzureNetwork, stack: &mut Stack) -> RedisHandle {
-    let (platform, production, prefix, suffix) = (
-        azure.platform,
-        azure.production,
-        &azure.prefix,
-        &azure.suffix,
-    );
-    let (rg, zones) = (&azure.rg, &azure.zones);
-    let (endpoints, redis_zone) = (&network.endpoints, &network.dns_zones.redis);
-
-    let cache = &platform.cache;
-    let tier = if production {
-        RedisTier::Premium
-    } else {
-        RedisTier::Standard
-    };
-    let mut redis_builder = RedisCache::new(RedisCacheProps {
-        logical_name: &cache.name,
-        name: &format!("{prefix}-{}-{suffix}", cache.name),
-        resource_group: rg,
-        endpoint_subnet_id: endpoints.clone(),
-        dns_zone: redis_zone,
-    })
-    .sku(tier, sizes::capacity_for(tier, cache.size))
-    .endpoint_name(&format!("{prefix}-redis-pe"));
-    if tier == RedisTier::Premium {
-        redis_builder = redis_builder.replicas_per_primary(cache.replicas);
-        if cache.high_availability {
-            redis_builder = redis_builder.zones(zones.clone());
-        }
-    }
-    stack.add(redis_builder)
-}
-
-/// The storage account, one container per bucket spec.
-fn storage(
-    azure: &Azure<'_>,
-    network: &AzureNetwork,
-    keys: &AzureKeys,
-    stack: &mut Stack,
-) -> Locked<StorageHandle> {
-    let (platform, env, production, prefix) =
-        (azure.platform, azure.env, azure.production, &azure.prefix);
-    let (rg, suffix, workspace) = (&azure.rg, &azure.suffix, &azure.workspace);
-    let (endpoints, blob_zone) = (&network.endpoints, &network.dns_zones.blob);
-    let (cmk, cmk_role) = (&keys.cmk, &keys.cmk_role);
-
-    let mut storage_builder = StorageAccount::new(
-        "objects",
-        naming::storage_account_name(&platform.project, env.as_str(), suffix),
-        rg,
-    )
-    .replication(env.pick(Replication::Lrs, Replication::Zrs, Replication::Gzrs))
-    .soft_delete_days(env.pick(7, 14, 30))
-    .private_endpoint(
-        endpoints.clone(),
-        blob_zone,
-        Some(&format!("{prefix}-blob-pe")),
-    )
-    .customer_managed_key(cmk.clone())
-    .diagnostics(workspace.id())
-    .depends_on(cmk_role.address());
-    for bucket in &platform.buckets {
-        storage_builder = storage_builder.container(ContainerSpec {
-            name: bucket.name.clone().into(),
-            key: None,
-            cold_after_days: bucket.archive_after_days,
-            delete_after_days: bucket.expire_after_days,
-            noncurrent_delete_days: bucket.noncurrent_expire_days,
-        });
-    }
-    let storage = stack.add(storage_builder);
-    let lock = production.then(|| {
-        stack.add(DeleteLock::new(
-            "objects_delete_lock",
-            kind::scope_of(&storage.account.id()),
-        ))
-    });
-    (storage, lock)
-}
-
-/// What each workload's identity may reach: its containers and the vault's
-/// secrets.
-fn workload_access(
-    azure: &Azure<'_>,
-    keys: &AzureKeys,
-    identities: &Identities,
-    storage: &StorageHandle,
-    stack: &mut Stack,
-) -> BTreeMap<String, AzureWorkload> {
-    let (platform, vault) = (azure.platform, &keys.vault);
-    let mut workloads = BTreeMap::new();
-    for workload in &platform.workloads {
-        let Some(identity) = identities.get(&workload.name) else {
-            continue;
-        };
-        let key = workload.name.replace('-', "_");
-        let mut container_roles = BTreeMap::new();
-        for (bucket, access) in &workload.buckets {
-            let Some(container) = storage.containers.get(bucket) else {
-                continue; // reported by the platform validation
-            };
-            let role = match access {
-                Access::Read => "Storage Blob Data Reader",
-                Access::ReadWrite => "Storage Blob Data Contributor",
-            };
-            let assignment = stack.add(RoleAssignment::new(
-                &format!("workload_{key}_{}", bucket.replace('-', "_")),
-                container.resource_manager_id(),
-                role,
-                identity.principal_id(),
-            ));
-            container_roles.insert(bucket.clone(), assignment);
-        }
-        let secrets_role = stack.add(RoleAssignment::new(
-            &format!("workload_{key}_secrets"),
-            kind::scope_of(&vault.vault.id()),
-            "Key Vault Secrets User",
-            identity.principal_id(),
-        ));
-        workloads.insert(
-            workload.name.clone(),
-            AzureWorkload {
-                identity: identity.clone(),
-                container_roles,
-                secrets_role,
-            },
-        );
-    }
-    workloads
-}
-
-/// Outputs, named as on every cloud.
-fn declare_outputs<'p>(azure: &Azure<'p>, parts: &Parts<'p, Azure<'p>>, stack: &mut Stack) {
-    let (platform, location, rg, tenant_id) =
-        (azure.platform, azure.location, &azure.rg, &azure.tenant_id);
-    let cluster_spec = &platform.cluster;
-    let (postgres, redis, cluster) = (&parts.database.0, &parts.cache, &parts.cluster.cluster);
-    let (storage, vault, identities) = (&parts.buckets.0, &parts.keys.vault, &parts.identities);
-
-    stack.output(
-        outputs::DATABASE_ADDRESS,
-        postgres.server.fqdn(),
-        "PostgreSQL host name (private, resolved through the private DNS zone)",
-    );
-    stack.output(outputs::DATABASE_PORT, 5432, "PostgreSQL port");
-    stack.output(
-        outputs::REDIS_HOST,
-        redis.cache.hostname(),
-        "Redis host name (private endpoint)",
-    );
-    stack.output(
-        outputs::REDIS_PORT,
-        redis.cache.ssl_port(),
-        "Redis TLS port",
-    );
-    stack.output(outputs::CLUSTER_NAME, cluster.name(), "AKS cluster name");
-    let endpoint = if cluster_spec.api_access == ApiAccess::Private {
-        cluster.private_fqdn()
-    } else {
-        cluster.fqdn()
-    };
-    stack.output(
-        outputs::CLUSTER_ENDPOINT,
-        endpoint.prefixed("https://"),
-        "Kubernetes API server URL",
-    );
-    stack.output(outputs::REGION, location, "Azure location");
-    stack.output(
-        outputs::OBJECT_STORE_ENDPOINT,
-        storage.account.primary_blob_endpoint(),
-        "Blob service endpoint of the storage account",
-    );
-    for (bucket, container) in &storage.containers {
-        stack.output(
-            &outputs::bucket(bucket),
-            container.name(),
-            &format!("Blob container for bucket `{bucket}`"),
-        );
-    }
-    for (workload, identity) in identities {
-        stack.output(
-            &outputs::workload_identity(workload),
-            identity.client_id(),
-            &format!("Managed identity client id for workload `{workload}` (azure.workload.identity/client-id)"),
-        );
-    }
-    for (database, db) in &postgres.databases {
-        stack.output(
-            &outputs::database_name(database),
-            db.name(),
-            &format!("Database `{database}` on the PostgreSQL server"),
-        );
-    }
-    stack.output(
-        "resource_group_name",
-        rg.name.clone(),
-        "Resource group holding the platform",
-    );
-    stack.output(
-        "key_vault_uri",
-        vault.vault.vault_uri(),
-        "Key Vault for application secrets",
-    );
-    stack.output(
-        "tenant_id",
-        Attr::<kind::TenantId>::clone(tenant_id),
-        "Entra ID tenant of the workload identities",
-    );
+    stack.variable(name, variable);
 }
 
 /// The id of one of the standard subnets. Only an unusable network CIDR
@@ -752,72 +703,6 @@ fn subnet_id(
             Attr::from_expr(Expr::raw("null"))
         }
     }
-}
-
-fn configure_provider(stack: &mut Stack) {
-    stack.require_terraform(">= 1.6");
-    stack.require_provider("azurerm", "hashicorp/azurerm", PROVIDER_VERSION);
-    stack.variable(
-        "subscription_id",
-        Variable {
-            type_expr: UNTYPED.to_string(),
-            description: "Azure subscription to deploy into (azurerm 4.x requires it)".to_string(),
-            default: None,
-            sensitive: false,
-        },
-    );
-    let mut provider = BTreeMap::new();
-    // azurerm requires the block even when empty.
-    provider.insert("features".to_string(), map! {});
-    provider.insert(
-        "subscription_id".to_string(),
-        Value::Expr(Expr::raw("var.subscription_id")),
-    );
-    // Storage accounts have shared keys off, so data-plane calls use Entra ID.
-    provider.insert("storage_use_azuread".to_string(), Value::Bool(true));
-    stack.provider("azurerm", provider);
-}
-
-fn declare_key_variables(stack: &mut Stack) {
-    stack.variable(
-        "cmk_key_vault_id",
-        Variable {
-            type_expr: UNTYPED.to_string(),
-            description: "Resource id of the Key Vault holding the customer-managed key (purge protection on; RBAC authorization)".to_string(),
-            default: None,
-            sensitive: false,
-        },
-    );
-    stack.variable(
-        "cmk_key_id",
-        Variable {
-            type_expr: UNTYPED.to_string(),
-            description: "Versionless id of the customer-managed RSA key, https://<vault>.vault.azure.net/keys/<name> (storage and AKS node disks follow its rotations)".to_string(),
-            default: None,
-            sensitive: false,
-        },
-    );
-}
-
-fn declare_admin_variables(stack: &mut Stack) {
-    stack.variable(
-        "postgres_admin_group_object_id",
-        Variable {
-            type_expr: UNTYPED.to_string(),
-            description: "Object id of the Entra ID group administering PostgreSQL (there is no password admin)".to_string(),
-            default: None,
-            sensitive: false,
-        },
-    );
-    stack.variable(
-        "postgres_admin_group_name",
-        Variable {
-            type_expr: UNTYPED.to_string(),
-            description: "Display name of that Entra ID group".to_string(),
-            default: None,
-            sensitive: false,
-        },
-    );
 }
 
 #[cfg(test)]

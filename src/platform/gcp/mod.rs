@@ -13,7 +13,7 @@
 //!
 //! The steps of [`crate::platform::realize::Realization`], run by
 //! [`crate::platform::realize_gcp`], which returns a [`GcpPlatform`] of typed
-//! handles to everything made. Each step's work is a function below.
+//! handles to everything made.
 
 mod handles;
 pub mod sizes;
@@ -43,9 +43,11 @@ use crate::gcp::services::ProjectServices;
 use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
-use crate::platform::outputs::{self, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET};
+use crate::platform::outputs::{
+    by_name, per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET,
+};
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{Access, ApiAccess, Capacity, Platform};
+use crate::platform::{logical, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
 
 /// The provider version constraint.
@@ -117,51 +119,15 @@ impl Profile {
     }
 }
 
-/// A short environment tag for service account ids, which have 30 characters.
-fn env_short(env: Environment) -> &'static str {
-    env.short_name()
-}
+// The context and what the steps pass on.
 
-fn snake(name: &str) -> String {
-    name.replace('-', "_")
-}
-
-/// What every step of the realization reads.
-struct Context<'a> {
-    platform: &'a Platform,
+/// What every step reads, and what the foundation made.
+pub(crate) struct Gcp<'p> {
+    platform: &'p Platform,
     profile: Profile,
     prefix: String,
     region: Region,
     zones: Vec<String>,
-}
-
-impl Context<'_> {
-    fn region(&self) -> &'static str {
-        self.region.name()
-    }
-
-    fn primary_zone(&self) -> &str {
-        &self.zones[0]
-    }
-
-    fn secondary_zone(&self) -> Option<&str> {
-        self.zones.get(1).map(String::as_str)
-    }
-}
-
-impl GcpKeys {
-    /// The key for `purpose` and the grants a resource using it must wait for.
-    fn for_purpose(&self, purpose: &str) -> Option<(Attr<Id<kind::CryptoKey>>, Vec<Address>)> {
-        self.keys.get(purpose).map(|key| {
-            let grants = key.grants.iter().map(|g| g.address().clone()).collect();
-            (key.key.id(), grants)
-        })
-    }
-}
-
-/// The realization: what every step reads, and what the foundation made.
-pub(crate) struct Gcp<'p> {
-    ctx: Context<'p>,
     services: BTreeMap<String, Ref<kind::ProjectService>>,
     audit_logs: BTreeMap<String, Ref<kind::ProjectIamAuditConfig>>,
 }
@@ -172,6 +138,8 @@ pub(crate) struct GcpNetwork {
     network: NetworkHandles,
     psa: PrivateServiceAccessHandles,
 }
+
+// The steps, in the order of `realize::run`.
 
 impl<'p> Realization<'p> for Gcp<'p> {
     type Network = GcpNetwork;
@@ -184,94 +152,458 @@ impl<'p> Realization<'p> for Gcp<'p> {
     type Workloads = BTreeMap<String, GcpWorkload>;
     type Handles = GcpPlatform;
 
+    /// Project settings, the APIs the realization calls and their Data
+    /// Access audit logs.
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
-        foundation(platform, stack)
+        let profile = Profile::for_environment(platform.environment);
+        let (region, zones) = region_and_zones(platform, stack);
+        configure_project(&profile, region.name(), stack);
+        let services = stack.add(ProjectServices::new(&required_apis(&profile)));
+        let audit_logs = stack.add(
+            DATA_ACCESS_AUDIT_LOGS
+                .iter()
+                .fold(DataAccessAuditLogs::new(), |logs, (service, log_types)| {
+                    logs.service(service, log_types)
+                }),
+        );
+        Gcp {
+            platform,
+            profile,
+            prefix: platform.name_prefix(),
+            region,
+            zones,
+            services,
+            audit_logs,
+        }
     }
 
+    /// The VPC and the private services access range.
     fn network(&self, stack: &mut Stack) -> GcpNetwork {
-        network(&self.ctx, stack)
+        // The cloud-neutral validation already reported a bad CIDR; carry on
+        // with a placeholder plan so the other builders still report their
+        // own problems.
+        let plan = self
+            .platform
+            .network
+            .cidr
+            .parse::<Ipv4Net>()
+            .ok()
+            .and_then(|net| NetworkPlan::from_base(net.trunc()))
+            .or_else(|| NetworkPlan::from_base("10.0.0.0/16".parse().ok()?))
+            .expect("a /16 holds every range of the network plan");
+        let network = stack.add(Network::new("main", &self.prefix, self.region(), plan));
+        self.check_pod_capacity(&plan, stack);
+        let psa = stack.add(PrivateServiceAccess::new(
+            "main",
+            &format!("{}-psa", self.prefix),
+            network.network.id(),
+            plan.private_services,
+        ));
+        GcpNetwork { network, psa }
     }
 
+    /// One key per service, each granted to that service's Google agent.
     fn keys(&self, _network: &GcpNetwork, stack: &mut Stack) -> GcpKeys {
-        encryption_keys(&self.ctx, stack)
+        if !self.profile.cmek {
+            return GcpKeys::default();
+        }
+        let ring = stack.add(KeyRing::new("main", &self.prefix, self.region()));
+        let keys = [
+            ("storage", service_agents::STORAGE),
+            ("sql", service_agents::CLOUD_SQL),
+            ("redis", service_agents::REDIS),
+            ("gke", service_agents::GKE),
+        ]
+        .into_iter()
+        .map(|(purpose, agent)| {
+            let key = stack.add(
+                CryptoKey::new(purpose, &format!("{}-{purpose}", self.prefix), ring.id())
+                    .prevent_destroy(self.profile.protected)
+                    .grant_to("agent", Project::service_agent(agent)),
+            );
+            (purpose.to_string(), key)
+        })
+        .collect();
+        GcpKeys {
+            ring: Some(ring),
+            keys,
+        }
     }
 
+    /// The nodes' service account, GKE and its node pools.
     fn cluster(&self, network: &GcpNetwork, keys: &GcpKeys, stack: &mut Stack) -> GkeHandles {
-        let nodes = node_service_account(&self.ctx, stack);
-        cluster(&self.ctx, &network.network, keys, nodes, stack)
+        let network = &network.network;
+        let nodes = stack.add(NODE_ROLES.iter().fold(
+            ServiceAccount::new("gke_nodes", &self.account_id("gke-nodes"), "GKE nodes"),
+            |sa, role| sa.project_role(role),
+        ));
+        let plan = &network.plan;
+        let spec = &self.platform.cluster;
+        let location = if self.profile.regional_cluster {
+            Location::Regional {
+                region: self.region().to_string(),
+                zones: self.zones.clone(),
+            }
+        } else {
+            Location::Zonal(self.primary_zone().to_string())
+        };
+        let location_name = location.name().to_string();
+        let pool_zones = location.zone_count() as u32;
+        let mut cluster = GkeCluster::new(GkeClusterProps {
+            logical_name: "main",
+            name: &format!("{}-{}", self.prefix, spec.name),
+            location,
+            network: network.network.id(),
+            subnetwork: network.subnetwork.id(),
+            cluster_secondary_range_name: PODS_RANGE,
+            services_secondary_range_name: SERVICES_RANGE,
+            master_ipv4_cidr_block: &plan.master.to_string(),
+            node_service_account: nodes.account.email(),
+        })
+        .kubernetes_version(&spec.kubernetes_version)
+        .release_channel(self.profile.release_channel)
+        .deletion_protection(self.profile.protected)
+        // Clients inside the VPC (CI runners, bastions) reach the API either way.
+        .authorized_network("nodes", &plan.nodes.to_string());
+        match &spec.api_access {
+            ApiAccess::Private => cluster = cluster.private_endpoint(true),
+            ApiAccess::Restricted(cidrs) => {
+                cluster = cluster.private_endpoint(false);
+                for (i, cidr) in cidrs.iter().enumerate() {
+                    cluster = cluster.authorized_network(&format!("allowed-{}", i + 1), cidr);
+                }
+            }
+        }
+        if let Some((key, grants)) = keys.for_purpose("gke") {
+            cluster = grants
+                .iter()
+                .fold(cluster.secrets_encryption_key(key), |c, grant| {
+                    c.depends_on(grant)
+                });
+        }
+        // Nodes that register before their roles exist cannot log or pull images.
+        for role in &nodes.roles {
+            cluster = cluster.depends_on(role.address());
+        }
+        let cluster = stack.add(cluster);
+        let mut node_pools = BTreeMap::new();
+        for pool in &spec.pools {
+            let machine = if pool.gpus.is_some() {
+                sizes::GPU_MACHINE_TYPE
+            } else {
+                sizes::machine_type(pool.size)
+            };
+            let mut builder = NodePool::new(NodePoolProps {
+                logical_name: &logical(&pool.name),
+                name: &pool.name,
+                cluster: cluster.id(),
+                location: &location_name,
+                zone_count: pool_zones,
+                machine_type: machine,
+                service_account: nodes.account.email(),
+            })
+            .autoscaling(pool.min_nodes, pool.max_nodes, pool.desired_nodes)
+            .spot(pool.capacity == Capacity::Spot);
+            if let Some(gpus) = pool.gpus {
+                builder = builder.gpu(sizes::GPU_ACCELERATOR, gpus);
+            }
+            for taint in &pool.taints {
+                builder = builder.taint(taint.clone());
+            }
+            for (key, value) in &pool.labels {
+                builder = builder.label(key, value);
+            }
+            node_pools.insert(pool.name.clone(), stack.add(builder));
+        }
+        GkeHandles {
+            cluster,
+            node_pools,
+            nodes,
+        }
     }
 
+    /// One service account per workload, with the Cloud SQL roles every
+    /// workload gets.
     fn workload_identities(
         &self,
         _cluster: &GkeHandles,
         stack: &mut Stack,
     ) -> BTreeMap<String, ServiceAccountHandles> {
-        workload_service_accounts(&self.ctx, stack)
+        self.platform
+            .workloads
+            .iter()
+            .map(|workload| {
+                let sa = stack.add(WORKLOAD_ROLES.iter().fold(
+                    ServiceAccount::new(
+                        &logical(&workload.name),
+                        &self.account_id(&workload.name),
+                        &format!(
+                            "Workload {}/{}",
+                            workload.namespace, workload.service_account
+                        ),
+                    ),
+                    |sa, role| sa.project_role(role),
+                ));
+                (workload.name.clone(), sa)
+            })
+            .collect()
     }
 
+    /// Cloud SQL on private services access, with an IAM database user per
+    /// workload.
     fn database(
         &self,
         network: &GcpNetwork,
         keys: &GcpKeys,
         _cluster: &GkeHandles,
-        workloads: &BTreeMap<String, ServiceAccountHandles>,
+        identities: &BTreeMap<String, ServiceAccountHandles>,
         stack: &mut Stack,
     ) -> PostgresHandles {
-        database(
-            &self.ctx,
-            &network.network,
-            &network.psa,
-            keys,
-            workloads,
-            stack,
-        )
+        let (db, psa) = (&self.platform.database, &network.psa);
+        let mut postgres = Postgres::new(PostgresProps {
+            logical_name: "main",
+            name: &format!("{}-{}", self.prefix, db.name),
+            region: self.region(),
+            private_network: network.network.network.id(),
+            allocated_ip_range: psa.range.name(),
+        })
+        .version(&db.version)
+        .tier(sizes::sql_tier(db.size))
+        .high_availability(db.high_availability)
+        .zones(self.primary_zone(), self.secondary_zone())
+        .storage(db.storage_gb, db.max_storage_gb)
+        .backup_retention_days(db.backup_retention_days)
+        .deletion_protection(db.deletion_protection)
+        .depends_on(psa.connection.address());
+        for database in &db.databases {
+            postgres = postgres.database(database);
+        }
+        for (name, sa) in identities {
+            postgres = postgres.iam_user(&logical(name), sa.sql_user_name());
+        }
+        if let Some((key, grants)) = keys.for_purpose("sql") {
+            postgres = grants
+                .iter()
+                .fold(postgres.encryption_key(key), |p, grant| p.depends_on(grant));
+        }
+        stack.add(postgres)
     }
 
+    /// Memorystore, and the Secret Manager secret holding its AUTH string.
     fn cache(
         &self,
         network: &GcpNetwork,
         keys: &GcpKeys,
         _cluster: &GkeHandles,
-        workloads: &BTreeMap<String, ServiceAccountHandles>,
+        identities: &BTreeMap<String, ServiceAccountHandles>,
         stack: &mut Stack,
     ) -> MemorystoreHandles {
-        cache(
-            &self.ctx,
-            &network.network,
-            &network.psa,
-            keys,
-            workloads,
-            stack,
-        )
+        let (cache, psa) = (&self.platform.cache, &network.psa);
+        let mut redis = Redis::new(RedisProps {
+            logical_name: "main",
+            name: &format!("{}-{}", self.prefix, cache.name),
+            region: self.region(),
+            authorized_network: network.network.network.id(),
+            reserved_ip_range: psa.range.name(),
+        })
+        .version(&cache.version)
+        .memory_gb(sizes::redis_memory_gb(cache.size))
+        .high_availability(cache.high_availability)
+        .replicas(cache.replicas)
+        .zones(self.primary_zone(), self.secondary_zone())
+        .depends_on(psa.connection.address());
+        if let Some((key, grants)) = keys.for_purpose("redis") {
+            redis = grants
+                .iter()
+                .fold(redis.encryption_key(key), |r, grant| r.depends_on(grant));
+        }
+        let redis = stack.add(redis);
+        // Apps read the AUTH string from Secret Manager through workload
+        // identity; the platform spec has no per-workload cache access, so
+        // every workload may.
+        let auth = stack.add(identities.iter().fold(
+            Secret::new(
+                "redis_auth",
+                &format!("{}-{}-auth", self.prefix, cache.name),
+                self.region(),
+                redis.auth_string(),
+            ),
+            |secret, (name, sa)| secret.reader(&logical(name), sa.account.member()),
+        ));
+        MemorystoreHandles {
+            instance: redis,
+            auth,
+        }
     }
 
+    /// One GCS bucket per spec, its name made unique by a suffix (bucket
+    /// names are global).
     fn buckets(
         &self,
         _network: &GcpNetwork,
         keys: &GcpKeys,
         stack: &mut Stack,
     ) -> BTreeMap<String, Ref<kind::Bucket>> {
-        buckets(&self.ctx, keys, stack)
+        let location = self.region.storage_location();
+        self.platform
+            .buckets
+            .iter()
+            .map(|spec| {
+                let mut bucket = Bucket::new(
+                    &logical(&spec.name),
+                    format!("{}-{}", self.prefix, spec.name),
+                    &location,
+                )
+                .unique_suffix()
+                .versioning(spec.versioning)
+                .archive_after_days(spec.archive_before_expiry())
+                .expire_after_days(spec.expire_after_days)
+                .noncurrent_expire_days(spec.noncurrent_expire_days);
+                if let Some((key, grants)) = keys.for_purpose("storage") {
+                    bucket = grants
+                        .iter()
+                        .fold(bucket.encryption_key(key), |b, grant| b.depends_on(grant));
+                }
+                (spec.name.clone(), stack.add(bucket))
+            })
+            .collect()
     }
 
+    /// Workload identity bindings and bucket roles, per workload.
     fn workload_access(
         &self,
         _keys: &GcpKeys,
         cluster: &GkeHandles,
-        workloads: &BTreeMap<String, ServiceAccountHandles>,
+        identities: &BTreeMap<String, ServiceAccountHandles>,
         _cache: &MemorystoreHandles,
         buckets: &BTreeMap<String, Ref<kind::Bucket>>,
         stack: &mut Stack,
     ) -> BTreeMap<String, GcpWorkload> {
-        workload_access(&self.ctx, workloads, buckets, &cluster.cluster, stack)
+        let mut access = BTreeMap::new();
+        for workload in &self.platform.workloads {
+            let Some(sa) = identities.get(&workload.name) else {
+                continue;
+            };
+            let binding = stack.add(
+                WorkloadIdentityBinding::new(
+                    &logical(&workload.name),
+                    sa.account.name(),
+                    &workload.namespace,
+                    &workload.service_account,
+                )
+                // The identity pool exists once the cluster does.
+                .depends_on(cluster.cluster.address()),
+            );
+            let mut bucket_roles = BTreeMap::new();
+            for (bucket, access) in &workload.buckets {
+                let Some(target) = buckets.get(bucket) else {
+                    continue;
+                };
+                let name = format!("{}_{}", logical(bucket), logical(&workload.name));
+                let member = sa.account.member();
+                let role = stack.add(match access {
+                    Access::Read => BucketAccess::read(&name, target.name(), member),
+                    Access::ReadWrite => BucketAccess::read_write(&name, target.name(), member),
+                });
+                bucket_roles.insert(bucket.clone(), role);
+            }
+            access.insert(
+                workload.name.clone(),
+                GcpWorkload {
+                    service_account: sa.clone(),
+                    binding,
+                    bucket_roles,
+                },
+            );
+        }
+        access
     }
 
-    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
-        declare_outputs(&self.ctx, parts, stack);
+    /// Besides the shared outputs: the Cloud SQL connection name and the
+    /// AUTH secret.
+    fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
+        let (postgres, cluster) = (&parts.database, &parts.cluster.cluster);
+        let (redis, redis_auth) = (&parts.cache.instance, &parts.cache.auth);
+        stack.output(
+            DATABASE_CONNECTION_NAME,
+            postgres.instance.connection_name(),
+            "Cloud SQL connection name for the Auth Proxy sidecar (--auto-iam-authn --private-ip)",
+        );
+        stack.output(
+            REDIS_AUTH_SECRET,
+            redis_auth.secret.id(),
+            "Secret Manager secret holding the Memorystore AUTH string (the value is never an output)",
+        );
+        Outputs {
+            database_address: Output::new(
+                postgres.instance.private_ip_address(),
+                "Cloud SQL private IP address",
+            ),
+            database_port: Output::new(5432, "PostgreSQL port"),
+            database_names: by_name(&postgres.databases, |name, database| {
+                Output::new(database.name(), format!("Name of the `{name}` database"))
+            }),
+            redis_host: Output::new(redis.host(), "Memorystore primary endpoint IP"),
+            redis_port: Output::new(redis.port(), "Memorystore port (TLS)"),
+            cluster_name: Output::new(cluster.name(), "GKE cluster name"),
+            cluster_endpoint: Output::new(
+                cluster.endpoint(),
+                "GKE API server IP (private in production)",
+            ),
+            region: Output::new(self.region(), "GCP region"),
+            object_store_endpoint: Output::new(
+                "https://storage.googleapis.com",
+                "Cloud Storage endpoint",
+            ),
+            buckets: by_name(&parts.buckets, |name, bucket| {
+                Output::new(bucket.name(), format!("Name of the `{name}` bucket"))
+            }),
+            workload_identities: per_workload(
+                self.platform,
+                &parts.workloads,
+                |workload, access| {
+                    Output::new(
+                    access.service_account.account.email(),
+                    format!(
+                        "Service account e-mail the `{}/{}` Kubernetes service account acts as (annotate it with iam.gke.io/gcp-service-account)",
+                        workload.namespace, workload.service_account
+                    ),
+                )
+                },
+            ),
+        }
     }
 
+    /// Each resource that first calls an API waits for it to be enabled; the
+    /// rest reach it through references to these.
     fn dependencies(&self, parts: &Parts<'p, Self>, stack: &mut Stack) {
-        wait_for_apis(self, parts, stack);
+        let (network, psa, keys) = (&parts.network.network, &parts.network.psa, &parts.keys);
+        let (postgres, redis, redis_auth) =
+            (&parts.database, &parts.cache.instance, &parts.cache.auth);
+        let (cluster, nodes) = (&parts.cluster.cluster, &parts.cluster.nodes);
+        let api = Apis(&self.services);
+        api.needed_by(stack, &network.network, "compute");
+        api.needed_by(stack, &psa.connection, "servicenetworking");
+        api.needed_by(stack, &postgres.instance, "sqladmin");
+        api.needed_by(stack, redis, "redis");
+        api.needed_by(stack, &redis_auth.secret, "secretmanager");
+        api.needed_by(stack, cluster, "container");
+        api.needed_by(stack, cluster, "binaryauthorization");
+        if let Some(ring) = &keys.ring {
+            api.needed_by(stack, ring, "cloudkms");
+        }
+        for sa in parts.identities.values().chain([nodes]) {
+            api.needed_by(stack, &sa.account, "iam");
+            for role in &sa.roles {
+                api.needed_by(stack, role, "cloudresourcemanager");
+            }
+        }
+        for bucket in parts.buckets.values() {
+            api.needed_by(stack, bucket, "storage");
+        }
+        for config in self.audit_logs.values() {
+            api.needed_by(stack, config, "cloudresourcemanager");
+        }
     }
 
     fn handles(self, parts: Parts<'p, Self>) -> GcpPlatform {
@@ -290,120 +622,52 @@ impl<'p> Realization<'p> for Gcp<'p> {
     }
 }
 
-/// Project settings, the APIs the realization calls and their Data Access
-/// audit logs.
-fn foundation<'p>(platform: &'p Platform, stack: &mut Stack) -> Gcp<'p> {
-    let profile = Profile::for_environment(platform.environment);
-    let ctx = context(platform, profile, stack);
-    configure_project(&ctx, stack);
-    let apis = stack.add(ProjectServices::new(&required_apis(&ctx.profile)));
-    let audit_logs = stack.add(
-        DATA_ACCESS_AUDIT_LOGS
-            .iter()
-            .fold(DataAccessAuditLogs::new(), |logs, (service, log_types)| {
-                logs.service(service, log_types)
-            }),
-    );
-    Gcp {
-        ctx,
-        services: apis,
-        audit_logs,
-    }
-}
+// Helpers of the steps.
 
-/// The VPC and the private services access range.
-fn network(ctx: &Context<'_>, stack: &mut Stack) -> GcpNetwork {
-    let platform = ctx.platform;
-    // The cloud-neutral validation already reported a bad CIDR; carry on with a
-    // placeholder plan so the other builders still report their own problems.
-    let plan = platform
-        .network
-        .cidr
-        .parse::<Ipv4Net>()
-        .ok()
-        .and_then(|net| NetworkPlan::from_base(net.trunc()))
-        .or_else(|| NetworkPlan::from_base("10.0.0.0/16".parse().ok()?))
-        .expect("a /16 holds every range of the network plan");
-    let network = stack.add(Network::new("main", &ctx.prefix, ctx.region(), plan));
-    check_pod_capacity(ctx, &plan, stack);
-    let psa = stack.add(PrivateServiceAccess::new(
-        "main",
-        &format!("{}-psa", ctx.prefix),
-        network.network.id(),
-        plan.private_services,
-    ));
-    GcpNetwork { network, psa }
-}
+impl Gcp<'_> {
+    fn region(&self) -> &'static str {
+        self.region.name()
+    }
 
-/// Each resource that first calls an API waits for it to be enabled; the
-/// rest reach it through references to these.
-fn wait_for_apis<'p>(gcp: &Gcp<'p>, parts: &Parts<'p, Gcp<'p>>, stack: &mut Stack) {
-    let (network, psa, keys) = (&parts.network.network, &parts.network.psa, &parts.keys);
-    let (postgres, redis, redis_auth) = (&parts.database, &parts.cache.instance, &parts.cache.auth);
-    let (cluster, nodes) = (&parts.cluster.cluster, &parts.cluster.nodes);
-    let (workloads, buckets, audit_logs) = (&parts.identities, &parts.buckets, &gcp.audit_logs);
-    let api = Apis(&gcp.services);
-    api.needed_by(stack, &network.network, "compute");
-    api.needed_by(stack, &psa.connection, "servicenetworking");
-    api.needed_by(stack, &postgres.instance, "sqladmin");
-    api.needed_by(stack, redis, "redis");
-    api.needed_by(stack, &redis_auth.secret, "secretmanager");
-    api.needed_by(stack, cluster, "container");
-    api.needed_by(stack, cluster, "binaryauthorization");
-    if let Some(ring) = &keys.ring {
-        api.needed_by(stack, ring, "cloudkms");
+    fn primary_zone(&self) -> &str {
+        &self.zones[0]
     }
-    for sa in workloads.values().chain([nodes]) {
-        api.needed_by(stack, &sa.account, "iam");
-        for role in &sa.roles {
-            api.needed_by(stack, role, "cloudresourcemanager");
-        }
-    }
-    for bucket in buckets.values() {
-        api.needed_by(stack, bucket, "storage");
-    }
-    for config in audit_logs.values() {
-        api.needed_by(stack, config, "cloudresourcemanager");
-    }
-}
 
-/// The enabled APIs, by service name.
-struct Apis<'a>(&'a BTreeMap<String, Ref<kind::ProjectService>>);
+    fn secondary_zone(&self) -> Option<&str> {
+        self.zones.get(1).map(String::as_str)
+    }
 
-impl Apis<'_> {
-    /// Makes `resource` wait for `<api>.googleapis.com`, if it is enabled here.
-    fn needed_by<K>(&self, stack: &mut Stack, resource: &Ref<K>, api: &str) {
-        if let Some(service) = self.0.get(&format!("{api}.googleapis.com")) {
-            stack.depends_on(resource, service);
+    /// A service account id: `<project>-<env>-<name>`, with the short
+    /// environment tag because ids have at most 30 characters.
+    fn account_id(&self, name: &str) -> String {
+        let env = self.platform.environment.short_name();
+        format!("{}-{env}-{name}", self.platform.project)
+    }
+
+    /// The pods range holds a /24 per node (GKE's default of 110 pods per
+    /// node).
+    fn check_pod_capacity(&self, plan: &NetworkPlan, stack: &mut Stack) {
+        let spec = &self.platform.cluster;
+        let capacity = plan.node_capacity();
+        let wanted: u64 = spec.pools.iter().map(|p| u64::from(p.max_nodes)).sum();
+        if wanted > capacity {
+            stack.error(
+                &spec.name,
+                "pools.max_nodes",
+                &format!(
+                    "the pools scale to {wanted} nodes but the pods range {} holds {capacity} (a /24 per node)",
+                    plan.pods
+                ),
+                "use a larger network CIDR (the pods range is its upper half) or lower max_nodes",
+            );
         }
     }
 }
 
-/// The APIs the realization calls under `profile`.
-pub fn required_apis(profile: &Profile) -> Vec<&'static str> {
-    let mut apis = vec![
-        "binaryauthorization.googleapis.com",
-        "cloudresourcemanager.googleapis.com",
-        "compute.googleapis.com",
-        "container.googleapis.com",
-        "iam.googleapis.com",
-        "redis.googleapis.com",
-        "secretmanager.googleapis.com",
-        "servicenetworking.googleapis.com",
-        "sqladmin.googleapis.com",
-        "storage.googleapis.com",
-    ];
-    if profile.cmek {
-        apis.push("cloudkms.googleapis.com");
-    }
-    apis.sort_unstable();
-    apis
-}
-
-/// The region and zones; a bad region is reported once, here, and the builders
-/// get a valid stand-in so they report only their own problems (the stack has an
-/// error and will not synthesize either way).
-fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> Context<'a> {
+/// The region and zones; a bad region is reported once, here, and the
+/// builders get a valid stand-in so they report only their own problems (the
+/// stack has an error and will not synthesize either way).
+fn region_and_zones(platform: &Platform, stack: &mut Stack) -> (Region, Vec<String>) {
     let region = Region::parse(&platform.regions.gcp).unwrap_or_else(|message| {
         stack.error(
             "platform",
@@ -442,19 +706,13 @@ fn context<'a>(platform: &'a Platform, profile: Profile, stack: &mut Stack) -> C
         );
         zones = Region::stand_in().zones(zone_count);
     }
-    Context {
-        platform,
-        profile,
-        prefix: platform.name_prefix(),
-        region,
-        zones,
-    }
+    (region, zones)
 }
 
 /// Variables, provider pin and configuration (default labels from the tags).
-fn configure_project(ctx: &Context<'_>, stack: &mut Stack) {
+fn configure_project(profile: &Profile, region: &str, stack: &mut Stack) {
     Project::declare(stack);
-    if ctx.profile.cmek {
+    if profile.cmek {
         Project::declare_number(stack);
     }
     stack.require_terraform(">= 1.5.0");
@@ -462,421 +720,51 @@ fn configure_project(ctx: &Context<'_>, stack: &mut Stack) {
     let labels = crate::gcp::names::default_labels(stack);
     let mut provider = BTreeMap::new();
     provider.insert("project".to_string(), Value::from(Project::id()));
-    provider.insert("region".to_string(), Value::from(ctx.region()));
+    provider.insert("region".to_string(), Value::from(region));
     provider.insert("default_labels".to_string(), Value::from(labels));
     stack.provider("google", provider);
 }
 
-/// The pods range holds a /24 per node (GKE's default of 110 pods per node).
-fn check_pod_capacity(ctx: &Context<'_>, plan: &NetworkPlan, stack: &mut Stack) {
-    let capacity = plan.node_capacity();
-    let wanted: u64 = ctx
-        .platform
-        .cluster
-        .pools
-        .iter()
-        .map(|p| u64::from(p.max_nodes))
-        .sum();
-    if wanted > capacity {
-        stack.error(
-            &ctx.platform.cluster.name,
-            "pools.max_nodes",
-            &format!(
-                "the pools scale to {wanted} nodes but the pods range {} holds {capacity} (a /24 per node)",
-                plan.pods
-            ),
-            "use a larger network CIDR (the pods range is its upper half) or lower max_nodes",
-        );
+/// The APIs the realization calls under `profile`.
+pub fn required_apis(profile: &Profile) -> Vec<&'static str> {
+    let mut apis = vec![
+        "binaryauthorization.googleapis.com",
+        "cloudresourcemanager.googleapis.com",
+        "compute.googleapis.com",
+        "container.googleapis.com",
+        "iam.googleapis.com",
+        "redis.googleapis.com",
+        "secretmanager.googleapis.com",
+        "servicenetworking.googleapis.com",
+        "sqladmin.googleapis.com",
+        "storage.googleapis.com",
+    ];
+    if profile.cmek {
+        apis.push("cloudkms.googleapis.com");
+    }
+    apis.sort_unstable();
+    apis
+}
+
+/// The enabled APIs, by service name.
+struct Apis<'a>(&'a BTreeMap<String, Ref<kind::ProjectService>>);
+
+impl Apis<'_> {
+    /// Makes `resource` wait for `<api>.googleapis.com`, if it is enabled here.
+    fn needed_by<K>(&self, stack: &mut Stack, resource: &Ref<K>, api: &str) {
+        if let Some(service) = self.0.get(&format!("{api}.googleapis.com")) {
+            stack.depends_on(resource, service);
+        }
     }
 }
 
-/// One key per service, each granted to that service's Google agent.
-fn encryption_keys(ctx: &Context<'_>, stack: &mut Stack) -> GcpKeys {
-    if !ctx.profile.cmek {
-        return GcpKeys::default();
-    }
-    let ring = stack.add(KeyRing::new("main", &ctx.prefix, ctx.region()));
-    let keys = [
-        ("storage", service_agents::STORAGE),
-        ("sql", service_agents::CLOUD_SQL),
-        ("redis", service_agents::REDIS),
-        ("gke", service_agents::GKE),
-    ]
-    .into_iter()
-    .map(|(purpose, agent)| {
-        let key = stack.add(
-            CryptoKey::new(purpose, &format!("{}-{purpose}", ctx.prefix), ring.id())
-                .prevent_destroy(ctx.profile.protected)
-                .grant_to("agent", Project::service_agent(agent)),
-        );
-        (purpose.to_string(), key)
-    })
-    .collect();
-    GcpKeys {
-        ring: Some(ring),
-        keys,
-    }
-}
-
-fn node_service_account(ctx: &Context<'_>, stack: &mut Stack) -> ServiceAccountHandles {
-    let env = env_short(ctx.platform.environment);
-    stack.add(NODE_ROLES.iter().fold(
-        ServiceAccount::new(
-            "gke_nodes",
-            &format!("{}-{env}-gke-nodes", ctx.platform.project),
-            "GKE nodes",
-        ),
-        |sa, role| sa.project_role(role),
-    ))
-}
-
-fn workload_service_accounts(
-    ctx: &Context<'_>,
-    stack: &mut Stack,
-) -> BTreeMap<String, ServiceAccountHandles> {
-    let env = env_short(ctx.platform.environment);
-    ctx.platform
-        .workloads
-        .iter()
-        .map(|workload| {
-            let sa = stack.add(WORKLOAD_ROLES.iter().fold(
-                ServiceAccount::new(
-                    &snake(&workload.name),
-                    &format!("{}-{env}-{}", ctx.platform.project, workload.name),
-                    &format!(
-                        "Workload {}/{}",
-                        workload.namespace, workload.service_account
-                    ),
-                ),
-                |sa, role| sa.project_role(role),
-            ));
-            (workload.name.clone(), sa)
+impl GcpKeys {
+    /// The key for `purpose` and the grants a resource using it must wait for.
+    fn for_purpose(&self, purpose: &str) -> Option<(Attr<Id<kind::CryptoKey>>, Vec<Address>)> {
+        self.keys.get(purpose).map(|key| {
+            let grants = key.grants.iter().map(|g| g.address().clone()).collect();
+            (key.key.id(), grants)
         })
-        .collect()
-}
-
-fn database(
-    ctx: &Context<'_>,
-    network: &NetworkHandles,
-    psa: &PrivateServiceAccessHandles,
-    keys: &GcpKeys,
-    workloads: &BTreeMap<String, ServiceAccountHandles>,
-    stack: &mut Stack,
-) -> PostgresHandles {
-    let db = &ctx.platform.database;
-    let mut postgres = Postgres::new(PostgresProps {
-        logical_name: "main",
-        name: &format!("{}-{}", ctx.prefix, db.name),
-        region: ctx.region(),
-        private_network: network.network.id(),
-        allocated_ip_range: psa.range.name(),
-    })
-    .version(&db.version)
-    .tier(sizes::sql_tier(db.size))
-    .high_availability(db.high_availability)
-    .zones(ctx.primary_zone(), ctx.secondary_zone())
-    .storage(db.storage_gb, db.max_storage_gb)
-    .backup_retention_days(db.backup_retention_days)
-    .deletion_protection(db.deletion_protection)
-    .depends_on(psa.connection.address());
-    for database in &db.databases {
-        postgres = postgres.database(database);
-    }
-    for (name, sa) in workloads {
-        postgres = postgres.iam_user(&snake(name), sa.sql_user_name());
-    }
-    if let Some((key, grants)) = keys.for_purpose("sql") {
-        postgres = grants
-            .iter()
-            .fold(postgres.encryption_key(key), |p, grant| p.depends_on(grant));
-    }
-    stack.add(postgres)
-}
-
-fn cache(
-    ctx: &Context<'_>,
-    network: &NetworkHandles,
-    psa: &PrivateServiceAccessHandles,
-    keys: &GcpKeys,
-    workloads: &BTreeMap<String, ServiceAccountHandles>,
-    stack: &mut Stack,
-) -> MemorystoreHandles {
-    let cache = &ctx.platform.cache;
-    let mut redis = Redis::new(RedisProps {
-        logical_name: "main",
-        name: &format!("{}-{}", ctx.prefix, cache.name),
-        region: ctx.region(),
-        authorized_network: network.network.id(),
-        reserved_ip_range: psa.range.name(),
-    })
-    .version(&cache.version)
-    .memory_gb(sizes::redis_memory_gb(cache.size))
-    .high_availability(cache.high_availability)
-    .replicas(cache.replicas)
-    .zones(ctx.primary_zone(), ctx.secondary_zone())
-    .depends_on(psa.connection.address());
-    if let Some((key, grants)) = keys.for_purpose("redis") {
-        redis = grants
-            .iter()
-            .fold(redis.encryption_key(key), |r, grant| r.depends_on(grant));
-    }
-    let redis = stack.add(redis);
-    // Apps read the AUTH string from Secret Manager through workload identity;
-    // the platform spec has no per-workload cache access, so every workload may.
-    let auth = stack.add(workloads.iter().fold(
-        Secret::new(
-            "redis_auth",
-            &format!("{}-{}-auth", ctx.prefix, cache.name),
-            ctx.region(),
-            redis.auth_string(),
-        ),
-        |secret, (name, sa)| secret.reader(&snake(name), sa.account.member()),
-    ));
-    MemorystoreHandles {
-        instance: redis,
-        auth,
-    }
-}
-
-fn buckets(
-    ctx: &Context<'_>,
-    keys: &GcpKeys,
-    stack: &mut Stack,
-) -> BTreeMap<String, Ref<kind::Bucket>> {
-    let location = ctx.region.storage_location();
-    ctx.platform
-        .buckets
-        .iter()
-        .map(|spec| {
-            let mut bucket = Bucket::new(
-                &snake(&spec.name),
-                format!("{}-{}", ctx.prefix, spec.name),
-                &location,
-            )
-            .unique_suffix()
-            .versioning(spec.versioning)
-            // Objects deleted before the transition would be due need no
-            // transition (and would pay the colder class's early-deletion fee).
-            .archive_after_days(spec.archive_after_days.filter(|archive| {
-                spec.expire_after_days
-                    .is_none_or(|expire| expire > *archive)
-            }))
-            .expire_after_days(spec.expire_after_days)
-            .noncurrent_expire_days(spec.noncurrent_expire_days);
-            if let Some((key, grants)) = keys.for_purpose("storage") {
-                bucket = grants
-                    .iter()
-                    .fold(bucket.encryption_key(key), |b, grant| b.depends_on(grant));
-            }
-            (spec.name.clone(), stack.add(bucket))
-        })
-        .collect()
-}
-
-fn cluster(
-    ctx: &Context<'_>,
-    network: &NetworkHandles,
-    keys: &GcpKeys,
-    nodes: ServiceAccountHandles,
-    stack: &mut Stack,
-) -> GkeHandles {
-    let plan = &network.plan;
-    let spec = &ctx.platform.cluster;
-    let location = if ctx.profile.regional_cluster {
-        Location::Regional {
-            region: ctx.region().to_string(),
-            zones: ctx.zones.clone(),
-        }
-    } else {
-        Location::Zonal(ctx.primary_zone().to_string())
-    };
-    let location_name = location.name().to_string();
-    let pool_zones = location.zone_count() as u32;
-    let mut cluster = GkeCluster::new(GkeClusterProps {
-        logical_name: "main",
-        name: &format!("{}-{}", ctx.prefix, spec.name),
-        location,
-        network: network.network.id(),
-        subnetwork: network.subnetwork.id(),
-        cluster_secondary_range_name: PODS_RANGE,
-        services_secondary_range_name: SERVICES_RANGE,
-        master_ipv4_cidr_block: &plan.master.to_string(),
-        node_service_account: nodes.account.email(),
-    })
-    .kubernetes_version(&spec.kubernetes_version)
-    .release_channel(ctx.profile.release_channel)
-    .deletion_protection(ctx.profile.protected)
-    // Clients inside the VPC (CI runners, bastions) reach the API either way.
-    .authorized_network("nodes", &plan.nodes.to_string());
-    match &spec.api_access {
-        ApiAccess::Private => cluster = cluster.private_endpoint(true),
-        ApiAccess::Restricted(cidrs) => {
-            cluster = cluster.private_endpoint(false);
-            for (i, cidr) in cidrs.iter().enumerate() {
-                cluster = cluster.authorized_network(&format!("allowed-{}", i + 1), cidr);
-            }
-        }
-    }
-    if let Some((key, grants)) = keys.for_purpose("gke") {
-        cluster = grants
-            .iter()
-            .fold(cluster.secrets_encryption_key(key), |c, grant| {
-                c.depends_on(grant)
-            });
-    }
-    // Nodes that register before their roles exist cannot log or pull images.
-    for role in &nodes.roles {
-        cluster = cluster.depends_on(role.address());
-    }
-    let cluster = stack.add(cluster);
-    let mut node_pools = BTreeMap::new();
-    for pool in &spec.pools {
-        let machine = if pool.gpus.is_some() {
-            sizes::GPU_MACHINE_TYPE
-        } else {
-            sizes::machine_type(pool.size)
-        };
-        let mut builder = NodePool::new(NodePoolProps {
-            logical_name: &snake(&pool.name),
-            name: &pool.name,
-            cluster: cluster.id(),
-            location: &location_name,
-            zone_count: pool_zones,
-            machine_type: machine,
-            service_account: nodes.account.email(),
-        })
-        .autoscaling(pool.min_nodes, pool.max_nodes, pool.desired_nodes)
-        .spot(pool.capacity == Capacity::Spot);
-        if let Some(gpus) = pool.gpus {
-            builder = builder.gpu(sizes::GPU_ACCELERATOR, gpus);
-        }
-        for taint in &pool.taints {
-            builder = builder.taint(taint.clone());
-        }
-        for (key, value) in &pool.labels {
-            builder = builder.label(key, value);
-        }
-        node_pools.insert(pool.name.clone(), stack.add(builder));
-    }
-    GkeHandles {
-        cluster,
-        node_pools,
-        nodes,
-    }
-}
-
-/// Workload identity bindings and bucket roles, per workload.
-fn workload_access(
-    ctx: &Context<'_>,
-    workloads: &BTreeMap<String, ServiceAccountHandles>,
-    buckets: &BTreeMap<String, Ref<kind::Bucket>>,
-    cluster: &Ref<kind::Cluster>,
-    stack: &mut Stack,
-) -> BTreeMap<String, GcpWorkload> {
-    let mut access = BTreeMap::new();
-    for workload in &ctx.platform.workloads {
-        let Some(sa) = workloads.get(&workload.name) else {
-            continue;
-        };
-        let binding = stack.add(
-            WorkloadIdentityBinding::new(
-                &snake(&workload.name),
-                sa.account.name(),
-                &workload.namespace,
-                &workload.service_account,
-            )
-            // The identity pool exists once the cluster does.
-            .depends_on(cluster.address()),
-        );
-        let mut bucket_roles = BTreeMap::new();
-        for (bucket, access) in &workload.buckets {
-            let Some(target) = buckets.get(bucket) else {
-                continue;
-            };
-            let logical = format!("{}_{}", snake(bucket), snake(&workload.name));
-            let member = sa.account.member();
-            let role = stack.add(match access {
-                Access::Read => BucketAccess::read(&logical, target.name(), member),
-                Access::ReadWrite => BucketAccess::read_write(&logical, target.name(), member),
-            });
-            bucket_roles.insert(bucket.clone(), role);
-        }
-        access.insert(
-            workload.name.clone(),
-            GcpWorkload {
-                service_account: sa.clone(),
-                binding,
-                bucket_roles,
-            },
-        );
-    }
-    access
-}
-
-/// The outputs named in `platform::outputs`, plus the GCP-only extras.
-fn declare_outputs<'p>(ctx: &Context<'_>, parts: &Parts<'p, Gcp<'p>>, stack: &mut Stack) {
-    let (postgres, cluster, buckets) = (&parts.database, &parts.cluster.cluster, &parts.buckets);
-    let (redis, redis_auth) = (&parts.cache.instance, &parts.cache.auth);
-    for workload in &ctx.platform.workloads {
-        let Some(access) = parts.workloads.get(&workload.name) else {
-            continue;
-        };
-        stack.output(
-            &outputs::workload_identity(&workload.name),
-            access.service_account.account.email(),
-            &format!(
-                "Service account e-mail the `{}/{}` Kubernetes service account acts as (annotate it with iam.gke.io/gcp-service-account)",
-                workload.namespace, workload.service_account
-            ),
-        );
-    }
-    stack.output(
-        outputs::DATABASE_ADDRESS,
-        postgres.instance.private_ip_address(),
-        "Cloud SQL private IP address",
-    );
-    stack.output(outputs::DATABASE_PORT, 5432, "PostgreSQL port");
-    stack.output(
-        DATABASE_CONNECTION_NAME,
-        postgres.instance.connection_name(),
-        "Cloud SQL connection name for the Auth Proxy sidecar (--auto-iam-authn --private-ip)",
-    );
-    for (name, database) in &postgres.databases {
-        stack.output(
-            &outputs::database_name(name),
-            database.name(),
-            &format!("Name of the `{name}` database"),
-        );
-    }
-    stack.output(
-        outputs::REDIS_HOST,
-        redis.host(),
-        "Memorystore primary endpoint IP",
-    );
-    stack.output(outputs::REDIS_PORT, redis.port(), "Memorystore port (TLS)");
-    stack.output(
-        REDIS_AUTH_SECRET,
-        redis_auth.secret.id(),
-        "Secret Manager secret holding the Memorystore AUTH string (the value is never an output)",
-    );
-    stack.output(outputs::CLUSTER_NAME, cluster.name(), "GKE cluster name");
-    stack.output(
-        outputs::CLUSTER_ENDPOINT,
-        cluster.endpoint(),
-        "GKE API server IP (private in production)",
-    );
-    stack.output(outputs::REGION, ctx.region(), "GCP region");
-    stack.output(
-        outputs::OBJECT_STORE_ENDPOINT,
-        "https://storage.googleapis.com",
-        "Cloud Storage endpoint",
-    );
-    for (name, bucket) in buckets {
-        stack.output(
-            &outputs::bucket(name),
-            bucket.name(),
-            &format!("Name of the `{name}` bucket"),
-        );
     }
 }
 
