@@ -231,7 +231,7 @@ fn header(platform: &Platform, cloud: Cloud, chart: &str, source: &str, template
     if template {
         // A handlebars comment: in the template, gone from the rendered file.
         text.push_str(&format!(
-            "{{{{!-- Template: `infrasynth values {cloud} {env} --outputs <terraform output -json>` renders {chart}.values.yaml. --~}}}}\n"
+            "{{{{!-- Template: the `values {cloud} {env} --outputs <terraform output -json>` command of this program renders {chart}.values.yaml. --~}}}}\n"
         ));
     }
     text
