@@ -12,6 +12,8 @@
 //! - [`cli`]: the `infrasynth` command line.
 
 #![deny(missing_docs)]
+// Every public fallible function says how it fails.
+#![deny(clippy::missing_errors_doc)]
 
 pub mod app;
 pub mod aws;

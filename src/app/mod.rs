@@ -25,7 +25,10 @@ use crate::platform::Platform;
 /// (`helm/<chart>.values.yaml`) and, for charts that need Terraform outputs,
 /// their templates (`helm/<chart>.values.yaml.hbs`, rendered by `values`).
 ///
-/// A template needing an output the stack does not declare, or a sensitive
+/// # Errors
+///
+/// Every diagnostic, when the stack has errors or a policy finding; a
+/// template needing an output the stack does not declare, or a sensitive
 /// one, is an error, as is every problem of the Helm settings (see
 /// [`crate::helm::values`]).
 pub fn finish(

@@ -85,7 +85,9 @@ pub struct SynthTimings {
 impl Stack {
     /// Checks the stack and renders it.
     ///
-    /// Fails with every error found: those recorded by builders, dangling and
+    /// # Errors
+    ///
+    /// Every error found: those recorded by builders, dangling and
     /// cross-stack references, dependency cycles, and the findings of `policies`.
     pub fn synth_with(&self, policies: &[&dyn Policy]) -> Result<Synthesized, Diagnostics> {
         self.synth_timed(policies).0
@@ -185,6 +187,11 @@ impl Stack {
     }
 
     /// Checks the stack (without extra policies) and renders it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Stack::synth_with`]: every error the builders recorded, dangling
+    /// and cross-stack references, dependency cycles.
     pub fn synth(&self) -> Result<Synthesized, Diagnostics> {
         self.synth_with(&[])
     }
