@@ -2,7 +2,8 @@
 # Installs the external tools infrasynth's test suite checks output with, into a
 # cache folder (nothing system-wide but GNU time from Debian when absent):
 #   checkov (policy scan), moto[server] + boto3 (local AWS API for `terraform apply`),
-#   helm-sdkpy + jsonschema under Python 3.12 (helm lint without a helm binary).
+#   helm-sdkpy + helm-python-sdk + jsonschema under Python 3.12 (helm lint and helm template
+#   without a helm binary).
 # terraform and the hashicorp/aws provider mirror (/opt/tf-plugins) come with the machine;
 # this script checks for them and fails loudly when they are missing.
 # Idempotent: a second run only verifies. Prints the environment the tests read.
@@ -29,10 +30,10 @@ fi
 
 helmvenv="$cache/helm-venv"
 if [ -x "$py312" ]; then
-  if ! "$helmvenv/bin/python" -c 'import helm_sdkpy, jsonschema' 2>/dev/null; then
-    echo "install-tools: installing helm-sdkpy, jsonschema into $helmvenv"
+  if ! "$helmvenv/bin/python" -c 'import helm_sdkpy, helm_python, jsonschema, yaml' 2>/dev/null; then
+    echo "install-tools: installing helm-sdkpy, helm-python-sdk, jsonschema into $helmvenv"
     "$py312" -m venv "$helmvenv"
-    "$helmvenv/bin/pip" install -q --disable-pip-version-check helm-sdkpy jsonschema pyyaml
+    "$helmvenv/bin/pip" install -q --disable-pip-version-check helm-sdkpy helm-python-sdk jsonschema pyyaml
   fi
 else
   fail "Python 3.12 is needed for helm-sdkpy (set PYTHON312); not found at $py312"

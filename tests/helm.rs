@@ -1202,3 +1202,484 @@ fn snapshots_the_generic_app_chart_of_a_user_platform() {
         );
     }
 }
+
+// The generic workloads chart (charts/workloads): the chart the derived app
+// values are for.
+
+fn workloads_chart() -> std::path::PathBuf {
+    common::root().join("charts/workloads")
+}
+
+fn workloads_schema() -> serde_json::Value {
+    let text = std::fs::read_to_string(workloads_chart().join("values.schema.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The rendered values of the retail platform's app chart.
+fn retail_values(cloud: Cloud, env: Environment) -> serde_json::Value {
+    let files = helm::values(&retail_platform(env), cloud, &retail_settings(env))
+        .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
+    rendered(cloud, &files, "retail")
+}
+
+/// `schema` itself, or the definition its `$ref` names.
+fn resolve<'a>(
+    root: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/definitions/");
+            &root["definitions"][name]
+        }
+        None => schema,
+    }
+}
+
+/// Every key path the schema declares (`workloads.*.image.tag`; a map's keys
+/// are `*`, an array's items `[]`).
+fn schema_keys(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    path: &str,
+    out: &mut std::collections::BTreeSet<String>,
+) {
+    let schema = resolve(root, schema);
+    if let Some(properties) = schema["properties"].as_object() {
+        for (key, sub) in properties {
+            let path = format!("{path}.{key}");
+            out.insert(path.clone());
+            schema_keys(root, sub, &path, out);
+        }
+    } else if schema["additionalProperties"].is_object() {
+        schema_keys(
+            root,
+            &schema["additionalProperties"],
+            &format!("{path}.*"),
+            out,
+        );
+    }
+    if schema["items"].is_object() {
+        schema_keys(root, &schema["items"], &format!("{path}[]"), out);
+    }
+}
+
+/// Walks `value` along the schema: the key paths it holds into `seen`, keys
+/// the schema does not declare and required keys it lacks into `problems`.
+fn emitted_keys(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    path: &str,
+    seen: &mut std::collections::BTreeSet<String>,
+    problems: &mut Vec<String>,
+) {
+    let schema = resolve(root, schema);
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(properties) = schema["properties"].as_object() {
+                for (key, value) in map {
+                    let path = format!("{path}.{key}");
+                    match properties.get(key) {
+                        Some(sub) => {
+                            seen.insert(path.clone());
+                            emitted_keys(root, sub, value, &path, seen, problems);
+                        }
+                        None => problems.push(format!("{path}: not in the schema")),
+                    }
+                }
+                for required in schema["required"].as_array().into_iter().flatten() {
+                    let required = required.as_str().unwrap();
+                    if !map.contains_key(required) {
+                        problems.push(format!("{path}.{required}: required, not written"));
+                    }
+                }
+            } else if schema["additionalProperties"].is_object() {
+                for value in map.values() {
+                    let path = format!("{path}.*");
+                    emitted_keys(
+                        root,
+                        &schema["additionalProperties"],
+                        value,
+                        &path,
+                        seen,
+                        problems,
+                    );
+                }
+            }
+        }
+        serde_json::Value::Array(items) if schema["items"].is_object() => {
+            for item in items {
+                let path = format!("{path}[]");
+                emitted_keys(root, &schema["items"], item, &path, seen, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_workloads_chart_schema_declares_exactly_the_keys_the_model_writes() {
+    let schema = workloads_schema();
+    let mut declared = std::collections::BTreeSet::new();
+    schema_keys(&schema, &schema, "", &mut declared);
+    let mut seen = std::collections::BTreeSet::new();
+    for cloud in Cloud::ALL {
+        for env in Environment::DEFAULTS {
+            let values = retail_values(cloud, env);
+            let mut problems = Vec::new();
+            emitted_keys(&schema, &schema, &values, "", &mut seen, &mut problems);
+            assert!(problems.is_empty(), "{cloud} {env}: {problems:#?}");
+        }
+    }
+    // Over every cloud and tier, the model writes every key the schema
+    // declares (placement's tolerations come from a settings test below).
+    let unseen: Vec<&String> = declared
+        .difference(&seen)
+        .filter(|k| !k.starts_with(".workloads.*.tolerations[]."))
+        .collect();
+    assert!(unseen.is_empty(), "declared but never written: {unseen:?}");
+    // Tolerations: exactly the fields of `helm::workloads::Toleration`.
+    let toleration = serde_json::to_value(helm::workloads::Toleration {
+        key: "k".into(),
+        operator: "Equal".into(),
+        value: "v".into(),
+        effect: "NoSchedule".into(),
+    })
+    .unwrap();
+    let items = &schema["properties"]["workloads"]["additionalProperties"]["properties"]
+        ["tolerations"]["items"];
+    let mut problems = Vec::new();
+    emitted_keys(&schema, items, &toleration, "", &mut seen, &mut problems);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        items["properties"].as_object().unwrap().len(),
+        toleration.as_object().unwrap().len()
+    );
+}
+
+/// The documents of `kind` in rendered manifests, by name.
+fn of_kind<'a>(
+    manifests: &'a [serde_json::Value],
+    kind: &str,
+) -> BTreeMap<&'a str, &'a serde_json::Value> {
+    manifests
+        .iter()
+        .filter(|m| m["kind"] == kind)
+        .map(|m| (m["metadata"]["name"].as_str().unwrap(), m))
+        .collect()
+}
+
+/// What the chart renders for the retail platform on `cloud` in `env`.
+fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_json::Value]) {
+    let label = format!("{cloud} {env}");
+    let identity = match cloud {
+        Cloud::Aws => "eks.amazonaws.com/role-arn",
+        Cloud::Gcp => "iam.gke.io/gcp-service-account",
+        Cloud::Azure => "azure.workload.identity/client-id",
+    };
+    let accounts = of_kind(manifests, "ServiceAccount");
+    let deployments = of_kind(manifests, "Deployment");
+    assert_eq!(
+        accounts.keys().copied().collect::<Vec<_>>(),
+        RETAIL_WORKLOADS,
+        "{label}"
+    );
+    assert_eq!(
+        deployments.keys().copied().collect::<Vec<_>>(),
+        RETAIL_WORKLOADS,
+        "{label}"
+    );
+    for name in RETAIL_WORKLOADS {
+        // Each ServiceAccount carries its workload's identity, in its namespace.
+        let account = accounts[name];
+        assert_eq!(account["metadata"]["namespace"], "recsys", "{label} {name}");
+        assert_eq!(
+            account["metadata"]["annotations"][identity],
+            format!("workload-identity-{name}-{cloud}"),
+            "{label} {name}"
+        );
+        let deployment = deployments[name];
+        assert_eq!(deployment["metadata"]["namespace"], "recsys");
+        let pod = &deployment["spec"]["template"]["spec"];
+        assert_eq!(pod["serviceAccountName"], name, "{label}");
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        let app = &pod["containers"][0];
+        assert_eq!(app["name"], name);
+        let tag = if env.is_development() {
+            "latest"
+        } else {
+            "2.3.1"
+        };
+        assert_eq!(app["image"], format!("ghcr.io/retail/{name}:{tag}"));
+        assert_eq!(app["securityContext"]["readOnlyRootFilesystem"], true);
+        assert_eq!(app["securityContext"]["capabilities"]["drop"][0], "ALL");
+        assert_eq!(app["volumeMounts"][0]["mountPath"], "/tmp");
+        assert!(pod["volumes"][0]["emptyDir"].is_object(), "{label} {name}");
+        // The HPA owns the replica count outside dev.
+        assert_eq!(
+            deployment["spec"].get("replicas").is_some(),
+            env.is_development(),
+            "{label} {name}"
+        );
+        let env_names: Vec<&str> = app["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        // Secrets by reference only; the database's to its users only.
+        let database = name == "recommender-api";
+        assert_eq!(
+            env_names.contains(&"DATABASE_PASSWORD"),
+            database,
+            "{label} {name}"
+        );
+        assert_eq!(env_names.contains(&"REDIS_AUTH_TOKEN"), cloud != Cloud::Aws);
+        if database {
+            let password = &app["env"][0]["valueFrom"]["secretKeyRef"];
+            assert_eq!(password["name"], "retail-database", "{label}");
+        }
+        // A TCP probe on the Service's port; nothing to probe without one.
+        let served = name != "batch-scorer";
+        assert_eq!(app["readinessProbe"]["tcpSocket"]["port"] == "http", served);
+        // The Cloud SQL Auth Proxy: a native sidecar of the database's users, on GCP.
+        let proxy = pod["initContainers"].as_array().and_then(|c| c.first());
+        if cloud == Cloud::Gcp && database {
+            let proxy = proxy.unwrap_or_else(|| panic!("{label} {name}: no proxy"));
+            assert_eq!(proxy["name"], "cloud-sql-proxy");
+            assert_eq!(proxy["restartPolicy"], "Always");
+            let args = proxy["args"].as_array().unwrap();
+            assert_eq!(
+                args.last().unwrap(),
+                "mlops-gcp:us-central1:mlops-dev-platform"
+            );
+            assert_eq!(proxy["securityContext"]["runAsNonRoot"], true);
+        } else {
+            assert!(proxy.is_none(), "{label} {name}");
+        }
+        if cloud == Cloud::Azure {
+            assert_eq!(
+                deployment["spec"]["template"]["metadata"]["labels"]["azure.workload.identity/use"],
+                "true"
+            );
+        }
+        let configmap = of_kind(manifests, "ConfigMap")[name];
+        assert_eq!(configmap["data"]["DATABASE_NAME"].is_string(), database);
+        assert_eq!(
+            configmap["data"]["OBJECT_STORE_ENDPOINT"],
+            format!("https://object_store_endpoint.example.{cloud}")
+        );
+    }
+    let services = of_kind(manifests, "Service");
+    assert_eq!(
+        services.keys().copied().collect::<Vec<_>>(),
+        ["ingest", "recommender-api", "trainer"],
+        "{label}"
+    );
+    let ingresses = of_kind(manifests, "Ingress");
+    assert_eq!(ingresses.len(), 1, "{label}");
+    let ingress = ingresses["recommender-api"];
+    let host = if env.is_production() {
+        "recs.retail.shop".to_string()
+    } else {
+        format!("recs.{env}.retail.shop")
+    };
+    assert_eq!(ingress["spec"]["rules"][0]["host"], host);
+    assert_eq!(
+        ingress["spec"]["tls"][0]["secretName"],
+        "recommender-api-tls"
+    );
+    assert_eq!(ingress["spec"]["ingressClassName"], "nginx");
+    assert_eq!(
+        ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"],
+        if env.is_production() {
+            "letsencrypt-production"
+        } else {
+            "letsencrypt-staging"
+        }
+    );
+    let scaled = !env.is_development();
+    assert_eq!(
+        of_kind(manifests, "HorizontalPodAutoscaler").len(),
+        if scaled { 4 } else { 0 }
+    );
+    let budgets = of_kind(manifests, "PodDisruptionBudget");
+    assert_eq!(budgets.len(), if scaled { 4 } else { 0 }, "{label}");
+    // Default deny: the ingress controller reaches the public workload only,
+    // the monitoring namespace every workload.
+    let policies = of_kind(manifests, "NetworkPolicy");
+    assert_eq!(policies.len(), 4, "{label}");
+    for (name, policy) in policies {
+        assert_eq!(
+            policy["spec"]["policyTypes"],
+            serde_json::json!(["Ingress"])
+        );
+        let sources = serde_json::to_string(&policy["spec"]["ingress"]).unwrap();
+        assert_eq!(
+            sources.contains("\"ingress-nginx\""),
+            name == "recommender-api",
+            "{name}"
+        );
+        assert!(sources.contains("\"monitoring\""), "{name}");
+    }
+}
+
+/// `helm lint` plus a JSON-schema check of charts/workloads with the values
+/// derived for the retail platform on every cloud and tier, and `helm
+/// template` of each to check the manifests (see scripts/helm-lint.py).
+#[test]
+fn the_workloads_chart_lints_and_renders_with_the_derived_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = workloads_chart();
+    // The chart's own defaults: no workloads.
+    let mut paths = vec![chart.join("values.yaml")];
+    for cloud in Cloud::ALL {
+        for env in Environment::DEFAULTS {
+            let files = helm::values(&retail_platform(env), cloud, &retail_settings(env)).unwrap();
+            let rendered = helm::render_all(&templates(&files), &synthetic_outputs(cloud, &files))
+                .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
+            let path = dir.path().join(format!("{cloud}-{env}.values.yaml"));
+            std::fs::write(&path, &rendered["retail.values.yaml"]).unwrap();
+            paths.push(path);
+        }
+    }
+    let script = common::root().join("scripts/helm-lint.sh");
+    let lint = |args: &[&std::ffi::OsStr]| {
+        let output = std::process::Command::new(&script)
+            .arg("--chart")
+            .arg(&chart)
+            .args(args)
+            .output()
+            .expect("run scripts/helm-lint.sh");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    };
+
+    // Broken files must fail: `latest` in production, a key the model never
+    // writes, a workload without its identity, a public workload without a
+    // Service, and a proxy for a workload the release does not have.
+    let production =
+        std::fs::read_to_string(dir.path().join("gcp-production.values.yaml")).unwrap();
+    let broken = production
+        .replace("tag: \"2.3.1\"", "tag: latest")
+        .replace(
+            "    replicas: 3\n",
+            "    replicas: 3\n    probePath: /healthz\n",
+        )
+        .replace(
+            "      iam.gke.io/gcp-service-account: \"workload-identity-trainer-gcp\"\n",
+            "      other: x\n",
+        );
+    assert_ne!(broken, production);
+    let broken_path = dir.path().join("broken.values.yaml");
+    std::fs::write(&broken_path, broken).unwrap();
+    let (ok, text) = lint(&[broken_path.as_os_str()]);
+    if !text.contains("SKIPPED") {
+        assert!(!ok, "a broken values file passed:\n{text}");
+        for expected in [
+            "workloads.ingest.image.tag",
+            "workloads.ingest: Additional properties are not allowed ('probePath'",
+            "workloads.trainer.serviceAccount.annotations: 'iam.gke.io/gcp-service-account' is a required property",
+        ] {
+            assert!(text.contains(expected), "`{expected}` missing:\n{text}");
+        }
+    }
+    let private = production.replacen(
+        "service:\n      enabled: true",
+        "service:\n      enabled: false",
+        2,
+    );
+    let unknown = production.replace("  - recommender-api\n", "  - recommender-api\n  - ghost\n");
+    let (private_path, unknown_path) = (
+        dir.path().join("private.yaml"),
+        dir.path().join("ghost.yaml"),
+    );
+    std::fs::write(&private_path, private).unwrap();
+    std::fs::write(&unknown_path, unknown).unwrap();
+    let render = dir.path().join("manifests");
+    let (ok, text) = lint(&[
+        std::ffi::OsStr::new("--render"),
+        render.as_os_str(),
+        private_path.as_os_str(),
+        unknown_path.as_os_str(),
+    ]);
+    if !text.contains("SKIPPED") {
+        assert!(!ok, "{text}");
+        assert!(
+            text.contains("workloads.recommender-api.service.enabled"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "cloudSqlProxy.components names `ghost`, which is not one of the workloads"
+            ),
+            "{text}"
+        );
+    }
+
+    let mut args = vec![std::ffi::OsStr::new("--render"), render.as_os_str()];
+    args.extend(paths.iter().map(|p| p.as_os_str()));
+    let (ok, text) = lint(&args);
+    println!("{text}");
+    assert!(ok, "helm lint of charts/workloads failed:\n{text}");
+    if text.contains("SKIPPED") {
+        return;
+    }
+    assert_eq!(text.matches("-> ok").count(), paths.len(), "{text}");
+    assert!(
+        text.contains("values.yaml: schema ok, lint ok, rendered 0 documents -> ok"),
+        "{text}"
+    );
+    for cloud in Cloud::ALL {
+        for env in Environment::DEFAULTS {
+            let file = render.join(format!("{cloud}-{env}.values.yaml.manifests.json"));
+            let manifests: Vec<serde_json::Value> =
+                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            assert_retail_manifests(cloud, env, &manifests);
+        }
+    }
+}
+
+/// A user's copy: examples/own-crate/charts/retail is charts/workloads with
+/// the project's name.
+#[test]
+fn the_own_crate_chart_is_the_workloads_chart_named_after_the_project() {
+    fn files(dir: &Path) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(current) = pending.pop() {
+            for entry in std::fs::read_dir(&current).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let name = path.strip_prefix(dir).unwrap().display().to_string();
+                    out.insert(name, std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        out
+    }
+    let generic = files(&workloads_chart());
+    let mut copy = files(&common::root().join("examples/own-crate/charts/retail"));
+    let chart_yaml = copy
+        .get_mut("Chart.yaml")
+        .expect("examples/own-crate/charts/retail/Chart.yaml");
+    assert!(chart_yaml.contains("\nname: retail\n"), "{chart_yaml}");
+    *chart_yaml = chart_yaml.replace("\nname: retail\n", "\nname: workloads\n");
+    assert_eq!(
+        copy.keys().collect::<Vec<_>>(),
+        generic.keys().collect::<Vec<_>>()
+    );
+    for (name, text) in &generic {
+        assert!(
+            copy[name] == *text,
+            "examples/own-crate/charts/retail/{name} differs from charts/workloads/{name}: copy it again"
+        );
+    }
+}
