@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and checks examples/own-crate exactly as a user would use their own
 # crate: cargo test (the test kit), `cargo run -- synth aws prod-eu` and
-# `synth gcp qa`, both stacks into their own directories, and terraform
-# validate of the AWS output against the offline hashicorp/aws mirror.
+# `synth gcp qa`, both stacks into their own directories, `values` and a lint
+# of the crate's chart (charts/retail) with them, and terraform validate of the
+# AWS output against the offline hashicorp/aws mirror.
 # Prints its clean build time when run with --clean.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,6 +41,21 @@ fi
 for w in ingest trainer recommender-api batch-scorer; do
   grep -rq "$w" "$helm_dir" || { echo "own-crate: workload $w missing from Helm values" >&2; exit 1; }
 done
+
+# The user's chart, charts/retail (a copy of charts/workloads), lints with the
+# values `values` renders, from outputs named by the template's placeholders.
+python3 - "$helm_dir/retail.values.yaml.hbs" >"$out/outputs.json" <<'PY'
+import json, re, sys
+outputs = {}
+for name, kind in re.findall(r'\{\{output "([a-z0-9_]+)" type="(\w+)"', open(sys.argv[1]).read()):
+    value = 5432 if kind == "integer" else name.replace("_", "-")
+    if "endpoint" in name:
+        value = f"https://{value}.retail.test"
+    outputs[name] = {"sensitive": False, "type": "number" if kind == "integer" else kind, "value": value}
+print(json.dumps(outputs))
+PY
+cargo run --quiet -- values aws prod-eu --outputs "$out/outputs.json" --out "$out"
+"$root/scripts/helm-lint.sh" --chart "$crate/charts/retail" "$helm_dir/retail.values.yaml"
 
 # A list into a closed pipe ends quietly.
 cargo run --quiet -- list | head -1 >/dev/null
