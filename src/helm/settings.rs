@@ -210,7 +210,8 @@ impl HelmSettings {
     }
 
     /// Where the generic app chart comes from (shown in the values file's
-    /// header). Default: `charts/<project>`.
+    /// header). Default: `charts/<project>`, a copy of this repository's
+    /// `charts/workloads` (the chart the workload model is for).
     pub fn with_app_chart_source(mut self, source: impl Into<String>) -> Self {
         self.app_chart_source = Some(source.into());
         self

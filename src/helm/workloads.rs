@@ -10,10 +10,13 @@
 //! PostgreSQL, Redis and object store connections, with secrets referenced by
 //! Kubernetes Secret name only, and the restricted pod security settings.
 //!
-//! A stack without a chart of its own deploys this document with a chart
-//! named after the project (`helm/<project>.values.yaml`); a stack with its
-//! own chart builds its values on top of it in a [`ChartValues`] hook
-//! ([`HelmContext::app`]).
+//! A stack without a chart of its own deploys this document
+//! (`helm/<project>.values.yaml`) with the generic chart `charts/workloads`
+//! of this repository, copied as `charts/<project>`; its
+//! `values.schema.json` declares exactly the keys written here, so a change
+//! to this model changes the chart too (`tests/helm.rs` checks both ways). A
+//! stack with its own chart builds its values on top of it in a
+//! [`ChartValues`] hook ([`HelmContext::app`]).
 //!
 //! | key | from |
 //! |---|---|
