@@ -41,6 +41,9 @@ fi
 for w in ingest trainer recommender-api batch-scorer; do
   grep -rq "$w" "$helm_dir" || { echo "own-crate: workload $w missing from Helm values" >&2; exit 1; }
 done
+# The template's header gives the exact command of this program, this stack.
+grep -q -- "values aws prod-eu --stack recommender --outputs" "$helm_dir/retail.values.yaml.hbs" \
+  || { echo "own-crate: the values template does not name its stack's command" >&2; exit 1; }
 
 # The user's chart, charts/retail (a copy of charts/workloads), lints with the
 # values `values` renders, from outputs named by the template's placeholders.

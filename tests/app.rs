@@ -104,6 +104,34 @@ fn a_stack_refuses_a_directory_owned_by_another_stack() {
         text.contains("a/gcp/dev") && text.contains("nothing was written"),
         "{text}"
     );
+    // The advice keeps a's state: move it where a writes, never "remove".
+    let a_dir = root.path().join("a/gcp/dev");
+    assert!(text.contains(&format!("({})", a_dir.display())), "{text}");
+    assert!(!text.contains("remove"), "{text}");
+}
+
+#[test]
+fn state_without_a_manifest_is_never_adopted() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Environment::DEV;
+    let dir = output_dir(root.path(), "b", Cloud::Aws, env);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("terraform.tfstate"), "{}").unwrap();
+    let b = StackDefinition::new("b", |env| Platform::new("retb", env)).helm(helm);
+    let failure = synth_to_dir(&b, Cloud::Aws, env, root.path()).unwrap_err();
+    assert!(
+        matches!(failure, SynthFailure::Occupied { .. }),
+        "{failure}"
+    );
+    let text = failure.to_string();
+    assert!(
+        text.contains("#owner b/aws/dev"),
+        "the fix is in the message: {text}"
+    );
+    assert!(!dir.join("main.tf.json").exists());
+    // Applying the fix the message gives lets the synth through.
+    std::fs::write(dir.join(".infrasynth-manifest"), "#owner b/aws/dev\n").unwrap();
+    synth_to_dir(&b, Cloud::Aws, env, root.path()).expect("owner restored");
 }
 
 #[test]
@@ -157,7 +185,7 @@ fn bad_declarations_are_errors_naming_the_rule() {
     let bad_env = App::new("x")
         .environments([Environment::new("Prod_EU", Tier::Production)])
         .stack(StackDefinition::new("a", |env| Platform::new("x", env)));
-    let error = bad_env.check().unwrap_err().to_string();
+    let error = bad_env.check().unwrap_err()[0].to_string();
     assert!(
         error.contains("`Prod_EU`") && error.contains("lowercase"),
         "{error}"
@@ -165,8 +193,22 @@ fn bad_declarations_are_errors_naming_the_rule() {
     let duplicate = App::new("x")
         .stack(StackDefinition::new("a", |env| Platform::new("x", env)))
         .stack(StackDefinition::new("a", |env| Platform::new("y", env)));
-    assert_eq!(duplicate.check(), Err(AppError::DuplicateStack("a".into())));
-    assert_eq!(App::new("x").check(), Err(AppError::NoStacks));
+    assert_eq!(
+        duplicate.check(),
+        Err(vec![AppError::DuplicateStack("a".into())])
+    );
+    assert_eq!(App::new("x").check(), Err(vec![AppError::NoStacks]));
+    // Every mistake in one run.
+    let many = App::new("x")
+        .environments([
+            Environment::new("prod-eu", Tier::Production),
+            Environment::new("prod-eu", Tier::Production),
+            Environment::new("a-very-long-environment", Tier::Development),
+        ])
+        .stack(StackDefinition::new("Shop", |env| Platform::new("x", env)))
+        .stack(StackDefinition::new("Shop", |env| Platform::new("y", env)));
+    let errors = many.check().unwrap_err();
+    assert_eq!(errors.len(), 5, "{errors:?}");
 }
 
 fn binary() -> Command {

@@ -123,7 +123,11 @@ impl StackDefinition {
 
     /// The Helm settings in `env`.
     pub fn helm_settings(&self, env: Environment) -> HelmSettings {
-        self.helm.as_ref().map(|helm| helm(env)).unwrap_or_default()
+        self.helm
+            .as_ref()
+            .map(|helm| helm(env))
+            .unwrap_or_default()
+            .with_stack_name(self.name())
     }
 
     /// The stack's name.
@@ -186,7 +190,6 @@ impl StackDefinition {
     /// resource or platform field and a fix.
     pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
         let platform = self.platform(env);
-        // The handles are for customize hooks, which do not take them yet.
         let (mut stack, realized) = crate::platform::realize(&platform, cloud);
         for hook in &self.customize {
             hook(&mut Customize {

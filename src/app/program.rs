@@ -174,25 +174,35 @@ impl App {
     ///
     /// # Errors
     ///
-    /// The first [`AppError`] found.
-    pub fn check(&self) -> Result<(), AppError> {
+    /// Every [`AppError`] found, in declaration order, so one run shows every
+    /// mistake.
+    pub fn check(&self) -> Result<(), Vec<AppError>> {
+        let mut errors = Vec::new();
         if self.stacks.is_empty() {
-            return Err(AppError::NoStacks);
+            errors.push(AppError::NoStacks);
         }
         for (i, stack) in self.stacks.iter().enumerate() {
-            stack.check_name().map_err(AppError::InvalidStackName)?;
+            if let Err(error) = stack.check_name() {
+                errors.push(AppError::InvalidStackName(error));
+            }
             if self.stacks[..i].iter().any(|s| s.name() == stack.name()) {
-                return Err(AppError::DuplicateStack(stack.name().to_string()));
+                errors.push(AppError::DuplicateStack(stack.name().to_string()));
             }
         }
         let environments = self.declared_environments();
         for (i, env) in environments.iter().enumerate() {
-            env.check()?;
+            if let Err(error) = env.check() {
+                errors.push(error.into());
+            }
             if environments[..i].iter().any(|e| e.name() == env.name()) {
-                return Err(AppError::DuplicateEnvironment(env.name().to_string()));
+                errors.push(AppError::DuplicateEnvironment(env.name().to_string()));
             }
         }
-        Ok(())
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// The stack named `name`, or the first declared one when `name` is

@@ -122,7 +122,10 @@ pub fn synth_to_dir(
         if error.kind() == std::io::ErrorKind::AlreadyExists {
             SynthFailure::Occupied {
                 dir: dir.clone(),
-                message: error.to_string(),
+                // Name the owner's real directory below this output root.
+                message: error
+                    .to_string()
+                    .replace("<out>", &root.display().to_string()),
             }
         } else {
             SynthFailure::Io {

@@ -108,8 +108,10 @@ impl App {
                 return ExitCode::from(code);
             }
         };
-        if let Err(error) = self.check() {
-            eprintln!("error: {error}");
+        if let Err(errors) = self.check() {
+            for error in &errors {
+                eprintln!("error: {error}");
+            }
             return ExitCode::from(2);
         }
         let result = match cli.command {
@@ -142,8 +144,10 @@ impl App {
     fn list(&self) -> io::Result<()> {
         let mut out = io::stdout().lock();
         writeln!(out, "stacks:")?;
-        for stack in self.stacks() {
-            writeln!(out, "  {:<16} {}", stack.name(), stack.about())?;
+        for (i, stack) in self.stacks().iter().enumerate() {
+            let default = if i == 0 { " (default)" } else { "" };
+            let line = format!("  {:<16} {}{default}", stack.name(), stack.about());
+            writeln!(out, "{}", line.trim_end())?;
         }
         let clouds: Vec<&str> = Cloud::ALL.iter().map(|c| c.as_str()).collect();
         writeln!(out, "clouds:       {}", clouds.join(", "))?;
@@ -158,7 +162,13 @@ impl App {
             } else {
                 format!(" ({})", regions.join(", "))
             };
-            writeln!(out, "  {:<16} {}{regions}", env.name(), env.tier())?;
+            writeln!(
+                out,
+                "  {:<16} {:<11} short name {}{regions}",
+                env.name(),
+                env.tier().as_str(),
+                env.short_name()
+            )?;
         }
         out.flush()
     }

@@ -275,9 +275,13 @@ impl std::error::Error for EnvironmentError {}
 /// of the name's length (at least 2 edits) or one is a prefix of the other.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
+    // Case is never the difference that matters: `PROD-EU` means `prod-eu`.
+    let name = name.to_ascii_lowercase();
+    let name = name.as_str();
     for candidate in candidates {
-        let distance = edit_distance(name, candidate);
-        let prefix = candidate.starts_with(name) || name.starts_with(candidate);
+        let lower = candidate.to_ascii_lowercase();
+        let distance = edit_distance(name, &lower);
+        let prefix = lower.starts_with(name) || name.starts_with(lower.as_str());
         let limit = (name.len().max(candidate.len()) / 3).max(2);
         if (distance <= limit || (prefix && !name.is_empty()))
             && best.is_none_or(|(d, _)| distance < d)

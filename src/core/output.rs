@@ -57,11 +57,21 @@ pub fn write_owned(dir: &Path, owner: &str, files: &BTreeMap<String, Vec<u8>>) -
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
                 format!(
-                    "{} holds the output of `{existing}`, not `{owner}`; refusing to write one stack over another (they would share Terraform state); choose another --out or remove that directory",
+                    "{} holds the output of `{existing}`, not `{owner}`; refusing to write one stack over another (they would share Terraform state); move that directory, its state included, to where `{existing}` writes (<out>/{existing}), or choose another --out",
                     dir.display()
                 ),
             ));
         }
+    } else if !dir.join(MANIFEST).exists() && has_local_state(dir) {
+        // State without a manifest: someone else's Terraform working
+        // directory, or one whose manifest was deleted; either way not ours.
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} holds Terraform state (terraform.tfstate) but no {MANIFEST}, so its owner is unknown; refusing to write `{owner}` over it; if it is `{owner}`'s own state, restore the manifest with one line `{OWNER_PREFIX}{owner}`, otherwise move the directory away or choose another --out",
+                dir.display()
+            ),
+        ));
     }
     write_files(dir, Some(owner), files)
 }
@@ -113,6 +123,13 @@ fn write_files(
     }
     sync_dir(dir);
     Ok(())
+}
+
+/// Whether `dir` holds local Terraform state (or its backup).
+fn has_local_state(dir: &Path) -> bool {
+    ["terraform.tfstate", "terraform.tfstate.backup"]
+        .iter()
+        .any(|name| dir.join(name).exists())
 }
 
 fn stage(dir: &Path, relative: &str, contents: &[u8]) -> io::Result<(PathBuf, PathBuf)> {

@@ -160,6 +160,7 @@ pub struct HelmSettings {
     domain: Option<String>,
     acme_contact: Option<String>,
     display_name: Option<String>,
+    stack_name: Option<String>,
     app_chart_source: Option<String>,
     workloads: BTreeMap<String, WorkloadSettings>,
     charts: BTreeMap<ChartId, ChartSetting>,
@@ -200,6 +201,20 @@ impl HelmSettings {
     pub fn with_acme_contact(mut self, email: impl Into<String>) -> Self {
         self.acme_contact = Some(email.into());
         self
+    }
+
+    /// The name of the stack these values belong to, so the values
+    /// templates' header gives the exact `values ... --stack <name>` command.
+    /// `StackDefinition` sets it; set it yourself only when calling
+    /// [`crate::helm::values`] directly.
+    pub fn with_stack_name(mut self, name: impl Into<String>) -> Self {
+        self.stack_name = Some(name.into());
+        self
+    }
+
+    /// The stack name, if set.
+    pub fn stack_name(&self) -> Option<&str> {
+        self.stack_name.as_deref()
     }
 
     /// How people call the platform: the Grafana folder and the dashboard's
