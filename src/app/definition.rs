@@ -13,7 +13,7 @@ use crate::platform::{Platform, Realized};
 
 type PlatformFn = dyn Fn(Environment) -> Platform + Send + Sync;
 type CustomizeFn = dyn Fn(&mut Customize<'_>) + Send + Sync;
-type HelmFn = dyn Fn(Environment) -> HelmSettings + Send + Sync;
+type HelmFn = dyn Fn(Environment, Cloud) -> HelmSettings + Send + Sync;
 
 /// What a customize hook receives: the realized stack to add to or override,
 /// and what it was realized from.
@@ -117,15 +117,26 @@ impl StackDefinition {
         mut self,
         settings: impl Fn(Environment) -> HelmSettings + Send + Sync + 'static,
     ) -> Self {
+        self.helm = Some(Arc::new(move |env, _cloud| settings(env)));
+        self
+    }
+
+    /// Like [`StackDefinition::helm`], for settings that differ per cloud as
+    /// well: a variable filled from an output that a customize hook declares
+    /// on one cloud only, an image registry per cloud.
+    pub fn helm_per_cloud(
+        mut self,
+        settings: impl Fn(Environment, Cloud) -> HelmSettings + Send + Sync + 'static,
+    ) -> Self {
         self.helm = Some(Arc::new(settings));
         self
     }
 
-    /// The Helm settings in `env`.
-    pub fn helm_settings(&self, env: Environment) -> HelmSettings {
+    /// The Helm settings in `env` on `cloud`.
+    pub fn helm_settings(&self, env: Environment, cloud: Cloud) -> HelmSettings {
         self.helm
             .as_ref()
-            .map(|helm| helm(env))
+            .map(|helm| helm(env, cloud))
             .unwrap_or_default()
             .with_stack_name(self.name())
     }
@@ -200,6 +211,6 @@ impl StackDefinition {
                 realized: &realized,
             });
         }
-        super::finish(&platform, cloud, &stack, &self.helm_settings(env))
+        super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))
     }
 }

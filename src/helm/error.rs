@@ -112,6 +112,14 @@ pub enum HelmError {
         /// The platform's databases.
         declared: Vec<String>,
     },
+    /// A workload's own environment variable would replace one infrasynth
+    /// sets from the platform (`BUCKET_*`, `DATABASE_NAME`).
+    ReservedEnv {
+        /// The workload.
+        workload: String,
+        /// The variable.
+        name: String,
+    },
     /// A workload is placed on a node pool the platform does not declare.
     UnknownPool {
         /// The workload.
@@ -195,6 +203,7 @@ impl HelmError {
             HelmError::UnknownWorkload { workload, .. }
             | HelmError::UnknownDatabase { workload, .. }
             | HelmError::UnknownPool { workload, .. } => format!("workloads.{workload}"),
+            HelmError::ReservedEnv { workload, name } => format!("workloads.{workload}.env.{name}"),
             HelmError::InvalidChartName { chart }
             | HelmError::DuplicateChart { chart }
             | HelmError::Serialize { chart, .. }
@@ -227,7 +236,7 @@ impl fmt::Display for HelmError {
                 write!(
                     f,
                     "{needed_by} needs Helm setting `{setting}`, which the settings of environment `{environment}` ({tier}) do not set; \
-                     set it with `{}` in the stack's Helm settings",
+                     set it with `{}` in the stack's Helm settings (`StackDefinition::helm(|env| HelmSettings::new()...)`)",
                     setting.setter()
                 )?;
                 if let Some(alternative) = alternative {
@@ -269,6 +278,11 @@ impl fmt::Display for HelmError {
                 "workload `{workload}` uses database `{database}`, which the platform does not create (databases: {}); \
                  add it to `platform.database.databases` or fix `WorkloadSettings::database`",
                 list(declared)
+            ),
+            HelmError::ReservedEnv { workload, name } => write!(
+                f,
+                "workload `{workload}` sets env `{name}`, which infrasynth sets from the platform; \
+                 give your variable another name in `WorkloadSettings::env`"
             ),
             HelmError::UnknownPool {
                 workload,

@@ -284,7 +284,7 @@ pub fn check_outputs(
                         "needs Terraform output `{}`, which the stack does not declare",
                         placeholder.output
                     ),
-                    "declare it in the cloud's realization (see platform::outputs) or in the stack's customization",
+                    "declare it with `ctx.stack.output(..)` in a customize hook on this cloud, or set the value only on the clouds that declare it (`StackDefinition::helm_per_cloud`)",
                 )),
                 Some(output) if output.sensitive => problems.push(problem(
                     format!(

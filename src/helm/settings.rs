@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use super::chart::Chart;
 use super::error::{HelmError, HelmErrors, Setting};
+use super::placeholder::Deferred;
 use super::profile::Weight;
 use crate::platform::Platform;
 
@@ -109,6 +110,13 @@ pub struct WorkloadSettings {
     pub weight: Weight,
     /// Which nodes run it; default [`Placement::Any`].
     pub placement: Placement,
+    /// More environment variables: known values, or Terraform outputs the
+    /// `values` phase fills in (`Deferred::Output(FromOutput::string(..))`,
+    /// such as the URL of a queue a customize hook added and declared as an
+    /// output). An output the stack does not declare is a synth error, a
+    /// sensitive one too. They may not replace the variables infrasynth sets
+    /// (`BUCKET_*`, `DATABASE_NAME`). Default: none.
+    pub env: BTreeMap<String, Deferred<String>>,
 }
 
 impl Default for WorkloadSettings {
@@ -121,6 +129,7 @@ impl Default for WorkloadSettings {
             database: None,
             weight: Weight::Standard,
             placement: Placement::Any,
+            env: BTreeMap::new(),
         }
     }
 }

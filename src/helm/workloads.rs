@@ -485,6 +485,16 @@ fn workload(
     let own = settings.workload(&spec.name);
     let mut errors = Vec::new();
     let mut env_vars = bucket_env(spec);
+    for (name, value) in &own.env {
+        if env_vars.contains_key(name) || name == "DATABASE_NAME" {
+            errors.push(HelmError::ReservedEnv {
+                workload: spec.name.clone(),
+                name: name.clone(),
+            });
+        } else {
+            env_vars.insert(name.clone(), value.clone());
+        }
+    }
     if let Some(database) = &own.database {
         if platform.database.databases.iter().any(|d| d == database) {
             env_vars.insert(

@@ -47,6 +47,28 @@ impl Match {
         Match::from(value.into())
     }
 
+    /// An object with at least these keys, each matching its own [`Match`]:
+    /// for patterns a JSON value cannot hold (a `string_like` inside an
+    /// object, an `array_with` inside another).
+    ///
+    /// ```
+    /// use infrasynth::testing::Match;
+    /// use serde_json::json;
+    /// let m = Match::object([
+    ///     ("name", Match::string_like("shop-*-events")),
+    ///     ("tags", Match::from(json!({"Team": "web"}))),
+    /// ]);
+    /// assert!(m.matches(&json!({"name": "shop-prod-events", "tags": {"Team": "web", "X": 1}})));
+    /// ```
+    pub fn object<'k>(entries: impl IntoIterator<Item = (&'k str, Match)>) -> Self {
+        Match::ObjectLike(
+            entries
+                .into_iter()
+                .map(|(key, m)| (key.to_string(), m))
+                .collect(),
+        )
+    }
+
     /// An array with at least one item matching each of `items`.
     pub fn array_with(items: impl IntoIterator<Item = Match>) -> Self {
         Match::ArrayWith(items.into_iter().collect())
@@ -76,9 +98,14 @@ impl Match {
     pub fn mismatch(&self, value: &Json, path: &str) -> Option<String> {
         let here = if path.is_empty() { "(root)" } else { path };
         match self {
-            Match::Exact(expected) => {
-                (expected != value).then(|| format!("{here}: expected {expected}, found {value}"))
-            }
+            Match::Exact(expected) => (expected != value).then(|| {
+                let hint = if expected.is_array() {
+                    " (arrays match exactly; Match::array_with matches some items)"
+                } else {
+                    ""
+                };
+                format!("{here}: expected {expected}, found {value}{hint}")
+            }),
             Match::Anything => None,
             Match::Absent => Some(format!("{here}: expected no value, found {value}")),
             Match::StringLike(pattern) => match value.as_str() {
@@ -203,7 +230,10 @@ mod tests {
         let m = Match::from(json!({"a": {"b": [1, {"c": "y"}]}}));
         assert_eq!(
             m.mismatch(&doc, "").as_deref(),
-            Some("a.b: expected [1,{\"c\":\"y\"}], found [1,{\"c\":\"x\"}]")
+            Some(
+                "a.b: expected [1,{\"c\":\"y\"}], found [1,{\"c\":\"x\"}] \
+                 (arrays match exactly; Match::array_with matches some items)"
+            )
         );
         let m = Match::ObjectLike(vec![(
             "a".into(),

@@ -4,9 +4,12 @@
 
 use infrasynth::app::{Customize, StackDefinition};
 use infrasynth::aws::iam::{PolicyDocument, Statement};
-use infrasynth::helm::{HelmSettings, Weight, WorkloadSettings};
+use infrasynth::helm::{Deferred, FromOutput, HelmSettings, Weight, WorkloadSettings};
 use infrasynth::platform::{Access, BucketSpec, Platform, WorkloadSpec};
-use infrasynth::{aws, Attributes, Environment};
+use infrasynth::{aws, Attributes, Cloud, Environment};
+
+/// The output holding the URL of ingest's events queue (AWS).
+pub const EVENTS_QUEUE_OUTPUT: &str = "ingest_events_queue_url";
 
 /// The Kubernetes namespace of every workload.
 pub const NAMESPACE: &str = "recsys";
@@ -16,13 +19,23 @@ pub fn stack() -> StackDefinition {
     StackDefinition::new("recommender", platform)
         .description("ingest, trainer, recommender API and batch scorer")
         .customize(ingest_events_queue)
-        .helm(helm)
+        .helm_per_cloud(helm)
 }
 
 /// The Helm settings: the API is public at `recs.<domain>` and reads the
-/// `features` database; the batch scorer is heavy and serves nothing.
-fn helm(env: Environment) -> HelmSettings {
+/// `features` database; the batch scorer is heavy and serves nothing; on AWS
+/// `ingest` gets the URL of its events queue (an output the customize hook
+/// declares there).
+fn helm(env: Environment, cloud: Cloud) -> HelmSettings {
+    let mut ingest = WorkloadSettings::default();
+    if cloud == Cloud::Aws {
+        ingest.env.insert(
+            "EVENTS_QUEUE_URL".into(),
+            Deferred::Output(FromOutput::string(EVENTS_QUEUE_OUTPUT)),
+        );
+    }
     crate::helm_settings(env)
+        .with_workload("ingest", ingest)
         .with_workload(
             "recommender-api",
             WorkloadSettings {
@@ -82,7 +95,7 @@ fn ingest_events_queue(ctx: &mut Customize<'_>) {
             .set("policy", send),
     );
     stack.output(
-        "ingest_events_queue_url",
+        EVENTS_QUEUE_OUTPUT,
         queue.attr::<String>("url"),
         "SQS queue the ingest workload publishes click events to",
     );

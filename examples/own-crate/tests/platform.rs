@@ -113,6 +113,14 @@ fn ingest_alone_may_send_to_its_events_queue_on_aws() {
     );
     template.resource_count_is("aws_sqs_queue", 1);
     template.has_output("ingest_events_queue_url", Match::anything());
+    // ...and its URL reaches the ingest workload through the Helm values.
+    let values = template
+        .file("helm/retail.values.yaml.hbs")
+        .expect("app values");
+    assert!(
+        values.contains("EVENTS_QUEUE_URL: {{output \"ingest_events_queue_url\""),
+        "{values}"
+    );
     // Only on AWS.
     let gcp = Template::synth(&recommender::stack(), Cloud::Gcp, env("prod-eu"));
     assert!(gcp.resources("aws_sqs_queue").is_empty());
