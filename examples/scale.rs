@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use infrasynth::core::backend::Backend;
 use infrasynth::core::output::write_atomically;
 use infrasynth::core::policy::Policy;
 use infrasynth::{map, Attributes, Cloud, Diagnostics, HasArn, HasName, Ref, ResourceKind, Stack};
@@ -86,7 +87,10 @@ const NODE_POLICIES: [&str; 4] = [
 pub fn scale_stack(copies: usize) -> Stack {
     let mut stack = Stack::new("scale");
     stack.require_provider("aws", "hashicorp/aws", "5.100.0");
-    stack.backend("local", map! { "path" => "terraform.tfstate" });
+    stack.set_backend(
+        Backend::new("local", map! { "path" => "terraform.tfstate" })
+            .expect("a literal local backend"),
+    );
     let mut provider = std::collections::BTreeMap::new();
     provider.insert("region".to_string(), Value::from("us-east-1"));
     provider.insert("access_key".to_string(), Value::from("test"));

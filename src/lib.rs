@@ -9,6 +9,8 @@
 //!   realization of the cloud-neutral [`platform`] on each cloud.
 //! - [`schema`]: checks a document against a provider schema.
 //! - [`policy`]: built-in security policies run at synth time.
+//! - [`state`]: where each stack keeps its Terraform state (typed S3, GCS,
+//!   azurerm and local backends) and the bootstrap stacks creating that storage.
 //! - [`cli`]: the `infrasynth` command line.
 
 #![deny(missing_docs)]
@@ -26,6 +28,7 @@ pub mod helm;
 pub mod platform;
 pub mod policy;
 pub mod schema;
+pub mod state;
 pub mod testing;
 
 pub use crate::core::access::Access;

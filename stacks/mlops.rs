@@ -15,13 +15,42 @@ use infrasynth::platform::{
     Access, ApiAccess, BucketSpec, CacheSpec, Capacity, ClusterSpec, DatabaseSpec, NetworkSpec,
     NodePoolSpec, Platform, Regions, Size, Taint, TaintEffect, WorkloadSpec,
 };
-use infrasynth::Environment;
+use infrasynth::state::{AzurermBackend, GcsBackend, S3Backend, StateBackend};
+use infrasynth::{Cloud, Environment};
 
 /// The stack's definition for the CLI.
 pub fn definition() -> StackDefinition {
     StackDefinition::new("mlops", platform)
         .description("ML platform: API, model server, web UI, workers, MLflow, monitoring")
         .helm(helm_settings)
+        .state(state)
+}
+
+/// Where the state goes in `env` on `cloud`: local in development (a
+/// throw-away environment), otherwise in storage of its own per environment
+/// that `infrasynth bootstrap <cloud> <env>` creates. The keys inside are
+/// derived (`mlops/<cloud>/<env>/...`); the names are the demo's own.
+pub fn state(env: Environment, cloud: Cloud) -> StateBackend {
+    if env.is_development() {
+        return StateBackend::Local;
+    }
+    match cloud {
+        Cloud::Aws => S3Backend::new(format!("mlops-tfstate-{env}"))
+            .encrypt(true)
+            .kms_key_id(format!("alias/mlops-tfstate-{env}"))
+            .use_lockfile(true)
+            .into(),
+        Cloud::Gcp => GcsBackend::new(format!("mlops-tfstate-{env}")).into(),
+        Cloud::Azure => AzurermBackend::new(
+            format!("mlops-tfstate-{env}"),
+            format!("mlopstfstate{}", env.short_name()),
+            "tfstate",
+        )
+        // The public ranges Terraform runs from (CI runners, operators); a
+        // documentation range stands in for the demo.
+        .allow_ips(["203.0.113.0/24"])
+        .into(),
+    }
 }
 
 /// The Helm settings in `env`: the same registry, release, zone and ACME

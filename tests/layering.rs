@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Each top-level module of `src/` and its layer; a module may name modules
 /// of its own layer or below.
-const LAYERS: [(&str, u8); 11] = [
+const LAYERS: [(&str, u8); 12] = [
     ("core", 0),
     ("schema", 0),
     ("aws", 1),
@@ -16,6 +16,7 @@ const LAYERS: [(&str, u8); 11] = [
     ("azure", 1),
     ("policy", 1),
     ("platform", 2),
+    ("state", 2),
     ("helm", 3),
     ("app", 4),
     ("testing", 5),

@@ -4,16 +4,50 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::core::diagnostics::{Diagnostics, InvalidValue};
+use crate::core::backend::{local_backend_override, LOCAL_BACKEND_OVERRIDE};
+use crate::core::diagnostics::{Diagnostics, InvalidValue, Severity};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
 use crate::helm::HelmSettings;
-use crate::platform::{Platform, Realized};
+use crate::platform::{Platform, Realized, Regions};
+use crate::state::{StateBackend, StateTarget};
 
 type PlatformFn = dyn Fn(Environment) -> Platform + Send + Sync;
 type CustomizeFn = dyn Fn(&mut Customize<'_>) + Send + Sync;
 type HelmFn = dyn Fn(Environment, Cloud) -> HelmSettings + Send + Sync;
+type StateFn = dyn Fn(Environment, Cloud) -> StateBackend + Send + Sync;
+
+/// How a synth writes its files, beyond the stack itself.
+///
+/// ```
+/// use infrasynth::app::SynthOptions;
+/// let options = SynthOptions::new().with_local_backend(true);
+/// assert!(options.local_backend);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SynthOptions {
+    /// Also write `backend_override.tf.json`, which replaces a remote backend
+    /// with local state, so `terraform init`, `validate` and `plan` run
+    /// without cloud credentials (CI checks). `main.tf.json` is unchanged:
+    /// what is checked is what is applied. Never apply from such a
+    /// directory: its state would be local and empty.
+    pub local_backend: bool,
+}
+
+impl SynthOptions {
+    /// The defaults: the document as declared, nothing else.
+    pub fn new() -> Self {
+        SynthOptions::default()
+    }
+
+    /// Sets [`SynthOptions::local_backend`].
+    pub fn with_local_backend(mut self, on: bool) -> Self {
+        self.local_backend = on;
+        self
+    }
+}
 
 /// What a customize hook receives: the realized stack to add to or override,
 /// and what it was realized from.
@@ -65,6 +99,7 @@ pub struct StackDefinition {
     platform: Arc<PlatformFn>,
     customize: Vec<Arc<CustomizeFn>>,
     helm: Option<Arc<HelmFn>>,
+    state: Option<Arc<StateFn>>,
 }
 
 impl fmt::Debug for StackDefinition {
@@ -74,6 +109,7 @@ impl fmt::Debug for StackDefinition {
             .field("description", &self.description)
             .field("customize_hooks", &self.customize.len())
             .field("helm", &self.helm.is_some())
+            .field("state", &self.state.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +128,7 @@ impl StackDefinition {
             platform: Arc::new(platform),
             customize: Vec::new(),
             helm: None,
+            state: None,
         }
     }
 
@@ -139,6 +176,58 @@ impl StackDefinition {
             .map(|helm| helm(env, cloud))
             .unwrap_or_default()
             .with_stack_name(self.name())
+    }
+
+    /// Sets where the stack keeps its Terraform state in each environment
+    /// and on each cloud: [`StateBackend::Local`] for throw-away
+    /// environments, an S3, GCS or azurerm backend for the rest. The place of
+    /// the state in that storage is derived from `<stack>/<cloud>/<env>`
+    /// (see [`StateTarget::path`]), so it is never written by hand and no two
+    /// stacks or environments share it. Without this the state is local
+    /// everywhere.
+    ///
+    /// ```
+    /// use infrasynth::app::StackDefinition;
+    /// use infrasynth::platform::Platform;
+    /// use infrasynth::state::{GcsBackend, S3Backend, StateBackend};
+    /// use infrasynth::Cloud;
+    ///
+    /// let stack = StackDefinition::new("shop", |env| Platform::new("shop", env)).state(|env, cloud| {
+    ///     if env.is_development() {
+    ///         return StateBackend::Local;
+    ///     }
+    ///     match cloud {
+    ///         Cloud::Gcp => GcsBackend::new(format!("acme-tfstate-{env}")).into(),
+    ///         _ => S3Backend::new(format!("acme-tfstate-{env}")).kms_key_id("alias/acme-tfstate").into(),
+    ///     }
+    /// });
+    /// # let _ = stack;
+    /// ```
+    pub fn state(
+        mut self,
+        backend: impl Fn(Environment, Cloud) -> StateBackend + Send + Sync + 'static,
+    ) -> Self {
+        self.state = Some(Arc::new(backend));
+        self
+    }
+
+    /// The state backend in `env` on `cloud` (local when none is declared).
+    pub fn state_backend(&self, env: Environment, cloud: Cloud) -> StateBackend {
+        self.state
+            .as_ref()
+            .map(|state| state(env, cloud))
+            .unwrap_or_default()
+    }
+
+    /// What this stack's state in `env` on `cloud` belongs to, for
+    /// [`StateBackend::backend`] and [`StateBackend::describe`].
+    pub fn state_target<'a>(
+        &'a self,
+        cloud: Cloud,
+        env: Environment,
+        regions: &'a Regions,
+    ) -> StateTarget<'a> {
+        StateTarget::new(self.name(), cloud, env, regions)
     }
 
     /// The stack's name.
@@ -200,8 +289,29 @@ impl StackDefinition {
     /// Every error found (with the warnings), each naming the stack, the
     /// resource or platform field and a fix.
     pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
+        self.synthesize_with(cloud, env, &SynthOptions::default())
+    }
+
+    /// [`StackDefinition::synthesize`] with `options` (such as the local
+    /// backend override for credential-free checks).
+    ///
+    /// # Errors
+    ///
+    /// As [`StackDefinition::synthesize`], including every problem of the
+    /// declared state backend (naming its field).
+    pub fn synthesize_with(
+        &self,
+        cloud: Cloud,
+        env: Environment,
+        options: &SynthOptions,
+    ) -> Result<Synthesized, Diagnostics> {
         let platform = self.platform(env);
         let (mut stack, realized) = crate::platform::realize(&platform, cloud);
+        // Before the hooks, so a hook sees (and may deliberately replace) it.
+        self.state_backend(env, cloud).apply(
+            &mut stack,
+            &self.state_target(cloud, env, &platform.regions),
+        );
         for hook in &self.customize {
             hook(&mut Customize {
                 cloud,
@@ -211,6 +321,55 @@ impl StackDefinition {
                 realized: &realized,
             });
         }
-        super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))
+        let mut synthesized =
+            super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))?;
+        if options.local_backend && stack.backend().is_some_and(|b| !b.is_local()) {
+            synthesized.insert_file(LOCAL_BACKEND_OVERRIDE, local_backend_override());
+        }
+        Ok(synthesized)
+    }
+
+    /// The bootstrap of this stack's state storage in `env` on `cloud`:
+    /// the bucket or storage account its backend names, created with the
+    /// cloud's builders and checked by that cloud's policies. Its own state
+    /// is local, or with `remote_state` in the storage it creates (for after
+    /// its first apply: `terraform init -migrate-state` moves it there).
+    ///
+    /// # Errors
+    ///
+    /// An error naming `state` when the stack keeps its state locally there
+    /// (nothing to bootstrap); every problem of the backend's settings and
+    /// every policy finding otherwise.
+    pub fn bootstrap(
+        &self,
+        cloud: Cloud,
+        env: Environment,
+        remote_state: bool,
+    ) -> Result<Synthesized, Diagnostics> {
+        let platform = self.platform(env);
+        let backend = self.state_backend(env, cloud);
+        let target = self.state_target(cloud, env, &platform.regions);
+        let (Some(stack), Some(storage_cloud)) = (
+            backend.bootstrap(&target, remote_state),
+            backend.storage_cloud(),
+        ) else {
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.push(crate::core::diagnostics::Diagnostic {
+                severity: Severity::Error,
+                stack: self.name().to_string(),
+                resource: "StackDefinition".to_string(),
+                field: "state".to_string(),
+                message: format!(
+                    "`{}` keeps its state locally in {env} on {cloud}: there is no storage to bootstrap",
+                    self.name()
+                ),
+                hint: "declare a remote backend for this environment with StackDefinition::state (see docs/operations.md)".to_string(),
+            });
+            return Err(diagnostics);
+        };
+        let policies = crate::policy::for_cloud(storage_cloud);
+        let policies: Vec<&dyn crate::core::policy::Policy> =
+            policies.iter().map(|p| p.as_ref()).collect();
+        stack.synth_with(&policies)
     }
 }

@@ -7,10 +7,10 @@ mod program;
 mod report;
 mod values;
 
-pub use definition::{Customize, StackDefinition};
-pub use output::{output_dir, write, write_owned};
+pub use definition::{Customize, StackDefinition, SynthOptions};
+pub use output::{bootstrap_dir, output_dir, write, write_owned};
 pub use program::{App, AppError};
-pub use report::{synth_to_dir, SynthFailure, SynthReport};
+pub use report::{bootstrap_to_dir, synth_to_dir, synth_to_dir_with, SynthFailure, SynthReport};
 pub use values::{render_values, ValuesError};
 
 use crate::core::diagnostics::{Diagnostics, Severity};

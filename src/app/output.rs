@@ -21,6 +21,23 @@ pub fn output_dir(root: &Path, stack: &str, cloud: Cloud, env: Environment) -> P
     root.join(stack).join(cloud.as_str()).join(env.as_str())
 }
 
+/// Where the bootstrap of one stack's state storage goes below the output
+/// root: `<root>/<stack>/bootstrap/<cloud>/<env>/`, beside the stack's own
+/// directories (no cloud is named `bootstrap`), with its own local state.
+///
+/// ```
+/// use std::path::Path;
+/// use infrasynth::{app::bootstrap_dir, Cloud, Environment};
+/// let dir = bootstrap_dir(Path::new("out"), "shop", Cloud::Aws, Environment::PRODUCTION);
+/// assert_eq!(dir, Path::new("out/shop/bootstrap/aws/production"));
+/// ```
+pub fn bootstrap_dir(root: &Path, stack: &str, cloud: Cloud, env: Environment) -> PathBuf {
+    root.join(stack)
+        .join("bootstrap")
+        .join(cloud.as_str())
+        .join(env.as_str())
+}
+
 /// The owner recorded in a directory's manifest: `<stack>/<cloud>/<env>`.
 pub(crate) fn owner(stack: &str, cloud: Cloud, env: Environment) -> String {
     format!("{stack}/{cloud}/{env}")

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::definition::StackDefinition;
 use crate::core::diagnostics::InvalidValue;
-use crate::core::environment::{closest, Environment, EnvironmentError};
+use crate::core::environment::{closest, Cloud, Environment, EnvironmentError};
 
 /// A user's infrastructure program: its name and version (shown by `--help`
 /// and `--version`), the environments it deploys to and its stacks.
@@ -235,5 +235,40 @@ impl App {
     /// closest name.
     pub fn find_environment(&self, name: &str) -> Result<Environment, AppError> {
         Ok(Environment::find(self.declared_environments(), name)?)
+    }
+
+    /// Whose bootstrap creates the storage that `stack` keeps its state in,
+    /// in `env` on `cloud`, when it is not that one's own: several stacks,
+    /// clouds or environments may share one bucket (their keys differ), and
+    /// one Terraform state must own it, or one bootstrap's `destroy` would
+    /// delete what another manages. The owner is the first declared stack,
+    /// then environment, then cloud naming the same storage; returned as
+    /// `(stack, cloud, env)`. `None` when it is this one, or state is local.
+    pub fn bootstrap_owner(
+        &self,
+        stack: &StackDefinition,
+        cloud: Cloud,
+        env: Environment,
+    ) -> Option<(String, Cloud, Environment)> {
+        let storage = stack.state_backend(env, cloud).storage()?;
+        for candidate in &self.stacks {
+            for &other_env in self.declared_environments() {
+                for other_cloud in Cloud::ALL {
+                    if candidate
+                        .state_backend(other_env, other_cloud)
+                        .storage()
+                        .as_ref()
+                        != Some(&storage)
+                    {
+                        continue;
+                    }
+                    let same = candidate.name() == stack.name()
+                        && other_cloud == cloud
+                        && other_env.name() == env.name();
+                    return (!same).then(|| (candidate.name().to_string(), other_cloud, other_env));
+                }
+            }
+        }
+        None
     }
 }

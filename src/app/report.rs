@@ -4,8 +4,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::definition::StackDefinition;
-use super::output::{output_dir, owner, write_owned};
+use super::definition::{StackDefinition, SynthOptions};
+use super::output::{bootstrap_dir, output_dir, owner, write_owned};
 use crate::core::diagnostics::Diagnostics;
 use crate::core::environment::{Cloud, Environment};
 use crate::core::synth::BlockCounts;
@@ -27,6 +27,9 @@ pub struct SynthReport {
     pub elapsed: Duration,
     /// Warnings that did not stop the synth.
     pub warnings: Diagnostics,
+    /// Where the document keeps its state, in one line (`s3://bucket/key`,
+    /// `local (...)`), and whether the local backend override was written.
+    pub state: String,
 }
 
 impl fmt::Display for SynthReport {
@@ -108,20 +111,94 @@ pub fn synth_to_dir(
     env: Environment,
     root: &Path,
 ) -> Result<SynthReport, SynthFailure> {
+    synth_to_dir_with(definition, cloud, env, root, &SynthOptions::default())
+}
+
+/// [`synth_to_dir`] with `options`, as `synth --local-backend` does.
+///
+/// # Errors
+///
+/// As [`synth_to_dir`].
+pub fn synth_to_dir_with(
+    definition: &StackDefinition,
+    cloud: Cloud,
+    env: Environment,
+    root: &Path,
+    options: &SynthOptions,
+) -> Result<SynthReport, SynthFailure> {
     let started = Instant::now();
     let label = owner(definition.name(), cloud, env);
-    let synthesized =
-        definition
-            .synthesize(cloud, env)
-            .map_err(|diagnostics| SynthFailure::Invalid {
-                label: label.clone(),
-                diagnostics,
-            })?;
+    let synthesized = definition
+        .synthesize_with(cloud, env, options)
+        .map_err(|diagnostics| SynthFailure::Invalid {
+            label: label.clone(),
+            diagnostics,
+        })?;
+    let platform = definition.platform(env);
+    let backend = definition.state_backend(env, cloud);
+    let mut state = backend.describe(&definition.state_target(cloud, env, &platform.regions));
+    if synthesized
+        .file(crate::core::backend::LOCAL_BACKEND_OVERRIDE)
+        .is_some()
+    {
+        state = format!(
+            "local, for credential-free checks ({} replaces {state}); never apply from this directory",
+            crate::core::backend::LOCAL_BACKEND_OVERRIDE
+        );
+    }
     let dir = output_dir(root, definition.name(), cloud, env);
-    write_owned(&dir, &label, &synthesized).map_err(|error| {
+    write_report(&dir, root, label, &synthesized, started, state)
+}
+
+/// Synthesizes the bootstrap of `definition`'s state storage in `env` on
+/// `cloud` (see [`StackDefinition::bootstrap`]) and writes it into
+/// [`bootstrap_dir`] (`<root>/<stack>/bootstrap/<cloud>/<env>/`), as
+/// `bootstrap` on the command line does.
+///
+/// # Errors
+///
+/// As [`synth_to_dir`]; [`SynthFailure::Invalid`] also when the stack keeps
+/// its state locally there.
+pub fn bootstrap_to_dir(
+    definition: &StackDefinition,
+    cloud: Cloud,
+    env: Environment,
+    root: &Path,
+    remote_state: bool,
+) -> Result<SynthReport, SynthFailure> {
+    let started = Instant::now();
+    let label = format!("{}/bootstrap/{cloud}/{env}", definition.name());
+    let synthesized = definition
+        .bootstrap(cloud, env, remote_state)
+        .map_err(|diagnostics| SynthFailure::Invalid {
+            label: label.clone(),
+            diagnostics,
+        })?;
+    let platform = definition.platform(env);
+    let target = definition
+        .state_target(cloud, env, &platform.regions)
+        .for_bootstrap();
+    let state = if remote_state {
+        definition.state_backend(env, cloud).describe(&target)
+    } else {
+        crate::state::StateBackend::Local.describe(&target)
+    };
+    let dir = bootstrap_dir(root, definition.name(), cloud, env);
+    write_report(&dir, root, label, &synthesized, started, state)
+}
+
+fn write_report(
+    dir: &Path,
+    root: &Path,
+    label: String,
+    synthesized: &crate::core::synth::Synthesized,
+    started: Instant,
+    state: String,
+) -> Result<SynthReport, SynthFailure> {
+    write_owned(dir, &label, synthesized).map_err(|error| {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
             SynthFailure::Occupied {
-                dir: dir.clone(),
+                dir: dir.to_path_buf(),
                 // Name the owner's real directory below this output root.
                 message: error
                     .to_string()
@@ -129,7 +206,7 @@ pub fn synth_to_dir(
             }
         } else {
             SynthFailure::Io {
-                dir: dir.clone(),
+                dir: dir.to_path_buf(),
                 error,
             }
         }
@@ -139,8 +216,9 @@ pub fn synth_to_dir(
         counts: synthesized.counts(),
         files: synthesized.files().len(),
         bytes: synthesized.files().values().map(Vec::len).sum(),
-        dir,
+        dir: dir.to_path_buf(),
         elapsed: started.elapsed(),
         warnings: synthesized.warnings().clone(),
+        state,
     })
 }

@@ -1,5 +1,5 @@
 //! The command line of a user's infrastructure program: `synth`, `values`,
-//! `list`. Behind the `cli` feature (on by default).
+//! `bootstrap`, `list`. Behind the `cli` feature (on by default).
 //!
 //! [`App::run`] parses the process arguments; the program's own name,
 //! version and description appear in `--help` and `--version`. Environments
@@ -12,7 +12,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::app::{output_dir, render_values, synth_to_dir, App};
+use crate::app::{
+    bootstrap_dir, bootstrap_to_dir, output_dir, render_values, synth_to_dir_with, App,
+    SynthOptions,
+};
 use crate::core::environment::Cloud;
 
 #[derive(Debug, Parser)]
@@ -40,6 +43,35 @@ enum Command {
         /// Which stack (default: the first declared).
         #[arg(long)]
         stack: Option<String>,
+        /// Also write backend_override.tf.json, which replaces the stack's
+        /// remote backend with local state, so `terraform init`, `validate`
+        /// and `plan` run without cloud credentials (CI checks). main.tf.json
+        /// is unchanged. Never apply from such a directory.
+        #[arg(long)]
+        local_backend: bool,
+    },
+    /// Writes OUT/<stack>/bootstrap/<cloud>/<env>/main.tf.json: the storage
+    /// the stack's state backend in that environment needs (bucket or
+    /// storage account, versioned, encrypted, private, TLS only), to apply
+    /// once before the stack's own `terraform init`.
+    ///
+    /// Its own state is local in that directory; after the first apply,
+    /// `--remote-state` writes it with the same backend (key
+    /// <stack>/bootstrap/<cloud>/<env>) for `terraform init -migrate-state`.
+    Bootstrap {
+        /// aws, gcp or azure: the cloud whose stack's state this is.
+        cloud: Cloud,
+        /// One of the program's environments (see `list`).
+        env: String,
+        /// The output root.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Which stack (default: the first declared).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Keep the bootstrap's own state in the storage it creates.
+        #[arg(long)]
+        remote_state: bool,
     },
     /// Renders the Helm values templates `synth` wrote, with the outputs of
     /// `terraform apply`, into OUT/<stack>/<cloud>/<env>/helm/<chart>.values.yaml.
@@ -120,7 +152,21 @@ impl App {
                 env,
                 out,
                 stack,
-            } => self.synth(cloud, &env, &out, stack.as_deref()),
+                local_backend,
+            } => self.synth(
+                cloud,
+                &env,
+                &out,
+                stack.as_deref(),
+                SynthOptions::new().with_local_backend(local_backend),
+            ),
+            Command::Bootstrap {
+                cloud,
+                env,
+                out,
+                stack,
+                remote_state,
+            } => self.bootstrap(cloud, &env, &out, stack.as_deref(), remote_state),
             Command::Values {
                 cloud,
                 env,
@@ -198,17 +244,82 @@ impl App {
         env: &str,
         out: &Path,
         stack: Option<&str>,
+        options: SynthOptions,
     ) -> io::Result<ExitCode> {
         let Some((definition, env)) = self.resolve(stack, env) else {
             return Ok(ExitCode::from(2));
         };
-        match synth_to_dir(definition, cloud, env, out) {
+        match synth_to_dir_with(definition, cloud, env, out, &options) {
             Ok(report) => {
                 for warning in report.warnings.iter() {
                     eprintln!("{warning}");
                 }
                 let mut stdout = io::stdout().lock();
                 writeln!(stdout, "{report}")?;
+                writeln!(stdout, "state: {}", report.state)?;
+                stdout.flush()?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(failure) => {
+                eprintln!("{failure}");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+
+    fn bootstrap(
+        &self,
+        cloud: Cloud,
+        env: &str,
+        out: &Path,
+        stack: Option<&str>,
+        remote_state: bool,
+    ) -> io::Result<ExitCode> {
+        let Some((definition, env)) = self.resolve(stack, env) else {
+            return Ok(ExitCode::from(2));
+        };
+        if let Some((owner, owner_cloud, owner_env)) = self.bootstrap_owner(definition, cloud, env)
+        {
+            eprintln!(
+                "error: {}/{cloud}/{env} keeps its state in storage that {owner}/{owner_cloud}/{owner_env} uses as well; one bootstrap owns it: run `{} bootstrap {owner_cloud} {owner_env} --stack {owner}` (once per storage)",
+                definition.name(),
+                self.name()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        match bootstrap_to_dir(definition, cloud, env, out, remote_state) {
+            Ok(report) => {
+                for warning in report.warnings.iter() {
+                    eprintln!("{warning}");
+                }
+                let dir = bootstrap_dir(out, definition.name(), cloud, env);
+                let stack_dir = output_dir(out, definition.name(), cloud, env);
+                let mut stdout = io::stdout().lock();
+                writeln!(stdout, "{report}")?;
+                writeln!(stdout, "state of the bootstrap: {}", report.state)?;
+                writeln!(stdout, "next:")?;
+                if remote_state {
+                    writeln!(
+                        stdout,
+                        "  terraform -chdir={} init -migrate-state   # moves the bootstrap's local state into the storage",
+                        dir.display()
+                    )?;
+                } else {
+                    writeln!(stdout, "  terraform -chdir={} init", dir.display())?;
+                    writeln!(stdout, "  terraform -chdir={} apply", dir.display())?;
+                    writeln!(
+                        stdout,
+                        "  {} synth {cloud} {env} --stack {} --out {}",
+                        self.name(),
+                        definition.name(),
+                        out.display()
+                    )?;
+                    writeln!(
+                        stdout,
+                        "  terraform -chdir={} init   # -migrate-state if it had local state",
+                        stack_dir.display()
+                    )?;
+                }
                 stdout.flush()?;
                 Ok(ExitCode::SUCCESS)
             }

@@ -2,6 +2,7 @@
 //! dependency graph, diagnostics, and the deterministic writer.
 
 pub mod access;
+pub mod backend;
 pub mod block;
 pub mod capacity;
 pub mod cidr;

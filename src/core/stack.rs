@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use super::backend::{raise_required_version, Backend};
 use super::block::{Attributes, Block, Tagging};
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
 use super::environment::Environment;
@@ -73,12 +74,29 @@ pub struct RequiredProvider {
 /// The `terraform` block.
 #[derive(Clone, Debug, Default)]
 pub struct TerraformSettings {
-    /// `required_version` constraint.
+    /// `required_version` constraint, as the builders asked for it (see
+    /// [`TerraformSettings::effective_required_version`] for what is written).
     pub required_version: Option<String>,
     /// Local name to source and version.
     pub required_providers: BTreeMap<String, RequiredProvider>,
-    /// Backend type and its configuration.
-    pub backend: Option<(String, Value)>,
+    /// The checked backend block, if any (no block: local state).
+    pub backend: Option<Backend>,
+}
+
+impl TerraformSettings {
+    /// The `required_version` the document carries: the builders' constraint,
+    /// raised to what the backend's settings need (S3's `use_lockfile` needs
+    /// Terraform 1.10). Computed when rendering, so the order in which the
+    /// platform, hooks and the backend set their parts does not matter.
+    pub fn effective_required_version(&self) -> Option<String> {
+        match self.backend.as_ref().and_then(Backend::required_terraform) {
+            Some((minimum, _)) => Some(raise_required_version(
+                self.required_version.as_deref(),
+                minimum,
+            )),
+            None => self.required_version.clone(),
+        }
+    }
 }
 
 /// One Terraform root module being built.
@@ -432,9 +450,19 @@ impl Stack {
         self.terraform.required_version = Some(constraint.to_string());
     }
 
-    /// Sets the backend (for example `s3` with bucket, key and region).
-    pub fn backend(&mut self, backend_type: &str, config: Value) {
-        self.terraform.backend = Some((backend_type.to_string(), config));
+    /// Sets the backend block: where Terraform keeps this stack's state.
+    ///
+    /// Stacks of an `App` get theirs from `StackDefinition::state` (typed
+    /// S3, GCS, azurerm or local backends with the key derived from the
+    /// stack, cloud and environment); this is for stacks built by hand. The
+    /// document's `required_version` is raised to what the backend needs.
+    pub fn set_backend(&mut self, backend: Backend) {
+        self.terraform.backend = Some(backend);
+    }
+
+    /// The backend block, if one was set (none: local state).
+    pub fn backend(&self) -> Option<&Backend> {
+        self.terraform.backend.as_ref()
     }
 
     /// The `terraform` block settings.

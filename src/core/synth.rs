@@ -559,11 +559,11 @@ fn write_providers(json: &mut PrettyJson, stack: &Stack) {
 fn write_terraform(json: &mut PrettyJson, stack: &Stack) {
     let settings = &stack.terraform;
     json.begin_object();
-    if let Some((backend_type, config)) = &settings.backend {
+    if let Some(backend) = &settings.backend {
         json.key("backend");
         json.begin_object();
-        json.key(backend_type);
-        json.value(config);
+        json.key(backend.backend_type());
+        write_map(json, backend.settings());
         json.end_object();
     }
     if !settings.required_providers.is_empty() {
@@ -580,9 +580,9 @@ fn write_terraform(json: &mut PrettyJson, stack: &Stack) {
         }
         json.end_object();
     }
-    if let Some(version) = &settings.required_version {
+    if let Some(version) = settings.effective_required_version() {
         json.key("required_version");
-        json.string(version);
+        json.string(&version);
     }
     json.end_object();
 }
@@ -613,7 +613,10 @@ mod tests {
         let mut stack = Stack::new("golden");
         stack.require_terraform(">= 1.6");
         stack.require_provider("aws", "hashicorp/aws", "5.100.0");
-        stack.backend("s3", map! { "bucket" => "state", "key" => "k" });
+        stack.set_backend(
+            crate::core::backend::Backend::new("s3", map! { "bucket" => "state", "key" => "k" })
+                .expect("a literal backend"),
+        );
         let mut east = BTreeMap::new();
         east.insert("region".to_string(), Value::from("us-east-1"));
         let mut west = east.clone();
