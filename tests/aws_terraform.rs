@@ -2,6 +2,12 @@
 //! mirror, `terraform validate` for every environment, and `terraform plan`
 //! for production with dummy credentials.
 //!
+//! Staging and production keep their state in S3. Staging is validated as
+//! written with `terraform init -backend=false`; production goes through the
+//! credential-free switch (`synth --local-backend`: `backend_override.tf.json`
+//! swaps the S3 backend for local state), so `init` and `plan` run with no
+//! AWS credentials in the environment at all.
+//!
 //! Needs `terraform` on PATH and hashicorp/aws in /opt/tf-plugins. Without
 //! them the tests print `SKIPPED: terraform not found` and pass, unless the
 //! `CI` environment variable is set, where they fail.
@@ -13,7 +19,8 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use infrasynth::app as pipeline;
+use infrasynth::app::{self as pipeline, SynthOptions};
+use infrasynth::core::backend::LOCAL_BACKEND_OVERRIDE;
 use infrasynth::{Cloud, Environment};
 use serde_json::Value as Json;
 
@@ -70,7 +77,18 @@ fn terraform(dir: &Path, args: &[&str]) -> (bool, String, Duration) {
         std::fs::write(&config, "").expect("empty CLI config");
     }
     let started = Instant::now();
-    let output = Command::new("terraform")
+    let mut command = Command::new("terraform");
+    // No cloud credentials reach terraform: what passes here passes in a CI
+    // job that has none.
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+    ] {
+        command.env_remove(name);
+    }
+    let output = command
         .args(args)
         .current_dir(dir)
         .env("TF_CLI_CONFIG_FILE", &config)
@@ -87,11 +105,29 @@ fn terraform(dir: &Path, args: &[&str]) -> (bool, String, Duration) {
     (output.status.success(), text, started.elapsed())
 }
 
+/// How a test initializes the working directory.
+#[derive(Clone, Copy, PartialEq)]
+enum Init {
+    /// `terraform init -backend=false`: enough for `validate`, whatever the
+    /// backend.
+    WithoutBackend,
+    /// `synth --local-backend`, then a full `terraform init`: the backend is
+    /// local state, so `plan` works too.
+    LocalBackendSwitch,
+}
+
 /// Synthesizes `env` into its own directory and runs `terraform init`.
-fn prepare(env: Environment) -> (PathBuf, usize) {
-    let out = common::synth(Cloud::Aws, env);
+fn prepare(env: Environment, init: Init) -> (PathBuf, usize) {
+    let options = SynthOptions::new().with_local_backend(init == Init::LocalBackendSwitch);
+    let out = common::stacks::mlops::definition()
+        .synthesize_with(Cloud::Aws, env, &options)
+        .unwrap_or_else(|d| panic!("synth aws {env} failed:\n{d}"));
     let dir = scratch().join(env.as_str());
     let _ = std::fs::remove_file(dir.join("provider_override.tf.json"));
+    let _ = std::fs::remove_file(dir.join(LOCAL_BACKEND_OVERRIDE));
+    // A fresh init each time: the backend may differ from the last run's.
+    let _ = std::fs::remove_dir_all(dir.join(".terraform"));
+    let _ = std::fs::remove_file(dir.join("terraform.tfstate"));
     pipeline::write(&dir, &out).expect("write the synthesized files");
     let doc: Json = serde_json::from_str(out.main_tf_json()).expect("valid JSON");
     let resources = doc["resource"].as_object().map_or(0, |t| {
@@ -100,23 +136,25 @@ fn prepare(env: Environment) -> (PathBuf, usize) {
             .map(|m| m.len())
             .sum()
     });
-    let (ok, text, took) = terraform(
-        &dir,
-        &[
-            "init",
-            "-backend=false",
-            "-input=false",
-            "-no-color",
-            &format!("-plugin-dir={PLUGIN_DIR}"),
-        ],
-    );
+    let plugin_dir = format!("-plugin-dir={PLUGIN_DIR}");
+    let mut args = vec!["init", "-input=false", "-no-color", &plugin_dir];
+    if init == Init::WithoutBackend {
+        args.push("-backend=false");
+    }
+    let (ok, text, took) = terraform(&dir, &args);
     assert!(ok, "terraform init failed for {env}:\n{text}");
+    if init == Init::LocalBackendSwitch {
+        assert!(
+            text.contains("Successfully configured the backend \"local\""),
+            "{text}"
+        );
+    }
     println!("aws {env}: terraform init {:.2}s", took.as_secs_f64());
     (dir, resources)
 }
 
-fn validate(env: Environment) -> PathBuf {
-    let (dir, resources) = prepare(env);
+fn validate(env: Environment, init: Init) -> PathBuf {
+    let (dir, resources) = prepare(env, init);
     let (_, text, took) = terraform(&dir, &["validate", "-json", "-no-color"]);
     let report: Json = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("terraform validate -json printed no JSON ({e}):\n{text}"));
@@ -137,7 +175,7 @@ fn validate(env: Environment) -> PathBuf {
 fn terraform_validates_dev() {
     let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
     if available() {
-        validate(Environment::DEV);
+        validate(Environment::DEV, Init::WithoutBackend);
     }
 }
 
@@ -145,7 +183,8 @@ fn terraform_validates_dev() {
 fn terraform_validates_staging() {
     let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
     if available() {
-        validate(Environment::STAGING);
+        // The S3 backend as written; -backend=false never contacts it.
+        validate(Environment::STAGING, Init::WithoutBackend);
     }
 }
 
@@ -155,11 +194,15 @@ fn terraform_validates_and_plans_production() {
     if !available() {
         return;
     }
-    let dir = validate(Environment::PRODUCTION);
+    // `plan` needs an initialized backend: the switch makes it local.
+    let dir = validate(Environment::PRODUCTION, Init::LocalBackendSwitch);
     let doc: Json = serde_json::from_str(
         &std::fs::read_to_string(dir.join("main.tf.json")).expect("read main.tf.json"),
     )
     .expect("valid JSON");
+    // The document keeps its S3 backend; only the override makes it local.
+    assert_eq!(doc["terraform"]["backend"]["s3"]["use_lockfile"], true);
+    assert_eq!(doc["terraform"]["required_version"], ">= 1.10");
     let resources: usize = doc["resource"].as_object().map_or(0, |t| {
         t.values()
             .filter_map(Json::as_object)
