@@ -169,7 +169,7 @@ if [ "$quick" = 0 ]; then
     fi
     line="$(python3 "$root/benches/measure.py" "$reps" "$root/target/release/infrasynth" synth "$cloud" production --out "$dir")"
     resources="$(grep -o '[0-9]* resources' <<<"$first" | head -1 | cut -d' ' -f1)"
-    bytes="$(stat -c %s "$dir/$cloud/production/main.tf.json")"
+    bytes="$(stat -c %s "$dir/mlops/$cloud/production/main.tf.json")"
     rss_mb="-"
     if [ -x /usr/bin/time ]; then
       /usr/bin/time -f %M -o "$out/time.txt" "$root/target/release/infrasynth" synth "$cloud" production --out "$dir" >/dev/null

@@ -54,3 +54,8 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../docs/helm.md")]
 #[cfg(doctest)]
 pub struct HelmDocDoctests;
+
+/// `docs/operations.md`'s Rust examples, compiled and run as doc tests.
+#[doc = include_str!("../docs/operations.md")]
+#[cfg(doctest)]
+pub struct OperationsDocDoctests;
