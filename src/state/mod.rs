@@ -339,9 +339,20 @@ impl StateBackend {
     ///
     /// `None` for local state, which needs no storage.
     pub fn bootstrap(&self, target: &StateTarget<'_>, remote_state: bool) -> Option<Stack> {
+        if self.is_local() {
+            return None;
+        }
         let target = target.for_bootstrap();
         let name = format!("{}-bootstrap-{}", target.stack, target.environment);
         let mut stack = Stack::new(&name).with_environment(target.environment);
+        let problems = self.check();
+        record(&mut stack, &problems);
+        if problems.iter().any(StateError::is_error) {
+            // The builders would report the same bad names again under
+            // their own resources; one report, naming the user's field, is
+            // enough (the stack never synthesizes).
+            return Some(stack);
+        }
         for (key, value) in [
             ("Project", target.stack),
             ("Environment", target.environment.as_str()),
@@ -351,15 +362,15 @@ impl StateBackend {
             stack.default_tag(key, value);
         }
         match self {
-            StateBackend::Local => return None,
+            StateBackend::Local => {}
             StateBackend::S3(b) => b.bootstrap(&target, &mut stack),
             StateBackend::Gcs(b) => b.bootstrap(&target, &mut stack),
             StateBackend::Azurerm(b) => b.bootstrap(&target, &mut stack),
         }
         if remote_state {
-            self.apply(&mut stack, &target);
-        } else {
-            record(&mut stack, &self.check());
+            if let Ok(backend) = self.backend(&target) {
+                stack.set_backend(backend);
+            }
         }
         Some(stack)
     }
@@ -477,6 +488,26 @@ mod tests {
         }
         assert!(check_key_prefix("S3Backend", Some("team-a/infra")).is_none());
         assert!(check_key_prefix("S3Backend", None).is_none());
+    }
+
+    #[test]
+    fn a_bad_name_is_reported_once_by_the_bootstrap() {
+        let regions = Regions::default();
+        let target = StateTarget::new("shop", Cloud::Aws, Environment::PRODUCTION, &regions);
+        let stack = StateBackend::S3(S3Backend::new("Bad_Bucket"))
+            .bootstrap(&target, false)
+            .expect("a remote backend");
+        let errors: Vec<String> = stack
+            .diagnostics()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("resource `S3Backend`, field `bucket`"),
+            "{errors:?}"
+        );
+        assert!(stack.blocks().is_empty());
     }
 
     #[test]

@@ -218,7 +218,8 @@ impl S3Backend {
         if self.use_lockfile {
             settings.insert("use_lockfile", true);
         }
-        let backend = Backend::new("s3", settings).unwrap_or_else(|_| Backend::local());
+        // Every setting is a literal of a built-in type, which is all `new` checks.
+        let backend = Backend::new("s3", settings).expect("literal settings of the s3 backend");
         if self.use_lockfile {
             backend.requiring(LOCKFILE_TERRAFORM, "the s3 backend's use_lockfile")
         } else {
