@@ -305,6 +305,20 @@ impl StackDefinition {
         env: Environment,
         options: &SynthOptions,
     ) -> Result<Synthesized, Diagnostics> {
+        let (platform, stack) = self.realize(cloud, env);
+        let mut synthesized =
+            super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))?;
+        if options.local_backend && stack.backend().is_some_and(|b| !b.is_local()) {
+            synthesized.insert_file(LOCAL_BACKEND_OVERRIDE, local_backend_override());
+        }
+        Ok(synthesized)
+    }
+
+    /// Realizes the platform for `cloud` and `env`, sets the declared state
+    /// backend and runs the customize hooks, without checking or rendering:
+    /// the stack as `synth` would check it, for tools that read its blocks
+    /// (such as `graph`). Problems are recorded on the stack's diagnostics.
+    pub fn realize(&self, cloud: Cloud, env: Environment) -> (Platform, Stack) {
         let platform = self.platform(env);
         let (mut stack, realized) = crate::platform::realize(&platform, cloud);
         // Before the hooks, so a hook sees (and may deliberately replace) it.
@@ -321,12 +335,7 @@ impl StackDefinition {
                 realized: &realized,
             });
         }
-        let mut synthesized =
-            super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))?;
-        if options.local_backend && stack.backend().is_some_and(|b| !b.is_local()) {
-            synthesized.insert_file(LOCAL_BACKEND_OVERRIDE, local_backend_override());
-        }
-        Ok(synthesized)
+        (platform, stack)
     }
 
     /// The bootstrap of this stack's state storage in `env` on `cloud`:
