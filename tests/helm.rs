@@ -724,6 +724,7 @@ fn retail_settings(_env: Environment) -> HelmSettings {
 
 fn retail() -> StackDefinition {
     StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(retail_settings)
 }
@@ -883,6 +884,7 @@ fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() 
 
     // Through the pipeline: the synth fails, naming the settings.
     let definition = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(no_contact_no_registry);
     let diagnostics = definition
@@ -897,7 +899,9 @@ fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() 
         "{diagnostics}"
     );
     // The default settings (none at all) fail the same way.
-    let bare = StackDefinition::new("retail", retail_platform).description("retail recommender");
+    let bare = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
+        .description("retail recommender");
     let diagnostics = bare
         .synthesize(Cloud::Azure, Environment::PRODUCTION)
         .unwrap_err();
@@ -1040,6 +1044,7 @@ fn with_feature_store(env: Environment) -> HelmSettings {
 #[test]
 fn a_custom_chart_hook_gets_the_workload_model_and_its_placeholders_are_rendered() {
     let definition = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(with_feature_store);
     for cloud in Cloud::ALL {
@@ -1112,6 +1117,7 @@ fn with_undeclared_output(env: Environment) -> HelmSettings {
 #[test]
 fn a_hook_asking_for_an_output_the_stack_does_not_declare_fails_the_synth() {
     let definition = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(with_undeclared_output);
     let diagnostics = definition

@@ -295,6 +295,7 @@ fn a_platform_without_buckets_gets_no_access_log_bucket_and_no_warning() {
 #[test]
 fn customize_hooks_receive_the_realized_handles() {
     let definition = infrasynth::app::StackDefinition::new("mlops", with_ingest)
+        .support_date(common::SUPPORT_DATE)
         .helm(mlops::helm_settings)
         .customize(|ctx| {
             if let Some(aws) = ctx.realized.aws() {

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::core::diagnostics::{Diagnostics, InvalidValue};
+use crate::core::calendar::Date;
+use crate::core::diagnostics::{Diagnostics, InvalidValue, Severity};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
@@ -65,6 +66,7 @@ pub struct StackDefinition {
     platform: Arc<PlatformFn>,
     customize: Vec<Arc<CustomizeFn>>,
     helm: Option<Arc<HelmFn>>,
+    support_date: Option<Date>,
 }
 
 impl fmt::Debug for StackDefinition {
@@ -74,6 +76,7 @@ impl fmt::Debug for StackDefinition {
             .field("description", &self.description)
             .field("customize_hooks", &self.customize.len())
             .field("helm", &self.helm.is_some())
+            .field("support_date", &self.support_date)
             .finish_non_exhaustive()
     }
 }
@@ -92,7 +95,16 @@ impl StackDefinition {
             platform: Arc::new(platform),
             customize: Vec::new(),
             helm: None,
+            support_date: None,
         }
+    }
+
+    /// Judges the versions of this stack's clusters and databases on `day`
+    /// instead of today (see [`super::support_date`]): what a test sets so
+    /// its result does not change as support windows close.
+    pub fn support_date(mut self, day: Date) -> Self {
+        self.support_date = Some(day);
+        self
     }
 
     /// One line shown by `list`.
@@ -201,7 +213,21 @@ impl StackDefinition {
     /// resource or platform field and a fix.
     pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
         let platform = self.platform(env);
-        let (mut stack, realized) = crate::platform::realize(&platform, cloud);
+        let day = match self.support_date {
+            Some(day) => day,
+            None => super::support_date().map_err(|problem| {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.push(Stack::new(&platform.stack_name()).diagnostic(
+                    Severity::Error,
+                    "app",
+                    super::SOURCE_DATE_EPOCH,
+                    problem.message,
+                    "unset it, or set it to the seconds since 1970-01-01 of the day to judge versions on",
+                ));
+                diagnostics
+            })?,
+        };
+        let (mut stack, realized) = crate::platform::realize_as_of(&platform, cloud, day);
         for hook in &self.customize {
             hook(&mut Customize {
                 cloud,

@@ -5,12 +5,14 @@ mod definition;
 mod output;
 mod program;
 mod report;
+mod support_date;
 mod values;
 
 pub use definition::{Customize, StackDefinition};
 pub use output::{output_dir, write, write_owned};
 pub use program::{App, AppError};
 pub use report::{synth_to_dir, SynthFailure, SynthReport};
+pub use support_date::{support_date, SOURCE_DATE_EPOCH};
 pub use values::{render_values, ValuesError};
 
 use crate::core::diagnostics::{Diagnostics, Severity};

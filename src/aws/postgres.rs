@@ -91,9 +91,6 @@ pub const POSTGRES_INSTANCE_CLASSES: &[&str] = &[
     "db.r7g.16xlarge",
 ];
 
-/// PostgreSQL major versions RDS supports.
-pub const POSTGRES_MAJOR_VERSIONS: &[u32] = &[13, 14, 15, 16, 17];
-
 /// Where the database lives and who may connect.
 #[derive(Clone, Debug)]
 pub struct DatabaseNetwork {
@@ -117,9 +114,10 @@ pub struct PostgresProps<'a> {
     /// account and region. Also names the subnet, parameter and security
     /// groups it adds.
     pub identifier: &'a str,
-    /// The PostgreSQL version (`engine_version`): a major version 13-17,
-    /// optionally with a minor (`16` or `16.4`; a major alone takes RDS's
-    /// default minor and its automatic minor upgrades).
+    /// The PostgreSQL version (`engine_version`): a major version RDS
+    /// supports ([`crate::aws::versions::RDS_POSTGRES`]), optionally with a
+    /// minor (`16` or `16.4`; a major alone takes RDS's default minor and its
+    /// automatic minor upgrades).
     pub engine_version: &'a str,
     /// The instance class (`instance_class`), such as `db.t4g.medium`; one of
     /// [`POSTGRES_INSTANCE_CLASSES`].
@@ -325,22 +323,26 @@ impl Construct for Postgres {
                 &format!("use one of: {}", POSTGRES_INSTANCE_CLASSES.join(", ")),
             );
         }
-        let major = self
-            .engine_version
-            .split('.')
-            .next()
-            .and_then(|m| m.parse::<u32>().ok())
-            .filter(|m| POSTGRES_MAJOR_VERSIONS.contains(m));
-        if major.is_none() {
-            stack.error(
+        let mut parts = self.engine_version.split('.');
+        let major = parts.next().and_then(|m| m.parse::<u32>().ok());
+        let minor_ok =
+            parts.next().is_none_or(|m| m.parse::<u32>().is_ok()) && parts.next().is_none();
+        let major = major.filter(|_| minor_ok);
+        match major {
+            // Which majors RDS still supports, and until when, is data
+            // (`aws::versions`), judged on the stack's support date.
+            Some(major) => super::versions::RDS_POSTGRES.check(
+                stack,
                 &address,
                 "engine_version",
-                &format!(
-                    "`{}` is not a supported PostgreSQL version",
-                    self.engine_version
-                ),
-                "use a major version 13-17, optionally with a minor (`16` or `16.4`)",
-            );
+                &major.to_string(),
+            ),
+            None => stack.error(
+                &address,
+                "engine_version",
+                &format!("`{}` is not a PostgreSQL version", self.engine_version),
+                "use a major version, optionally with a minor (`16` or `16.4`)",
+            ),
         }
         if !(20..=65536).contains(&self.allocated_storage_gb)
             || self.max_allocated_storage_gb < self.allocated_storage_gb
@@ -678,7 +680,8 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("field `engine_version`") && text.contains("use a major version 13-17"),
+            text.contains("field `engine_version`")
+                && text.contains("`9` is not a PostgreSQL major version RDS for PostgreSQL offers"),
             "{text}"
         );
     }

@@ -187,7 +187,7 @@ impl AksCluster {
             subnet_id: props.vnet_subnet_id,
             identity_id: props.identity_id,
             tenant_id: props.tenant_id,
-            kubernetes_version: "1.31".to_string(),
+            kubernetes_version: "1.35".to_string(),
             access: ApiServerAccess::Private,
             sku_tier: "Free",
             zones: Vec::new(),
@@ -209,7 +209,8 @@ impl AksCluster {
         }
     }
 
-    /// Kubernetes minor version.
+    /// Kubernetes minor version (default `1.35`), one AKS supports on the
+    /// stack's support date ([`crate::azure::versions::AKS`]).
     pub fn kubernetes_version(mut self, version: &str) -> Self {
         self.kubernetes_version = version.to_string();
         self
@@ -299,6 +300,9 @@ impl AksCluster {
     fn validate(&self, stack: &mut Stack) {
         let ln = &self.logical_name;
         check_max_pods(stack, ln, self.max_pods);
+        // The AKS release calendar as data (`azure::versions`), judged on the
+        // stack's support date.
+        super::versions::AKS.check(stack, ln, "kubernetes_version", &self.kubernetes_version);
         let valid_name = super::naming::is_resource_name(&self.name, 1..=63)
             && self.name.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !valid_name {

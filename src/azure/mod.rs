@@ -24,6 +24,7 @@ pub mod private_endpoint;
 pub mod redis;
 pub mod resource_group;
 pub mod storage;
+pub mod versions;
 
 pub use aks::{AksCluster, AksClusterProps, ApiServerAccess, NodePool, Priority, SystemPool};
 pub use client_config::ClientConfig;

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod block;
+pub mod calendar;
 pub mod capacity;
 pub mod cidr;
 pub mod diagnostics;
@@ -13,6 +14,7 @@ pub mod output;
 pub mod policy;
 pub mod reference;
 pub mod stack;
+pub mod support;
 pub mod synth;
 pub mod taint;
 pub mod value;

@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::block::{Attributes, Block, Tagging};
+use super::calendar::Date;
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
 use super::environment::Environment;
 use super::reference::{Address, Ref, ResourceKind, StackId};
@@ -98,6 +99,9 @@ pub struct Stack {
     id: StackId,
     name: String,
     environment: Option<Environment>,
+    // The day support windows are judged on (`core::support`); none checks
+    // only that versions are known, so builders alone stay clock-free.
+    support_date: Option<Date>,
     pub(crate) blocks: Vec<Block>,
     pub(crate) index: AddressIndex,
     // The builder that added each block (`None`: `Stack::resource` directly),
@@ -122,6 +126,7 @@ impl Stack {
             id: StackId::next(),
             name: name.to_string(),
             environment: None,
+            support_date: None,
             blocks: Vec::new(),
             index: AddressIndex::default(),
             origins: Vec::new(),
@@ -142,6 +147,24 @@ impl Stack {
     pub fn with_environment(mut self, environment: Environment) -> Self {
         self.environment = Some(environment);
         self
+    }
+
+    /// Sets the day the versions of this stack's clusters and databases are
+    /// judged on (see [`crate::core::support`]); the app sets it from
+    /// `app::support_date` before the platform is realized.
+    pub fn with_support_date(mut self, date: Date) -> Self {
+        self.support_date = Some(date);
+        self
+    }
+
+    /// Sets or clears the support date (see [`Stack::with_support_date`]).
+    pub fn set_support_date(&mut self, date: Option<Date>) {
+        self.support_date = date;
+    }
+
+    /// The day support windows are judged on, if set.
+    pub fn support_date(&self) -> Option<Date> {
+        self.support_date
     }
 
     /// The stack's name.

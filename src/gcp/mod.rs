@@ -23,6 +23,7 @@ pub mod region;
 pub mod secret;
 pub mod service_account;
 pub mod services;
+pub mod versions;
 
 pub use audit_logs::{DataAccessAuditLogs, LogType};
 pub use bucket::{Bucket, BucketAccess};

@@ -748,7 +748,7 @@ mod tests {
             },
             cluster: ClusterSpec {
                 name: "main".into(),
-                kubernetes_version: "1.31".into(),
+                kubernetes_version: "1.35".into(),
                 api_access: ApiAccess::Restricted(vec!["198.51.100.0/24".into()]),
                 pools: vec![NodePoolSpec {
                     name: "general".into(),
