@@ -71,6 +71,13 @@ fn synthetic_outputs(cloud: Cloud, files: &[ValuesFile]) -> TerraformOutputs {
                 helm::OutputType::String if placeholder.output == "database_connection_name" => {
                     serde_json::json!(format!("mlops-{cloud}:us-central1:mlops-dev-platform"))
                 }
+                // Two PEMs, as during a Memorystore CA rotation: the
+                // values carry a multi-line string.
+                helm::OutputType::String if placeholder.output == "redis_ca_certificate" => {
+                    serde_json::json!(
+                        "-----BEGIN CERTIFICATE-----\nMIIBold\n-----END CERTIFICATE-----\n\n-----BEGIN CERTIFICATE-----\nMIIBnew\n-----END CERTIFICATE-----\n"
+                    )
+                }
                 helm::OutputType::String if placeholder.output.contains("endpoint") => {
                     serde_json::json!(format!("https://{}.example.{cloud}", placeholder.output))
                 }
@@ -130,11 +137,11 @@ fn only_the_app_chart_waits_for_terraform_outputs() {
 /// The outputs Helm values may read on `cloud`: the database, Redis and
 /// object store connection outputs, the bucket, identity and database names,
 /// and the cloud's own extras (AWS: the Redis user; GCP: the Cloud SQL
-/// connection name for the Auth Proxy).
+/// connection name for the Auth Proxy and Memorystore's server CA).
 fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
     let extra: &[&str] = match cloud {
         Cloud::Aws => &["redis_user"],
-        Cloud::Gcp => &["database_connection_name"],
+        Cloud::Gcp => &["database_connection_name", "redis_ca_certificate"],
         Cloud::Azure => &[],
     };
     [

@@ -432,9 +432,16 @@ impl Construct for GkeCluster {
                     "managed_prometheus" => vec![map! { "enabled" => true }],
                 },
             )
+            // Configuration auditing (`mode = BASIC`) stays. Workload
+            // vulnerability scanning does not: Google removed the basic tier
+            // (`VULNERABILITY_BASIC`) on 2025-07-31 and deprecated the
+            // enterprise tier as well (GKE posture-management deprecation;
+            // container v1 API `SecurityPostureConfig.VulnerabilityMode`), so
+            // the only setting that means what it says is DISABLED. Image
+            // vulnerabilities are the registry's to scan (Artifact Analysis).
             .block(
                 "security_posture_config",
-                map! { "mode" => "BASIC", "vulnerability_mode" => "VULNERABILITY_BASIC" },
+                map! { "mode" => "BASIC", "vulnerability_mode" => "VULNERABILITY_DISABLED" },
             )
             .block(
                 "maintenance_policy",

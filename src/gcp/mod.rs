@@ -22,6 +22,7 @@ pub mod redis;
 pub mod region;
 pub mod secret;
 pub mod service_account;
+pub mod service_agent;
 pub mod services;
 pub mod versions;
 
@@ -39,3 +40,4 @@ pub use redis::{Redis, RedisProps};
 pub use region::Region;
 pub use secret::Secret;
 pub use service_account::{ServiceAccount, WorkloadIdentityBinding};
+pub use service_agent::{ServiceAgent, ServiceAgentHandle};

@@ -9,6 +9,7 @@
 //! | load balancer | NLB | backend-service L4 | health probe on `/healthz` |
 //! | object store | `s3` | `gcs` | `azureblob` |
 //! | Redis auth | IAM token as user `redis_user` | AUTH string (Secret) | access key (Secret) |
+//! | Redis TLS CA | system trust store | `caCertificate` (output `redis_ca_certificate`) | system trust store |
 //! | database | direct, TLS | Cloud SQL Auth Proxy sidecar on `127.0.0.1:5432` | direct, TLS |
 
 use std::collections::BTreeMap;
@@ -154,6 +155,18 @@ pub enum RedisAuth {
         /// The Secret with `auth-token`.
         existing_secret: String,
     },
+}
+
+/// The CA certificate apps verify Redis's TLS certificate against, where no
+/// system trust store holds it: Memorystore signs its server certificate with
+/// the instance's own CA (output `redis_ca_certificate`, public). ElastiCache
+/// (Amazon's public CAs) and Azure Cache for Redis (DigiCert) need nothing
+/// beyond the system trust store.
+pub fn redis_ca_certificate(cloud: Cloud) -> Option<FromOutput> {
+    match cloud {
+        Cloud::Gcp => Some(FromOutput::string(outputs::REDIS_CA_CERTIFICATE)),
+        Cloud::Aws | Cloud::Azure => None,
+    }
 }
 
 /// Where apps reach PostgreSQL on `cloud`: `(host, port, sslMode)`.

@@ -130,6 +130,11 @@ pub struct RedisConfig {
     pub port: Deferred<u16>,
     /// In-transit encryption is always on.
     pub tls: bool,
+    /// The PEM of the CA to verify the server with, where the system trust
+    /// store lacks it (GCP: Memorystore's own CA, from the Terraform output
+    /// `redis_ca_certificate`); absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<FromOutput>,
     /// IAM (`auth: iam` and `user`) or a token (`existingSecret`).
     #[serde(flatten)]
     pub auth: wiring::RedisAuth,
@@ -461,6 +466,7 @@ pub fn derive(
                 host: Deferred::Output(FromOutput::string(outputs::REDIS_HOST)),
                 port: Deferred::Output(FromOutput::integer(outputs::REDIS_PORT)),
                 tls: true,
+                ca_certificate: wiring::redis_ca_certificate(cloud),
                 auth: wiring::redis_auth(cloud, &redis_secret(platform)),
             },
             object_store: ObjectStoreConfig {
