@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod capacity;
 pub mod cidr;
 pub mod diagnostics;
+pub mod dot;
 pub mod environment;
 pub mod graph;
 mod json;
