@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::core::calendar::Date;
-use crate::core::diagnostics::{Diagnostics, InvalidValue, Severity};
+use crate::core::diagnostics::{Diagnostics, InvalidValue};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
@@ -222,21 +222,21 @@ impl StackDefinition {
     /// are recorded on the stack's diagnostics.
     pub fn realize(&self, cloud: Cloud, env: Environment) -> (Platform, Stack) {
         let platform = self.platform(env);
-        let day = match self.support_date {
-            Some(day) => day,
-            None => super::support_date().map_err(|problem| {
-                let mut diagnostics = Diagnostics::new();
-                diagnostics.push(Stack::new(&platform.stack_name()).diagnostic(
-                    Severity::Error,
-                    "app",
-                    super::SOURCE_DATE_EPOCH,
-                    problem.message,
-                    "unset it, or set it to the seconds since 1970-01-01 of the day to judge versions on",
-                ));
-                diagnostics
-            })?,
+        // The one place a synth learns the day it judges versions on; a bad
+        // SOURCE_DATE_EPOCH is the stack's error, so it never synthesizes.
+        let day = self.support_date.map_or_else(super::support_date, Ok);
+        let (mut stack, realized) = match &day {
+            Ok(day) => crate::platform::realize_as_of(&platform, cloud, *day),
+            Err(_) => crate::platform::realize(&platform, cloud),
         };
-        let (mut stack, realized) = crate::platform::realize_as_of(&platform, cloud, day);
+        if let Err(problem) = day {
+            stack.error(
+                "app",
+                super::SOURCE_DATE_EPOCH,
+                &problem.message,
+                "unset it, or set it to the seconds since 1970-01-01 of the day to judge versions on",
+            );
+        }
         for hook in &self.customize {
             hook(&mut Customize {
                 cloud,
