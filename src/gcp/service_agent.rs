@@ -104,7 +104,7 @@ impl ServiceAgent {
     }
 
     /// The agent of `service` (`sqladmin.googleapis.com`), whose e-mail domain
-    /// is `domain` (see [`service_agents`]), through google-beta's
+    /// is `domain` (see [`service_agents`](super::project::service_agents)), through google-beta's
     /// `google_project_service_identity`.
     pub fn for_service(logical: &str, service: &str, domain: &str) -> Self {
         ServiceAgent {
