@@ -159,6 +159,43 @@ fn provider_is_pinned_and_configured() {
     assert!(doc["variable"]["subscription_id"].is_object());
 }
 
+/// azurerm 4.55 polls the blob, queue and static-website endpoints of a new
+/// storage account, and reads queue and static-website properties on every
+/// refresh, unless the provider feature `storage.data_plane_available` is
+/// `false` (default `true`; `internal/provider/features.go` and
+/// `internal/services/storage/storage_account_resource.go` at v4.55.0). The
+/// account's public network access is off and only blob has a private
+/// endpoint, so the runner gets a 403 that fails the create and taints the
+/// account (provider issues #25978, #32474). With the feature off the
+/// provider refuses `queue_properties` and `static_website`, so neither may
+/// be set.
+#[test]
+fn storage_account_is_created_without_its_data_plane() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        let storage = &doc["provider"]["azurerm"]["features"]["storage"];
+        assert_eq!(
+            storage[0]["data_plane_available"], false,
+            "azure/{env}: features.storage.data_plane_available must be false: {storage}"
+        );
+        for (name, account) in blocks(&doc, "azurerm_storage_account") {
+            assert_eq!(account["public_network_access_enabled"], false, "{name}");
+            for data_plane_block in ["queue_properties", "static_website"] {
+                assert!(
+                    account.get(data_plane_block).is_none(),
+                    "azure/{env}: {name} sets `{data_plane_block}`, which needs the data plane"
+                );
+            }
+        }
+        // Containers go through Azure Resource Manager (`storage_account_id`),
+        // never the data plane (`storage_account_name`).
+        for (name, container) in blocks(&doc, "azurerm_storage_container") {
+            assert!(container["storage_account_id"].is_string(), "{name}");
+            assert!(container.get("storage_account_name").is_none(), "{name}");
+        }
+    }
+}
+
 #[test]
 fn everything_taggable_is_tagged() {
     let schema = common::schema(Cloud::Azure);

@@ -656,13 +656,27 @@ fn configure_provider(stack: &mut Stack) {
         "Azure subscription to deploy into (azurerm 4.x requires it)",
     );
     let mut provider = BTreeMap::new();
-    // azurerm requires the block even when empty.
-    provider.insert("features".to_string(), map! {});
+    // Nothing this stack emits needs the storage data plane (containers are
+    // created through Azure Resource Manager, logs go through diagnostic
+    // settings), and the account's data plane is closed to the runner (public
+    // network access off, only a blob private endpoint). With the provider's
+    // default `data_plane_available = true`, azurerm 4.55 polls the blob,
+    // queue and static-website endpoints after creating the account and
+    // reads queue and static-website properties on every refresh; the 403
+    // fails the create and taints the account (internal/services/storage/
+    // storage_account_resource.go; provider issues #25978, #32474). `false`
+    // skips both and forbids the `queue_properties` and `static_website`
+    // blocks, which no builder sets.
+    provider.insert(
+        "features".to_string(),
+        map! { "storage" => vec![map! { "data_plane_available" => false }] },
+    );
     provider.insert(
         "subscription_id".to_string(),
         Value::Expr(Expr::raw("var.subscription_id")),
     );
-    // Storage accounts have shared keys off, so data-plane calls use Entra ID.
+    // Storage accounts have shared keys off, so any data-plane call a
+    // customize hook adds (a blob, a queue) authenticates with Entra ID.
     provider.insert("storage_use_azuread".to_string(), Value::Bool(true));
     stack.provider("azurerm", provider);
 }
