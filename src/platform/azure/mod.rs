@@ -178,7 +178,16 @@ impl<'p> Realization<'p> for Azure<'p> {
         untyped_variable(
             stack,
             "cmk_key_id",
-            "Versionless id of the customer-managed RSA key, https://<vault>.vault.azure.net/keys/<name> (storage and AKS node disks follow its rotations)",
+            "Versionless id of the customer-managed RSA key, https://<vault>.vault.azure.net/keys/<name>, without a trailing slash (the storage account follows its rotations)",
+        );
+        // The disk encryption set is pinned to a version: following the newest
+        // one makes azurerm read the key through the vault's data plane with
+        // the runner's credentials, which a private vault refuses
+        // (DiskEncryptionSet::key_version).
+        untyped_variable(
+            stack,
+            "cmk_key_version",
+            "Version of that key the AKS node disks use (the last segment of its versioned id); set the new version and apply after a rotation",
         );
         let cmk_identity = stack.add(ManagedIdentity::new("cmk", &format!("{prefix}-cmk"), rg));
         let cmk_role = stack.add(RoleAssignment::new(
@@ -241,6 +250,7 @@ impl<'p> Realization<'p> for Azure<'p> {
                 rg,
                 keys.cmk.clone(),
             )
+            .key_version(Value::Expr(Expr::raw("var.cmk_key_version")))
             .depends_on(keys.cmk_role.address()),
         );
         // AKS attaches the set to the node disks as the control-plane identity.
