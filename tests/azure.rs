@@ -29,6 +29,13 @@ fn azurerm_schema() -> ProviderSchema {
     schema
 }
 
+/// The hand-written schema of the one `hashicorp/time` resource the Azure
+/// builders emit (`time_sleep`; see the file's `_comment`).
+fn time_schema() -> ProviderSchema {
+    ProviderSchema::load(&common::root().join("providers/time/schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn resource_count(doc: &Json) -> usize {
     doc["resource"]
         .as_object()
@@ -75,7 +82,8 @@ fn every_env_passes_the_azurerm_schema_check() {
     let schema = azurerm_schema();
     for env in Environment::DEFAULTS {
         let doc = doc(env);
-        let violations = schema.check(&doc, "azurerm_", "azurerm");
+        let mut violations = schema.check(&doc, "azurerm_", "azurerm");
+        violations.extend(time_schema().check(&doc, "time_", "time"));
         let types: BTreeSet<&String> = doc["resource"]
             .as_object()
             .map(|t| t.keys().collect())
@@ -105,9 +113,17 @@ fn every_emitted_type_is_listed_in_resources_txt() {
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .filter(|l| !l.is_empty())
         .collect();
+    let time = time_schema();
     for env in Environment::DEFAULTS {
         let doc = doc(env);
         for resource_type in doc["resource"].as_object().expect("resources").keys() {
+            if resource_type.starts_with("time_") {
+                assert!(
+                    time.resources.contains_key(resource_type),
+                    "{resource_type} is emitted but not in providers/time/schema.json"
+                );
+                continue;
+            }
             assert!(
                 listed.contains(resource_type.as_str()),
                 "{resource_type} is emitted but not in providers/azurerm/resources.txt"
@@ -230,6 +246,93 @@ fn disk_encryption_set_never_reads_the_key_through_the_vault_data_plane() {
             assert_eq!(
                 account["customer_managed_key"][0]["key_vault_key_id"], "${var.cmk_key_id}",
                 "{name}"
+            );
+        }
+    }
+}
+
+/// The `depends_on` list of a block, as addresses.
+fn depends_on(block: &Json) -> Vec<&str> {
+    block["depends_on"]
+        .as_array()
+        .map(|d| d.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// Azure RBAC is eventually consistent: Azure documents that a new role
+/// assignment can take up to 10 minutes to take effect (learn.microsoft.com,
+/// "Troubleshoot Azure RBAC", role assignment changes not detected), and a
+/// role used seconds after creation fails intermittently with
+/// `KeyVaultAuthenticationFailure` (storage account and disk encryption set
+/// checking the CMK as their identity) or `LinkedAuthorizationFailed` (AKS
+/// joining the subnet as its control-plane identity). Every resource that acts
+/// through a role the stack assigns waits on a `time_sleep` (hashicorp/time,
+/// `create_duration`) whose `triggers` name those assignments.
+#[test]
+fn role_assignments_take_effect_before_the_resources_that_use_them() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        assert_eq!(
+            doc["terraform"]["required_providers"]["time"]["source"], "hashicorp/time",
+            "azure/{env}"
+        );
+        assert!(
+            doc["terraform"]["required_providers"]["time"]["version"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("~> 0.")),
+            "azure/{env}: the time provider is pinned"
+        );
+        let sleeps = &doc["resource"]["time_sleep"];
+        // (the consumer, the wait it depends on, the roles that wait names)
+        let cases = [
+            (
+                "azurerm_storage_account.objects",
+                &doc["resource"]["azurerm_storage_account"]["objects"],
+                "cmk_role_propagation",
+                vec!["cmk_key_vault"],
+            ),
+            (
+                "azurerm_disk_encryption_set.aks_nodes",
+                &doc["resource"]["azurerm_disk_encryption_set"]["aks_nodes"],
+                "cmk_role_propagation",
+                vec!["cmk_key_vault"],
+            ),
+            (
+                "azurerm_kubernetes_cluster.main",
+                &doc["resource"]["azurerm_kubernetes_cluster"]["main"],
+                "aks_roles_propagation",
+                vec![
+                    "aks_control_plane_network",
+                    "aks_control_plane_disk_encryption",
+                ],
+            ),
+        ];
+        for (consumer, block, wait, roles) in cases {
+            assert!(block.is_object(), "azure/{env}: {consumer} is missing");
+            let sleep = &sleeps[wait];
+            let duration = sleep["create_duration"].as_str().unwrap_or_default();
+            assert!(
+                duration.ends_with('s') || duration.ends_with('m'),
+                "azure/{env}: time_sleep.{wait} has no create_duration: {sleep}"
+            );
+            for role in roles {
+                assert_eq!(
+                    sleep["triggers"][role],
+                    format!("${{azurerm_role_assignment.{role}.id}}"),
+                    "azure/{env}: time_sleep.{wait} does not wait for {role}"
+                );
+            }
+            let deps = depends_on(block);
+            assert!(
+                deps.contains(&format!("time_sleep.{wait}").as_str()),
+                "azure/{env}: {consumer} does not wait for time_sleep.{wait}: {deps:?}"
+            );
+            // Waiting on the assignment itself would be the race again.
+            assert!(
+                !deps
+                    .iter()
+                    .any(|d| d.starts_with("azurerm_role_assignment.")),
+                "azure/{env}: {consumer} depends on a role assignment directly: {deps:?}"
             );
         }
     }

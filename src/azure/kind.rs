@@ -78,6 +78,10 @@ kinds! {
     DiskEncryptionSet = "azurerm_disk_encryption_set", HasName;
     /// Sends a resource's logs to a Log Analytics workspace.
     DiagnosticSetting = "azurerm_monitor_diagnostic_setting", HasName;
+    /// `hashicorp/time`'s sleep, the one type of another provider the Azure
+    /// builders emit: a pause between role assignments and their users while
+    /// Azure RBAC propagates ([`crate::azure::RolePropagation`]).
+    TimeSleep = "time_sleep";
 }
 
 /// The object id of an Entra ID principal (user, group, managed identity).

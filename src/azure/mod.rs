@@ -28,7 +28,9 @@ pub mod storage;
 pub use aks::{AksCluster, AksClusterProps, ApiServerAccess, NodePool, Priority, SystemPool};
 pub use client_config::ClientConfig;
 pub use encryption::{CustomerManagedKey, DiskEncryptionSet};
-pub use identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity, WorkloadIdentityProps};
+pub use identity::{
+    ManagedIdentity, RoleAssignment, RolePropagation, WorkloadIdentity, WorkloadIdentityProps,
+};
 pub use key_vault::{KeyVault, KeyVaultHandle, KeyVaultProps};
 pub use lock::DeleteLock;
 pub use log_analytics::LogAnalyticsWorkspace;

@@ -105,6 +105,9 @@ pub struct AzureKeys {
     pub cmk_identity: Ref<kind::UserAssignedIdentity>,
     /// Its crypto role on the vault holding the key (`var.cmk_key_vault_id`).
     pub cmk_role: Ref<kind::RoleAssignment>,
+    /// The wait for that role to take effect (`time_sleep.cmk_role_propagation`),
+    /// which the storage account and the disk encryption set depend on.
+    pub cmk_role_ready: Ref<kind::TimeSleep>,
     /// The Key Vault (`main`) for application secrets, and its private
     /// endpoint.
     pub vault: KeyVaultHandle,
@@ -125,6 +128,9 @@ pub struct AksHandles {
     pub disk_encryption_set: Ref<kind::DiskEncryptionSet>,
     /// The control plane's Reader role on that set.
     pub disk_encryption_role: Ref<kind::RoleAssignment>,
+    /// The wait for the control plane's roles to take effect
+    /// (`time_sleep.aks_roles_propagation`), which the cluster depends on.
+    pub roles_ready: Ref<kind::TimeSleep>,
 }
 
 /// One workload's identity and what it may reach.

@@ -19,7 +19,7 @@ use crate::azure::aks::{
 use crate::azure::client_config::ClientConfig;
 use crate::azure::encryption::{CustomerManagedKey, DiskEncryptionSet};
 use crate::azure::identity::{
-    ManagedIdentity, RoleAssignment, WorkloadIdentity, WorkloadIdentityProps,
+    ManagedIdentity, RoleAssignment, RolePropagation, WorkloadIdentity, WorkloadIdentityProps,
 };
 use crate::azure::key_vault::{KeyVault, KeyVaultProps};
 use crate::azure::kind;
@@ -196,6 +196,9 @@ impl<'p> Realization<'p> for Azure<'p> {
             "Key Vault Crypto Service Encryption User",
             cmk_identity.principal_id(),
         ));
+        // The storage account and the disk encryption set check the key as
+        // this identity the moment they are created.
+        let cmk_role_ready = stack.add(RolePropagation::new("cmk_role_propagation", &[&cmk_role]));
         let cmk = CustomerManagedKey {
             key_id: Value::Expr(Expr::raw("var.cmk_key_id")),
             identity_id: cmk_identity.id(),
@@ -222,6 +225,7 @@ impl<'p> Realization<'p> for Azure<'p> {
             cmk,
             cmk_identity,
             cmk_role,
+            cmk_role_ready,
             vault,
         }
     }
@@ -251,7 +255,7 @@ impl<'p> Realization<'p> for Azure<'p> {
                 keys.cmk.clone(),
             )
             .key_version(Value::Expr(Expr::raw("var.cmk_key_version")))
-            .depends_on(keys.cmk_role.address()),
+            .depends_on(keys.cmk_role_ready.address()),
         );
         // AKS attaches the set to the node disks as the control-plane identity.
         let des_role = stack.add(RoleAssignment::new(
@@ -259,6 +263,12 @@ impl<'p> Realization<'p> for Azure<'p> {
             kind::scope_of(&disk_encryption.id()),
             "Reader",
             control_plane.principal_id(),
+        ));
+        // AKS checks both roles of its identity while it creates the cluster
+        // (joining the subnet, attaching the set to node disks).
+        let roles_ready = stack.add(RolePropagation::new(
+            "aks_roles_propagation",
+            &[&network_role, &des_role],
         ));
         let access = match &spec.api_access {
             ApiAccess::Private => ApiServerAccess::Private,
@@ -285,8 +295,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         .monitoring(self.workspace.id())
         .defender(self.production)
         .disk_encryption_set(disk_encryption.id())
-        .depends_on(network_role.address())
-        .depends_on(des_role.address());
+        .depends_on(roles_ready.address());
         if let Some(ip) = &network.network.nat_public_ip {
             cluster = cluster.authorize_egress(ip.ip_address());
         }
@@ -341,6 +350,7 @@ impl<'p> Realization<'p> for Azure<'p> {
             network_role,
             disk_encryption_set: disk_encryption,
             disk_encryption_role: des_role,
+            roles_ready,
         }
     }
 
@@ -490,7 +500,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         )
         .customer_managed_key(keys.cmk.clone())
         .diagnostics(self.workspace.id())
-        .depends_on(keys.cmk_role.address());
+        .depends_on(keys.cmk_role_ready.address());
         for bucket in &self.platform.buckets {
             storage = storage.container(ContainerSpec {
                 name: bucket.name.clone().into(),
