@@ -494,6 +494,104 @@ fn node_pools_follow_the_spec() {
     }
 }
 
+/// AKS adds `kubernetes.azure.com/scalesetpriority=spot` (label) and
+/// `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` (taint) to every
+/// spot pool and reports both back, so a pool that does not declare them
+/// never plans clean (the provider's own spot test declares both:
+/// `internal/services/containers/kubernetes_cluster_node_pool_resource_test.go`,
+/// `spotConfig`, v4.55.0; a label update without it strips it from the nodes,
+/// Azure/AKS#3152).
+#[test]
+fn spot_pool_declares_the_label_and_taint_aks_adds() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        let spot = blocks(&doc, "azurerm_kubernetes_cluster_node_pool")
+            .into_iter()
+            .find(|(_, pool)| pool["priority"] == "Spot")
+            .map(|(_, pool)| pool)
+            .expect("a spot pool");
+        assert_eq!(
+            spot["node_labels"]["kubernetes.azure.com/scalesetpriority"], "spot",
+            "azure/{env}: {spot}"
+        );
+        assert_eq!(spot["node_labels"]["workload"], "batch", "azure/{env}");
+        let taints: Vec<&str> = spot["node_taints"]
+            .as_array()
+            .map(|t| t.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        assert!(
+            taints.contains(&"kubernetes.azure.com/scalesetpriority=spot:NoSchedule"),
+            "azure/{env}: {taints:?}"
+        );
+    }
+}
+
+/// azurerm cycles a node pool through a temporary one to change `vm_size`,
+/// `os_disk_*`, `zones`, `max_pods`, `host_encryption_enabled` and more, and
+/// refuses the change when `temporary_name_for_rotation` is not set
+/// (`kubernetes_cluster_node_pool_resource.go` update, v4.55.0); the name must
+/// be a pool name, `^[a-z][a-z0-9]{0,11}$` (`validate.KubernetesAgentPoolName`).
+#[test]
+fn every_node_pool_can_be_cycled_through_a_temporary_pool() {
+    let valid = |name: &str| {
+        (1..=12).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        let pools = blocks(&doc, "azurerm_kubernetes_cluster_node_pool");
+        let names: BTreeSet<&str> = pools
+            .iter()
+            .filter_map(|(_, p)| p["name"].as_str())
+            .collect();
+        let mut rotations = BTreeSet::new();
+        for (_, aks) in blocks(&doc, "azurerm_kubernetes_cluster") {
+            let system = aks["default_node_pool"][0]["temporary_name_for_rotation"]
+                .as_str()
+                .expect("system pool rotation name");
+            rotations.insert(system);
+        }
+        for (key, pool) in &pools {
+            let rotation = pool["temporary_name_for_rotation"]
+                .as_str()
+                .unwrap_or_else(|| panic!("azure/{env}: pool {key} cannot be cycled"));
+            assert!(valid(rotation), "azure/{env}: {key}: `{rotation}`");
+            assert!(
+                !names.contains(rotation),
+                "azure/{env}: {key}: `{rotation}` is a pool"
+            );
+            assert!(
+                rotations.insert(rotation),
+                "azure/{env}: `{rotation}` twice"
+            );
+        }
+    }
+}
+
+/// With `node_os_upgrade_channel = "NodeImage"` AKS upgrades node images
+/// whenever a new one ships unless the cluster has a
+/// `maintenance_window_node_os` (azurerm `kubernetes_cluster` docs, v4.55.0);
+/// it follows the same Sunday window as the cluster's own upgrades.
+#[test]
+fn node_image_upgrades_wait_for_the_sunday_window() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        for (name, aks) in blocks(&doc, "azurerm_kubernetes_cluster") {
+            assert_eq!(aks["node_os_upgrade_channel"], "NodeImage", "{name}");
+            let node_os = &aks["maintenance_window_node_os"][0];
+            assert_eq!(node_os["frequency"], "Weekly", "azure/{env}: {aks}");
+            assert_eq!(node_os["day_of_week"], "Sunday", "azure/{env}");
+            assert_eq!(
+                node_os, &aks["maintenance_window_auto_upgrade"][0],
+                "azure/{env}: node image upgrades and cluster upgrades share one window"
+            );
+        }
+    }
+}
+
 #[test]
 fn bad_input_is_reported_all_at_once() {
     use infrasynth::platform::realize;

@@ -305,6 +305,13 @@ impl<'p> Realization<'p> for Azure<'p> {
         let cluster = stack.add(cluster);
 
         let mut node_pools = BTreeMap::new();
+        // Distinct temporary pools, so any two pools can be cycled (a change
+        // of VM size, OS disk or zones) without meeting each other's.
+        let valid = spec
+            .pools
+            .iter()
+            .filter(|pool| aks::pool_name_problem(&pool.name).is_none());
+        let rotation_names = aks::rotation_names(valid.map(|pool| pool.name.as_str()));
         for pool in &spec.pools {
             if aks::pool_name_problem(&pool.name).is_some() {
                 // Already reported by the platform validation under `pools.<name>.name`.
@@ -335,6 +342,9 @@ impl<'p> Realization<'p> for Azure<'p> {
             })
             .nodes(pool.min_nodes, pool.desired_nodes, pool.max_nodes)
             .zones(zones.clone());
+            if let Some(rotation) = rotation_names.get(&pool.name) {
+                builder = builder.temporary_name_for_rotation(rotation);
+            }
             for taint in &pool.taints {
                 builder = builder.taint(&taint.key, &taint.value, taint.effect.as_str());
             }
