@@ -592,6 +592,68 @@ fn node_image_upgrades_wait_for_the_sunday_window() {
     }
 }
 
+/// With `oms_agent.msi_auth_for_monitoring_enabled = true` the monitoring
+/// agent collects only what a data collection rule associated with the
+/// cluster asks for, and azurerm creates neither (provider issue #23510;
+/// Microsoft's Terraform onboarding, microsoft/Docker-Provider
+/// `scripts/onboarding/aks/onboarding-msi-terraform/main.tf`, adds an
+/// `azurerm_monitor_data_collection_rule` with the `ContainerInsights`
+/// extension and an `azurerm_monitor_data_collection_rule_association`).
+#[test]
+fn container_insights_has_a_data_collection_rule_associated_with_the_cluster() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        for (name, aks) in blocks(&doc, "azurerm_kubernetes_cluster") {
+            let agent = &aks["oms_agent"][0];
+            assert_eq!(agent["msi_auth_for_monitoring_enabled"], true, "{name}");
+            let workspace = agent["log_analytics_workspace_id"]
+                .as_str()
+                .expect("workspace");
+            let cluster_id = format!("${{azurerm_kubernetes_cluster.{name}.id}}");
+            let associations: Vec<_> =
+                blocks(&doc, "azurerm_monitor_data_collection_rule_association")
+                    .into_iter()
+                    .filter(|(_, a)| a["target_resource_id"] == cluster_id.as_str())
+                    .collect();
+            assert_eq!(
+                associations.len(),
+                1,
+                "azure/{env}: {name} has no rule association"
+            );
+            let (_, association) = associations[0];
+            let rule_ref = association["data_collection_rule_id"]
+                .as_str()
+                .expect("rule id");
+            let rule_name = rule_ref
+                .strip_prefix("${azurerm_monitor_data_collection_rule.")
+                .and_then(|r| r.strip_suffix(".id}"))
+                .expect("a rule of this document");
+            let rule = &doc["resource"]["azurerm_monitor_data_collection_rule"][rule_name];
+            let extension = &rule["data_sources"][0]["extension"][0];
+            assert_eq!(
+                extension["extension_name"], "ContainerInsights",
+                "azure/{env}"
+            );
+            let streams = &extension["streams"];
+            assert_eq!(
+                streams[0], "Microsoft-ContainerInsights-Group-Default",
+                "azure/{env}"
+            );
+            assert_eq!(&rule["data_flow"][0]["streams"], streams, "azure/{env}");
+            let destination = rule["data_flow"][0]["destinations"][0]
+                .as_str()
+                .expect("destination");
+            let log_analytics = &rule["destinations"][0]["log_analytics"][0];
+            assert_eq!(log_analytics["name"], destination, "azure/{env}");
+            assert_eq!(
+                log_analytics["workspace_resource_id"], workspace,
+                "azure/{env}: the rule sends to the agent's workspace"
+            );
+            assert_eq!(rule["location"], aks["location"], "azure/{env}");
+        }
+    }
+}
+
 #[test]
 fn bad_input_is_reported_all_at_once() {
     use infrasynth::platform::realize;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::kind;
+use super::monitoring::ContainerInsights;
 use super::resource_group::ResourceGroupHandle;
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Ref};
@@ -310,7 +311,11 @@ impl AksCluster {
         self
     }
 
-    /// Sends container insights (and Defender findings, if enabled) to a workspace.
+    /// Sends container insights (and Defender findings, if enabled) to a
+    /// workspace in the cluster's region: the monitoring agent with
+    /// managed-identity authentication, and the data collection rule and
+    /// association it needs to collect anything ([`ContainerInsights`],
+    /// `<cluster logical name>_insights`).
     pub fn monitoring(mut self, workspace_id: Attr<Id<kind::LogAnalyticsWorkspace>>) -> Self {
         self.workspace_id = Some(workspace_id);
         self
@@ -551,7 +556,19 @@ impl Construct for AksCluster {
             "lifecycle",
             map! { "ignore_changes" => vec!["default_node_pool[0].node_count"] },
         );
-        stack.resource::<kind::KubernetesCluster>(&self.logical_name, attributes)
+        let cluster = stack.resource::<kind::KubernetesCluster>(&self.logical_name, attributes);
+        if let Some(workspace) = &self.workspace_id {
+            // The agent authenticates with its managed identity and then
+            // collects only what an associated rule asks for.
+            stack.add(ContainerInsights::new(
+                &format!("{}_insights", self.logical_name),
+                &super::monitoring::rule_name(&rg.location, &self.name),
+                rg,
+                workspace.clone(),
+                cluster.id(),
+            ));
+        }
+        cluster
     }
 }
 

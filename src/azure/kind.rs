@@ -78,6 +78,11 @@ kinds! {
     DiskEncryptionSet = "azurerm_disk_encryption_set", HasName;
     /// Sends a resource's logs to a Log Analytics workspace.
     DiagnosticSetting = "azurerm_monitor_diagnostic_setting", HasName;
+    /// A data collection rule: what an Azure Monitor agent collects and
+    /// where it sends it (Container Insights).
+    DataCollectionRule = "azurerm_monitor_data_collection_rule", HasName;
+    /// Associates a data collection rule with a resource (the AKS cluster).
+    DataCollectionRuleAssociation = "azurerm_monitor_data_collection_rule_association", HasName;
     /// `hashicorp/time`'s sleep, the one type of another provider the Azure
     /// builders emit: a pause between role assignments and their users while
     /// Azure RBAC propagates ([`crate::azure::RolePropagation`]).

@@ -15,6 +15,7 @@ pub mod kind;
 pub mod location;
 pub mod lock;
 pub mod log_analytics;
+pub mod monitoring;
 pub mod naming;
 pub mod network;
 pub mod postgres;
@@ -34,6 +35,7 @@ pub use identity::{
 pub use key_vault::{KeyVault, KeyVaultHandle, KeyVaultProps};
 pub use lock::DeleteLock;
 pub use log_analytics::LogAnalyticsWorkspace;
+pub use monitoring::{ContainerInsights, ContainerInsightsHandle};
 pub use network::{Network, NetworkHandle, SubnetPurpose, SubnetSpec};
 pub use postgres::{EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps};
 pub use private_dns::{PrivateDnsZone, PrivateDnsZoneHandle};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::azure::encryption::CustomerManagedKey;
 use crate::azure::key_vault::KeyVaultHandle;
 use crate::azure::kind;
+use crate::azure::monitoring::ContainerInsightsHandle;
 use crate::azure::network::NetworkHandle;
 use crate::azure::postgres::PostgresHandle;
 use crate::azure::private_dns::PrivateDnsZoneHandle;
@@ -128,6 +129,9 @@ pub struct AksHandles {
     pub disk_encryption_set: Ref<kind::DiskEncryptionSet>,
     /// The control plane's Reader role on that set.
     pub disk_encryption_role: Ref<kind::RoleAssignment>,
+    /// Container Insights' data collection rule (`<cluster>_insights`) and
+    /// its association with the cluster.
+    pub insights: Option<ContainerInsightsHandle>,
     /// The wait for the control plane's roles to take effect
     /// (`time_sleep.aks_roles_propagation`), which the cluster depends on.
     pub roles_ready: Ref<kind::TimeSleep>,

@@ -26,6 +26,7 @@ use crate::azure::kind;
 use crate::azure::location;
 use crate::azure::lock::DeleteLock;
 use crate::azure::log_analytics::LogAnalyticsWorkspace;
+use crate::azure::monitoring::ContainerInsightsHandle;
 use crate::azure::naming;
 use crate::azure::network::{Network, NetworkHandle};
 use crate::azure::postgres::{
@@ -353,7 +354,14 @@ impl<'p> Realization<'p> for Azure<'p> {
             }
             node_pools.insert(pool.name.clone(), stack.add(builder));
         }
+        // Made by AksCluster with the monitoring agent.
+        let insights_name = format!("{}_insights", spec.name);
+        let insights = stack
+            .find::<kind::DataCollectionRule>(&insights_name)
+            .zip(stack.find::<kind::DataCollectionRuleAssociation>(&insights_name))
+            .map(|(rule, association)| ContainerInsightsHandle { rule, association });
         AksHandles {
+            insights,
             cluster,
             node_pools,
             control_plane,
