@@ -654,6 +654,38 @@ fn container_insights_has_a_data_collection_rule_associated_with_the_cluster() {
     }
 }
 
+/// The cluster has local accounts off and Kubernetes authorization through
+/// Azure RBAC (`local_account_disabled`, `azure_rbac_enabled`), so only a
+/// principal holding an AKS RBAC role can run kubectl or install the charts.
+/// `Azure Kubernetes Service RBAC Cluster Admin` holds every Kubernetes data
+/// action and `listClusterUserCredential/action` (`az aks get-credentials`)
+/// (Azure built-in roles, b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b); it goes to
+/// an Entra ID group given as input, like the PostgreSQL administrators.
+#[test]
+fn an_operator_group_administers_the_cluster_through_azure_rbac() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        assert!(
+            doc["variable"]["aks_admin_group_object_id"].is_object(),
+            "azure/{env}: no operator group input"
+        );
+        let aks = &doc["resource"]["azurerm_kubernetes_cluster"]["main"];
+        assert_eq!(aks["local_account_disabled"], true);
+        let admin: Vec<_> = blocks(&doc, "azurerm_role_assignment")
+            .into_iter()
+            .filter(|(_, r)| r["scope"] == "${azurerm_kubernetes_cluster.main.id}")
+            .collect();
+        assert_eq!(admin.len(), 1, "azure/{env}: {admin:?}");
+        let (_, role) = admin[0];
+        assert_eq!(
+            role["role_definition_name"],
+            "Azure Kubernetes Service RBAC Cluster Admin"
+        );
+        assert_eq!(role["principal_id"], "${var.aks_admin_group_object_id}");
+        assert_eq!(role["principal_type"], "Group");
+    }
+}
+
 #[test]
 fn bad_input_is_reported_all_at_once() {
     use infrasynth::platform::realize;

@@ -52,12 +52,34 @@ impl Construct for ManagedIdentity {
     }
 }
 
+/// What kind of Entra ID principal a role is granted to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalType {
+    /// A service principal: managed identities, applications (the default).
+    ServicePrincipal,
+    /// A security group: every member holds the role.
+    Group,
+    /// A user.
+    User,
+}
+
+impl PrincipalType {
+    fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::ServicePrincipal => "ServicePrincipal",
+            PrincipalType::Group => "Group",
+            PrincipalType::User => "User",
+        }
+    }
+}
+
 /// A built-in role granted to a principal on a scope.
 pub struct RoleAssignment {
     logical_name: String,
     scope: Attr<kind::ScopeId>,
     role: String,
     principal_id: Attr<kind::PrincipalId>,
+    principal_type: PrincipalType,
 }
 
 impl RoleAssignment {
@@ -74,7 +96,16 @@ impl RoleAssignment {
             scope,
             role: role.to_string(),
             principal_id,
+            principal_type: PrincipalType::ServicePrincipal,
         }
+    }
+
+    /// The kind of principal `principal_id` is (default: a service principal,
+    /// which every managed identity is). Saying so lets Azure skip the Graph
+    /// lookup that fails for a principal created seconds before.
+    pub fn principal_type(mut self, principal_type: PrincipalType) -> Self {
+        self.principal_type = principal_type;
+        self
     }
 }
 
@@ -92,9 +123,9 @@ impl Construct for RoleAssignment {
                 .set("scope", &self.scope)
                 .set("role_definition_name", self.role.as_str())
                 .set("principal_id", &self.principal_id)
-                // Managed identities are service principals; saying so skips the
-                // Graph lookup that fails right after the identity is created.
-                .set("principal_type", "ServicePrincipal"),
+                // Saying what the principal is skips the Graph lookup that
+                // fails right after a managed identity is created.
+                .set("principal_type", self.principal_type.as_str()),
         )
     }
 }

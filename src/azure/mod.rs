@@ -30,7 +30,8 @@ pub use aks::{AksCluster, AksClusterProps, ApiServerAccess, NodePool, Priority, 
 pub use client_config::ClientConfig;
 pub use encryption::{CustomerManagedKey, DiskEncryptionSet};
 pub use identity::{
-    ManagedIdentity, RoleAssignment, RolePropagation, WorkloadIdentity, WorkloadIdentityProps,
+    ManagedIdentity, PrincipalType, RoleAssignment, RolePropagation, WorkloadIdentity,
+    WorkloadIdentityProps,
 };
 pub use key_vault::{KeyVault, KeyVaultHandle, KeyVaultProps};
 pub use lock::DeleteLock;

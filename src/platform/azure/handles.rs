@@ -129,6 +129,9 @@ pub struct AksHandles {
     pub disk_encryption_set: Ref<kind::DiskEncryptionSet>,
     /// The control plane's Reader role on that set.
     pub disk_encryption_role: Ref<kind::RoleAssignment>,
+    /// `Azure Kubernetes Service RBAC Cluster Admin` on the cluster for the
+    /// group `var.aks_admin_group_object_id` (`aks_admin_group`).
+    pub admin_role: Ref<kind::RoleAssignment>,
     /// Container Insights' data collection rule (`<cluster>_insights`) and
     /// its association with the cluster.
     pub insights: Option<ContainerInsightsHandle>,

@@ -19,7 +19,8 @@ use crate::azure::aks::{
 use crate::azure::client_config::ClientConfig;
 use crate::azure::encryption::{CustomerManagedKey, DiskEncryptionSet};
 use crate::azure::identity::{
-    ManagedIdentity, RoleAssignment, RolePropagation, WorkloadIdentity, WorkloadIdentityProps,
+    ManagedIdentity, PrincipalType, RoleAssignment, RolePropagation, WorkloadIdentity,
+    WorkloadIdentityProps,
 };
 use crate::azure::key_vault::{KeyVault, KeyVaultProps};
 use crate::azure::kind;
@@ -47,6 +48,12 @@ use crate::platform::{logical, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
+
+/// The built-in role the operators' group holds on the cluster: every
+/// Kubernetes permission (data action `Microsoft.ContainerService/
+/// managedClusters/*`) and `listClusterUserCredential`, which `az aks
+/// get-credentials` needs (Azure built-in roles, Containers).
+pub const AKS_ADMIN_ROLE: &str = "Azure Kubernetes Service RBAC Cluster Admin";
 
 /// AKS overlay pod range: outside any RFC 1918 network a platform would use.
 const POD_CIDR: &str = "100.64.0.0/16";
@@ -354,6 +361,25 @@ impl<'p> Realization<'p> for Azure<'p> {
             }
             node_pools.insert(pool.name.clone(), stack.add(builder));
         }
+        // Local accounts are off and Kubernetes authorizes through Azure RBAC,
+        // so without this role nobody (operators, the CI that installs the
+        // charts) can use the cluster. The group is an input, like the
+        // PostgreSQL administrators: Terraform's own identity is the wrong
+        // holder (azurerm_client_config describes whoever runs it).
+        untyped_variable(
+            stack,
+            "aks_admin_group_object_id",
+            "Object id of the Entra ID group whose members (operators, the CI principal that installs the charts) administer the cluster through Azure RBAC",
+        );
+        let admin_role = stack.add(
+            RoleAssignment::new(
+                "aks_admin_group",
+                kind::scope_of(&cluster.id()),
+                AKS_ADMIN_ROLE,
+                Attr::from_expr(Expr::raw("var.aks_admin_group_object_id")),
+            )
+            .principal_type(PrincipalType::Group),
+        );
         // Made by AksCluster with the monitoring agent.
         let insights_name = format!("{}_insights", spec.name);
         let insights = stack
@@ -362,6 +388,7 @@ impl<'p> Realization<'p> for Azure<'p> {
             .map(|(rule, association)| ContainerInsightsHandle { rule, association });
         AksHandles {
             insights,
+            admin_role,
             cluster,
             node_pools,
             control_plane,
