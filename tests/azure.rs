@@ -452,9 +452,15 @@ fn secure_defaults_hold_in_every_env() {
             assert_eq!(vault["purge_protection_enabled"], true);
             assert_eq!(vault["rbac_authorization_enabled"], true);
         }
-        for (_, rule) in blocks(&doc, "azurerm_network_security_rule") {
-            assert_eq!(rule["access"], "Deny");
-            assert_eq!(rule["source_address_prefix"], "Internet");
+        // Inbound from the internet: denied everywhere, but for web traffic to
+        // the node subnet (public_ingress_reaches_the_node_subnet).
+        for (name, rule) in blocks(&doc, "azurerm_network_security_rule") {
+            assert_eq!(rule["source_address_prefix"], "Internet", "{name}");
+            if rule["access"] == "Allow" {
+                assert_eq!(name, "main_aks_nodes_allow_internet_web_inbound");
+            } else {
+                assert_eq!(rule["access"], "Deny", "{name}");
+            }
         }
         assert_eq!(
             blocks(&doc, "azurerm_subnet_network_security_group_association").len(),
@@ -683,6 +689,53 @@ fn an_operator_group_administers_the_cluster_through_azure_rbac() {
         );
         assert_eq!(role["principal_id"], "${var.aks_admin_group_object_id}");
         assert_eq!(role["principal_type"], "Group");
+    }
+}
+
+/// The stack's NSG on the AKS node subnet ends with `deny-internet-inbound`
+/// (priority 4096). AKS opens the ports of a `LoadBalancer` service only in
+/// the security group it manages in its node resource group and never edits a
+/// security group on a custom subnet (AKS docs, "Use a custom subnet"/network
+/// security groups), so the public ingress-nginx load balancer, and with it
+/// every public host and cert-manager's HTTP-01 challenges, would get no
+/// traffic. TCP 80 and 443 from the internet are allowed on the node subnet
+/// (before the deny), and nothing else anywhere.
+#[test]
+fn public_ingress_reaches_the_node_subnet() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        let rules = blocks(&doc, "azurerm_network_security_rule");
+        let allows: Vec<_> = rules
+            .iter()
+            .filter(|(_, r)| r["access"] == "Allow")
+            .collect();
+        assert_eq!(allows.len(), 1, "azure/{env}: {allows:?}");
+        let (_, allow) = allows[0];
+        assert_eq!(allow["direction"], "Inbound");
+        assert_eq!(allow["protocol"], "Tcp");
+        assert_eq!(allow["source_address_prefix"], "Internet");
+        assert_eq!(
+            allow["destination_port_ranges"],
+            serde_json::json!(["80", "443"])
+        );
+        assert!(allow.get("destination_port_range").is_none());
+        assert_eq!(
+            allow["network_security_group_name"],
+            "${azurerm_network_security_group.main_aks_nodes.name}",
+            "azure/{env}: only the node subnet"
+        );
+        let deny = &doc["resource"]["azurerm_network_security_rule"]
+            ["main_aks_nodes_deny_internet_inbound"];
+        let (allow_priority, deny_priority) = (
+            allow["priority"].as_u64().expect("priority"),
+            deny["priority"].as_u64().expect("priority"),
+        );
+        assert!(
+            allow_priority < deny_priority,
+            "azure/{env}: the allow comes first"
+        );
+        assert_eq!(deny["access"], "Deny");
+        assert_eq!(deny["destination_port_range"], "*");
     }
 }
 
