@@ -387,13 +387,13 @@ fn secure_defaults_hold_in_every_env() {
                 assert_eq!(pg["lifecycle"]["prevent_destroy"], true);
             }
         }
-        for (_, redis) in blocks(&doc, "azurerm_redis_cache") {
-            assert_eq!(redis["non_ssl_port_enabled"], false);
-            assert_eq!(redis["minimum_tls_version"], "1.2");
-            assert_eq!(redis["public_network_access_enabled"], false);
+        for (_, redis) in blocks(&doc, "azurerm_managed_redis") {
+            assert_eq!(redis["public_network_access"], "Disabled");
+            assert_eq!(redis["default_database"][0]["client_protocol"], "Encrypted");
             assert_eq!(
-                redis["sku_name"],
-                if production { "Premium" } else { "Standard" }
+                redis["high_availability_enabled"],
+                !env.is_development(),
+                "{env}"
             );
         }
         for (_, account) in blocks(&doc, "azurerm_storage_account") {
@@ -736,6 +736,81 @@ fn public_ingress_reaches_the_node_subnet() {
         );
         assert_eq!(deny["access"], "Deny");
         assert_eq!(deny["destination_port_range"], "*");
+    }
+}
+
+/// Azure Cache for Redis (`azurerm_redis_cache`, Basic/Standard/Premium)
+/// retires on 2028-09-30 and Azure stops creating new caches before then;
+/// Azure Managed Redis (`azurerm_managed_redis`, in azurerm 4.55) succeeds it.
+/// Facts of `azurerm_managed_redis` at v4.55.0
+/// (`internal/services/managedredis/managed_redis_resource.go`, docs
+/// `managed_redis.html.markdown`): `public_network_access` defaults to
+/// `Enabled`; `default_database` holds `access_keys_authentication_enabled`
+/// (default false), `client_protocol` (`Encrypted`), `clustering_policy`
+/// (default `OSSCluster`, which needs cluster-aware clients) and the computed
+/// `port`; private endpoints use sub-resource `redisEnterprise`
+/// (`examples/private-endpoint/managed-redis`), registered in
+/// `privatelink.redis.azure.net`.
+#[test]
+fn the_cache_is_azure_managed_redis_private_keyless_and_tls_only() {
+    for env in Environment::DEFAULTS {
+        let doc = doc(env);
+        assert!(
+            blocks(&doc, "azurerm_redis_cache").is_empty(),
+            "azure/{env}: the retiring Azure Cache for Redis is emitted"
+        );
+        let caches = blocks(&doc, "azurerm_managed_redis");
+        assert_eq!(caches.len(), 1, "azure/{env}");
+        let (name, redis) = caches[0];
+        assert!(
+            redis["sku_name"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Balanced_B")),
+            "azure/{env}: {redis}"
+        );
+        assert_eq!(redis["public_network_access"], "Disabled", "azure/{env}");
+        let db = &redis["default_database"][0];
+        assert_eq!(
+            db["access_keys_authentication_enabled"], false,
+            "azure/{env}"
+        );
+        assert_eq!(db["client_protocol"], "Encrypted", "azure/{env}");
+        assert_eq!(
+            db["clustering_policy"], "EnterpriseCluster",
+            "azure/{env}: one endpoint for clients without cluster support"
+        );
+        let endpoint = blocks(&doc, "azurerm_private_endpoint")
+            .into_iter()
+            .find(|(_, pe)| {
+                pe["private_service_connection"][0]["private_connection_resource_id"]
+                    == format!("${{azurerm_managed_redis.{name}.id}}").as_str()
+            })
+            .map(|(_, pe)| pe)
+            .expect("a private endpoint for the cache");
+        assert_eq!(
+            endpoint["private_service_connection"][0]["subresource_names"][0],
+            "redisEnterprise"
+        );
+        let zones: Vec<&str> = blocks(&doc, "azurerm_private_dns_zone")
+            .iter()
+            .filter_map(|(_, z)| z["name"].as_str())
+            .collect();
+        assert!(
+            zones.contains(&"privatelink.redis.azure.net"),
+            "azure/{env}: {zones:?}"
+        );
+        assert!(
+            !zones.contains(&"privatelink.redis.cache.windows.net"),
+            "azure/{env}"
+        );
+        assert_eq!(
+            doc["output"]["redis_port"]["value"],
+            format!("${{azurerm_managed_redis.{name}.default_database[0].port}}")
+        );
+        assert_eq!(
+            doc["output"]["redis_host"]["value"],
+            format!("${{azurerm_managed_redis.{name}.hostname}}")
+        );
     }
 }
 

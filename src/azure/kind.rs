@@ -50,8 +50,10 @@ kinds! {
     /// The Entra ID administrator of a PostgreSQL flexible server.
     PostgresqlFlexibleServerAdministrator =
         "azurerm_postgresql_flexible_server_active_directory_administrator";
-    /// An Azure Cache for Redis.
+    /// An Azure Cache for Redis (retiring; see [`ManagedRedis`]).
     RedisCache = "azurerm_redis_cache", HasName;
+    /// An Azure Managed Redis instance.
+    ManagedRedis = "azurerm_managed_redis", HasName;
     /// A storage account.
     StorageAccount = "azurerm_storage_account", HasName;
     /// A blob container.
@@ -140,6 +142,19 @@ impl Ref<RedisCache> {
     /// The TLS port.
     pub fn ssl_port(&self) -> Attr<u16> {
         self.attr("ssl_port")
+    }
+}
+
+impl Ref<ManagedRedis> {
+    /// The instance's host name (resolved privately through the private
+    /// endpoint).
+    pub fn hostname(&self) -> Attr<String> {
+        self.attr("hostname")
+    }
+
+    /// The TLS port of its default database (10000).
+    pub fn port(&self) -> Attr<u16> {
+        self.attr("default_database[0].port")
     }
 }
 

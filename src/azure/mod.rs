@@ -15,6 +15,7 @@ pub mod kind;
 pub mod location;
 pub mod lock;
 pub mod log_analytics;
+pub mod managed_redis;
 pub mod monitoring;
 pub mod naming;
 pub mod network;
@@ -36,6 +37,7 @@ pub use identity::{
 pub use key_vault::{KeyVault, KeyVaultHandle, KeyVaultProps};
 pub use lock::DeleteLock;
 pub use log_analytics::LogAnalyticsWorkspace;
+pub use managed_redis::{ClusteringPolicy, ManagedRedis, ManagedRedisHandle, ManagedRedisProps};
 pub use monitoring::{ContainerInsights, ContainerInsightsHandle};
 pub use network::{Network, NetworkHandle, SubnetPurpose, SubnetSpec};
 pub use postgres::{EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps};

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use crate::azure::encryption::CustomerManagedKey;
 use crate::azure::key_vault::KeyVaultHandle;
 use crate::azure::kind;
+use crate::azure::managed_redis::ManagedRedisHandle;
 use crate::azure::monitoring::ContainerInsightsHandle;
 use crate::azure::network::NetworkHandle;
 use crate::azure::postgres::PostgresHandle;
 use crate::azure::private_dns::PrivateDnsZoneHandle;
-use crate::azure::redis::RedisHandle;
 use crate::azure::resource_group::ResourceGroupHandle;
 use crate::azure::storage::StorageHandle;
 use crate::core::reference::Ref;
@@ -70,8 +70,8 @@ pub struct AzurePlatform {
     /// The lock refusing deletion of the server, when the spec asks for
     /// deletion protection.
     pub database_lock: Option<Ref<kind::ManagementLock>>,
-    /// Azure Cache for Redis and its private endpoint.
-    pub cache: RedisHandle,
+    /// Azure Managed Redis and its private endpoint.
+    pub cache: ManagedRedisHandle,
     /// The storage account (`objects`) with one container per bucket spec,
     /// by spec name.
     pub storage: StorageHandle,
@@ -87,7 +87,7 @@ pub struct AzurePlatform {
 pub struct PrivateDnsZones {
     /// `privatelink.postgres.database.azure.com`.
     pub postgres: PrivateDnsZoneHandle,
-    /// `privatelink.redis.cache.windows.net`.
+    /// `privatelink.redis.azure.net` (Managed Redis).
     pub redis: PrivateDnsZoneHandle,
     /// `privatelink.vaultcore.azure.net`.
     pub vault: PrivateDnsZoneHandle,

@@ -27,6 +27,7 @@ use crate::azure::kind;
 use crate::azure::location;
 use crate::azure::lock::DeleteLock;
 use crate::azure::log_analytics::LogAnalyticsWorkspace;
+use crate::azure::managed_redis::{self, ManagedRedis, ManagedRedisHandle, ManagedRedisProps};
 use crate::azure::monitoring::ContainerInsightsHandle;
 use crate::azure::naming;
 use crate::azure::network::{Network, NetworkHandle};
@@ -34,7 +35,6 @@ use crate::azure::postgres::{
     EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps,
 };
 use crate::azure::private_dns::PrivateDnsZone;
-use crate::azure::redis::{RedisCache, RedisCacheProps, RedisHandle, RedisTier};
 use crate::azure::resource_group::{ResourceGroup, ResourceGroupHandle};
 use crate::azure::storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};
 use crate::core::environment::Environment;
@@ -99,7 +99,7 @@ impl<'p> Realization<'p> for Azure<'p> {
     type Cluster = AksHandles;
     type Identities = BTreeMap<String, Ref<kind::UserAssignedIdentity>>;
     type Database = Locked<PostgresHandle>;
-    type Cache = RedisHandle;
+    type Cache = ManagedRedisHandle;
     type Buckets = Locked<StorageHandle>;
     type Workloads = BTreeMap<String, AzureWorkload>;
     type Handles = AzurePlatform;
@@ -166,7 +166,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         };
         let dns_zones = PrivateDnsZones {
             postgres: zone("postgres", "privatelink.postgres.database.azure.com"),
-            redis: zone("redis", "privatelink.redis.cache.windows.net"),
+            redis: zone("redis", managed_redis::PRIVATE_DNS_ZONE),
             vault: zone("vault", "privatelink.vaultcore.azure.net"),
             blob: zone("blob", "privatelink.blob.core.windows.net"),
         };
@@ -494,8 +494,10 @@ impl<'p> Realization<'p> for Azure<'p> {
         (postgres, lock)
     }
 
-    /// Azure Cache for Redis behind a private endpoint (Premium, with replicas
-    /// and zones, in production).
+    /// Azure Managed Redis behind a private endpoint: Azure Cache for Redis
+    /// retires on 2028-09-30 and stops taking new caches before then, so a
+    /// platform that creates environments for years cannot build on it
+    /// (docs/azure.md, "Redis").
     fn cache(
         &self,
         network: &AzureNetwork,
@@ -503,30 +505,23 @@ impl<'p> Realization<'p> for Azure<'p> {
         _cluster: &AksHandles,
         _identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
         stack: &mut Stack,
-    ) -> RedisHandle {
+    ) -> ManagedRedisHandle {
         let (prefix, suffix) = (&self.prefix, &self.suffix);
         let cache = &self.platform.cache;
-        let tier = if self.production {
-            RedisTier::Premium
-        } else {
-            RedisTier::Standard
-        };
-        let mut redis = RedisCache::new(RedisCacheProps {
-            logical_name: &cache.name,
-            name: &format!("{prefix}-{}-{suffix}", cache.name),
-            resource_group: &self.rg,
-            endpoint_subnet_id: network.endpoints.clone(),
-            dns_zone: &network.dns_zones.redis,
-        })
-        .sku(tier, sizes::capacity_for(tier, cache.size))
-        .endpoint_name(&format!("{prefix}-redis-pe"));
-        if tier == RedisTier::Premium {
-            redis = redis.replicas_per_primary(cache.replicas);
-            if cache.high_availability {
-                redis = redis.zones(self.zones.clone());
-            }
-        }
-        stack.add(redis)
+        stack.add(
+            ManagedRedis::new(ManagedRedisProps {
+                logical_name: &cache.name,
+                name: &format!("{prefix}-{}-{suffix}", cache.name),
+                resource_group: &self.rg,
+                endpoint_subnet_id: network.endpoints.clone(),
+                dns_zone: &network.dns_zones.redis,
+            })
+            .sku(sizes::managed_redis_sku_for(cache.size))
+            // A replica per shard, over the region's zones; `replicas` beyond
+            // one is not expressible (Managed Redis keeps exactly one).
+            .high_availability(cache.high_availability)
+            .endpoint_name(&format!("{prefix}-redis-pe")),
+        )
     }
 
     /// The storage account, one container per bucket spec, and its delete
@@ -579,7 +574,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         keys: &AzureKeys,
         _cluster: &AksHandles,
         identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
-        _cache: &RedisHandle,
+        _cache: &ManagedRedisHandle,
         (storage, _): &Locked<StorageHandle>,
         stack: &mut Stack,
     ) -> BTreeMap<String, AzureWorkload> {
@@ -662,8 +657,11 @@ impl<'p> Realization<'p> for Azure<'p> {
                     Output::new(database.name(), description)
                 },
             ),
-            redis_host: Output::new(redis.cache.hostname(), "Redis host name (private endpoint)"),
-            redis_port: Output::new(redis.cache.ssl_port(), "Redis TLS port"),
+            redis_host: Output::new(
+                redis.cache.hostname(),
+                "Managed Redis host name (private endpoint)",
+            ),
+            redis_port: Output::new(redis.cache.port(), "Managed Redis TLS port (10000)"),
             cluster_name: Output::new(cluster.name(), "AKS cluster name"),
             cluster_endpoint: Output::new(
                 endpoint.prefixed("https://"),
