@@ -173,6 +173,14 @@ fn provider_is_pinned_and_configured() {
     );
     assert_eq!(provider["subscription_id"], "${var.subscription_id}");
     assert!(doc["variable"]["subscription_id"].is_object());
+    // azurerm 4.55 registers its "legacy" set of resource providers by
+    // default (`resource_provider_registrations`, internal/provider/provider.go;
+    // the set in internal/resourceproviders/required.go), which lacks
+    // Microsoft.Insights: diagnostic settings and data collection rules.
+    assert_eq!(
+        provider["resource_providers_to_register"],
+        serde_json::json!(["Microsoft.Insights"])
+    );
 }
 
 /// azurerm 4.55 polls the blob, queue and static-website endpoints of a new

@@ -745,6 +745,14 @@ fn configure_provider(stack: &mut Stack) {
         "subscription_id".to_string(),
         Value::Expr(Expr::raw("var.subscription_id")),
     );
+    // Diagnostic settings and the Container Insights data collection rule are
+    // Microsoft.Insights resources, which azurerm's default registration set
+    // ("legacy", internal/resourceproviders/required.go) leaves out; a fresh
+    // subscription would refuse them on the first apply.
+    provider.insert(
+        "resource_providers_to_register".to_string(),
+        Value::from(vec!["Microsoft.Insights"]),
+    );
     // Storage accounts have shared keys off, so any data-plane call a
     // customize hook adds (a blob, a queue) authenticates with Entra ID.
     provider.insert("storage_use_azuread".to_string(), Value::Bool(true));
