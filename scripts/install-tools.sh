@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the external tools infrasynth's test suite checks output with, into a
-# cache folder (nothing system-wide but GNU time from Debian when absent):
+# cache folder (nothing system-wide but GNU time and Graphviz from Debian when absent):
 #   checkov (policy scan), moto[server] + boto3 (local AWS API for `terraform apply`),
 #   helm-sdkpy + helm-python-sdk + jsonschema under Python 3.12 (helm lint and helm template
-#   without a helm binary).
+#   without a helm binary), Graphviz `dot` (graph --svg).
 # terraform and the hashicorp/aws provider mirror (/opt/tf-plugins) come with the machine;
 # this script checks for them and fails loudly when they are missing.
 # Idempotent: a second run only verifies. Prints the environment the tests read.
@@ -37,6 +37,11 @@ if [ -x "$py312" ]; then
   fi
 else
   fail "Python 3.12 is needed for helm-sdkpy (set PYTHON312); not found at $py312"
+fi
+
+if ! command -v dot >/dev/null; then
+  echo "install-tools: installing Graphviz (graph --svg)"
+  (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) || fail "cannot install graphviz"
 fi
 
 if [ ! -x /usr/bin/time ]; then

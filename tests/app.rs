@@ -244,3 +244,64 @@ fn an_unknown_environment_is_a_usage_error_with_a_suggestion() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("did you mean `production`"), "{stderr}");
 }
+
+#[test]
+fn graph_prints_dot_clustered_by_component_on_every_cloud() {
+    for cloud in ["aws", "gcp", "azure"] {
+        let out = binary()
+            .args(["graph", cloud, "production"])
+            .output()
+            .unwrap();
+        let dot = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{cloud}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            dot.starts_with("digraph \"mlops-production\" {"),
+            "{cloud}: {dot}"
+        );
+        for cluster in ["network", "data", "cluster", "storage", "identity"] {
+            assert!(
+                dot.contains(&format!("subgraph \"cluster_{cluster}\"")),
+                "{cloud}: no {cluster} cluster"
+            );
+        }
+        assert!(dot.matches(" -> ").count() > 50, "{cloud}: too few edges");
+    }
+    let eks = binary().args(["graph", "aws", "dev"]).output().unwrap();
+    let dot = String::from_utf8_lossy(&eks.stdout);
+    // The node group reads the cluster: an edge from the group to the cluster.
+    assert!(
+        dot.contains("\"aws_eks_node_group.main_general\" -> \"aws_eks_cluster.main\""),
+        "{dot}"
+    );
+}
+
+#[test]
+fn graph_svg_renders_through_graphviz() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("aws-dev.svg");
+    let out = binary()
+        .args(["graph", "aws", "dev", "--svg"])
+        .arg(&svg)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("Graphviz `dot` is not installed") {
+        // Without Graphviz the command must say how to get it; CI has it.
+        assert!(stderr.contains("apt-get install graphviz"), "{stderr}");
+        let message = "Graphviz `dot` is missing: run scripts/install-tools.sh";
+        assert!(std::env::var("CI").is_err(), "{message}");
+        eprintln!("SKIPPED (loudly): {message}");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("<svg") && text.contains("cluster_network"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+}

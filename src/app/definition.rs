@@ -200,6 +200,15 @@ impl StackDefinition {
     /// Every error found (with the warnings), each naming the stack, the
     /// resource or platform field and a fix.
     pub fn synthesize(&self, cloud: Cloud, env: Environment) -> Result<Synthesized, Diagnostics> {
+        let (platform, stack) = self.realize(cloud, env);
+        super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))
+    }
+
+    /// Realizes the platform for `cloud` and `env` and runs the customize
+    /// hooks, without checking or rendering: the stack as `synth` would
+    /// check it, for tools that read its blocks (such as `graph`). Problems
+    /// are recorded on the stack's diagnostics.
+    pub fn realize(&self, cloud: Cloud, env: Environment) -> (Platform, Stack) {
         let platform = self.platform(env);
         let (mut stack, realized) = crate::platform::realize(&platform, cloud);
         for hook in &self.customize {
@@ -211,6 +220,6 @@ impl StackDefinition {
                 realized: &realized,
             });
         }
-        super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))
+        (platform, stack)
     }
 }

@@ -61,6 +61,22 @@ enum Command {
         #[arg(long)]
         stack: Option<String>,
     },
+    /// Prints the stack's dependency graph as Graphviz DOT (`a -> b`: `a`
+    /// reads `b`), blocks clustered by component: network, data, cluster,
+    /// storage, identity.
+    Graph {
+        /// aws, gcp or azure.
+        cloud: Cloud,
+        /// One of the program's environments (see `list`).
+        env: String,
+        /// Which stack (default: the first declared).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Writes an SVG to this file through Graphviz `dot` instead of
+        /// printing DOT.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
     /// Lists the stacks, clouds and environments.
     List,
 }
@@ -128,6 +144,12 @@ impl App {
                 out,
                 stack,
             } => self.values(cloud, &env, &outputs, &out, stack.as_deref()),
+            Command::Graph {
+                cloud,
+                env,
+                stack,
+                svg,
+            } => self.graph(cloud, &env, stack.as_deref(), svg.as_deref()),
             Command::List => self.list().map(|()| ExitCode::SUCCESS),
         };
         match result {
@@ -192,6 +214,44 @@ impl App {
         }
     }
 
+    fn graph(
+        &self,
+        cloud: Cloud,
+        env: &str,
+        stack: Option<&str>,
+        svg: Option<&Path>,
+    ) -> io::Result<ExitCode> {
+        let Some((definition, env)) = self.resolve(stack, env) else {
+            return Ok(ExitCode::from(2));
+        };
+        let (_, realized) = definition.realize(cloud, env);
+        if realized.diagnostics().has_errors() {
+            eprintln!(
+                "{}\ngraph of {}/{cloud}/{env}: the stack has errors (fix them as `synth` says)",
+                realized.diagnostics(),
+                definition.name()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        let dot = crate::core::dot::to_dot(&realized);
+        let Some(svg) = svg else {
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(dot.as_bytes())?;
+            stdout.flush()?;
+            return Ok(ExitCode::SUCCESS);
+        };
+        match render_svg(&dot, svg) {
+            Ok(()) => {
+                println!("wrote {}", svg.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+
     fn synth(
         &self,
         cloud: Cloud,
@@ -252,5 +312,44 @@ impl App {
                 Ok(ExitCode::FAILURE)
             }
         }
+    }
+}
+
+/// Renders `dot` to an SVG file with Graphviz's `dot`.
+fn render_svg(dot: &str, svg: &Path) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let child = Command::new("dot")
+        .arg("-Tsvg")
+        .arg("-o")
+        .arg(svg)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(
+                "Graphviz `dot` is not installed; install it (`apt-get install graphviz`, `brew install graphviz`) or drop --svg and render the printed DOT elsewhere"
+                    .to_string(),
+            )
+        }
+        Err(e) => return Err(format!("cannot run Graphviz `dot`: {e}")),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(dot.as_bytes())
+            .map_err(|e| format!("writing to Graphviz `dot`: {e}"))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("waiting for Graphviz `dot`: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "Graphviz `dot` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
     }
 }

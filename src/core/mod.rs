@@ -6,6 +6,7 @@ pub mod block;
 pub mod capacity;
 pub mod cidr;
 pub mod diagnostics;
+pub mod dot;
 pub mod environment;
 pub mod graph;
 mod json;
