@@ -8,6 +8,7 @@
 //! | storage class | `gp2` | `standard-rwo` / `premium-rwo` | `managed-csi` / `managed-csi-premium` |
 //! | load balancer | NLB | backend-service L4 | health probe on `/healthz` |
 //! | object store | `s3` | `gcs` | `azureblob` |
+//! | taints the cloud puts on spot nodes | - | - | `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` |
 //! | Redis auth | IAM token as user `redis_user` | AUTH string (Secret) | access key (Secret) |
 //! | Redis TLS CA | system trust store | `caCertificate` (output `redis_ca_certificate`) | system trust store |
 //! | database | direct, TLS | Cloud SQL Auth Proxy sidecar on `127.0.0.1:5432` | direct, TLS |
@@ -34,6 +35,22 @@ pub const CLOUD_SQL_PROXY_ADDRESS: (&str, u16) = ("127.0.0.1", 5432);
 /// The proxy's health-check port: not 9090 (its default), a common metrics
 /// port of the app container sharing the pod's network namespace.
 pub const CLOUD_SQL_PROXY_HEALTH_PORT: u16 = 9801;
+
+/// The taints (key, value, effect) the cloud itself puts on every spot node,
+/// on top of the pool's own: pods placed on a spot pool must tolerate them
+/// too. AKS taints spot pools `kubernetes.azure.com/scalesetpriority=spot:
+/// NoSchedule` (AKS docs, "Add an Azure Spot node pool"; the azurerm spot
+/// node pool test declares it); EKS and GKE taint spot nodes only when asked.
+pub fn spot_node_taints(cloud: Cloud) -> &'static [(&'static str, &'static str, &'static str)] {
+    match cloud {
+        Cloud::Aws | Cloud::Gcp => &[],
+        Cloud::Azure => &[(
+            "kubernetes.azure.com/scalesetpriority",
+            "spot",
+            "NoSchedule",
+        )],
+    }
+}
 
 /// The service account annotations that let `workload` assume its cloud
 /// identity; the identity itself is a Terraform output.
