@@ -542,6 +542,13 @@ impl Construct for EksCluster {
             let mut attributes = Attributes::new()
                 .set("cluster_name", cluster.name())
                 .set("node_group_name", group.name.as_str())
+                // The nodes' Kubernetes version follows the cluster's: a new
+                // `kubernetes_version` updates the control plane first (this
+                // reference orders the group after the cluster) and then
+                // rolls the nodes, as EKS requires (nodes may not be newer
+                // than the control plane). Without it a group keeps the
+                // version it was created with.
+                .set("version", cluster.attr::<String>("version"))
                 .set("node_role_arn", node_role.role.arn())
                 .set(
                     "subnet_ids",
@@ -820,5 +827,29 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("field `node_groups.empty.disk_gb`"), "{text}");
+    }
+
+    /// hashicorp/terraform-provider-aws v5.100.0,
+    /// website/docs/r/eks_node_group.html.markdown: `version` "Defaults to
+    /// EKS Cluster Kubernetes version. Terraform will only perform drift
+    /// detection if a configuration value is provided"; EKS upgrades the
+    /// control plane before the nodes (nodes may not be newer). Referencing
+    /// the cluster's version makes one edit of `kubernetes_version` update
+    /// the cluster, then every group.
+    #[test]
+    fn node_groups_follow_the_control_plane_version() {
+        let (stack, cluster) = build(Environment::DEV, |c| c);
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc["resource"]["aws_eks_cluster"]["main"]["version"],
+            "1.35"
+        );
+        assert_eq!(cluster.node_groups.len(), 1);
+        assert_eq!(
+            doc["resource"]["aws_eks_node_group"]["main_general"]["version"],
+            "${aws_eks_cluster.main.version}"
+        );
     }
 }
