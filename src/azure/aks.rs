@@ -463,6 +463,12 @@ impl Construct for AksCluster {
             "host_encryption_enabled" => self.host_encryption,
             "node_public_ip_enabled" => false,
             "upgrade_settings" => vec![map! { "max_surge" => "33%" }],
+            // The system pool follows the control plane: on a new
+            // `kubernetes_version` azurerm upgrades the control plane first
+            // and then the default pool (kubernetes_cluster_resource.go,
+            // update), as AKS requires. Without it the pool keeps the
+            // version it was created with.
+            "orchestrator_version" => self.kubernetes_version.as_str(),
         };
         for (name, value) in os_disk(&pool.vm_size) {
             default_pool.insert(name, value);
@@ -599,7 +605,7 @@ pub struct NodePool {
     zones: Vec<String>,
     taints: Vec<String>,
     labels: BTreeMap<String, String>,
-    orchestrator_version: Option<String>,
+    orchestrator_version: Option<Value>,
     max_pods: u32,
     host_encryption: bool,
     rotation_name: Option<String>,
@@ -686,9 +692,13 @@ impl NodePool {
         self
     }
 
-    /// The pool's Kubernetes version (defaults to the cluster's).
-    pub fn orchestrator_version(mut self, version: &str) -> Self {
-        self.orchestrator_version = Some(version.to_string());
+    /// The pool's Kubernetes version. Without it AKS picks one when the pool
+    /// is created and never moves it; pass the cluster's
+    /// (`cluster.attr::<String>("kubernetes_version")`, as the platform does)
+    /// so that a new `kubernetes_version` upgrades the control plane and then
+    /// this pool (the pool is updated after the cluster it references).
+    pub fn orchestrator_version(mut self, version: impl Into<Value>) -> Self {
+        self.orchestrator_version = Some(version.into());
         self
     }
 

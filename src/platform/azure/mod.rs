@@ -356,7 +356,10 @@ impl<'p> Realization<'p> for Azure<'p> {
                 Capacity::Spot => Priority::Spot,
             })
             .nodes(pool.min_nodes, pool.desired_nodes, pool.max_nodes)
-            .zones(zones.clone());
+            .zones(zones.clone())
+            // Upgraded after the control plane, by one edit of the spec's
+            // kubernetes_version.
+            .orchestrator_version(cluster.attr::<String>("kubernetes_version"));
             if let Some(rotation) = rotation_names.get(&pool.name) {
                 builder = builder.temporary_name_for_rotation(rotation);
             }
