@@ -4,6 +4,7 @@
 mod definition;
 mod output;
 mod program;
+mod renames;
 mod report;
 mod support_date;
 mod values;
@@ -11,6 +12,7 @@ mod values;
 pub use definition::{Customize, StackDefinition};
 pub use output::{output_dir, write, write_owned};
 pub use program::{App, AppError};
+pub use renames::rename_warnings;
 pub use report::{synth_to_dir, SynthFailure, SynthReport};
 pub use support_date::{support_date, SOURCE_DATE_EPOCH};
 pub use values::{render_values, ValuesError};

@@ -118,6 +118,12 @@ pub fn synth_to_dir(
                 diagnostics,
             })?;
     let dir = output_dir(root, definition.name(), cloud, env);
+    let mut warnings = synthesized.warnings().clone();
+    warnings.extend(super::renames::rename_warnings(
+        &dir,
+        &format!("{}-{}", definition.name(), env),
+        &synthesized,
+    ));
     write_owned(&dir, &label, &synthesized).map_err(|error| {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
             SynthFailure::Occupied {
@@ -141,6 +147,6 @@ pub fn synth_to_dir(
         bytes: synthesized.files().values().map(Vec::len).sum(),
         dir,
         elapsed: started.elapsed(),
-        warnings: synthesized.warnings().clone(),
+        warnings,
     })
 }

@@ -13,6 +13,7 @@ pub mod graph;
 mod json;
 pub mod output;
 pub mod policy;
+pub mod refactor;
 pub mod reference;
 pub mod stack;
 pub mod support;

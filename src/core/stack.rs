@@ -10,6 +10,7 @@ use super::block::{Attributes, Block, Tagging};
 use super::calendar::Date;
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
 use super::environment::Environment;
+use super::refactor::Refactors;
 use super::reference::{Address, Ref, ResourceKind, StackId};
 use super::value::Value;
 
@@ -117,6 +118,8 @@ pub struct Stack {
     diagnostics: Diagnostics,
     pub(crate) files: BTreeMap<String, Vec<u8>>,
     pub(crate) acknowledged: Vec<(Address, String, String)>,
+    // `moved`, `import` and `removed` blocks (`core::refactor`).
+    pub(crate) refactors: Refactors,
 }
 
 impl Stack {
@@ -140,6 +143,7 @@ impl Stack {
             diagnostics: Diagnostics::new(),
             files: BTreeMap::new(),
             acknowledged: Vec::new(),
+            refactors: Refactors::default(),
         }
     }
 
