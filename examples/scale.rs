@@ -411,7 +411,7 @@ fn environment(stack: &mut Stack, index: usize) {
         Attributes::new()
             .set("name", format!("{env}-eks"))
             .set("role_arn", role.arn())
-            .set("version", "1.31")
+            .set("version", "1.35")
             .block(
                 "vpc_config",
                 map! {

@@ -7,6 +7,12 @@ Reads ../shared/providers/<name>-<version>.schema.json.gz (see ../shared/README.
 providers/<name>/resources.txt (one type a line; `data.<type>` for data sources; `#` comments),
 and writes providers/<name>/schema.json: those resource and data source schemas plus the
 provider configuration schema, keys sorted, so a diff shows exactly what changed.
+
+A type the shared file lacks (the rebuilt google and azurerm files have no data sources, and
+no google-beta-only resources) is taken from providers/<name>/from-source.json instead, where
+each entry was transcribed by hand from the provider's Go schema at the pinned tag and names
+that file in its "source"; the entry's "block" is in the rebuilt shape (attributes with
+required/optional, or "computed": true for computed-only ones).
 """
 import gzip
 import json
@@ -29,10 +35,14 @@ def main() -> int:
            "resource_schemas": {}, "data_source_schemas": {}}
     if "provider_config" in full:
         out["provider_config"] = full["provider_config"]
+    transcribed_path = here / name / "from-source.json"
+    transcribed = json.loads(transcribed_path.read_text()) if transcribed_path.exists() else {}
     missing = []
     for entry in wanted:
         section, type_name = ("data_source_schemas", entry[5:]) if entry.startswith("data.") else ("resource_schemas", entry)
         schema = full.get(section, {}).get(type_name)
+        if schema is None and type_name in transcribed.get(section, {}):
+            schema = {"block": transcribed[section][type_name]["block"]}
         if schema is None:
             missing.append(entry)
         else:

@@ -37,6 +37,7 @@ pub use crate::core::capacity::Capacity;
 pub use crate::core::cidr;
 pub use crate::core::diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use crate::core::environment::{Cloud, Environment, EnvironmentError, Tier};
+pub use crate::core::refactor::{Moved, MovedFrom, Rename};
 pub use crate::core::reference::{
     Address, Arn, Attr, HasArn, HasName, Id, Input, List, Name, Ref, ResourceKind,
 };

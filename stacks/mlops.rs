@@ -106,7 +106,7 @@ pub fn platform(env: Environment) -> Platform {
         },
         cluster: ClusterSpec {
             name: "main".to_string(),
-            kubernetes_version: "1.31".to_string(),
+            kubernetes_version: "1.35".to_string(),
             api_access: if production {
                 ApiAccess::Private
             } else {

@@ -5,9 +5,16 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 
 use infrasynth::app::{output_dir, synth_to_dir, App, AppError, StackDefinition, SynthFailure};
+use infrasynth::core::calendar::Date;
 use infrasynth::helm::HelmSettings;
 use infrasynth::platform::Platform;
 use infrasynth::{Cloud, Environment, Tier};
+
+/// The day these tests judge Kubernetes and database versions on, so their
+/// verdicts do not change as support windows close (see `app::support_date`).
+const SUPPORT_DATE: Date = Date::ymd(2026, 11, 29);
+/// The same day for the command line, as `SOURCE_DATE_EPOCH`.
+const SUPPORT_EPOCH: &str = "1795910400";
 
 fn environments() -> [Environment; 4] {
     [
@@ -36,6 +43,7 @@ fn app() -> App {
                 p.network.cidr = cidr.clone();
                 p
             })
+            .support_date(SUPPORT_DATE)
             .helm(helm),
         )
         .stack(
@@ -44,6 +52,7 @@ fn app() -> App {
                 p.network.cidr = cidr_b.clone();
                 p
             })
+            .support_date(SUPPORT_DATE)
             .helm(helm),
         )
 }
@@ -76,7 +85,8 @@ fn two_stacks_write_two_directories_and_one_never_overwrites_the_other() {
     assert_eq!(std::fs::read(ra.dir.join("main.tf.json")).unwrap(), before);
 
     // The same through synth_to_dir: a stack renamed to `a`'s directory name.
-    let renamed = StackDefinition::new("a", |env| Platform::new("retb", env));
+    let renamed =
+        StackDefinition::new("a", |env| Platform::new("retb", env)).support_date(SUPPORT_DATE);
     let dir = output_dir(root.path(), "a", Cloud::Aws, qa);
     // Same stack name, same directory: allowed (it is the same stack).
     synth_to_dir(&renamed, Cloud::Aws, qa, root.path()).expect("same owner");
@@ -87,13 +97,13 @@ fn two_stacks_write_two_directories_and_one_never_overwrites_the_other() {
 fn a_stack_refuses_a_directory_owned_by_another_stack() {
     let root = tempfile::tempdir().unwrap();
     let env = Environment::DEV;
-    let a = StackDefinition::new("a", |env| Platform::new("reta", env));
+    let a = StackDefinition::new("a", |env| Platform::new("reta", env)).support_date(SUPPORT_DATE);
     let report = synth_to_dir(&a, Cloud::Gcp, env, root.path()).unwrap();
     // Move a's output where b's would go, as a hand-copied directory would be.
     let b_dir = output_dir(root.path(), "b", Cloud::Gcp, env);
     std::fs::create_dir_all(b_dir.parent().unwrap()).unwrap();
     std::fs::rename(&report.dir, &b_dir).unwrap();
-    let b = StackDefinition::new("b", |env| Platform::new("retb", env));
+    let b = StackDefinition::new("b", |env| Platform::new("retb", env)).support_date(SUPPORT_DATE);
     let failure = synth_to_dir(&b, Cloud::Gcp, env, root.path()).unwrap_err();
     assert!(
         matches!(failure, SynthFailure::Occupied { .. }),
@@ -117,7 +127,9 @@ fn state_without_a_manifest_is_never_adopted() {
     let dir = output_dir(root.path(), "b", Cloud::Aws, env);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("terraform.tfstate"), "{}").unwrap();
-    let b = StackDefinition::new("b", |env| Platform::new("retb", env)).helm(helm);
+    let b = StackDefinition::new("b", |env| Platform::new("retb", env))
+        .support_date(SUPPORT_DATE)
+        .helm(helm);
     let failure = synth_to_dir(&b, Cloud::Aws, env, root.path()).unwrap_err();
     assert!(
         matches!(failure, SynthFailure::Occupied { .. }),
@@ -212,7 +224,9 @@ fn bad_declarations_are_errors_naming_the_rule() {
 }
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_infrasynth"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_infrasynth"));
+    command.env(infrasynth::app::SOURCE_DATE_EPOCH, SUPPORT_EPOCH);
+    command
 }
 
 #[test]

@@ -328,6 +328,7 @@ fn add_audit_bucket(ctx: &mut Customize<'_>) {
 #[test]
 fn builders_mix_with_the_platform_layer() {
     let definition = StackDefinition::new("mlops", mlops::platform)
+        .support_date(common::SUPPORT_DATE)
         .description("with an audit bucket")
         .helm(mlops::helm_settings)
         .customize(add_audit_bucket);

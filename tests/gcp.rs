@@ -170,3 +170,165 @@ fn production_is_written_to_out_mlops_gcp_production() {
     let written = std::fs::read(root.path().join("mlops/gcp/production/main.tf.json")).unwrap();
     assert_eq!(written, out.main_tf_json().as_bytes());
 }
+
+fn document(env: Environment) -> serde_json::Value {
+    serde_json::from_str(common::synth(Cloud::Gcp, env).main_tf_json()).unwrap()
+}
+
+fn depends_on(block: &serde_json::Value) -> Vec<&str> {
+    block["depends_on"]
+        .as_array()
+        .map(|deps| deps.iter().filter_map(|d| d.as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// Issue 15, GCP production: every CMEK grant names an agent that exists and
+/// waits for its API.
+///
+/// - Cloud Storage's agent is created lazily; the provider's
+///   `google_storage_project_service_account` data source calls the storage
+///   API that creates it, and its docs say to grant its `member` rather than
+///   the interpolated e-mail (terraform-provider-google v6.50.0,
+///   `website/docs/d/storage_project_service_account.html.markdown`).
+/// - The Cloud SQL agent is not created by enabling the API (provider docs of
+///   `google_sql_database_instance.encryption_key_name`: "a special kind of
+///   service account must be created ... manually"); Memorystore's and GKE's
+///   come with their APIs but not necessarily before the grant. Service
+///   Usage's `generateServiceIdentity` creates them on demand; its resource,
+///   `google_project_service_identity`, is google-beta only at 6.50.0
+///   (terraform-provider-google v6.50.0 has an empty stub of
+///   `resource_project_service_identity.go` and the docs page says "use the
+///   google-beta provider"; terraform-provider-google-beta v6.50.0 has the
+///   schema: `service` required, `email`/`member` computed).
+/// - Each grant depends on the agent's block and on the API's
+///   `google_project_service`, so nothing races API enablement.
+#[test]
+fn cmek_grants_wait_for_their_service_agent_and_api() {
+    let doc = document(Environment::PRODUCTION);
+    let grants = &doc["resource"]["google_kms_crypto_key_iam_member"];
+    let identities = &doc["resource"]["google_project_service_identity"];
+    for (purpose, api, domain) in [
+        (
+            "sql",
+            "sqladmin",
+            "gcp-sa-cloud-sql.iam.gserviceaccount.com",
+        ),
+        ("redis", "redis", "cloud-redis.iam.gserviceaccount.com"),
+        (
+            "gke",
+            "container",
+            "container-engine-robot.iam.gserviceaccount.com",
+        ),
+    ] {
+        let identity = &identities[purpose];
+        assert_eq!(identity["provider"], "google-beta", "{purpose}: {identity}");
+        assert_eq!(identity["service"], format!("{api}.googleapis.com"));
+        assert_eq!(
+            depends_on(identity),
+            [format!("google_project_service.{api}")]
+        );
+        let grant = &grants[format!("{purpose}_agent")];
+        assert_eq!(
+            grant["member"],
+            format!("serviceAccount:service-${{var.project_number}}@{domain}")
+        );
+        let deps = depends_on(grant);
+        for needed in [
+            format!("google_project_service.{api}"),
+            format!("google_project_service_identity.{purpose}"),
+        ] {
+            assert!(deps.contains(&needed.as_str()), "{purpose}: {deps:?}");
+        }
+    }
+    let gcs = &doc["data"]["google_storage_project_service_account"]["storage"];
+    assert_eq!(depends_on(gcs), ["google_project_service.storage"]);
+    let grant = &grants["storage_agent"];
+    assert_eq!(
+        grant["member"],
+        "${data.google_storage_project_service_account.storage.member}"
+    );
+    assert!(depends_on(grant).contains(&"google_project_service.storage"));
+    // google-beta is pinned like google and configured with the project.
+    assert_eq!(
+        doc["terraform"]["required_providers"]["google-beta"]["version"],
+        doc["terraform"]["required_providers"]["google"]["version"]
+    );
+    assert_eq!(
+        doc["provider"]["google-beta"]["project"],
+        "${var.project_id}"
+    );
+    // The schema check reads google-beta's one resource from google's file:
+    // it must never be emitted for the google provider.
+    for (name, block) in identities.as_object().unwrap() {
+        assert_eq!(block["provider"], "google-beta", "{name}");
+    }
+    // Without CMEK there is no agent to make and no google-beta to install.
+    let dev = document(Environment::DEV);
+    assert!(dev["resource"]["google_project_service_identity"].is_null());
+    assert!(dev["terraform"]["required_providers"]["google-beta"].is_null());
+}
+
+/// Issue 15: `vulnerability_mode = "VULNERABILITY_BASIC"` selects a tier
+/// Google removed on 2025-07-31. The container v1 API documents
+/// `SecurityPostureConfig.VulnerabilityMode.VULNERABILITY_BASIC` as
+/// "Deprecated: Basic vulnerability scanning is no longer supported" and
+/// `VULNERABILITY_ENTERPRISE` (advanced vulnerability insights) is
+/// deprecated by the same posture-management deprecation
+/// (cloud.google.com/kubernetes-engine/docs/deprecations/posture-management-deprecation),
+/// so the honest setting is `VULNERABILITY_DISABLED`; the provider accepts it
+/// (terraform-provider-google v6.50.0, `resource_container_cluster.go`,
+/// `validation.StringInSlice` of `security_posture_config.vulnerability_mode`).
+/// Configuration auditing (`mode = BASIC`) is not deprecated and stays.
+#[test]
+fn gke_asks_for_no_removed_vulnerability_scanning_tier() {
+    for env in Environment::DEFAULTS {
+        let doc = document(env);
+        let posture =
+            &doc["resource"]["google_container_cluster"]["main"]["security_posture_config"][0];
+        assert_eq!(
+            posture["vulnerability_mode"], "VULNERABILITY_DISABLED",
+            "{env}"
+        );
+        assert_eq!(posture["mode"], "BASIC", "{env}");
+    }
+}
+
+/// Issue 15: clients could not verify Memorystore's TLS. With
+/// `transit_encryption_mode = SERVER_AUTHENTICATION` the server presents a
+/// certificate signed by the instance's own CA, published in
+/// `google_redis_instance.server_ca_certs[*].cert` (PEM), a computed list
+/// the provider does not mark sensitive (terraform-provider-google v6.50.0,
+/// `google/services/redis/resource_redis_instance.go`, `server_ca_certs`);
+/// during a rotation it lists two CAs, so all are joined. The output is not
+/// sensitive, so the GCP Helm values carry it as `config.redis.caCertificate`
+/// (a placeholder filled from `terraform output`), which the charts mount as
+/// `/etc/redis-tls/ca.pem`; AWS and Azure present publicly trusted
+/// certificates and get no such key.
+#[test]
+fn memorystore_server_ca_is_an_output_the_values_use() {
+    for env in Environment::DEFAULTS {
+        let out = common::synth(Cloud::Gcp, env);
+        let doc: serde_json::Value = serde_json::from_str(out.main_tf_json()).unwrap();
+        let output = &doc["output"]["redis_ca_certificate"];
+        assert_eq!(
+            output["value"], "${join(\"\\n\", google_redis_instance.main.server_ca_certs[*].cert)}",
+            "{env}"
+        );
+        assert!(
+            output["sensitive"].is_null() || output["sensitive"] == false,
+            "{output}"
+        );
+        let values =
+            String::from_utf8(out.file("helm/mlops.values.yaml.hbs").unwrap().to_vec()).unwrap();
+        assert!(
+            values.contains(r#"caCertificate: {{output "redis_ca_certificate" type="string" key="config.redis.caCertificate"}}"#),
+            "{env}: {values}"
+        );
+    }
+    for cloud in [Cloud::Aws, Cloud::Azure] {
+        let out = common::synth(cloud, Environment::PRODUCTION);
+        let values =
+            String::from_utf8(out.file("helm/mlops.values.yaml.hbs").unwrap().to_vec()).unwrap();
+        assert!(!values.contains("caCertificate"), "{cloud}");
+    }
+}

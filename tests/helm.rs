@@ -71,6 +71,13 @@ fn synthetic_outputs(cloud: Cloud, files: &[ValuesFile]) -> TerraformOutputs {
                 helm::OutputType::String if placeholder.output == "database_connection_name" => {
                     serde_json::json!(format!("mlops-{cloud}:us-central1:mlops-dev-platform"))
                 }
+                // Two PEMs, as during a Memorystore CA rotation: the
+                // values carry a multi-line string.
+                helm::OutputType::String if placeholder.output == "redis_ca_certificate" => {
+                    serde_json::json!(
+                        "-----BEGIN CERTIFICATE-----\nMIIBold\n-----END CERTIFICATE-----\n\n-----BEGIN CERTIFICATE-----\nMIIBnew\n-----END CERTIFICATE-----\n"
+                    )
+                }
                 helm::OutputType::String if placeholder.output.contains("endpoint") => {
                     serde_json::json!(format!("https://{}.example.{cloud}", placeholder.output))
                 }
@@ -130,11 +137,11 @@ fn only_the_app_chart_waits_for_terraform_outputs() {
 /// The outputs Helm values may read on `cloud`: the database, Redis and
 /// object store connection outputs, the bucket, identity and database names,
 /// and the cloud's own extras (AWS: the Redis user; GCP: the Cloud SQL
-/// connection name for the Auth Proxy).
+/// connection name for the Auth Proxy and Memorystore's server CA).
 fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
     let extra: &[&str] = match cloud {
         Cloud::Aws => &["redis_user"],
-        Cloud::Gcp => &["database_connection_name"],
+        Cloud::Gcp => &["database_connection_name", "redis_ca_certificate"],
         Cloud::Azure => &[],
     };
     [
@@ -724,6 +731,7 @@ fn retail_settings(_env: Environment) -> HelmSettings {
 
 fn retail() -> StackDefinition {
     StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(retail_settings)
 }
@@ -883,6 +891,7 @@ fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() 
 
     // Through the pipeline: the synth fails, naming the settings.
     let definition = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(no_contact_no_registry);
     let diagnostics = definition
@@ -897,7 +906,9 @@ fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() 
         "{diagnostics}"
     );
     // The default settings (none at all) fail the same way.
-    let bare = StackDefinition::new("retail", retail_platform).description("retail recommender");
+    let bare = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
+        .description("retail recommender");
     let diagnostics = bare
         .synthesize(Cloud::Azure, Environment::PRODUCTION)
         .unwrap_err();
@@ -1040,6 +1051,7 @@ fn with_feature_store(env: Environment) -> HelmSettings {
 #[test]
 fn a_custom_chart_hook_gets_the_workload_model_and_its_placeholders_are_rendered() {
     let definition = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(with_feature_store);
     for cloud in Cloud::ALL {
@@ -1112,6 +1124,7 @@ fn with_undeclared_output(env: Environment) -> HelmSettings {
 #[test]
 fn a_hook_asking_for_an_output_the_stack_does_not_declare_fails_the_synth() {
     let definition = StackDefinition::new("retail", retail_platform)
+        .support_date(common::SUPPORT_DATE)
         .description("retail recommender")
         .helm(with_undeclared_output);
     let diagnostics = definition

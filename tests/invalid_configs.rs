@@ -242,7 +242,8 @@ fn cloud_cases() -> Vec<Case> {
             &[
                 "resource `aws_db_instance.platform`",
                 "field `engine_version`",
-                "use a major version 13-17",
+                "`9` is not a PostgreSQL major version RDS for PostgreSQL offers",
+                "use one supported on 2026-11-29: 11, 12, 13, 14, 15, 16, 17, 18",
             ],
         ),
         case(
@@ -251,8 +252,8 @@ fn cloud_cases() -> Vec<Case> {
             |p| p.database.version = "9".into(),
             &[
                 "field `database_version`",
-                "not offered by Cloud SQL",
-                "use one of",
+                "`9` is not a PostgreSQL major version Cloud SQL offers",
+                "use one supported on 2026-11-29",
             ],
         ),
         case(
@@ -261,8 +262,20 @@ fn cloud_cases() -> Vec<Case> {
             |p| p.database.version = "9".into(),
             &[
                 "field `version`",
-                "not offered by flexible server",
-                "13, 14, 15, 16 or 17",
+                "`9` is not a PostgreSQL major version Azure Database for PostgreSQL offers",
+                "15, 16, 17, 18",
+            ],
+        ),
+        // Azure's version policy: PostgreSQL 13 left standard support on
+        // 2026-07-31 and flexible server has no automatic extended support.
+        case(
+            "flexible server PostgreSQL version past its end of support",
+            Azure,
+            |p| p.database.version = "13".into(),
+            &[
+                "field `version`",
+                "`13` reached its end of support on 2026-07-31",
+                "use one supported on 2026-11-29: 15, 16, 17, 18",
             ],
         ),
         case(
@@ -288,7 +301,43 @@ fn cloud_cases() -> Vec<Case> {
             &[
                 "resource `aws_eks_cluster.main`",
                 "field `version`",
-                "1.28 to 1.33",
+                "`1.10` is not a Kubernetes version EKS offers",
+                "1.32, 1.33, 1.34, 1.35, 1.36",
+            ],
+        ),
+        // The three end-of-life cases on 2026-11-29: EKS 1.31 left
+        // extended support on 2026-11-26 (EKS release calendar), GKE 1.31
+        // standard support on 2026-01-16 (GKE release schedule; no longer
+        // on the Regular or Stable channel), AKS 1.31 on 2025-11-01 (AKS
+        // release calendar).
+        case(
+            "EKS Kubernetes version past its end of support",
+            Aws,
+            |p| p.cluster.kubernetes_version = "1.31".into(),
+            &[
+                "field `version`",
+                "`1.31` reached its end of support on 2026-11-26",
+                "use one supported on 2026-11-29",
+            ],
+        ),
+        case(
+            "GKE Kubernetes version past its end of support",
+            Gcp,
+            |p| p.cluster.kubernetes_version = "1.31".into(),
+            &[
+                "field `min_master_version`",
+                "`1.31` reached its end of support on 2026-01-16",
+                "use one supported on 2026-11-29: 1.35, 1.36",
+            ],
+        ),
+        case(
+            "AKS Kubernetes version past its end of support",
+            Azure,
+            |p| p.cluster.kubernetes_version = "1.31".into(),
+            &[
+                "field `kubernetes_version`",
+                "`1.31` reached its end of support on 2025-11-01",
+                "use one supported on 2026-11-29: 1.34, 1.35, 1.36",
             ],
         ),
         case(

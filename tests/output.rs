@@ -38,6 +38,7 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn run_binary(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_infrasynth"))
+        .env(infrasynth::app::SOURCE_DATE_EPOCH, common::SUPPORT_EPOCH)
         .args(args)
         .output()
         .expect("run infrasynth")
@@ -85,13 +86,14 @@ fn broken_platform(env: Environment) -> infrasynth::platform::Platform {
 #[test]
 fn a_failed_synth_leaves_the_previous_output_byte_identical() {
     let root = tempfile::tempdir().unwrap();
-    let good = common::stacks::mlops::definition();
+    let good = common::definition();
     synth_to_dir(&good, Cloud::Aws, Environment::DEV, root.path()).expect("good synth");
     let dir = root.path().join("mlops").join("aws").join("dev");
     let before = read_tree(&dir);
 
-    let broken =
-        StackDefinition::new("mlops", broken_platform).helm(common::stacks::mlops::helm_settings);
+    let broken = StackDefinition::new("mlops", broken_platform)
+        .support_date(common::SUPPORT_DATE)
+        .helm(common::stacks::mlops::helm_settings);
     let failure = synth_to_dir(&broken, Cloud::Aws, Environment::DEV, root.path()).unwrap_err();
     let SynthFailure::Invalid { diagnostics, .. } = &failure else {
         panic!("expected a validation failure, got {failure}")
@@ -108,7 +110,7 @@ fn a_failed_synth_leaves_the_previous_output_byte_identical() {
 #[test]
 fn an_io_error_while_staging_leaves_the_previous_output_byte_identical() {
     let root = tempfile::tempdir().unwrap();
-    let good = common::stacks::mlops::definition();
+    let good = common::definition();
     synth_to_dir(&good, Cloud::Aws, Environment::DEV, root.path()).expect("good synth");
     let dir = root.path().join("mlops").join("aws").join("dev");
     let before = read_tree(&dir);
@@ -154,6 +156,7 @@ fn an_interrupted_synth_leaves_old_or_new_output_never_a_mix() {
     for attempt in 0..24u32 {
         fs::write(dir.join("main.tf.json"), &old).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_infrasynth"))
+            .env(infrasynth::app::SOURCE_DATE_EPOCH, common::SUPPORT_EPOCH)
             .args(["synth", "aws", "production", "--out", root_arg])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -281,11 +281,23 @@ fn a_platform_without_buckets_gets_no_access_log_bucket_and_no_warning() {
                 stack.diagnostics()
             );
             let out = finish(&platform, cloud, &stack);
-            assert!(
-                out.warnings().is_empty(),
-                "{cloud} {env}: {}",
-                out.warnings()
-            );
+            // The one warning by design: Azure's node subnet lets the public
+            // ingress load balancer receive 80/443 from the internet, an
+            // exception to `no-open-ingress` the network builder acknowledges
+            // (docs/azure.md, "Network security groups and the public
+            // ingress"); acknowledged findings are reported every synth.
+            let unexpected: Vec<String> = out
+                .warnings()
+                .warnings()
+                .map(ToString::to_string)
+                .filter(|w| {
+                    !(cloud == Cloud::Azure
+                        && w.contains("main_aks_nodes_allow_internet_web_inbound")
+                        && w.contains("no-open-ingress")
+                        && w.contains("(acknowledged)"))
+                })
+                .collect();
+            assert!(unexpected.is_empty(), "{cloud} {env}: {unexpected:?}");
         }
     }
 }
@@ -295,6 +307,7 @@ fn a_platform_without_buckets_gets_no_access_log_bucket_and_no_warning() {
 #[test]
 fn customize_hooks_receive_the_realized_handles() {
     let definition = infrasynth::app::StackDefinition::new("mlops", with_ingest)
+        .support_date(common::SUPPORT_DATE)
         .helm(mlops::helm_settings)
         .customize(|ctx| {
             if let Some(aws) = ctx.realized.aws() {

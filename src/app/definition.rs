@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::core::backend::{local_backend_override, LOCAL_BACKEND_OVERRIDE};
+use crate::core::calendar::Date;
 use crate::core::diagnostics::{Diagnostics, InvalidValue, Severity};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::stack::Stack;
@@ -100,6 +101,7 @@ pub struct StackDefinition {
     customize: Vec<Arc<CustomizeFn>>,
     helm: Option<Arc<HelmFn>>,
     state: Option<Arc<StateFn>>,
+    support_date: Option<Date>,
 }
 
 impl fmt::Debug for StackDefinition {
@@ -110,6 +112,7 @@ impl fmt::Debug for StackDefinition {
             .field("customize_hooks", &self.customize.len())
             .field("helm", &self.helm.is_some())
             .field("state", &self.state.is_some())
+            .field("support_date", &self.support_date)
             .finish_non_exhaustive()
     }
 }
@@ -129,7 +132,16 @@ impl StackDefinition {
             customize: Vec::new(),
             helm: None,
             state: None,
+            support_date: None,
         }
+    }
+
+    /// Judges the versions of this stack's clusters and databases on `day`
+    /// instead of today (see [`super::support_date`]): what a test sets so
+    /// its result does not change as support windows close.
+    pub fn support_date(mut self, day: Date) -> Self {
+        self.support_date = Some(day);
+        self
     }
 
     /// One line shown by `list`.
@@ -320,7 +332,21 @@ impl StackDefinition {
     /// (such as `graph`). Problems are recorded on the stack's diagnostics.
     pub fn realize(&self, cloud: Cloud, env: Environment) -> (Platform, Stack) {
         let platform = self.platform(env);
-        let (mut stack, realized) = crate::platform::realize(&platform, cloud);
+        // The one place a synth learns the day it judges versions on; a bad
+        // SOURCE_DATE_EPOCH is the stack's error, so it never synthesizes.
+        let day = self.support_date.map_or_else(super::support_date, Ok);
+        let (mut stack, realized) = match &day {
+            Ok(day) => crate::platform::realize_as_of(&platform, cloud, *day),
+            Err(_) => crate::platform::realize(&platform, cloud),
+        };
+        if let Err(problem) = day {
+            stack.error(
+                "app",
+                super::SOURCE_DATE_EPOCH,
+                &problem.message,
+                "unset it, or set it to the seconds since 1970-01-01 of the day to judge versions on",
+            );
+        }
         // Before the hooks, so a hook sees (and may deliberately replace) it.
         self.state_backend(env, cloud).apply(
             &mut stack,

@@ -4,13 +4,17 @@
 mod definition;
 mod output;
 mod program;
+mod renames;
 mod report;
+mod support_date;
 mod values;
 
 pub use definition::{Customize, StackDefinition, SynthOptions};
 pub use output::{bootstrap_dir, output_dir, write, write_owned};
 pub use program::{App, AppError};
+pub use renames::rename_warnings;
 pub use report::{bootstrap_to_dir, synth_to_dir, synth_to_dir_with, SynthFailure, SynthReport};
+pub use support_date::{support_date, SOURCE_DATE_EPOCH};
 pub use values::{render_values, ValuesError};
 
 use crate::core::diagnostics::{Diagnostics, Severity};

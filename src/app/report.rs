@@ -147,7 +147,12 @@ pub fn synth_to_dir_with(
         );
     }
     let dir = output_dir(root, definition.name(), cloud, env);
-    write_report(&dir, root, label, &synthesized, started, state)
+    let warnings = with_renames(
+        &dir,
+        &format!("{}-{}", definition.name(), env),
+        &synthesized,
+    );
+    write_report(&dir, root, label, &synthesized, started, state, warnings)
 }
 
 /// Synthesizes the bootstrap of `definition`'s state storage in `env` on
@@ -184,7 +189,24 @@ pub fn bootstrap_to_dir(
         crate::state::StateBackend::Local.describe(&target)
     };
     let dir = bootstrap_dir(root, definition.name(), cloud, env);
-    write_report(&dir, root, label, &synthesized, started, state)
+    let warnings = with_renames(
+        &dir,
+        &format!("{}-bootstrap-{}", definition.name(), env),
+        &synthesized,
+    );
+    write_report(&dir, root, label, &synthesized, started, state, warnings)
+}
+
+/// The synth's warnings plus the likely renames against the document
+/// already in `dir` (see [`super::renames::rename_warnings`]).
+fn with_renames(
+    dir: &Path,
+    stack: &str,
+    synthesized: &crate::core::synth::Synthesized,
+) -> Diagnostics {
+    let mut warnings = synthesized.warnings().clone();
+    warnings.extend(super::renames::rename_warnings(dir, stack, synthesized));
+    warnings
 }
 
 fn write_report(
@@ -194,6 +216,7 @@ fn write_report(
     synthesized: &crate::core::synth::Synthesized,
     started: Instant,
     state: String,
+    warnings: Diagnostics,
 ) -> Result<SynthReport, SynthFailure> {
     write_owned(dir, &label, synthesized).map_err(|error| {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
@@ -218,7 +241,7 @@ fn write_report(
         bytes: synthesized.files().values().map(Vec::len).sum(),
         dir: dir.to_path_buf(),
         elapsed: started.elapsed(),
-        warnings: synthesized.warnings().clone(),
+        warnings,
         state,
     })
 }

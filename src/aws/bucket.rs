@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use super::iam::{NameTag, PolicyDocument, Statement};
 use super::kind;
 use crate::core::block::Attributes;
+use crate::core::refactor::Moved;
 use crate::core::reference::{Arn, Attr, Input, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::value::Value;
@@ -74,6 +75,22 @@ impl BucketHandle {
     /// The bucket's name.
     pub fn name(&self) -> Attr<String> {
         self.bucket.attr("bucket")
+    }
+
+    /// Records that this bucket's builder was named `old_logical` before: one
+    /// `moved` block per block the builder makes, so a rename keeps the
+    /// bucket and its settings instead of destroying them.
+    pub fn moved_from(&self, stack: &mut Stack, old_logical: &str) {
+        stack.moved(Moved::from(old_logical), &self.bucket);
+        stack.moved(Moved::from(old_logical), &self.public_access_block);
+        stack.moved(Moved::from(old_logical), &self.policy);
+        if let Some(notification) = &self.notification {
+            stack.moved(Moved::from(old_logical), notification);
+        }
+        stack.moved(Moved::from(old_logical), &self.ownership_controls);
+        stack.moved(Moved::from(old_logical), &self.versioning);
+        stack.moved(Moved::from(old_logical), &self.encryption);
+        stack.moved(Moved::from(old_logical), &self.lifecycle);
     }
 }
 
@@ -170,6 +187,23 @@ pub fn bucket_name_problem(name: &str) -> Option<&'static str> {
         return Some("must not end with `-s3alias`, `--ol-s3`, `.mrap` or `--x-s3`");
     }
     None
+}
+
+impl Bucket {
+    /// Takes every block a bucket builder named `logical` made out of
+    /// Terraform's state (`removed` blocks, Terraform 1.7), after the builder
+    /// was deleted from the stack. `destroy: false` keeps the real bucket and
+    /// its settings; `true` deletes them.
+    pub fn removed(stack: &mut Stack, logical: &str, destroy: bool) {
+        stack.removed::<kind::S3Bucket>(logical, destroy);
+        stack.removed::<kind::S3BucketPublicAccessBlock>(logical, destroy);
+        stack.removed::<kind::S3BucketPolicy>(logical, destroy);
+        stack.removed::<kind::S3BucketNotification>(logical, destroy);
+        stack.removed::<kind::S3BucketOwnershipControls>(logical, destroy);
+        stack.removed::<kind::S3BucketVersioning>(logical, destroy);
+        stack.removed::<kind::S3BucketEncryption>(logical, destroy);
+        stack.removed::<kind::S3BucketLifecycle>(logical, destroy);
+    }
 }
 
 impl Construct for Bucket {

@@ -144,7 +144,7 @@ impl NodeGroup {
 /// let props = EksClusterProps {
 ///     logical_name: "main",
 ///     name: "demo",
-///     kubernetes_version: "1.31",
+///     kubernetes_version: "1.35",
 ///     subnet_ids: vec![],
 ///     secrets_key: secrets,
 ///     // logs_key missing
@@ -160,8 +160,8 @@ pub struct EksClusterProps<'a> {
     /// starting with a letter or digit. Also prefixes the IAM roles, log group
     /// and launch templates the cluster adds (`<name>-cluster`, ...).
     pub name: &'a str,
-    /// The Kubernetes version, `major.minor` such as `1.31` (`version`; EKS
-    /// offers 1.28 to 1.33).
+    /// The Kubernetes version, `major.minor` such as `1.35` (`version`),
+    /// checked against EKS's release calendar ([`crate::aws::versions::EKS`]).
     pub kubernetes_version: &'a str,
     /// The subnets of the control plane's network interfaces and the nodes
     /// (`vpc_config.subnet_ids`): the private ones, from
@@ -189,7 +189,7 @@ pub struct EksClusterProps<'a> {
 ///     EksCluster::new(EksClusterProps {
 ///         logical_name: "main",
 ///         name: "demo",
-///         kubernetes_version: "1.31",
+///         kubernetes_version: "1.35",
 ///         subnet_ids: vpc.private_subnet_ids(),
 ///         secrets_key: &secrets,
 ///         logs_key: &logs,
@@ -306,21 +306,9 @@ impl EksCluster {
                 "use 1-100 letters, digits, `-` and `_`, starting with a letter or digit",
             );
         }
-        let minor = self
-            .version
-            .strip_prefix("1.")
-            .and_then(|m| m.parse::<u32>().ok());
-        if !matches!(minor, Some(28..=33)) {
-            stack.error(
-                address,
-                "version",
-                &format!(
-                    "`{}` is not a Kubernetes version EKS supports",
-                    self.version
-                ),
-                "use 1.28 to 1.33",
-            );
-        }
+        // The accepted versions and their end dates are data, refreshed in
+        // one place (`aws::versions`), judged on the stack's support date.
+        super::versions::EKS.check(stack, address, "version", &self.version);
         for cidr in &self.public_access_cidrs {
             match cidr.parse::<Ipv4Net>() {
                 Ok(net) if net.prefix_len() == 0 => stack.error(
@@ -554,6 +542,13 @@ impl Construct for EksCluster {
             let mut attributes = Attributes::new()
                 .set("cluster_name", cluster.name())
                 .set("node_group_name", group.name.as_str())
+                // The nodes' Kubernetes version follows the cluster's: a new
+                // `kubernetes_version` updates the control plane first (this
+                // reference orders the group after the cluster) and then
+                // rolls the nodes, as EKS requires (nodes may not be newer
+                // than the control plane). Without it a group keeps the
+                // version it was created with.
+                .set("version", cluster.attr::<String>("version"))
                 .set("node_role_arn", node_role.role.arn())
                 .set(
                     "subnet_ids",
@@ -653,6 +648,7 @@ impl Construct for EksCluster {
 mod tests {
     use super::*;
     use crate::aws::{KmsKey, Vpc};
+    use crate::core::calendar::Date;
     use crate::core::environment::Environment;
     use crate::core::taint::TaintEffect;
 
@@ -678,7 +674,7 @@ mod tests {
             EksCluster::new(EksClusterProps {
                 logical_name: "main",
                 name: "t",
-                kubernetes_version: "1.31",
+                kubernetes_version: "1.35",
                 subnet_ids: vpc.private_subnet_ids(),
                 secrets_key: &secrets,
                 logs_key: &logs,
@@ -759,13 +755,50 @@ mod tests {
         });
         let text = stack.diagnostics().to_string();
         assert!(
-            text.contains("field `version`") && text.contains("use 1.28 to 1.33"),
+            text.contains("field `version`")
+                && text.contains("`1.19` is not a Kubernetes version EKS offers"),
             "{text}"
         );
         assert!(
             text.contains("field `node_groups.bad.scaling_config`"),
             "{text}"
         );
+    }
+
+    /// EKS release calendar (docs.aws.amazon.com/eks/latest/userguide/
+    /// kubernetes-versions.html): 1.31's extended support ended 2026-11-26;
+    /// 1.34's standard support ends 2026-12-02, then it is billed as extended.
+    #[test]
+    fn versions_are_judged_on_the_support_date() {
+        let on_2026_11_29 = |version: &str| {
+            let mut stack = Stack::new("t").with_support_date(Date::ymd(2026, 11, 29));
+            let vpc = stack.add(Vpc::new("main", "t", "10.0.0.0/16", "us-east-1"));
+            let secrets = stack.add(KmsKey::new("eks", "t-eks"));
+            let logs = stack.add(KmsKey::for_logs("logs", "t-logs", "us-east-1"));
+            stack.add(EksCluster::new(EksClusterProps {
+                logical_name: "main",
+                name: "t",
+                kubernetes_version: version,
+                subnet_ids: vpc.private_subnet_ids(),
+                secrets_key: &secrets,
+                logs_key: &logs,
+            }));
+            stack.diagnostics().to_string()
+        };
+        let old = on_2026_11_29("1.31");
+        assert!(
+            old.contains("error: ")
+                && old.contains("field `version`")
+                && old.contains("end of support on 2026-11-26")
+                && old.contains("use one supported on 2026-11-29: 1.32, 1.33, 1.34, 1.35, 1.36"),
+            "{old}"
+        );
+        let ending = on_2026_11_29("1.34");
+        assert!(
+            ending.starts_with("warning: ") && ending.contains("2026-12-02, 3 days"),
+            "{ending}"
+        );
+        assert!(on_2026_11_29("1.35").ends_with("0 error(s), 0 warning(s)"));
     }
 
     #[test]
@@ -794,5 +827,29 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("field `node_groups.empty.disk_gb`"), "{text}");
+    }
+
+    /// hashicorp/terraform-provider-aws v5.100.0,
+    /// website/docs/r/eks_node_group.html.markdown: `version` "Defaults to
+    /// EKS Cluster Kubernetes version. Terraform will only perform drift
+    /// detection if a configuration value is provided"; EKS upgrades the
+    /// control plane before the nodes (nodes may not be newer). Referencing
+    /// the cluster's version makes one edit of `kubernetes_version` update
+    /// the cluster, then every group.
+    #[test]
+    fn node_groups_follow_the_control_plane_version() {
+        let (stack, cluster) = build(Environment::DEV, |c| c);
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc["resource"]["aws_eks_cluster"]["main"]["version"],
+            "1.35"
+        );
+        assert_eq!(cluster.node_groups.len(), 1);
+        assert_eq!(
+            doc["resource"]["aws_eks_node_group"]["main_general"]["version"],
+            "${aws_eks_cluster.main.version}"
+        );
     }
 }

@@ -21,6 +21,7 @@ pub mod redis;
 pub mod region;
 pub mod security_group;
 
+pub mod versions;
 pub mod vpc;
 
 pub use access_logs::{AccessLogBucket, AccessLogBucketHandle};

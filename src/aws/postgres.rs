@@ -91,9 +91,6 @@ pub const POSTGRES_INSTANCE_CLASSES: &[&str] = &[
     "db.r7g.16xlarge",
 ];
 
-/// PostgreSQL major versions RDS supports.
-pub const POSTGRES_MAJOR_VERSIONS: &[u32] = &[13, 14, 15, 16, 17];
-
 /// Where the database lives and who may connect.
 #[derive(Clone, Debug)]
 pub struct DatabaseNetwork {
@@ -117,9 +114,12 @@ pub struct PostgresProps<'a> {
     /// account and region. Also names the subnet, parameter and security
     /// groups it adds.
     pub identifier: &'a str,
-    /// The PostgreSQL version (`engine_version`): a major version 13-17,
-    /// optionally with a minor (`16` or `16.4`; a major alone takes RDS's
-    /// default minor and its automatic minor upgrades).
+    /// The PostgreSQL version (`engine_version`): a major version RDS
+    /// supports ([`crate::aws::versions::RDS_POSTGRES`]), such as `16`. A
+    /// major alone takes RDS's default minor and its automatic minor
+    /// upgrades; a minor pin (`16.4`) needs
+    /// [`Postgres::auto_minor_version_upgrade`] off, since RDS would
+    /// otherwise move past it and the next plan would ask for a downgrade.
     pub engine_version: &'a str,
     /// The instance class (`instance_class`), such as `db.t4g.medium`; one of
     /// [`POSTGRES_INSTANCE_CLASSES`].
@@ -170,6 +170,8 @@ pub struct Postgres {
     backup_retention_days: Option<u32>,
     performance_insights: Option<bool>,
     monitoring_interval: Option<u32>,
+    auto_minor_version_upgrade: bool,
+    apply_immediately: Option<bool>,
 }
 
 /// What [`Postgres`] created.
@@ -225,7 +227,25 @@ impl Postgres {
             backup_retention_days: None,
             performance_insights: None,
             monitoring_interval: None,
+            auto_minor_version_upgrade: true,
+            apply_immediately: None,
         }
+    }
+
+    /// RDS applies minor versions itself in the maintenance window (default
+    /// on). Turn it off only to pin a minor in `engine_version` (`16.4`).
+    pub fn auto_minor_version_upgrade(mut self, on: bool) -> Self {
+        self.auto_minor_version_upgrade = on;
+        self
+    }
+
+    /// Apply modifications (a new major version, an instance class) at once
+    /// rather than in the next maintenance window. Default: on outside
+    /// production, off in production, where a major upgrade then waits for
+    /// the Sunday window (see `docs/operations.md`, Upgrades).
+    pub fn apply_immediately(mut self, on: bool) -> Self {
+        self.apply_immediately = Some(on);
+        self
     }
 
     /// Initial and maximum (autoscaling) storage in GiB (default 20 / 100).
@@ -325,22 +345,46 @@ impl Construct for Postgres {
                 &format!("use one of: {}", POSTGRES_INSTANCE_CLASSES.join(", ")),
             );
         }
-        let major = self
-            .engine_version
-            .split('.')
-            .next()
-            .and_then(|m| m.parse::<u32>().ok())
-            .filter(|m| POSTGRES_MAJOR_VERSIONS.contains(m));
-        if major.is_none() {
+        let mut parts = self.engine_version.split('.');
+        let major = parts.next().and_then(|m| m.parse::<u32>().ok());
+        let minor_ok =
+            parts.next().is_none_or(|m| m.parse::<u32>().is_ok()) && parts.next().is_none();
+        let pins_minor = self.engine_version.contains('.');
+        let major = major.filter(|_| minor_ok);
+        // The provider keeps a configured `16` while RDS reports 16.6 (a
+        // prefix of the actual version, engine_version.go
+        // compareActualEngineVersion), but a pinned `16.4` is replaced in
+        // state by the 16.6 automatic minor upgrades install, so the next
+        // plan asks for `16.6 -> 16.4`, a downgrade RDS refuses.
+        if major.is_some() && pins_minor && self.auto_minor_version_upgrade {
             stack.error(
                 &address,
                 "engine_version",
                 &format!(
-                    "`{}` is not a supported PostgreSQL version",
+                    "`{}` pins a minor version while auto_minor_version_upgrade is on: once RDS upgrades the minor, the next plan asks for a downgrade",
                     self.engine_version
                 ),
-                "use a major version 13-17, optionally with a minor (`16` or `16.4`)",
+                &format!(
+                    "write the major only (`{}`), which follows RDS's minor upgrades, or turn auto_minor_version_upgrade off to keep the pin",
+                    major.unwrap_or_default()
+                ),
             );
+        }
+        match major {
+            // Which majors RDS still supports, and until when, is data
+            // (`aws::versions`), judged on the stack's support date.
+            Some(major) => super::versions::RDS_POSTGRES.check(
+                stack,
+                &address,
+                "engine_version",
+                &major.to_string(),
+            ),
+            None => stack.error(
+                &address,
+                "engine_version",
+                &format!("`{}` is not a PostgreSQL version", self.engine_version),
+                "use a major version such as `16` (a minor pin such as `16.4` needs auto_minor_version_upgrade off)",
+            ),
         }
         if !(20..=65536).contains(&self.allocated_storage_gb)
             || self.max_allocated_storage_gb < self.allocated_storage_gb
@@ -465,9 +509,25 @@ impl Construct for Postgres {
                 .with("apply_method", "pending-reboot")
         };
         let family = format!("postgres{}", major.unwrap_or(16));
+        let apply_immediately = self.apply_immediately.unwrap_or(!production);
+        // A major upgrade changes the family, which replaces the group. The
+        // name carries the family so old and new can coexist, and
+        // create_before_destroy makes the new group before the instance
+        // switches to it and only then destroys the old one (by default
+        // Terraform destroys first, while the instance still uses it).
+        let group_lifecycle = Value::map().with("create_before_destroy", true);
+        let mut group_attributes = Attributes::new();
+        if !apply_immediately {
+            // Without apply_immediately RDS queues the upgrade and the group
+            // switch for the maintenance window, so the old group still has
+            // the instance as a member when Terraform destroys it and RDS
+            // refuses. skip_destroy drops the old group from state only; it
+            // is deleted by hand after the window (docs/operations.md).
+            group_attributes = group_attributes.set("skip_destroy", true);
+        }
         let parameter_group = stack.resource::<kind::DbParameterGroup>(
             l,
-            Attributes::new()
+            group_attributes
                 .set("name", format!("{id}-{family}"))
                 .set("family", family.as_str())
                 .set("description", format!("{id}: TLS only, connection logging"))
@@ -481,6 +541,7 @@ impl Construct for Postgres {
                         parameter("password_encryption", "scram-sha-256"),
                     ],
                 )
+                .set("lifecycle", Value::List(vec![group_lifecycle]))
                 .tagged_name(&id),
         );
         let monitoring_role = (monitoring > 0).then(|| {
@@ -520,7 +581,14 @@ impl Construct for Postgres {
             .set("backup_window", "03:00-04:00")
             .set("maintenance_window", "sun:04:30-sun:05:30")
             .set("copy_tags_to_snapshot", true)
-            .set("auto_minor_version_upgrade", true)
+            .set(
+                "auto_minor_version_upgrade",
+                self.auto_minor_version_upgrade,
+            )
+            // Changing `engine_version` to the next major is then one edit:
+            // RDS refuses a major upgrade the request does not allow.
+            .set("allow_major_version_upgrade", true)
+            .set("apply_immediately", apply_immediately)
             .set("iam_database_authentication_enabled", true)
             .set("ca_cert_identifier", "rds-ca-rsa2048-g1")
             .set(
@@ -678,7 +746,8 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("field `engine_version`") && text.contains("use a major version 13-17"),
+            text.contains("field `engine_version`")
+                && text.contains("`9` is not a PostgreSQL major version RDS for PostgreSQL offers"),
             "{text}"
         );
     }
@@ -734,6 +803,102 @@ mod tests {
         assert!(
             text.contains("field `monitoring_interval`") && text.contains("use 0 (off), 1, 5"),
             "{text}"
+        );
+    }
+
+    /// hashicorp/terraform-provider-aws v5.100.0,
+    /// internal/service/rds/engine_version.go (compareActualEngineVersion):
+    /// a configured `16` stays in state while RDS runs 16.6 (a prefix of the
+    /// actual version), a configured `16.4` is overwritten by 16.6, and the
+    /// next plan asks for a downgrade; db_instance.html.markdown: "If
+    /// `auto_minor_version_upgrade` is enabled, you can provide a prefix of
+    /// the version".
+    #[test]
+    fn a_minor_pin_needs_automatic_minor_upgrades_off() {
+        let (stack, db) = build(Environment::DEV, |p| p);
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(db.instance.address()).unwrap();
+        assert_eq!(
+            block.get("engine_version").and_then(Value::as_str),
+            Some("16")
+        );
+        assert_eq!(
+            block.get("auto_minor_version_upgrade"),
+            Some(&Value::Bool(true))
+        );
+
+        let (stack, _) = build(Environment::DEV, |mut p| {
+            p.engine_version = "16.4".to_string();
+            p
+        });
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("resource `aws_db_instance.main`, field `engine_version`: `16.4` pins a minor version while auto_minor_version_upgrade is on")
+                && text.contains("write the major only (`16`)"),
+            "{text}"
+        );
+
+        let (stack, db) = build(Environment::DEV, |mut p| {
+            p.engine_version = "16.4".to_string();
+            p.auto_minor_version_upgrade(false)
+        });
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let block = stack.block(db.instance.address()).unwrap();
+        assert_eq!(
+            block.get("engine_version").and_then(Value::as_str),
+            Some("16.4")
+        );
+        assert_eq!(
+            block.get("auto_minor_version_upgrade"),
+            Some(&Value::Bool(false))
+        );
+    }
+
+    /// A major upgrade (15 -> 16) is one edit: the parameter group's name
+    /// carries the family, so the new group is created before the old one is
+    /// destroyed (create_before_destroy), and the instance allows the major
+    /// upgrade (db_instance.html.markdown: "When upgrading the major version
+    /// of an engine, `allow_major_version_upgrade` must be set to `true`").
+    #[test]
+    fn a_major_upgrade_creates_the_new_parameter_group_first() {
+        let synth = |env: Environment, version: &str| {
+            let (stack, _) = build(env, |mut p| {
+                p.engine_version = version.to_string();
+                p
+            });
+            assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+            let text = stack.synth().unwrap().main_tf_json().to_string();
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()
+        };
+        let v15 = synth(Environment::DEV, "15");
+        let v16 = synth(Environment::DEV, "16");
+        let group =
+            |doc: &serde_json::Value| doc["resource"]["aws_db_parameter_group"]["main"].clone();
+        assert_eq!(group(&v15)["name"], "t-db-postgres15");
+        assert_eq!(group(&v16)["name"], "t-db-postgres16");
+        assert_eq!(group(&v16)["family"], "postgres16");
+        assert_eq!(
+            group(&v16)["lifecycle"],
+            serde_json::json!([{ "create_before_destroy": true }])
+        );
+        // Outside production the change applies at once, so the old group
+        // is free when Terraform destroys it.
+        assert!(group(&v16)["skip_destroy"].is_null());
+        let instance = &v16["resource"]["aws_db_instance"]["main"];
+        assert_eq!(instance["allow_major_version_upgrade"], true);
+        assert_eq!(instance["apply_immediately"], true);
+        assert_eq!(
+            instance["parameter_group_name"],
+            "${aws_db_parameter_group.main.name}"
+        );
+
+        // In production the upgrade waits for the maintenance window; the
+        // old group, still in use until then, is left to be deleted by hand.
+        let production = synth(Environment::PRODUCTION, "16");
+        assert_eq!(group(&production)["skip_destroy"], true);
+        assert_eq!(
+            production["resource"]["aws_db_instance"]["main"]["apply_immediately"],
+            false
         );
     }
 }

@@ -85,7 +85,8 @@ pub struct RedisProps<'a> {
     /// trailing `-`; unique per account and region. Also names the subnet
     /// group, security group and users it adds.
     pub replication_group_id: &'a str,
-    /// The Redis version (`engine_version`), `7.0` or `7.1`: IAM
+    /// The Redis version (`engine_version`), `7.0` or `7.1` (`major.minor`:
+    /// ElastiCache's automatic minor upgrades apply patches under it): IAM
     /// authentication needs 7.0 or later.
     pub engine_version: &'a str,
     /// The node type (`node_type`), such as `cache.t4g.small`; one of
@@ -264,18 +265,25 @@ impl Construct for Redis {
                 &format!("use one of: {}", CACHE_NODE_TYPES.join(", ")),
             );
         }
-        let major = self
-            .engine_version
-            .split('.')
-            .next()
-            .and_then(|m| m.parse::<u32>().ok())
-            .filter(|m| (6..=7).contains(m));
+        // `major.minor` exactly: the provider requires it from Redis 6 on
+        // (validRedisVersionString), and ElastiCache's automatic minor
+        // upgrades install patch releases under that same `major.minor`, so
+        // the configured value never falls behind the running one. A patch
+        // (`7.1.2`) would, and the provider replaces a replication group
+        // whose configured version is lower than its state
+        // (customizeDiffEngineVersionForceNewOnDowngrade).
+        let parts: Vec<&str> = self.engine_version.split('.').collect();
+        let major = match parts.as_slice() {
+            [major, minor] if minor.parse::<u32>().is_ok() => major.parse::<u32>().ok(),
+            _ => None,
+        }
+        .filter(|m| (6..=7).contains(m));
         if major.is_none() {
             stack.error(
                 &address,
                 "engine_version",
                 &format!("`{}` is not a supported Redis version", self.engine_version),
-                "use 7.0 or 7.1",
+                "use 7.0 or 7.1 (major.minor only: ElastiCache applies patch releases itself)",
             );
         }
         if major.is_some_and(|m| m < 7) {
@@ -604,5 +612,43 @@ mod tests {
             block.get("transit_encryption_enabled"),
             Some(&Value::Bool(true))
         );
+    }
+
+    /// hashicorp/terraform-provider-aws v5.100.0,
+    /// website/docs/r/elasticache_replication_group.html.markdown: from
+    /// version 6 "the major and minor version" are set, and
+    /// internal/service/elasticache/engine_version.go replaces the group when
+    /// the configured version is lower than the one in state; so only
+    /// `major.minor` is written, and the group uses the AWS-managed
+    /// `default.redis7` parameter group, which no upgrade replaces.
+    #[test]
+    fn the_version_is_major_dot_minor_and_the_parameter_group_aws_managed() {
+        let (stack, cache) = build(Environment::DEV, |r| r);
+        let block = stack.block(cache.group.address()).unwrap();
+        assert_eq!(
+            block.get("engine_version").and_then(Value::as_str),
+            Some("7.1")
+        );
+        assert_eq!(
+            block.get("parameter_group_name").and_then(Value::as_str),
+            Some("default.redis7")
+        );
+        assert_eq!(
+            block.get("auto_minor_version_upgrade"),
+            Some(&Value::Bool(true))
+        );
+        for pinned in ["7.1.2", "7", "7.x"] {
+            let (stack, _) = build(Environment::DEV, |mut r| {
+                r.engine_version = pinned.to_string();
+                r
+            });
+            let text = stack.diagnostics().to_string();
+            assert!(
+                text.contains(&format!(
+                    "field `engine_version`: `{pinned}` is not a supported Redis version"
+                )),
+                "{pinned}: {text}"
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::kind;
+use super::monitoring::ContainerInsights;
 use super::resource_group::ResourceGroupHandle;
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Ref};
@@ -100,6 +101,68 @@ fn dns_prefix(name: &str) -> String {
 /// What a valid AKS pool name looks like.
 pub const POOL_NAME_RULE: &str = "use 1-12 lowercase letters and digits, starting with a letter";
 
+/// The system pool's `temporary_name_for_rotation`, so no user pool may take it.
+pub const SYSTEM_ROTATION_NAME: &str = "systemtmp";
+
+/// The label AKS puts on every spot pool (and its nodes), with the value it
+/// sets. AKS returns it in the pool's `node_labels`, so a pool that does not
+/// declare it never gets a clean plan; and a label update that leaves it out
+/// removes it from the nodes (Azure/AKS#3152). The provider's own spot
+/// acceptance test declares it with the matching taint
+/// (`kubernetes_cluster_node_pool_resource_test.go`, `spotConfig`, v4.55.0).
+pub const SPOT_LABEL: (&str, &str) = ("kubernetes.azure.com/scalesetpriority", "spot");
+
+/// The taint AKS puts on every spot pool (same sources as [`SPOT_LABEL`]).
+pub const SPOT_TAINT: &str = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
+
+/// The default `temporary_name_for_rotation` of a pool: its name cut to nine
+/// characters and `tmp`, a valid pool name (`^[a-z][a-z0-9]{0,11}$`, the
+/// provider's `KubernetesAgentPoolName`) for every valid pool name.
+pub fn rotation_name(pool: &str) -> String {
+    let head: String = pool.chars().take(9).collect();
+    format!("{head}tmp")
+}
+
+/// A `temporary_name_for_rotation` for each of `pools` (by pool name), each a
+/// valid pool name distinct from every pool name, from each other and from
+/// the system pool's ([`SYSTEM_ROTATION_NAME`]): AKS creates the temporary
+/// pool next to the others while it cycles one.
+pub fn rotation_names<'a>(pools: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
+    let pools: Vec<&str> = pools.into_iter().collect();
+    let mut taken: std::collections::BTreeSet<String> =
+        pools.iter().map(|p| p.to_string()).collect();
+    taken.insert("system".to_string());
+    taken.insert(SYSTEM_ROTATION_NAME.to_string());
+    let mut names = BTreeMap::new();
+    for pool in pools {
+        let head: String = pool.chars().take(8).collect();
+        let candidates = std::iter::once(rotation_name(pool))
+            .chain((0..10).map(|digit| format!("{head}tmp{digit}")))
+            .chain((0..1000).map(|n| format!("rot{n}")));
+        if let Some(name) = candidates.into_iter().find(|c| !taken.contains(c)) {
+            taken.insert(name.clone());
+            names.insert(pool.to_string(), name);
+        }
+    }
+    names
+}
+
+/// The weekly window for automatic upgrades: Sunday 03:00-07:00 UTC. The
+/// cluster's patch upgrades (`maintenance_window_auto_upgrade`) and node
+/// image upgrades (`maintenance_window_node_os`) share it; without a
+/// `maintenance_window_node_os` block the `NodeImage` channel upgrades nodes
+/// whenever AKS ships an image.
+fn sunday_window() -> Value {
+    map! {
+        "frequency" => "Weekly",
+        "interval" => 1,
+        "day_of_week" => "Sunday",
+        "start_time" => "03:00",
+        "duration" => 4,
+        "utc_offset" => "+00:00",
+    }
+}
+
 /// How the API server is reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiServerAccess {
@@ -187,7 +250,7 @@ impl AksCluster {
             subnet_id: props.vnet_subnet_id,
             identity_id: props.identity_id,
             tenant_id: props.tenant_id,
-            kubernetes_version: "1.31".to_string(),
+            kubernetes_version: "1.35".to_string(),
             access: ApiServerAccess::Private,
             sku_tier: "Free",
             zones: Vec::new(),
@@ -209,7 +272,8 @@ impl AksCluster {
         }
     }
 
-    /// Kubernetes minor version.
+    /// Kubernetes minor version (default `1.35`), one AKS supports on the
+    /// stack's support date ([`crate::azure::versions::AKS`]).
     pub fn kubernetes_version(mut self, version: &str) -> Self {
         self.kubernetes_version = version.to_string();
         self
@@ -248,7 +312,11 @@ impl AksCluster {
         self
     }
 
-    /// Sends container insights (and Defender findings, if enabled) to a workspace.
+    /// Sends container insights (and Defender findings, if enabled) to a
+    /// workspace in the cluster's region: the monitoring agent with
+    /// managed-identity authentication, and the data collection rule and
+    /// association it needs to collect anything ([`ContainerInsights`],
+    /// `<cluster logical name>_insights`).
     pub fn monitoring(mut self, workspace_id: Attr<Id<kind::LogAnalyticsWorkspace>>) -> Self {
         self.workspace_id = Some(workspace_id);
         self
@@ -299,6 +367,9 @@ impl AksCluster {
     fn validate(&self, stack: &mut Stack) {
         let ln = &self.logical_name;
         check_max_pods(stack, ln, self.max_pods);
+        // The AKS release calendar as data (`azure::versions`), judged on the
+        // stack's support date.
+        super::versions::AKS.check(stack, ln, "kubernetes_version", &self.kubernetes_version);
         let valid_name = super::naming::is_resource_name(&self.name, 1..=63)
             && self.name.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !valid_name {
@@ -379,7 +450,7 @@ impl Construct for AksCluster {
         let pool = &self.system_pool;
         let mut default_pool = map! {
             "name" => "system",
-            "temporary_name_for_rotation" => "systemtmp",
+            "temporary_name_for_rotation" => SYSTEM_ROTATION_NAME,
             "vm_size" => pool.vm_size.as_str(),
             "vnet_subnet_id" => &self.subnet_id,
             "only_critical_addons_enabled" => true,
@@ -392,6 +463,12 @@ impl Construct for AksCluster {
             "host_encryption_enabled" => self.host_encryption,
             "node_public_ip_enabled" => false,
             "upgrade_settings" => vec![map! { "max_surge" => "33%" }],
+            // The system pool follows the control plane: on a new
+            // `kubernetes_version` azurerm upgrades the control plane first
+            // and then the default pool (kubernetes_cluster_resource.go,
+            // update), as AKS requires. Without it the pool keeps the
+            // version it was created with.
+            "orchestrator_version" => self.kubernetes_version.as_str(),
         };
         for (name, value) in os_disk(&pool.vm_size) {
             default_pool.insert(name, value);
@@ -445,17 +522,8 @@ impl Construct for AksCluster {
                 "key_vault_secrets_provider",
                 map! { "secret_rotation_enabled" => true, "secret_rotation_interval" => "2m" },
             )
-            .block(
-                "maintenance_window_auto_upgrade",
-                map! {
-                    "frequency" => "Weekly",
-                    "interval" => 1,
-                    "day_of_week" => "Sunday",
-                    "start_time" => "03:00",
-                    "duration" => 4,
-                    "utc_offset" => "+00:00",
-                },
-            )
+            .block("maintenance_window_auto_upgrade", sunday_window())
+            .block("maintenance_window_node_os", sunday_window())
             .tagged();
         attributes = match &self.access {
             ApiServerAccess::Private => attributes
@@ -498,7 +566,19 @@ impl Construct for AksCluster {
             "lifecycle",
             map! { "ignore_changes" => vec!["default_node_pool[0].node_count"] },
         );
-        stack.resource::<kind::KubernetesCluster>(&self.logical_name, attributes)
+        let cluster = stack.resource::<kind::KubernetesCluster>(&self.logical_name, attributes);
+        if let Some(workspace) = &self.workspace_id {
+            // The agent authenticates with its managed identity and then
+            // collects only what an associated rule asks for.
+            stack.add(ContainerInsights::new(
+                &format!("{}_insights", self.logical_name),
+                &super::monitoring::rule_name(&rg.location, &self.name),
+                rg,
+                workspace.clone(),
+                cluster.id(),
+            ));
+        }
+        cluster
     }
 }
 
@@ -525,9 +605,10 @@ pub struct NodePool {
     zones: Vec<String>,
     taints: Vec<String>,
     labels: BTreeMap<String, String>,
-    orchestrator_version: Option<String>,
+    orchestrator_version: Option<Value>,
     max_pods: u32,
     host_encryption: bool,
+    rotation_name: Option<String>,
 }
 
 impl NodePool {
@@ -557,7 +638,18 @@ impl NodePool {
             orchestrator_version: None,
             max_pods: DEFAULT_MAX_PODS,
             host_encryption: true,
+            rotation_name: None,
         }
+    }
+
+    /// The name of the temporary pool AKS cycles this one through when a
+    /// change needs new nodes (VM size, OS disk, zones, max pods, host
+    /// encryption...: azurerm refuses those changes without it). Default:
+    /// [`rotation_name`] of the pool's name; give another when two pools'
+    /// defaults would meet (see [`rotation_names`]).
+    pub fn temporary_name_for_rotation(mut self, name: &str) -> Self {
+        self.rotation_name = Some(name.to_string());
+        self
     }
 
     /// VM size (see [`gpu_vm_size_for`] and `platform::azure::sizes`).
@@ -592,15 +684,21 @@ impl NodePool {
         self
     }
 
-    /// Adds a node label.
+    /// Adds a node label. Labels under `kubernetes.azure.com/` are AKS's: the
+    /// only one accepted is the one AKS sets itself, [`SPOT_LABEL`] on a spot
+    /// pool (which gets it anyway).
     pub fn label(mut self, key: &str, value: &str) -> Self {
         self.labels.insert(key.to_string(), value.to_string());
         self
     }
 
-    /// The pool's Kubernetes version (defaults to the cluster's).
-    pub fn orchestrator_version(mut self, version: &str) -> Self {
-        self.orchestrator_version = Some(version.to_string());
+    /// The pool's Kubernetes version. Without it AKS picks one when the pool
+    /// is created and never moves it; pass the cluster's
+    /// (`cluster.attr::<String>("kubernetes_version")`, as the platform does)
+    /// so that a new `kubernetes_version` upgrades the control plane and then
+    /// this pool (the pool is updated after the cluster it references).
+    pub fn orchestrator_version(mut self, version: impl Into<Value>) -> Self {
+        self.orchestrator_version = Some(version.into());
         self
     }
 
@@ -621,13 +719,28 @@ impl NodePool {
         check_max_pods(stack, ln, self.max_pods);
         if let Some(problem) = pool_name_problem(&self.name) {
             stack.error(ln, "name", &problem, POOL_NAME_RULE);
-        } else if self.name == "system" {
+        } else if self.name == "system" || self.name == SYSTEM_ROTATION_NAME {
             stack.error(
                 ln,
                 "name",
-                "node pool name `system` is taken by the cluster's system pool",
+                &format!(
+                    "node pool name `{}` is taken by the cluster's system pool",
+                    self.name
+                ),
                 "pick another name, such as `general`",
             );
+        }
+        if let Some(rotation) = &self.rotation_name {
+            if let Some(problem) = pool_name_problem(rotation) {
+                stack.error(ln, "temporary_name_for_rotation", &problem, POOL_NAME_RULE);
+            } else if *rotation == self.name {
+                stack.error(
+                    ln,
+                    "temporary_name_for_rotation",
+                    &format!("the temporary pool would have the pool's own name `{rotation}`"),
+                    "pick a name no pool of the cluster has, such as the pool's name and `tmp`",
+                );
+            }
         }
         if self.min_nodes > self.desired_nodes
             || self.desired_nodes > self.max_nodes
@@ -644,13 +757,23 @@ impl NodePool {
                 "keep min <= desired <= max and 1 <= max <= 1000",
             );
         }
-        for label in self.labels.keys() {
-            if label.starts_with("kubernetes.azure.com/") {
+        for (label, value) in &self.labels {
+            if !label.starts_with("kubernetes.azure.com/") {
+                continue;
+            }
+            // AKS's own label on a spot pool, with AKS's value, is what AKS
+            // reports back: declaring it keeps the plan clean.
+            let aks_own =
+                self.priority == Priority::Spot && (label.as_str(), value.as_str()) == SPOT_LABEL;
+            if !aks_own {
                 stack.error(
                     ln,
                     "labels",
-                    &format!("label `{label}` is reserved by AKS"),
-                    "use a label outside the kubernetes.azure.com/ prefix",
+                    &format!("label `{label}={value}` is reserved by AKS"),
+                    &format!(
+                        "use a label outside the kubernetes.azure.com/ prefix (AKS sets {}={} on spot pools itself)",
+                        SPOT_LABEL.0, SPOT_LABEL.1
+                    ),
                 );
             }
         }
@@ -667,6 +790,11 @@ impl Construct for NodePool {
     fn build(self, stack: &mut Stack) -> Ref<kind::KubernetesClusterNodePool> {
         self.validate(stack);
         let mut taints = self.taints.clone();
+        let mut labels = self.labels.clone();
+        let rotation = self
+            .rotation_name
+            .clone()
+            .unwrap_or_else(|| rotation_name(&self.name));
         let mut attributes = Attributes::new()
             .set("name", self.name.as_str())
             .set("kubernetes_cluster_id", &self.cluster_id)
@@ -682,17 +810,19 @@ impl Construct for NodePool {
             .set("max_pods", self.max_pods)
             .set("host_encryption_enabled", self.host_encryption)
             .set("node_public_ip_enabled", false)
+            .set("temporary_name_for_rotation", rotation)
             .set_opt("orchestrator_version", self.orchestrator_version.clone())
             .tagged();
         for (name, value) in os_disk(&self.vm_size) {
             attributes = attributes.set(name, value);
         }
         if self.priority == Priority::Spot {
-            // AKS adds this taint to every spot pool; declaring it keeps plans clean.
-            let spot_taint = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule".to_string();
-            if !taints.contains(&spot_taint) {
-                taints.push(spot_taint);
+            // AKS adds this label and taint to every spot pool and reports
+            // them back; declaring them keeps plans clean.
+            if !taints.iter().any(|t| t == SPOT_TAINT) {
+                taints.push(SPOT_TAINT.to_string());
             }
+            labels.insert(SPOT_LABEL.0.to_string(), SPOT_LABEL.1.to_string());
             attributes = attributes
                 .set("priority", "Spot")
                 .set("eviction_policy", "Delete")
@@ -705,8 +835,8 @@ impl Construct for NodePool {
         if !taints.is_empty() {
             attributes = attributes.set("node_taints", taints);
         }
-        if !self.labels.is_empty() {
-            attributes = attributes.set("node_labels", Value::from(self.labels.clone()));
+        if !labels.is_empty() {
+            attributes = attributes.set("node_labels", Value::from(labels));
         }
         if !self.zones.is_empty() {
             attributes = attributes.set("zones", self.zones.clone());
@@ -759,6 +889,85 @@ mod tests {
         let json = String::from_utf8(stack.render_json()).unwrap();
         assert!(json.contains("\"eviction_policy\": \"Delete\""));
         assert!(json.contains("kubernetes.azure.com/scalesetpriority=spot:NoSchedule"));
+    }
+
+    #[test]
+    fn spot_pool_declares_the_label_aks_adds_and_the_validator_accepts_it() {
+        let mut stack = Stack::new("t");
+        let (cluster, subnet) = ids();
+        stack.add(
+            NodePool::new("spot", "spot", cluster.clone(), subnet.clone())
+                .priority(Priority::Spot)
+                .label(SPOT_LABEL.0, SPOT_LABEL.1)
+                .label("workload", "batch"),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let pool = &json["resource"]["azurerm_kubernetes_cluster_node_pool"]["spot"];
+        assert_eq!(pool["node_labels"][SPOT_LABEL.0], "spot");
+        assert_eq!(pool["node_labels"]["workload"], "batch");
+        assert_eq!(pool["node_taints"], serde_json::json!([SPOT_TAINT]));
+
+        // Only AKS's own label on a spot pool: not on a regular pool, not
+        // with another value, not another kubernetes.azure.com/ label.
+        for (priority, key, value) in [
+            (Priority::Regular, SPOT_LABEL.0, "spot"),
+            (Priority::Spot, SPOT_LABEL.0, "regular"),
+            (Priority::Spot, "kubernetes.azure.com/mode", "user"),
+        ] {
+            let mut stack = Stack::new("t");
+            stack.add(
+                NodePool::new("p", "pool", cluster.clone(), subnet.clone())
+                    .priority(priority)
+                    .label(key, value),
+            );
+            let text = stack.diagnostics().to_string();
+            assert!(text.contains("field `labels`"), "{key}={value}: {text}");
+            assert!(text.contains("reserved by AKS"), "{key}={value}: {text}");
+        }
+    }
+
+    #[test]
+    fn every_pool_has_a_valid_rotation_name() {
+        for pool in ["general", "spot", "gpu", "abcdefghijkl", "a"] {
+            let name = rotation_name(pool);
+            assert_eq!(pool_name_problem(&name), None, "{pool}: {name}");
+            assert_ne!(name, pool);
+        }
+        assert_eq!(rotation_name("general"), "generaltmp");
+        assert_eq!(rotation_name("abcdefghijkl"), "abcdefghitmp");
+        // Two pools whose defaults meet, and a pool named like another's
+        // default, still get distinct valid names.
+        let names = rotation_names(["abcdefghi1", "abcdefghi2", "spottmp", "spot", "systemtmp"]);
+        let mut seen = std::collections::BTreeSet::new();
+        for (pool, name) in &names {
+            assert_eq!(pool_name_problem(name), None, "{pool}: {name}");
+            assert!(
+                ![
+                    "abcdefghi1",
+                    "abcdefghi2",
+                    "spottmp",
+                    "spot",
+                    "system",
+                    SYSTEM_ROTATION_NAME
+                ]
+                .contains(&name.as_str()),
+                "{pool}: {name}"
+            );
+            assert!(seen.insert(name.clone()), "{name} given twice: {names:?}");
+        }
+        assert_eq!(names.len(), 5);
+
+        let mut stack = Stack::new("t");
+        let (cluster, subnet) = ids();
+        stack.add(
+            NodePool::new("p", "general", cluster, subnet).temporary_name_for_rotation("general"),
+        );
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("field `temporary_name_for_rotation`"),
+            "{text}"
+        );
     }
 
     #[test]

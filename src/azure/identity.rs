@@ -1,11 +1,14 @@
 //! Managed identities: user-assigned identities, role assignments, and workload
 //! identity (a Kubernetes service account trusted to act as an identity).
 
+use std::collections::BTreeMap;
+
 use super::kind;
 use super::resource_group::ResourceGroupHandle;
 use crate::core::block::Attributes;
 use crate::core::reference::{Attr, Ref};
 use crate::core::stack::{Construct, Stack};
+use crate::core::value::Value;
 
 /// A user-assigned managed identity.
 pub struct ManagedIdentity {
@@ -49,12 +52,34 @@ impl Construct for ManagedIdentity {
     }
 }
 
+/// What kind of Entra ID principal a role is granted to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalType {
+    /// A service principal: managed identities, applications (the default).
+    ServicePrincipal,
+    /// A security group: every member holds the role.
+    Group,
+    /// A user.
+    User,
+}
+
+impl PrincipalType {
+    fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::ServicePrincipal => "ServicePrincipal",
+            PrincipalType::Group => "Group",
+            PrincipalType::User => "User",
+        }
+    }
+}
+
 /// A built-in role granted to a principal on a scope.
 pub struct RoleAssignment {
     logical_name: String,
     scope: Attr<kind::ScopeId>,
     role: String,
     principal_id: Attr<kind::PrincipalId>,
+    principal_type: PrincipalType,
 }
 
 impl RoleAssignment {
@@ -71,7 +96,16 @@ impl RoleAssignment {
             scope,
             role: role.to_string(),
             principal_id,
+            principal_type: PrincipalType::ServicePrincipal,
         }
+    }
+
+    /// The kind of principal `principal_id` is (default: a service principal,
+    /// which every managed identity is). Saying so lets Azure skip the Graph
+    /// lookup that fails for a principal created seconds before.
+    pub fn principal_type(mut self, principal_type: PrincipalType) -> Self {
+        self.principal_type = principal_type;
+        self
     }
 }
 
@@ -89,9 +123,125 @@ impl Construct for RoleAssignment {
                 .set("scope", &self.scope)
                 .set("role_definition_name", self.role.as_str())
                 .set("principal_id", &self.principal_id)
-                // Managed identities are service principals; saying so skips the
-                // Graph lookup that fails right after the identity is created.
-                .set("principal_type", "ServicePrincipal"),
+                // Saying what the principal is skips the Graph lookup that
+                // fails right after a managed identity is created.
+                .set("principal_type", self.principal_type.as_str()),
+        )
+    }
+}
+
+/// The `hashicorp/time` provider version constraint (for `time_sleep`).
+pub const TIME_PROVIDER_VERSION: &str = "~> 0.13";
+
+/// How long [`RolePropagation`] waits by default. Azure documents that a new
+/// role assignment can take up to 10 minutes to take effect (Azure RBAC
+/// troubleshooting, "Role assignment changes are not being detected"); in
+/// practice the services this stack feeds (Key Vault key access for the
+/// storage account and disk encryption set, AKS's checks of its identity on
+/// the subnet and the disk encryption set) see it within one or two minutes.
+pub const ROLE_PROPAGATION_WAIT: &str = "120s";
+
+/// A pause after role assignments, for the resources that act through them
+/// right after creation: Azure RBAC is eventually consistent, and a role used
+/// seconds after it was assigned fails intermittently
+/// (`KeyVaultAuthenticationFailure`, `LinkedAuthorizationFailed`).
+///
+/// Emits a `time_sleep` (provider `hashicorp/time`, pinned by the builder)
+/// whose `triggers` name each assignment's id: it waits after they are
+/// created, and again whenever one is replaced. Resources that use the roles
+/// `depends_on` the sleep, never on the assignments directly.
+///
+/// ```
+/// use infrasynth::azure::{ManagedIdentity, ResourceGroup, RoleAssignment, RolePropagation};
+/// use infrasynth::Stack;
+/// let mut stack = Stack::new("demo");
+/// let rg = stack.add(ResourceGroup::new("main", "demo-rg", "westeurope"));
+/// let identity = stack.add(ManagedIdentity::new("app", "demo-app", &rg));
+/// let role = stack.add(RoleAssignment::new(
+///     "app_reader",
+///     infrasynth::azure::kind::scope_of(&rg.resource.id()),
+///     "Reader",
+///     identity.principal_id(),
+/// ));
+/// let ready = stack.add(RolePropagation::new("app_roles", &[&role]));
+/// assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+/// # let _ = ready;
+/// ```
+pub struct RolePropagation {
+    logical_name: String,
+    roles: Vec<Ref<kind::RoleAssignment>>,
+    duration: String,
+}
+
+impl RolePropagation {
+    /// A wait of [`ROLE_PROPAGATION_WAIT`] after `roles` are created.
+    pub fn new(logical_name: &str, roles: &[&Ref<kind::RoleAssignment>]) -> Self {
+        RolePropagation {
+            logical_name: logical_name.to_string(),
+            roles: roles.iter().map(|role| (*role).clone()).collect(),
+            duration: ROLE_PROPAGATION_WAIT.to_string(),
+        }
+    }
+
+    /// Another wait, written as `time_sleep` takes it: a number and `ms`,
+    /// `s`, `m` or `h` (`90s`, `5m`).
+    pub fn duration(mut self, duration: &str) -> Self {
+        self.duration = duration.to_string();
+        self
+    }
+}
+
+/// Whether `text` is a duration `time_sleep` accepts: the provider's own rule
+/// `^[0-9]+(\.[0-9]+)?(ms|s|m|h)$` (terraform-provider-time v0.13,
+/// `internal/provider/resource_time_sleep.go`).
+fn is_sleep_duration(text: &str) -> bool {
+    let number = ["ms", "s", "m", "h"]
+        .iter()
+        .find_map(|unit| text.strip_suffix(unit));
+    let Some(number) = number else { return false };
+    let (whole, fraction) = match number.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (number, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    digits(whole) && fraction.is_none_or(digits)
+}
+
+impl Construct for RolePropagation {
+    type Output = Ref<kind::TimeSleep>;
+
+    fn describe(&self) -> String {
+        format!("azure::RolePropagation \"{}\"", self.logical_name)
+    }
+
+    fn build(self, stack: &mut Stack) -> Ref<kind::TimeSleep> {
+        if !is_sleep_duration(&self.duration) {
+            stack.error(
+                &self.logical_name,
+                "create_duration",
+                &format!("`{}` is not a duration time_sleep accepts", self.duration),
+                "write a number and ms, s, m or h, such as 120s or 5m",
+            );
+        }
+        if self.roles.is_empty() {
+            stack.error(
+                &self.logical_name,
+                "triggers",
+                "a role propagation wait names no role assignment",
+                "pass the role assignments the waiting resources use",
+            );
+        }
+        stack.require_provider("time", "hashicorp/time", TIME_PROVIDER_VERSION);
+        let triggers: BTreeMap<String, Value> = self
+            .roles
+            .iter()
+            .map(|role| (role.address().name().to_string(), Value::from(role.id())))
+            .collect();
+        stack.resource::<kind::TimeSleep>(
+            &self.logical_name,
+            Attributes::new()
+                .set("create_duration", self.duration.as_str())
+                .set("triggers", Value::from(triggers)),
         )
     }
 }
@@ -209,6 +359,65 @@ mod tests {
         let json = String::from_utf8(stack.render_json()).unwrap();
         assert!(json.contains("system:serviceaccount:mlops:api"));
         assert!(json.contains(TOKEN_AUDIENCE));
+    }
+
+    #[test]
+    fn role_propagation_waits_for_every_role_it_names() {
+        let mut stack = Stack::new("t");
+        let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
+        let identity = stack.add(ManagedIdentity::new("app", "p-app", &rg));
+        let scope = crate::azure::kind::scope_of(&rg.resource.id());
+        let reader = stack.add(RoleAssignment::new(
+            "reader",
+            scope.clone(),
+            "Reader",
+            identity.principal_id(),
+        ));
+        let network = stack.add(RoleAssignment::new(
+            "network",
+            scope,
+            "Network Contributor",
+            identity.principal_id(),
+        ));
+        stack.add(RolePropagation::new("app_roles", &[&reader, &network]));
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let sleep = &json["resource"]["time_sleep"]["app_roles"];
+        assert_eq!(sleep["create_duration"], ROLE_PROPAGATION_WAIT);
+        assert_eq!(
+            sleep["triggers"]["reader"],
+            "${azurerm_role_assignment.reader.id}"
+        );
+        assert_eq!(
+            sleep["triggers"]["network"],
+            "${azurerm_role_assignment.network.id}"
+        );
+        assert_eq!(
+            json["terraform"]["required_providers"]["time"]["source"],
+            "hashicorp/time"
+        );
+    }
+
+    #[test]
+    fn sleep_durations_follow_the_time_provider() {
+        for good in ["120s", "2m", "1.5h", "500ms"] {
+            assert!(is_sleep_duration(good), "{good}");
+        }
+        for bad in ["120", "2 m", "m", ".5s", "1.s", "2d", "-1s"] {
+            assert!(!is_sleep_duration(bad), "{bad}");
+        }
+        let mut stack = Stack::new("t");
+        let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
+        let identity = stack.add(ManagedIdentity::new("app", "p-app", &rg));
+        let role = stack.add(RoleAssignment::new(
+            "reader",
+            crate::azure::kind::scope_of(&rg.resource.id()),
+            "Reader",
+            identity.principal_id(),
+        ));
+        stack.add(RolePropagation::new("wait", &[&role]).duration("2 minutes"));
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("field `create_duration`"), "{text}");
     }
 
     #[test]

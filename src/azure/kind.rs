@@ -50,8 +50,10 @@ kinds! {
     /// The Entra ID administrator of a PostgreSQL flexible server.
     PostgresqlFlexibleServerAdministrator =
         "azurerm_postgresql_flexible_server_active_directory_administrator";
-    /// An Azure Cache for Redis.
+    /// An Azure Cache for Redis (retiring; see [`ManagedRedis`]).
     RedisCache = "azurerm_redis_cache", HasName;
+    /// An Azure Managed Redis instance.
+    ManagedRedis = "azurerm_managed_redis", HasName;
     /// A storage account.
     StorageAccount = "azurerm_storage_account", HasName;
     /// A blob container.
@@ -78,6 +80,15 @@ kinds! {
     DiskEncryptionSet = "azurerm_disk_encryption_set", HasName;
     /// Sends a resource's logs to a Log Analytics workspace.
     DiagnosticSetting = "azurerm_monitor_diagnostic_setting", HasName;
+    /// A data collection rule: what an Azure Monitor agent collects and
+    /// where it sends it (Container Insights).
+    DataCollectionRule = "azurerm_monitor_data_collection_rule", HasName;
+    /// Associates a data collection rule with a resource (the AKS cluster).
+    DataCollectionRuleAssociation = "azurerm_monitor_data_collection_rule_association", HasName;
+    /// `hashicorp/time`'s sleep, the one type of another provider the Azure
+    /// builders emit: a pause between role assignments and their users while
+    /// Azure RBAC propagates ([`crate::azure::RolePropagation`]).
+    TimeSleep = "time_sleep";
 }
 
 /// The object id of an Entra ID principal (user, group, managed identity).
@@ -131,6 +142,19 @@ impl Ref<RedisCache> {
     /// The TLS port.
     pub fn ssl_port(&self) -> Attr<u16> {
         self.attr("ssl_port")
+    }
+}
+
+impl Ref<ManagedRedis> {
+    /// The instance's host name (resolved privately through the private
+    /// endpoint).
+    pub fn hostname(&self) -> Attr<String> {
+        self.attr("hostname")
+    }
+
+    /// The TLS port of its default database (10000).
+    pub fn port(&self) -> Attr<u16> {
+        self.attr("default_database[0].port")
     }
 }
 

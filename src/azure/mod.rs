@@ -15,6 +15,8 @@ pub mod kind;
 pub mod location;
 pub mod lock;
 pub mod log_analytics;
+pub mod managed_redis;
+pub mod monitoring;
 pub mod naming;
 pub mod network;
 pub mod postgres;
@@ -24,14 +26,20 @@ pub mod private_endpoint;
 pub mod redis;
 pub mod resource_group;
 pub mod storage;
+pub mod versions;
 
 pub use aks::{AksCluster, AksClusterProps, ApiServerAccess, NodePool, Priority, SystemPool};
 pub use client_config::ClientConfig;
 pub use encryption::{CustomerManagedKey, DiskEncryptionSet};
-pub use identity::{ManagedIdentity, RoleAssignment, WorkloadIdentity, WorkloadIdentityProps};
+pub use identity::{
+    ManagedIdentity, PrincipalType, RoleAssignment, RolePropagation, WorkloadIdentity,
+    WorkloadIdentityProps,
+};
 pub use key_vault::{KeyVault, KeyVaultHandle, KeyVaultProps};
 pub use lock::DeleteLock;
 pub use log_analytics::LogAnalyticsWorkspace;
+pub use managed_redis::{ClusteringPolicy, ManagedRedis, ManagedRedisHandle, ManagedRedisProps};
+pub use monitoring::{ContainerInsights, ContainerInsightsHandle};
 pub use network::{Network, NetworkHandle, SubnetPurpose, SubnetSpec};
 pub use postgres::{EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps};
 pub use private_dns::{PrivateDnsZone, PrivateDnsZoneHandle};

@@ -55,7 +55,13 @@ pub struct Network {
     subnets: Vec<SubnetSpec>,
     reserved: Vec<(String, String)>,
     nat_gateway: bool,
+    web_ingress: bool,
 }
+
+/// The priority of the node subnets' allow rule for web traffic
+/// ([`Network::web_ingress`]): below the deny rule's 4096, leaving lower
+/// numbers for deliberate exceptions.
+pub const WEB_INGRESS_PRIORITY: u32 = 4000;
 
 /// Handles to the network's parts.
 #[derive(Clone, Debug)]
@@ -102,6 +108,7 @@ impl Network {
             subnets: Vec::new(),
             reserved: Vec::new(),
             nat_gateway: true,
+            web_ingress: false,
         }
     }
 
@@ -160,6 +167,20 @@ impl Network {
     /// no internet egress).
     pub fn nat_gateway(mut self, enabled: bool) -> Self {
         self.nat_gateway = enabled;
+        self
+    }
+
+    /// Whether HTTP and HTTPS (TCP 80 and 443) from the internet may reach
+    /// the node subnets (default off): the only way in for a public
+    /// `LoadBalancer` service such as an ingress controller. AKS manages the
+    /// security group of its own node resource group but never edits one on
+    /// a custom subnet, so the subnet's `deny-internet-inbound` rule would
+    /// drop that traffic (and with it cert-manager's HTTP-01 challenges).
+    /// Nodes have no public IPs, so these ports are reachable only through a
+    /// load balancer frontend; every other port stays denied, and the private
+    /// endpoint and PostgreSQL subnets never get the rule.
+    pub fn web_ingress(mut self, enabled: bool) -> Self {
+        self.web_ingress = enabled;
         self
     }
 
@@ -374,6 +395,34 @@ impl Construct for Network {
                         "Nothing on the internet may open connections into the network",
                     ),
             );
+            if self.web_ingress && spec.purpose == SubnetPurpose::Nodes {
+                let allow = stack.resource::<kind::NetworkSecurityRule>(
+                    &format!("{key}_allow_internet_web_inbound"),
+                    Attributes::new()
+                        .set("name", "allow-internet-web-inbound")
+                        .set("resource_group_name", &rg.name)
+                        .set("network_security_group_name", nsg.name())
+                        .set("priority", WEB_INGRESS_PRIORITY)
+                        .set("direction", "Inbound")
+                        .set("access", "Allow")
+                        .set("protocol", "Tcp")
+                        .set("source_address_prefix", "Internet")
+                        .set("source_port_range", "*")
+                        // The load balancer keeps its frontend address as the
+                        // destination (floating IP), which is not known here.
+                        .set("destination_address_prefix", "*")
+                        .set("destination_port_ranges", vec!["80", "443"])
+                        .set(
+                            "description",
+                            "HTTP and HTTPS to the public ingress load balancer; nodes have no public IPs",
+                        ),
+                );
+                stack.acknowledge(
+                    &allow,
+                    "no-open-ingress",
+                    "the public ingress controller's load balancer needs 80/443 from the internet; nodes have no public IPs, so only a load balancer frontend is reachable, and every other port stays denied",
+                );
+            }
             let nsg_assoc = stack.resource::<kind::SubnetNetworkSecurityGroupAssociation>(
                 &key,
                 Attributes::new()
@@ -434,6 +483,44 @@ mod tests {
         ] {
             assert!(json.contains(expected), "missing {expected}");
         }
+    }
+
+    #[test]
+    fn web_ingress_opens_80_and_443_on_node_subnets_only() {
+        let mut stack = Stack::new("t");
+        let group = rg(&mut stack);
+        stack.add(Network::standard("main", "p", &group, "10.20.0.0/16").web_ingress(true));
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        let rules = json["resource"]["azurerm_network_security_rule"]
+            .as_object()
+            .expect("rules");
+        let allows: Vec<_> = rules
+            .iter()
+            .filter(|(_, r)| r["access"] == "Allow")
+            .collect();
+        assert_eq!(allows.len(), 1, "{allows:?}");
+        let (name, allow) = allows[0];
+        assert_eq!(name, "main_aks_nodes_allow_internet_web_inbound");
+        assert_eq!(
+            allow["destination_port_ranges"],
+            serde_json::json!(["80", "443"])
+        );
+        assert_eq!(allow["protocol"], "Tcp");
+        assert!(allow["priority"].as_u64().is_some_and(|p| p < 4096));
+        // The deny rules stay on every subnet.
+        assert_eq!(
+            rules.iter().filter(|(_, r)| r["access"] == "Deny").count(),
+            3
+        );
+
+        let mut stack = Stack::new("t");
+        let group = rg(&mut stack);
+        stack.add(Network::standard("main", "p", &group, "10.20.0.0/16"));
+        let json: serde_json::Value = serde_json::from_slice(&stack.render_json()).expect("json");
+        assert!(!json["resource"]["azurerm_network_security_rule"]
+            .to_string()
+            .contains("\"Allow\""));
     }
 
     #[test]

@@ -173,7 +173,8 @@ impl PostgresServer {
         }
     }
 
-    /// Major version (`13` to `17`).
+    /// Major version, one flexible server supports on the stack's support
+    /// date ([`crate::azure::versions::AZURE_POSTGRES`]).
     pub fn version(mut self, version: &str) -> Self {
         self.version = version.to_string();
         self
@@ -239,17 +240,9 @@ impl PostgresServer {
                 "use 3-63 lowercase letters, digits and `-`, not starting or ending with `-`",
             );
         }
-        if !["13", "14", "15", "16", "17"].contains(&self.version.as_str()) {
-            stack.error(
-                ln,
-                "version",
-                &format!(
-                    "PostgreSQL {} is not offered by flexible server",
-                    self.version
-                ),
-                "use 13, 14, 15, 16 or 17",
-            );
-        }
+        // The version policy as data (`azure::versions`), judged on the
+        // stack's support date.
+        super::versions::AZURE_POSTGRES.check(stack, ln, "version", &self.version);
         if !SKUS.contains(&self.sku.as_str()) {
             stack.error(
                 ln,

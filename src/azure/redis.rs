@@ -1,5 +1,10 @@
 //! Azure Cache for Redis: TLS only, Entra ID authentication instead of access
 //! keys, no public network access (reached through a private endpoint).
+//!
+//! Retiring: Microsoft retires Azure Cache for Redis (Basic, Standard,
+//! Premium) on 2028-09-30 and stops the creation of new caches before then;
+//! its successor is Azure Managed Redis ([`super::ManagedRedis`]), which the
+//! platform uses. Every use of [`RedisCache`] is a synth warning.
 
 use super::kind;
 use super::private_dns::PrivateDnsZoneHandle;
@@ -215,6 +220,12 @@ impl Construct for RedisCache {
 
     fn build(self, stack: &mut Stack) -> RedisHandle {
         self.validate(stack);
+        stack.warning(
+            &self.logical_name,
+            "sku_name",
+            "Azure Cache for Redis retires on 2028-09-30, and Azure stops creating new caches before then (new subscriptions may already be refused)",
+            "use azure::ManagedRedis (azurerm_managed_redis), Azure's successor service",
+        );
         let rg = &self.resource_group;
         let mut attributes = rg
             .attributes_for(self.name.as_str())
@@ -298,6 +309,16 @@ mod tests {
         assert!(json.contains("\"minimum_tls_version\": \"1.2\""));
         assert!(json.contains("\"public_network_access_enabled\": false"));
         assert!(json.contains("\"redisCache\""));
+    }
+
+    #[test]
+    fn every_use_warns_that_the_service_retires() {
+        let mut stack = Stack::new("t");
+        let builder = cache(&mut stack);
+        stack.add(builder);
+        let text = stack.diagnostics().to_string();
+        assert!(text.contains("2028-09-30"), "{text}");
+        assert!(text.contains("ManagedRedis"), "{text}");
     }
 
     #[test]

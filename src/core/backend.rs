@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::refactor::TerraformRelease;
 use super::value::Value;
 
 /// The backend types built into Terraform 1.x (`backend "<type>"`).
@@ -40,86 +41,6 @@ pub const LOCAL_BACKEND_OVERRIDE: &str = "backend_override.tf.json";
 /// The contents of [`LOCAL_BACKEND_OVERRIDE`].
 pub fn local_backend_override() -> Vec<u8> {
     b"{\n  \"terraform\": {\n    \"backend\": {\n      \"local\": {}\n    }\n  }\n}\n".to_vec()
-}
-
-/// A Terraform CLI version, such as `1.10.0`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TerraformVersion {
-    /// Major version (1).
-    pub major: u32,
-    /// Minor version.
-    pub minor: u32,
-    /// Patch version.
-    pub patch: u32,
-}
-
-impl TerraformVersion {
-    /// `major.minor.patch`.
-    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        TerraformVersion {
-            major,
-            minor,
-            patch,
-        }
-    }
-
-    /// Parses `1`, `1.10` or `1.10.2` (missing parts are 0).
-    ///
-    /// # Errors
-    ///
-    /// `None` when `text` is not one to three dot-separated numbers.
-    pub fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.trim().split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next().map_or(Some(0), |p| p.parse().ok())?;
-        let patch = parts.next().map_or(Some(0), |p| p.parse().ok())?;
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(TerraformVersion::new(major, minor, patch))
-    }
-}
-
-impl fmt::Display for TerraformVersion {
-    /// `1.10` when the patch is 0 (as constraints are usually written),
-    /// `1.10.2` otherwise.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.patch == 0 {
-            write!(f, "{}.{}", self.major, self.minor)
-        } else {
-            write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-        }
-    }
-}
-
-/// `constraint` (a `required_version` such as `>= 1.5`) raised so that it
-/// admits no Terraform older than `minimum`.
-///
-/// A single lower bound (`>= 1.5`, `>= 1.5.0`) becomes the higher of the two;
-/// anything else (`~> 1.6`, `>= 1.5, < 2`) keeps its own terms and gets
-/// `>= minimum` added, which Terraform reads as "both".
-///
-/// ```
-/// use infrasynth::core::backend::{raise_required_version, TerraformVersion};
-/// let v1_10 = TerraformVersion::new(1, 10, 0);
-/// assert_eq!(raise_required_version(Some(">= 1.5"), v1_10), ">= 1.10");
-/// assert_eq!(raise_required_version(Some(">= 1.11"), v1_10), ">= 1.11");
-/// assert_eq!(raise_required_version(Some("~> 1.6"), v1_10), "~> 1.6, >= 1.10");
-/// assert_eq!(raise_required_version(None, v1_10), ">= 1.10");
-/// ```
-pub fn raise_required_version(constraint: Option<&str>, minimum: TerraformVersion) -> String {
-    let Some(constraint) = constraint.map(str::trim).filter(|c| !c.is_empty()) else {
-        return format!(">= {minimum}");
-    };
-    let single_lower_bound = constraint
-        .strip_prefix(">=")
-        .filter(|rest| !rest.contains(','))
-        .and_then(TerraformVersion::parse);
-    match single_lower_bound {
-        Some(current) if current >= minimum => constraint.to_string(),
-        Some(_) => format!(">= {minimum}"),
-        None => format!("{constraint}, >= {minimum}"),
-    }
 }
 
 /// Why a backend block cannot be written.
@@ -171,11 +92,12 @@ impl std::error::Error for BackendError {}
 /// plus the oldest Terraform that understands them.
 ///
 /// ```
-/// use infrasynth::core::backend::{Backend, TerraformVersion};
+/// use infrasynth::core::backend::Backend;
+/// use infrasynth::core::refactor::TerraformRelease;
 /// use infrasynth::{map, Stack};
 /// let backend = Backend::new("s3", map! { "bucket" => "acme-tfstate", "key" => "shop/aws/prod/terraform.tfstate", "region" => "eu-west-1", "use_lockfile" => true })
 ///     .expect("a literal s3 backend")
-///     .requiring(TerraformVersion::new(1, 10, 0), "use_lockfile");
+///     .requiring(TerraformRelease::new(1, 10), "use_lockfile");
 /// let mut stack = Stack::new("demo");
 /// stack.require_terraform(">= 1.5");
 /// stack.set_backend(backend);
@@ -187,7 +109,7 @@ impl std::error::Error for BackendError {}
 pub struct Backend {
     backend_type: String,
     settings: BTreeMap<String, Value>,
-    requires: Option<(TerraformVersion, String)>,
+    requires: Option<(TerraformRelease, String)>,
 }
 
 impl Backend {
@@ -241,7 +163,7 @@ impl Backend {
     /// Records that the settings need at least Terraform `version` (`why`
     /// names the setting); the document's `required_version` is raised to it.
     /// Of several requirements the highest is kept.
-    pub fn requiring(mut self, version: TerraformVersion, why: &str) -> Self {
+    pub fn requiring(mut self, version: TerraformRelease, why: &str) -> Self {
         if self.requires.as_ref().is_none_or(|(v, _)| version > *v) {
             self.requires = Some((version, why.to_string()));
         }
@@ -269,7 +191,7 @@ impl Backend {
     }
 
     /// The oldest Terraform the settings need, and which setting needs it.
-    pub fn required_terraform(&self) -> Option<(TerraformVersion, &str)> {
+    pub fn required_terraform(&self) -> Option<(TerraformRelease, &str)> {
         self.requires.as_ref().map(|(v, why)| (*v, why.as_str()))
     }
 }
@@ -307,38 +229,11 @@ mod tests {
     #[test]
     fn the_highest_requirement_is_kept() {
         let backend = Backend::local()
-            .requiring(TerraformVersion::new(1, 10, 0), "use_lockfile")
-            .requiring(TerraformVersion::new(1, 6, 0), "endpoints");
+            .requiring(TerraformRelease::new(1, 10), "use_lockfile")
+            .requiring(TerraformRelease::new(1, 6), "endpoints");
         assert_eq!(
             backend.required_terraform(),
-            Some((TerraformVersion::new(1, 10, 0), "use_lockfile"))
-        );
-    }
-
-    #[test]
-    fn versions_parse_and_compare() {
-        assert_eq!(
-            TerraformVersion::parse("1.10"),
-            Some(TerraformVersion::new(1, 10, 0))
-        );
-        assert_eq!(
-            TerraformVersion::parse(" 1.5.7"),
-            Some(TerraformVersion::new(1, 5, 7))
-        );
-        assert_eq!(TerraformVersion::parse("1.x"), None);
-        assert_eq!(TerraformVersion::parse("1.2.3.4"), None);
-        assert!(TerraformVersion::new(1, 10, 0) > TerraformVersion::new(1, 9, 9));
-        assert_eq!(
-            raise_required_version(Some(">= 1.5.0"), TerraformVersion::new(1, 10, 0)),
-            ">= 1.10"
-        );
-        assert_eq!(
-            raise_required_version(Some(">=1.12"), TerraformVersion::new(1, 10, 0)),
-            ">=1.12"
-        );
-        assert_eq!(
-            raise_required_version(Some(">= 1.5, < 2.0"), TerraformVersion::new(1, 10, 0)),
-            ">= 1.5, < 2.0, >= 1.10"
+            Some((TerraformRelease::new(1, 10), "use_lockfile"))
         );
     }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod backend;
 pub mod block;
+pub mod calendar;
 pub mod capacity;
 pub mod cidr;
 pub mod diagnostics;
@@ -13,8 +14,10 @@ pub mod graph;
 mod json;
 pub mod output;
 pub mod policy;
+pub mod refactor;
 pub mod reference;
 pub mod stack;
+pub mod support;
 pub mod synth;
 pub mod taint;
 pub mod value;

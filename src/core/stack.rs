@@ -6,10 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use super::backend::{raise_required_version, Backend};
+use super::backend::Backend;
 use super::block::{Attributes, Block, Tagging};
+use super::calendar::Date;
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
 use super::environment::Environment;
+use super::refactor::Refactors;
 use super::reference::{Address, Ref, ResourceKind, StackId};
 use super::value::Value;
 
@@ -75,28 +77,12 @@ pub struct RequiredProvider {
 #[derive(Clone, Debug, Default)]
 pub struct TerraformSettings {
     /// `required_version` constraint, as the builders asked for it (see
-    /// [`TerraformSettings::effective_required_version`] for what is written).
+    /// [`Stack::required_terraform_version`] for what is written).
     pub required_version: Option<String>,
     /// Local name to source and version.
     pub required_providers: BTreeMap<String, RequiredProvider>,
     /// The checked backend block, if any (no block: local state).
     pub backend: Option<Backend>,
-}
-
-impl TerraformSettings {
-    /// The `required_version` the document carries: the builders' constraint,
-    /// raised to what the backend's settings need (S3's `use_lockfile` needs
-    /// Terraform 1.10). Computed when rendering, so the order in which the
-    /// platform, hooks and the backend set their parts does not matter.
-    pub fn effective_required_version(&self) -> Option<String> {
-        match self.backend.as_ref().and_then(Backend::required_terraform) {
-            Some((minimum, _)) => Some(raise_required_version(
-                self.required_version.as_deref(),
-                minimum,
-            )),
-            None => self.required_version.clone(),
-        }
-    }
 }
 
 /// One Terraform root module being built.
@@ -116,6 +102,9 @@ pub struct Stack {
     id: StackId,
     name: String,
     environment: Option<Environment>,
+    // The day support windows are judged on (`core::support`); none checks
+    // only that versions are known, so builders alone stay clock-free.
+    support_date: Option<Date>,
     pub(crate) blocks: Vec<Block>,
     pub(crate) index: AddressIndex,
     // The builder that added each block (`None`: `Stack::resource` directly),
@@ -131,6 +120,8 @@ pub struct Stack {
     diagnostics: Diagnostics,
     pub(crate) files: BTreeMap<String, Vec<u8>>,
     pub(crate) acknowledged: Vec<(Address, String, String)>,
+    // `moved`, `import` and `removed` blocks (`core::refactor`).
+    pub(crate) refactors: Refactors,
 }
 
 impl Stack {
@@ -140,6 +131,7 @@ impl Stack {
             id: StackId::next(),
             name: name.to_string(),
             environment: None,
+            support_date: None,
             blocks: Vec::new(),
             index: AddressIndex::default(),
             origins: Vec::new(),
@@ -153,6 +145,7 @@ impl Stack {
             diagnostics: Diagnostics::new(),
             files: BTreeMap::new(),
             acknowledged: Vec::new(),
+            refactors: Refactors::default(),
         }
     }
 
@@ -160,6 +153,24 @@ impl Stack {
     pub fn with_environment(mut self, environment: Environment) -> Self {
         self.environment = Some(environment);
         self
+    }
+
+    /// Sets the day the versions of this stack's clusters and databases are
+    /// judged on (see [`crate::core::support`]); the app sets it from
+    /// `app::support_date` before the platform is realized.
+    pub fn with_support_date(mut self, date: Date) -> Self {
+        self.support_date = Some(date);
+        self
+    }
+
+    /// Sets or clears the support date (see [`Stack::with_support_date`]).
+    pub fn set_support_date(&mut self, date: Option<Date>) {
+        self.support_date = date;
+    }
+
+    /// The day support windows are judged on, if set.
+    pub fn support_date(&self) -> Option<Date> {
+        self.support_date
     }
 
     /// The stack's name.

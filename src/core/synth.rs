@@ -9,6 +9,7 @@ use super::diagnostics::{Diagnostics, Severity};
 use super::graph::{self, GraphProblem};
 use super::json::PrettyJson;
 use super::policy::Policy;
+use super::refactor;
 use super::reference::BlockKind;
 use super::stack::Stack;
 use super::value::Value;
@@ -167,6 +168,7 @@ impl Stack {
                 }
             }
         }
+        self.check_refactors(&mut diagnostics);
         for policy in policies {
             policy.check(self, &mut diagnostics);
         }
@@ -216,10 +218,12 @@ fn write_document(json: &mut PrettyJson, stack: &Stack) {
         json.key("data");
         write_blocks(json, stack, &data);
     }
+    refactor::write_imports(json, stack);
     if !stack.locals.is_empty() {
         json.key("locals");
         write_map(json, &stack.locals);
     }
+    refactor::write_moved(json, stack);
     if !stack.outputs.is_empty() {
         json.key("output");
         write_outputs(json, &stack.outputs);
@@ -228,6 +232,7 @@ fn write_document(json: &mut PrettyJson, stack: &Stack) {
         json.key("provider");
         write_providers(json, stack);
     }
+    refactor::write_removed(json, stack);
     let resources = grouped(stack.blocks(), BlockKind::Resource);
     if !resources.is_empty() {
         json.key("resource");
@@ -580,7 +585,7 @@ fn write_terraform(json: &mut PrettyJson, stack: &Stack) {
         }
         json.end_object();
     }
-    if let Some(version) = settings.effective_required_version() {
+    if let Some(version) = stack.required_terraform_version() {
         json.key("required_version");
         json.string(&version);
     }

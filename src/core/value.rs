@@ -160,9 +160,17 @@ impl Expr {
     /// Wraps a single-interpolation expression in a Terraform function call, such
     /// as `element(..., 0)`: `self.call("element", ", 0")`.
     pub fn call(&self, function: &str, trailing_args: &str) -> Self {
+        self.call_with(function, "", trailing_args)
+    }
+
+    /// [`Expr::call`] with arguments before the expression as well, for
+    /// functions that take it later, such as `join`, whose separator comes
+    /// first: `leading_args` is the text between `(` and the expression.
+    pub fn call_with(&self, function: &str, leading_args: &str, trailing_args: &str) -> Self {
         let inner = self.inner().unwrap_or(&self.template);
         Expr {
-            template: format!("${{{function}({inner}{trailing_args})}}").into_boxed_str(),
+            template: format!("${{{function}({leading_args}{inner}{trailing_args})}}")
+                .into_boxed_str(),
             deps: self.deps.clone(),
         }
     }

@@ -214,7 +214,8 @@ impl GkeCluster {
         self
     }
 
-    /// The lowest Kubernetes version, such as `1.31`.
+    /// The lowest Kubernetes version, such as `1.35`: a minor GKE offers on
+    /// the stack's support date ([`crate::gcp::versions::GKE`]).
     pub fn kubernetes_version(mut self, version: &str) -> Self {
         self.kubernetes_version = Some(version.to_string());
         self
@@ -324,17 +325,11 @@ impl GkeCluster {
             }
         }
         if let Some(version) = &self.kubernetes_version {
-            let ok = version.split_once('.').is_some_and(|(major, minor)| {
-                major == "1" && minor.parse::<u32>().is_ok_and(|m| m >= 29)
-            });
-            if !ok {
-                stack.error(
-                    resource,
-                    "min_master_version",
-                    &format!("`{version}` is not a Kubernetes version GKE offers"),
-                    "use a supported minor version such as 1.31",
-                );
-            }
+            // `1.35` or a full GKE version (`1.35.1-gke.1396000`): the minor
+            // decides support, judged on the stack's support date against
+            // GKE's release schedule (`gcp::versions`).
+            let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+            super::versions::GKE.check(stack, resource, "min_master_version", &minor);
         }
         for (_, cidr) in &self.authorized_networks {
             match cidr.parse::<Ipv4Net>() {
@@ -437,9 +432,16 @@ impl Construct for GkeCluster {
                     "managed_prometheus" => vec![map! { "enabled" => true }],
                 },
             )
+            // Configuration auditing (`mode = BASIC`) stays. Workload
+            // vulnerability scanning does not: Google removed the basic tier
+            // (`VULNERABILITY_BASIC`) on 2025-07-31 and deprecated the
+            // enterprise tier as well (GKE posture-management deprecation;
+            // container v1 API `SecurityPostureConfig.VulnerabilityMode`), so
+            // the only setting that means what it says is DISABLED. Image
+            // vulnerabilities are the registry's to scan (Artifact Analysis).
             .block(
                 "security_posture_config",
-                map! { "mode" => "BASIC", "vulnerability_mode" => "VULNERABILITY_BASIC" },
+                map! { "mode" => "BASIC", "vulnerability_mode" => "VULNERABILITY_DISABLED" },
             )
             .block(
                 "maintenance_policy",
@@ -496,6 +498,7 @@ impl Construct for GkeCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::calendar::Date;
     use crate::gcp::ServiceAccount;
 
     fn cluster(stack: &mut Stack, master: &str) -> GkeCluster {
@@ -604,6 +607,31 @@ mod tests {
             text.contains("field `name`") && text.contains("1-40"),
             "{text}"
         );
+    }
+
+    /// GKE release schedule (cloud.google.com/kubernetes-engine/docs/
+    /// release-schedule): 1.31 left standard support on 2026-01-16 and is no
+    /// longer offered on the Regular or Stable channel; 1.35 is supported
+    /// until 2027-04-11.
+    #[test]
+    fn min_master_version_is_judged_on_the_support_date() {
+        let on_2026_11_29 = |version: &str| {
+            let mut stack = Stack::new("t").with_support_date(Date::ymd(2026, 11, 29));
+            let c = cluster(&mut stack, "172.16.0.0/28").kubernetes_version(version);
+            stack.add(c);
+            stack.diagnostics().to_string()
+        };
+        let old = on_2026_11_29("1.31");
+        assert!(
+            old.contains("field `min_master_version`")
+                && old.contains(
+                    "GKE Kubernetes version `1.31` reached its end of support on 2026-01-16"
+                )
+                && old.contains("1.35, 1.36"),
+            "{old}"
+        );
+        assert!(on_2026_11_29("1.35").ends_with("0 error(s), 0 warning(s)"));
+        assert!(on_2026_11_29("1.35.1-gke.1396000").ends_with("0 error(s), 0 warning(s)"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! attributes other builders read (e-mails, self links, IP addresses).
 
 use crate::core::reference::{Attr, HasName, Ref, ResourceKind};
+use crate::core::value::Expr;
 
 macro_rules! kinds {
     ($($(#[$doc:meta])* $name:ident => $ty:literal $(, $named:ident)?;)*) => {$(
@@ -63,6 +64,11 @@ kinds! {
     SecretIamMember => "google_secret_manager_secret_iam_member";
     /// An API enabled on the project.
     ProjectService => "google_project_service";
+    /// A Google service agent made on demand (google-beta only at 6.50.0).
+    ProjectServiceIdentity => "google_project_service_identity";
+    /// The data source that makes Cloud Storage's service agent exist and
+    /// returns it.
+    StorageProjectServiceAccount => "google_storage_project_service_account";
     /// A GKE cluster.
     Cluster => "google_container_cluster", HasName;
     /// A separately managed GKE node pool.
@@ -115,6 +121,17 @@ impl Ref<RedisInstance> {
     pub fn port(&self) -> Attr<Port> {
         self.attr("port")
     }
+
+    /// The PEM of every server CA certificate, newline-separated: what a
+    /// client verifies the TLS endpoint against (`SERVER_AUTHENTICATION`
+    /// presents a certificate signed by the instance's own CA, which no
+    /// system trust store holds). All of them, because during a CA rotation
+    /// Memorystore lists the old and the new one (`server_ca_certs`, a list
+    /// of objects whose `cert` is the PEM).
+    pub fn server_ca_pem(&self) -> Attr<String> {
+        let certs = Expr::attribute(self.address(), "server_ca_certs[*].cert");
+        Attr::from_expr(certs.call_with("join", "\"\\n\", ", ""))
+    }
 }
 
 impl Ref<Cluster> {
@@ -141,6 +158,11 @@ mod tests {
         assert_eq!(
             sa.name().expr().template(),
             "${google_service_account.app.name}"
+        );
+        let redis = stack.resource::<RedisInstance>("main", Attributes::new());
+        assert_eq!(
+            redis.server_ca_pem().expr().template(),
+            r#"${join("\n", google_redis_instance.main.server_ca_certs[*].cert)}"#
         );
     }
 }

@@ -22,7 +22,9 @@ pub mod redis;
 pub mod region;
 pub mod secret;
 pub mod service_account;
+pub mod service_agent;
 pub mod services;
+pub mod versions;
 
 pub use audit_logs::{DataAccessAuditLogs, LogType};
 pub use bucket::{Bucket, BucketAccess};
@@ -38,3 +40,4 @@ pub use redis::{Redis, RedisProps};
 pub use region::Region;
 pub use secret::Secret;
 pub use service_account::{ServiceAccount, WorkloadIdentityBinding};
+pub use service_agent::{ServiceAgent, ServiceAgentHandle};

@@ -13,9 +13,6 @@ use crate::core::stack::{Construct, Stack};
 use crate::map;
 use crate::Value;
 
-/// The PostgreSQL major versions Cloud SQL offers.
-pub const VERSIONS: [&str; 9] = ["9.6", "10", "11", "12", "13", "14", "15", "16", "17"];
-
 /// Database flags set on every instance: connection, lock, checkpoint and DDL
 /// logging (checkov CKV_GCP_51..57, 108..111, CKV2_GCP_13; CIS GCP 6.2), pgAudit, and IAM
 /// database authentication.
@@ -291,14 +288,14 @@ impl Postgres {
                 "use lowercase letters, digits and `-`, starting with a letter, at most 98 characters",
             );
         }
-        if !VERSIONS.contains(&self.version.as_str()) {
-            stack.error(
-                resource,
-                "database_version",
-                &format!("PostgreSQL `{}` is not offered by Cloud SQL", self.version),
-                &format!("use one of: {}", VERSIONS.join(", ")),
-            );
-        }
+        // Which majors Cloud SQL offers, and until when, is data
+        // (`gcp::versions`), judged on the stack's support date.
+        super::versions::CLOUD_SQL_POSTGRES.check(
+            stack,
+            resource,
+            "database_version",
+            &self.version,
+        );
         if let Err(message) = check_tier(&self.tier) {
             stack.error(
                 resource,

@@ -8,7 +8,9 @@
 //! | storage class | `gp2` | `standard-rwo` / `premium-rwo` | `managed-csi` / `managed-csi-premium` |
 //! | load balancer | NLB | backend-service L4 | health probe on `/healthz` |
 //! | object store | `s3` | `gcs` | `azureblob` |
+//! | taints the cloud puts on spot nodes | - | - | `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` |
 //! | Redis auth | IAM token as user `redis_user` | AUTH string (Secret) | access key (Secret) |
+//! | Redis TLS CA | system trust store | `caCertificate` (output `redis_ca_certificate`) | system trust store |
 //! | database | direct, TLS | Cloud SQL Auth Proxy sidecar on `127.0.0.1:5432` | direct, TLS |
 
 use std::collections::BTreeMap;
@@ -33,6 +35,22 @@ pub const CLOUD_SQL_PROXY_ADDRESS: (&str, u16) = ("127.0.0.1", 5432);
 /// The proxy's health-check port: not 9090 (its default), a common metrics
 /// port of the app container sharing the pod's network namespace.
 pub const CLOUD_SQL_PROXY_HEALTH_PORT: u16 = 9801;
+
+/// The taints (key, value, effect) the cloud itself puts on every spot node,
+/// on top of the pool's own: pods placed on a spot pool must tolerate them
+/// too. AKS taints spot pools `kubernetes.azure.com/scalesetpriority=spot:
+/// NoSchedule` (AKS docs, "Add an Azure Spot node pool"; the azurerm spot
+/// node pool test declares it); EKS and GKE taint spot nodes only when asked.
+pub fn spot_node_taints(cloud: Cloud) -> &'static [(&'static str, &'static str, &'static str)] {
+    match cloud {
+        Cloud::Aws | Cloud::Gcp => &[],
+        Cloud::Azure => &[(
+            "kubernetes.azure.com/scalesetpriority",
+            "spot",
+            "NoSchedule",
+        )],
+    }
+}
 
 /// The service account annotations that let `workload` assume its cloud
 /// identity; the identity itself is a Terraform output.
@@ -154,6 +172,18 @@ pub enum RedisAuth {
         /// The Secret with `auth-token`.
         existing_secret: String,
     },
+}
+
+/// The CA certificate apps verify Redis's TLS certificate against, where no
+/// system trust store holds it: Memorystore signs its server certificate with
+/// the instance's own CA (output `redis_ca_certificate`, public). ElastiCache
+/// (Amazon's public CAs) and Azure Cache for Redis (DigiCert) need nothing
+/// beyond the system trust store.
+pub fn redis_ca_certificate(cloud: Cloud) -> Option<FromOutput> {
+    match cloud {
+        Cloud::Gcp => Some(FromOutput::string(outputs::REDIS_CA_CERTIFICATE)),
+        Cloud::Aws | Cloud::Azure => None,
+    }
 }
 
 /// Where apps reach PostgreSQL on `cloud`: `(host, port, sslMode)`.

@@ -43,7 +43,7 @@ use super::security::{ContainerSecurityContext, PodSecurityContext};
 use super::settings::{HelmSettings, Placement};
 use super::wiring;
 use crate::core::environment::{Cloud, Environment, Tier};
-use crate::platform::{outputs, Access, Capacity, Platform, WorkloadSpec};
+use crate::platform::{outputs, Access, Capacity, NodePoolSpec, Platform, WorkloadSpec};
 
 /// The values document of the generic app chart.
 #[derive(Clone, Debug, Serialize)]
@@ -130,6 +130,11 @@ pub struct RedisConfig {
     pub port: Deferred<u16>,
     /// In-transit encryption is always on.
     pub tls: bool,
+    /// The PEM of the CA to verify the server with, where the system trust
+    /// store lacks it (GCP: Memorystore's own CA, from the Terraform output
+    /// `redis_ca_certificate`); absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<FromOutput>,
     /// IAM (`auth: iam` and `user`) or a token (`existingSecret`).
     #[serde(flatten)]
     pub auth: wiring::RedisAuth,
@@ -329,7 +334,9 @@ pub fn image(env: Environment, settings: &HelmSettings, name: &str) -> Result<Im
     })
 }
 
-/// The node selector and tolerations of `placement` on `platform`'s pools.
+/// The node selector and tolerations of `placement` on `platform`'s pools:
+/// the pool's labels and a toleration of each of its taints (see
+/// [`placement_on`] for the taints a cloud adds).
 ///
 /// # Errors
 ///
@@ -339,6 +346,64 @@ pub fn placement(
     workload: &str,
     placement: &Placement,
 ) -> Result<(BTreeMap<String, String>, Vec<Toleration>), HelmError> {
+    let pool = placement_pool(platform, workload, placement)?;
+    Ok(pool.map_or_else(Default::default, |pool| {
+        (pool.labels.clone(), tolerations_of(pool))
+    }))
+}
+
+/// [`placement`] on `cloud`: on a spot pool, the pods also tolerate the
+/// taints the cloud puts on spot nodes itself
+/// ([`wiring::spot_node_taints`]), without which they never schedule there.
+///
+/// # Errors
+///
+/// [`HelmError::UnknownPool`] for [`Placement::Pool`] naming no pool.
+pub fn placement_on(
+    platform: &Platform,
+    cloud: Cloud,
+    workload: &str,
+    placement: &Placement,
+) -> Result<(BTreeMap<String, String>, Vec<Toleration>), HelmError> {
+    let Some(pool) = placement_pool(platform, workload, placement)? else {
+        return Ok((BTreeMap::new(), Vec::new()));
+    };
+    let mut tolerations = tolerations_of(pool);
+    if pool.capacity == Capacity::Spot {
+        for (key, value, effect) in wiring::spot_node_taints(cloud) {
+            let toleration = Toleration {
+                key: key.to_string(),
+                operator: "Equal".to_string(),
+                value: value.to_string(),
+                effect: effect.to_string(),
+            };
+            if !tolerations.contains(&toleration) {
+                tolerations.push(toleration);
+            }
+        }
+    }
+    Ok((pool.labels.clone(), tolerations))
+}
+
+/// A toleration of each of `pool`'s own taints.
+fn tolerations_of(pool: &NodePoolSpec) -> Vec<Toleration> {
+    pool.taints
+        .iter()
+        .map(|taint| Toleration {
+            key: taint.key.clone(),
+            operator: "Equal".to_string(),
+            value: taint.value.clone(),
+            effect: taint.effect.as_str().to_string(),
+        })
+        .collect()
+}
+
+/// The pool `placement` puts a workload on, if any.
+fn placement_pool<'p>(
+    platform: &'p Platform,
+    workload: &str,
+    placement: &Placement,
+) -> Result<Option<&'p NodePoolSpec>, HelmError> {
     let pools = &platform.cluster.pools;
     let pool =
         match placement {
@@ -356,20 +421,7 @@ pub fn placement(
                 })?)
             }
         };
-    let Some(pool) = pool else {
-        return Ok((BTreeMap::new(), Vec::new()));
-    };
-    let tolerations = pool
-        .taints
-        .iter()
-        .map(|taint| Toleration {
-            key: taint.key.clone(),
-            operator: "Equal".to_string(),
-            value: taint.value.clone(),
-            effect: taint.effect.as_str().to_string(),
-        })
-        .collect();
-    Ok((pool.labels.clone(), tolerations))
+    Ok(pool)
 }
 
 /// `BUCKET_<NAME>` (the cloud name, from output `bucket_<name>`) and
@@ -461,6 +513,7 @@ pub fn derive(
                 host: Deferred::Output(FromOutput::string(outputs::REDIS_HOST)),
                 port: Deferred::Output(FromOutput::integer(outputs::REDIS_PORT)),
                 tls: true,
+                ca_certificate: wiring::redis_ca_certificate(cloud),
                 auth: wiring::redis_auth(cloud, &redis_secret(platform)),
             },
             object_store: ObjectStoreConfig {
@@ -522,7 +575,7 @@ fn workload(
             None
         }),
     };
-    let (node_selector, tolerations) = placement(platform, &spec.name, &own.placement)
+    let (node_selector, tolerations) = placement_on(platform, cloud, &spec.name, &own.placement)
         .unwrap_or_else(|e| {
             errors.push(e);
             (BTreeMap::new(), Vec::new())
@@ -610,6 +663,58 @@ mod tests {
         let settings = settings.with_domain("shop.io");
         let production = derive(&platform(Environment::PRODUCTION), Cloud::Gcp, &settings).unwrap();
         assert_eq!(production.workloads["api"].ingress.host, "www.shop.io");
+    }
+
+    /// AKS taints every spot node `kubernetes.azure.com/scalesetpriority=spot:
+    /// NoSchedule` on top of the pool's own taints, so pods that tolerate only
+    /// the pool's taints never schedule there.
+    #[test]
+    fn spot_placed_pods_tolerate_the_taint_aks_puts_on_spot_nodes() {
+        use crate::core::taint::{Taint, TaintEffect};
+        use crate::platform::NodePoolSpec;
+        let mut p = platform(Environment::DEV);
+        p.cluster.pools = vec![NodePoolSpec {
+            name: "spot".into(),
+            capacity: Capacity::Spot,
+            size: crate::platform::Size::Large,
+            gpus: None,
+            min_nodes: 0,
+            max_nodes: 3,
+            desired_nodes: 0,
+            taints: vec![Taint {
+                key: "capacity".into(),
+                value: "spot".into(),
+                effect: TaintEffect::NoSchedule,
+            }],
+            labels: BTreeMap::from([("workload".to_string(), "batch".to_string())]),
+        }];
+        let settings = HelmSettings::new()
+            .with_image_registry("ghcr.io/shop")
+            .with_workload(
+                "api",
+                WorkloadSettings {
+                    placement: Placement::Spot,
+                    ..WorkloadSettings::default()
+                },
+            );
+        let keys = |cloud| -> Vec<String> {
+            let app = derive(&p, cloud, &settings).unwrap();
+            let api = &app.workloads["api"];
+            assert_eq!(api.node_selector["workload"], "batch");
+            api.tolerations
+                .iter()
+                .map(|t| format!("{}={}:{}", t.key, t.value, t.effect))
+                .collect()
+        };
+        assert_eq!(
+            keys(Cloud::Azure),
+            [
+                "capacity=spot:NoSchedule",
+                "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
+            ]
+        );
+        assert_eq!(keys(Cloud::Aws), ["capacity=spot:NoSchedule"]);
+        assert_eq!(keys(Cloud::Gcp), ["capacity=spot:NoSchedule"]);
     }
 
     #[test]

@@ -9,8 +9,13 @@ impl Platform {
     /// A platform named `project` with defaults sized for `env`: a /16 network
     /// over 2 zones in dev and 3 otherwise, PostgreSQL 16 and Redis 7.1 (highly
     /// available outside dev, deletion-protected in production), and a
-    /// Kubernetes cluster with one general node pool whose API is private in
-    /// production. No buckets or workloads: add your own.
+    /// Kubernetes 1.35 cluster with one general node pool whose API is private
+    /// in production. No buckets or workloads: add your own.
+    ///
+    /// 1.35 is the newest minor every cloud supports with more than 90 days
+    /// left on 2026-11-29 and that GKE's Stable channel offers (EKS standard
+    /// support until 2027-03-27, GKE until 2027-04-11, AKS until 2027-03-31);
+    /// 1.36 lasts longer but reached GKE's Regular channel only in June 2026.
     ///
     /// ```
     /// use infrasynth::platform::Platform;
@@ -50,7 +55,7 @@ impl Platform {
             },
             cluster: ClusterSpec {
                 name: "main".to_string(),
-                kubernetes_version: "1.31".to_string(),
+                kubernetes_version: "1.35".to_string(),
                 api_access: ApiAccess::Private,
                 pools: vec![NodePoolSpec {
                     name: "general".to_string(),

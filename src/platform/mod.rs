@@ -13,6 +13,7 @@ pub mod validate;
 
 pub use spec::*;
 
+use crate::core::calendar::Date;
 use crate::core::environment::Cloud;
 use crate::core::stack::Stack;
 
@@ -32,17 +33,35 @@ use self::gcp::GcpPlatform;
 /// None returned: problems are recorded on the stack and reported when it is
 /// synthesized; the handles exist even then.
 pub fn realize(platform: &Platform, cloud: Cloud) -> (Stack, Realized) {
+    realize_with(platform, cloud, None)
+}
+
+/// [`realize()`], judging the versions of the cluster and the database on
+/// `support_date` against each cloud's support calendar
+/// ([`crate::core::support`]): an end-of-life version is an error, one within
+/// 90 days of an end a warning. [`realize()`] alone only checks that versions
+/// are ones the cloud offers, so it never depends on the clock; the app
+/// realizes with the day of `app::support_date`.
+///
+/// # Errors
+///
+/// None returned, as for [`realize()`].
+pub fn realize_as_of(platform: &Platform, cloud: Cloud, support_date: Date) -> (Stack, Realized) {
+    realize_with(platform, cloud, Some(support_date))
+}
+
+fn realize_with(platform: &Platform, cloud: Cloud, day: Option<Date>) -> (Stack, Realized) {
     match cloud {
         Cloud::Aws => {
-            let (stack, handles) = realize_aws(platform);
+            let (stack, handles) = realize::run_as_of::<aws::Aws<'_>>(platform, day);
             (stack, Realized::Aws(handles))
         }
         Cloud::Gcp => {
-            let (stack, handles) = realize_gcp(platform);
+            let (stack, handles) = realize::run_as_of::<gcp::Gcp<'_>>(platform, day);
             (stack, Realized::Gcp(handles))
         }
         Cloud::Azure => {
-            let (stack, handles) = realize_azure(platform);
+            let (stack, handles) = realize::run_as_of::<azure::Azure<'_>>(platform, day);
             (stack, Realized::Azure(handles))
         }
     }

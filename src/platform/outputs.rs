@@ -153,6 +153,12 @@ pub fn by_name<'a, T: 'a>(
 /// A GCP-only output: the Secret Manager secret with the Redis AUTH string.
 pub const REDIS_AUTH_SECRET: &str = "redis_auth_secret";
 
+/// A GCP-only output: the PEM of Memorystore's server CA certificates, which
+/// clients need to verify TLS (the instance's own CA; ElastiCache and Azure
+/// Cache for Redis present publicly trusted certificates instead). A public
+/// certificate, so not sensitive: the Helm values may carry it.
+pub const REDIS_CA_CERTIFICATE: &str = "redis_ca_certificate";
+
 /// A GCP-only output: the Cloud SQL connection name (`project:region:instance`),
 /// which the Cloud SQL Auth Proxy needs.
 pub const DATABASE_CONNECTION_NAME: &str = "database_connection_name";

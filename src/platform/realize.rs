@@ -48,6 +48,7 @@
 //! problems, and the handles always exist. A stack with errors never
 //! synthesizes.
 
+use crate::core::calendar::Date;
 use crate::core::stack::Stack;
 use crate::platform::outputs::Outputs;
 use crate::platform::Platform;
@@ -186,7 +187,22 @@ pub struct Parts<'p, R: Realization<'p>> {
 /// synthesized. The handles exist even then, so customize code can run
 /// unchanged; the stack will not synthesize.
 pub fn run<'p, R: Realization<'p>>(platform: &'p Platform) -> (Stack, R::Handles) {
+    run_as_of::<R>(platform, None)
+}
+
+/// [`run`] on a stack whose versions are judged on `support_date` (see
+/// [`crate::core::support`]); `None` checks only that they are known.
+///
+/// # Errors
+///
+/// None returned, as for [`run`].
+pub fn run_as_of<'p, R: Realization<'p>>(
+    platform: &'p Platform,
+    support_date: Option<Date>,
+) -> (Stack, R::Handles) {
     let mut stack = super::new_stack(platform);
+    // Before any builder runs: each checks its version against this day.
+    stack.set_support_date(support_date);
     let s = &mut stack;
     let cloud = R::foundation(platform, s);
     let network = cloud.network(s);

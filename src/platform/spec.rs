@@ -140,7 +140,9 @@ impl Size {
 pub struct DatabaseSpec {
     /// Logical name, such as `platform`.
     pub name: String,
-    /// Major version, such as `16`.
+    /// Major version, such as `16`: one each cloud's database service
+    /// supports on the synth's support date (`aws::versions`,
+    /// `gcp::versions`, `azure::versions`).
     pub version: String,
     /// Machine size.
     pub size: Size,
@@ -187,7 +189,10 @@ pub enum ApiAccess {
 pub struct ClusterSpec {
     /// Logical name, such as `main`.
     pub name: String,
-    /// Kubernetes minor version, such as `1.31`.
+    /// Kubernetes minor version, such as `1.35`: one the cloud's managed
+    /// Kubernetes supports on the synth's support date (an end-of-life version
+    /// is an error, one within 90 days of its end a warning; see
+    /// `core::support`).
     pub kubernetes_version: String,
     /// Who may reach the API server.
     pub api_access: ApiAccess,

@@ -67,6 +67,21 @@ pub fn rules() -> Vec<Rule> {
             "public network access to the cache",
         ),
         on(
+            "no-public-access",
+            "azurerm_managed_redis",
+            "public_network_access",
+            // The provider's default is `Enabled`.
+            Expect::OneOf(&["Disabled"]),
+            "public network access to the cache",
+        ),
+        on(
+            "tls-in-transit",
+            "azurerm_managed_redis",
+            "default_database.client_protocol",
+            Expect::OneOf(&["Encrypted"]),
+            "plaintext connections to the cache",
+        ),
+        on(
             "tls-in-transit",
             "azurerm_storage_account",
             "min_tls_version",

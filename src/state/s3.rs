@@ -5,7 +5,8 @@
 use super::{check_key_prefix, dashed, StateError, StateTarget, STATE_FILE};
 use crate::aws::bucket::bucket_name_problem;
 use crate::aws::{AwsProvider, Bucket, KmsKey, Region};
-use crate::core::backend::{Backend, TerraformVersion};
+use crate::core::backend::Backend;
+use crate::core::refactor::TerraformRelease;
 use crate::core::reference::Attr;
 use crate::core::stack::Stack;
 use crate::core::value::{Expr, TemplatePart, Value};
@@ -14,7 +15,7 @@ const TYPE: &str = "S3Backend";
 
 /// The Terraform release whose S3 backend has `use_lockfile` (experimental
 /// in 1.10, generally available in 1.11).
-pub const LOCKFILE_TERRAFORM: TerraformVersion = TerraformVersion::new(1, 10, 0);
+pub const LOCKFILE_TERRAFORM: TerraformRelease = TerraformRelease::new(1, 10);
 
 /// State in an S3 bucket, at `[<key_prefix>/]<stack>/<cloud>/<env>/terraform.tfstate`.
 ///

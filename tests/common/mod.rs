@@ -7,6 +7,8 @@ pub mod stacks;
 
 use std::path::PathBuf;
 
+use infrasynth::app::StackDefinition;
+use infrasynth::core::calendar::Date;
 use infrasynth::platform::{self, outputs, Platform};
 use infrasynth::schema::ProviderSchema;
 use infrasynth::{Cloud, Diagnostics, Environment, Synthesized};
@@ -16,9 +18,23 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The day the tests judge Kubernetes and database versions on: the day the
+/// reference stack's versions were last chosen, so no test changes its verdict
+/// as support windows close (`app::support_date`; the CLI reads
+/// `SOURCE_DATE_EPOCH`, [`SUPPORT_EPOCH`]).
+pub const SUPPORT_DATE: Date = Date::ymd(2026, 11, 29);
+
+/// [`SUPPORT_DATE`] as seconds since the Unix epoch.
+pub const SUPPORT_EPOCH: &str = "1795910400";
+
+/// The reference stack, judged on [`SUPPORT_DATE`].
+pub fn definition() -> StackDefinition {
+    stacks::mlops::definition().support_date(SUPPORT_DATE)
+}
+
 /// Synthesizes the reference stack, failing the test with every diagnostic.
 pub fn synth(cloud: Cloud, env: Environment) -> Synthesized {
-    let definition = stacks::mlops::definition();
+    let definition = definition();
     match definition.synthesize(cloud, env) {
         Ok(out) => out,
         Err(diagnostics) => panic!("synth {cloud} {env} failed:\n{diagnostics}"),
@@ -29,7 +45,7 @@ pub fn synth(cloud: Cloud, env: Environment) -> Synthesized {
 /// Helm settings, a synth that must fail, and returns its diagnostics; `case`
 /// names it in the panic if it does not fail.
 pub fn synth_errors(platform: &Platform, cloud: Cloud, case: &str) -> Diagnostics {
-    let (stack, _) = platform::realize(platform, cloud);
+    let (stack, _) = platform::realize_as_of(platform, cloud, SUPPORT_DATE);
     let helm = stacks::mlops::helm_settings(platform.environment);
     match infrasynth::app::finish(platform, cloud, &stack, &helm) {
         Ok(_) => panic!("case `{case}` synthesized on {cloud} but must fail"),

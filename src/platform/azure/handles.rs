@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use crate::azure::encryption::CustomerManagedKey;
 use crate::azure::key_vault::KeyVaultHandle;
 use crate::azure::kind;
+use crate::azure::managed_redis::ManagedRedisHandle;
+use crate::azure::monitoring::ContainerInsightsHandle;
 use crate::azure::network::NetworkHandle;
 use crate::azure::postgres::PostgresHandle;
 use crate::azure::private_dns::PrivateDnsZoneHandle;
-use crate::azure::redis::RedisHandle;
 use crate::azure::resource_group::ResourceGroupHandle;
 use crate::azure::storage::StorageHandle;
 use crate::core::reference::Ref;
@@ -69,8 +70,8 @@ pub struct AzurePlatform {
     /// The lock refusing deletion of the server, when the spec asks for
     /// deletion protection.
     pub database_lock: Option<Ref<kind::ManagementLock>>,
-    /// Azure Cache for Redis and its private endpoint.
-    pub cache: RedisHandle,
+    /// Azure Managed Redis and its private endpoint.
+    pub cache: ManagedRedisHandle,
     /// The storage account (`objects`) with one container per bucket spec,
     /// by spec name.
     pub storage: StorageHandle,
@@ -86,7 +87,7 @@ pub struct AzurePlatform {
 pub struct PrivateDnsZones {
     /// `privatelink.postgres.database.azure.com`.
     pub postgres: PrivateDnsZoneHandle,
-    /// `privatelink.redis.cache.windows.net`.
+    /// `privatelink.redis.azure.net` (Managed Redis).
     pub redis: PrivateDnsZoneHandle,
     /// `privatelink.vaultcore.azure.net`.
     pub vault: PrivateDnsZoneHandle,
@@ -105,6 +106,9 @@ pub struct AzureKeys {
     pub cmk_identity: Ref<kind::UserAssignedIdentity>,
     /// Its crypto role on the vault holding the key (`var.cmk_key_vault_id`).
     pub cmk_role: Ref<kind::RoleAssignment>,
+    /// The wait for that role to take effect (`time_sleep.cmk_role_propagation`),
+    /// which the storage account and the disk encryption set depend on.
+    pub cmk_role_ready: Ref<kind::TimeSleep>,
     /// The Key Vault (`main`) for application secrets, and its private
     /// endpoint.
     pub vault: KeyVaultHandle,
@@ -125,6 +129,15 @@ pub struct AksHandles {
     pub disk_encryption_set: Ref<kind::DiskEncryptionSet>,
     /// The control plane's Reader role on that set.
     pub disk_encryption_role: Ref<kind::RoleAssignment>,
+    /// `Azure Kubernetes Service RBAC Cluster Admin` on the cluster for the
+    /// group `var.aks_admin_group_object_id` (`aks_admin_group`).
+    pub admin_role: Ref<kind::RoleAssignment>,
+    /// Container Insights' data collection rule (`<cluster>_insights`) and
+    /// its association with the cluster.
+    pub insights: Option<ContainerInsightsHandle>,
+    /// The wait for the control plane's roles to take effect
+    /// (`time_sleep.aks_roles_propagation`), which the cluster depends on.
+    pub roles_ready: Ref<kind::TimeSleep>,
 }
 
 /// One workload's identity and what it may reach.

@@ -19,20 +19,22 @@ use crate::azure::aks::{
 use crate::azure::client_config::ClientConfig;
 use crate::azure::encryption::{CustomerManagedKey, DiskEncryptionSet};
 use crate::azure::identity::{
-    ManagedIdentity, RoleAssignment, WorkloadIdentity, WorkloadIdentityProps,
+    ManagedIdentity, PrincipalType, RoleAssignment, RolePropagation, WorkloadIdentity,
+    WorkloadIdentityProps,
 };
 use crate::azure::key_vault::{KeyVault, KeyVaultProps};
 use crate::azure::kind;
 use crate::azure::location;
 use crate::azure::lock::DeleteLock;
 use crate::azure::log_analytics::LogAnalyticsWorkspace;
+use crate::azure::managed_redis::{self, ManagedRedis, ManagedRedisHandle, ManagedRedisProps};
+use crate::azure::monitoring::ContainerInsightsHandle;
 use crate::azure::naming;
 use crate::azure::network::{Network, NetworkHandle};
 use crate::azure::postgres::{
     EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps,
 };
 use crate::azure::private_dns::PrivateDnsZone;
-use crate::azure::redis::{RedisCache, RedisCacheProps, RedisHandle, RedisTier};
 use crate::azure::resource_group::{ResourceGroup, ResourceGroupHandle};
 use crate::azure::storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};
 use crate::core::environment::Environment;
@@ -46,6 +48,12 @@ use crate::platform::{logical, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
+
+/// The built-in role the operators' group holds on the cluster: every
+/// Kubernetes permission (data action `Microsoft.ContainerService/
+/// managedClusters/*`) and `listClusterUserCredential`, which `az aks
+/// get-credentials` needs (Azure built-in roles, Containers).
+pub const AKS_ADMIN_ROLE: &str = "Azure Kubernetes Service RBAC Cluster Admin";
 
 /// AKS overlay pod range: outside any RFC 1918 network a platform would use.
 const POD_CIDR: &str = "100.64.0.0/16";
@@ -91,7 +99,7 @@ impl<'p> Realization<'p> for Azure<'p> {
     type Cluster = AksHandles;
     type Identities = BTreeMap<String, Ref<kind::UserAssignedIdentity>>;
     type Database = Locked<PostgresHandle>;
-    type Cache = RedisHandle;
+    type Cache = ManagedRedisHandle;
     type Buckets = Locked<StorageHandle>;
     type Workloads = BTreeMap<String, AzureWorkload>;
     type Handles = AzurePlatform;
@@ -140,7 +148,14 @@ impl<'p> Realization<'p> for Azure<'p> {
         let network = stack.add(
             Network::standard("main", &self.prefix, rg, &self.platform.network.cidr)
                 .reserve("pod_cidr", POD_CIDR)
-                .reserve("service_cidr", SERVICE_CIDR),
+                .reserve("service_cidr", SERVICE_CIDR)
+                // Whether a public ingress runs is the Helm layer's to decide
+                // (ingress-nginx, a public LoadBalancer, is on unless a stack
+                // turns it off), which this layer cannot see; cert-manager's
+                // HTTP-01 challenges and every public host need 80/443 to
+                // reach it. With the controller off no public frontend exists
+                // and the rule opens nothing.
+                .web_ingress(true),
         );
         let nodes = subnet_id(&network.nodes, "aks-nodes", stack);
         let endpoints = subnet_id(&network.private_endpoints, "private-endpoints", stack);
@@ -151,7 +166,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         };
         let dns_zones = PrivateDnsZones {
             postgres: zone("postgres", "privatelink.postgres.database.azure.com"),
-            redis: zone("redis", "privatelink.redis.cache.windows.net"),
+            redis: zone("redis", managed_redis::PRIVATE_DNS_ZONE),
             vault: zone("vault", "privatelink.vaultcore.azure.net"),
             blob: zone("blob", "privatelink.blob.core.windows.net"),
         };
@@ -178,7 +193,16 @@ impl<'p> Realization<'p> for Azure<'p> {
         untyped_variable(
             stack,
             "cmk_key_id",
-            "Versionless id of the customer-managed RSA key, https://<vault>.vault.azure.net/keys/<name> (storage and AKS node disks follow its rotations)",
+            "Versionless id of the customer-managed RSA key, https://<vault>.vault.azure.net/keys/<name>, without a trailing slash (the storage account follows its rotations)",
+        );
+        // The disk encryption set is pinned to a version: following the newest
+        // one makes azurerm read the key through the vault's data plane with
+        // the runner's credentials, which a private vault refuses
+        // (DiskEncryptionSet::key_version).
+        untyped_variable(
+            stack,
+            "cmk_key_version",
+            "Version of that key the AKS node disks use (the last segment of its versioned id); set the new version and apply after a rotation",
         );
         let cmk_identity = stack.add(ManagedIdentity::new("cmk", &format!("{prefix}-cmk"), rg));
         let cmk_role = stack.add(RoleAssignment::new(
@@ -187,6 +211,9 @@ impl<'p> Realization<'p> for Azure<'p> {
             "Key Vault Crypto Service Encryption User",
             cmk_identity.principal_id(),
         ));
+        // The storage account and the disk encryption set check the key as
+        // this identity the moment they are created.
+        let cmk_role_ready = stack.add(RolePropagation::new("cmk_role_propagation", &[&cmk_role]));
         let cmk = CustomerManagedKey {
             key_id: Value::Expr(Expr::raw("var.cmk_key_id")),
             identity_id: cmk_identity.id(),
@@ -213,6 +240,7 @@ impl<'p> Realization<'p> for Azure<'p> {
             cmk,
             cmk_identity,
             cmk_role,
+            cmk_role_ready,
             vault,
         }
     }
@@ -241,7 +269,8 @@ impl<'p> Realization<'p> for Azure<'p> {
                 rg,
                 keys.cmk.clone(),
             )
-            .depends_on(keys.cmk_role.address()),
+            .key_version(Value::Expr(Expr::raw("var.cmk_key_version")))
+            .depends_on(keys.cmk_role_ready.address()),
         );
         // AKS attaches the set to the node disks as the control-plane identity.
         let des_role = stack.add(RoleAssignment::new(
@@ -249,6 +278,12 @@ impl<'p> Realization<'p> for Azure<'p> {
             kind::scope_of(&disk_encryption.id()),
             "Reader",
             control_plane.principal_id(),
+        ));
+        // AKS checks both roles of its identity while it creates the cluster
+        // (joining the subnet, attaching the set to node disks).
+        let roles_ready = stack.add(RolePropagation::new(
+            "aks_roles_propagation",
+            &[&network_role, &des_role],
         ));
         let access = match &spec.api_access {
             ApiAccess::Private => ApiServerAccess::Private,
@@ -275,8 +310,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         .monitoring(self.workspace.id())
         .defender(self.production)
         .disk_encryption_set(disk_encryption.id())
-        .depends_on(network_role.address())
-        .depends_on(des_role.address());
+        .depends_on(roles_ready.address());
         if let Some(ip) = &network.network.nat_public_ip {
             cluster = cluster.authorize_egress(ip.ip_address());
         }
@@ -286,6 +320,13 @@ impl<'p> Realization<'p> for Azure<'p> {
         let cluster = stack.add(cluster);
 
         let mut node_pools = BTreeMap::new();
+        // Distinct temporary pools, so any two pools can be cycled (a change
+        // of VM size, OS disk or zones) without meeting each other's.
+        let valid = spec
+            .pools
+            .iter()
+            .filter(|pool| aks::pool_name_problem(&pool.name).is_none());
+        let rotation_names = aks::rotation_names(valid.map(|pool| pool.name.as_str()));
         for pool in &spec.pools {
             if aks::pool_name_problem(&pool.name).is_some() {
                 // Already reported by the platform validation under `pools.<name>.name`.
@@ -315,7 +356,13 @@ impl<'p> Realization<'p> for Azure<'p> {
                 Capacity::Spot => Priority::Spot,
             })
             .nodes(pool.min_nodes, pool.desired_nodes, pool.max_nodes)
-            .zones(zones.clone());
+            .zones(zones.clone())
+            // Upgraded after the control plane, by one edit of the spec's
+            // kubernetes_version.
+            .orchestrator_version(cluster.attr::<String>("kubernetes_version"));
+            if let Some(rotation) = rotation_names.get(&pool.name) {
+                builder = builder.temporary_name_for_rotation(rotation);
+            }
             for taint in &pool.taints {
                 builder = builder.taint(&taint.key, &taint.value, taint.effect.as_str());
             }
@@ -324,13 +371,41 @@ impl<'p> Realization<'p> for Azure<'p> {
             }
             node_pools.insert(pool.name.clone(), stack.add(builder));
         }
+        // Local accounts are off and Kubernetes authorizes through Azure RBAC,
+        // so without this role nobody (operators, the CI that installs the
+        // charts) can use the cluster. The group is an input, like the
+        // PostgreSQL administrators: Terraform's own identity is the wrong
+        // holder (azurerm_client_config describes whoever runs it).
+        untyped_variable(
+            stack,
+            "aks_admin_group_object_id",
+            "Object id of the Entra ID group whose members (operators, the CI principal that installs the charts) administer the cluster through Azure RBAC",
+        );
+        let admin_role = stack.add(
+            RoleAssignment::new(
+                "aks_admin_group",
+                kind::scope_of(&cluster.id()),
+                AKS_ADMIN_ROLE,
+                Attr::from_expr(Expr::raw("var.aks_admin_group_object_id")),
+            )
+            .principal_type(PrincipalType::Group),
+        );
+        // Made by AksCluster with the monitoring agent.
+        let insights_name = format!("{}_insights", spec.name);
+        let insights = stack
+            .find::<kind::DataCollectionRule>(&insights_name)
+            .zip(stack.find::<kind::DataCollectionRuleAssociation>(&insights_name))
+            .map(|(rule, association)| ContainerInsightsHandle { rule, association });
         AksHandles {
+            insights,
+            admin_role,
             cluster,
             node_pools,
             control_plane,
             network_role,
             disk_encryption_set: disk_encryption,
             disk_encryption_role: des_role,
+            roles_ready,
         }
     }
 
@@ -422,8 +497,10 @@ impl<'p> Realization<'p> for Azure<'p> {
         (postgres, lock)
     }
 
-    /// Azure Cache for Redis behind a private endpoint (Premium, with replicas
-    /// and zones, in production).
+    /// Azure Managed Redis behind a private endpoint: Azure Cache for Redis
+    /// retires on 2028-09-30 and stops taking new caches before then, so a
+    /// platform that creates environments for years cannot build on it
+    /// (docs/azure.md, "Redis").
     fn cache(
         &self,
         network: &AzureNetwork,
@@ -431,30 +508,23 @@ impl<'p> Realization<'p> for Azure<'p> {
         _cluster: &AksHandles,
         _identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
         stack: &mut Stack,
-    ) -> RedisHandle {
+    ) -> ManagedRedisHandle {
         let (prefix, suffix) = (&self.prefix, &self.suffix);
         let cache = &self.platform.cache;
-        let tier = if self.production {
-            RedisTier::Premium
-        } else {
-            RedisTier::Standard
-        };
-        let mut redis = RedisCache::new(RedisCacheProps {
-            logical_name: &cache.name,
-            name: &format!("{prefix}-{}-{suffix}", cache.name),
-            resource_group: &self.rg,
-            endpoint_subnet_id: network.endpoints.clone(),
-            dns_zone: &network.dns_zones.redis,
-        })
-        .sku(tier, sizes::capacity_for(tier, cache.size))
-        .endpoint_name(&format!("{prefix}-redis-pe"));
-        if tier == RedisTier::Premium {
-            redis = redis.replicas_per_primary(cache.replicas);
-            if cache.high_availability {
-                redis = redis.zones(self.zones.clone());
-            }
-        }
-        stack.add(redis)
+        stack.add(
+            ManagedRedis::new(ManagedRedisProps {
+                logical_name: &cache.name,
+                name: &format!("{prefix}-{}-{suffix}", cache.name),
+                resource_group: &self.rg,
+                endpoint_subnet_id: network.endpoints.clone(),
+                dns_zone: &network.dns_zones.redis,
+            })
+            .sku(sizes::managed_redis_sku_for(cache.size))
+            // A replica per shard, over the region's zones; `replicas` beyond
+            // one is not expressible (Managed Redis keeps exactly one).
+            .high_availability(cache.high_availability)
+            .endpoint_name(&format!("{prefix}-redis-pe")),
+        )
     }
 
     /// The storage account, one container per bucket spec, and its delete
@@ -480,7 +550,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         )
         .customer_managed_key(keys.cmk.clone())
         .diagnostics(self.workspace.id())
-        .depends_on(keys.cmk_role.address());
+        .depends_on(keys.cmk_role_ready.address());
         for bucket in &self.platform.buckets {
             storage = storage.container(ContainerSpec {
                 name: bucket.name.clone().into(),
@@ -507,7 +577,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         keys: &AzureKeys,
         _cluster: &AksHandles,
         identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
-        _cache: &RedisHandle,
+        _cache: &ManagedRedisHandle,
         (storage, _): &Locked<StorageHandle>,
         stack: &mut Stack,
     ) -> BTreeMap<String, AzureWorkload> {
@@ -590,8 +660,11 @@ impl<'p> Realization<'p> for Azure<'p> {
                     Output::new(database.name(), description)
                 },
             ),
-            redis_host: Output::new(redis.cache.hostname(), "Redis host name (private endpoint)"),
-            redis_port: Output::new(redis.cache.ssl_port(), "Redis TLS port"),
+            redis_host: Output::new(
+                redis.cache.hostname(),
+                "Managed Redis host name (private endpoint)",
+            ),
+            redis_port: Output::new(redis.cache.port(), "Managed Redis TLS port (10000)"),
             cluster_name: Output::new(cluster.name(), "AKS cluster name"),
             cluster_endpoint: Output::new(
                 endpoint.prefixed("https://"),
@@ -656,13 +729,35 @@ fn configure_provider(stack: &mut Stack) {
         "Azure subscription to deploy into (azurerm 4.x requires it)",
     );
     let mut provider = BTreeMap::new();
-    // azurerm requires the block even when empty.
-    provider.insert("features".to_string(), map! {});
+    // Nothing this stack emits needs the storage data plane (containers are
+    // created through Azure Resource Manager, logs go through diagnostic
+    // settings), and the account's data plane is closed to the runner (public
+    // network access off, only a blob private endpoint). With the provider's
+    // default `data_plane_available = true`, azurerm 4.55 polls the blob,
+    // queue and static-website endpoints after creating the account and
+    // reads queue and static-website properties on every refresh; the 403
+    // fails the create and taints the account (internal/services/storage/
+    // storage_account_resource.go; provider issues #25978, #32474). `false`
+    // skips both and forbids the `queue_properties` and `static_website`
+    // blocks, which no builder sets.
+    provider.insert(
+        "features".to_string(),
+        map! { "storage" => vec![map! { "data_plane_available" => false }] },
+    );
     provider.insert(
         "subscription_id".to_string(),
         Value::Expr(Expr::raw("var.subscription_id")),
     );
-    // Storage accounts have shared keys off, so data-plane calls use Entra ID.
+    // Diagnostic settings and the Container Insights data collection rule are
+    // Microsoft.Insights resources, which azurerm's default registration set
+    // ("legacy", internal/resourceproviders/required.go) leaves out; a fresh
+    // subscription would refuse them on the first apply.
+    provider.insert(
+        "resource_providers_to_register".to_string(),
+        Value::from(vec!["Microsoft.Insights"]),
+    );
+    // Storage accounts have shared keys off, so any data-plane call a
+    // customize hook adds (a blob, a queue) authenticates with Entra ID.
     provider.insert("storage_use_azuread".to_string(), Value::Bool(true));
     stack.provider("azurerm", provider);
 }
@@ -748,7 +843,7 @@ mod tests {
             },
             cluster: ClusterSpec {
                 name: "main".into(),
-                kubernetes_version: "1.31".into(),
+                kubernetes_version: "1.35".into(),
                 api_access: ApiAccess::Restricted(vec!["198.51.100.0/24".into()]),
                 pools: vec![NodePoolSpec {
                     name: "general".into(),

@@ -12,6 +12,7 @@ use crate::gcp::postgres::PostgresHandles;
 use crate::gcp::private_services::PrivateServiceAccessHandles;
 use crate::gcp::secret::SecretHandles;
 use crate::gcp::service_account::ServiceAccountHandles;
+use crate::gcp::service_agent::ServiceAgentHandle;
 
 /// Everything [`crate::platform::realize_gcp`] made, by what it is for.
 ///
@@ -81,6 +82,9 @@ pub struct GcpKeys {
     /// The keys by purpose: `storage`, `sql`, `redis`, `gke`, each with the
     /// grant to that service's agent.
     pub keys: BTreeMap<String, CryptoKeyHandles>,
+    /// The service agents the keys are granted to, by the same purposes:
+    /// what makes each exist before its grant (see `gcp::service_agent`).
+    pub agents: BTreeMap<String, ServiceAgentHandle>,
 }
 
 /// The GKE cluster and what runs its nodes.

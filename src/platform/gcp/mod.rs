@@ -38,6 +38,7 @@ use crate::gcp::redis::{Redis, RedisProps};
 use crate::gcp::region::Region;
 use crate::gcp::secret::Secret;
 use crate::gcp::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
+use crate::gcp::service_agent::ServiceAgent;
 use crate::gcp::services::ProjectServices;
 
 use crate::core::environment::Environment;
@@ -45,6 +46,7 @@ use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
 use crate::platform::outputs::{
     by_name, per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET,
+    REDIS_CA_CERTIFICATE,
 };
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{logical, Access, ApiAccess, Capacity, Platform};
@@ -91,6 +93,22 @@ pub const DATA_ACCESS_AUDIT_LOGS: [(&str, &[LogType]); 3] = [
         "storage.googleapis.com",
         &[LogType::AdminRead, LogType::DataRead, LogType::DataWrite],
     ),
+];
+
+/// The Google service agents the customer-managed keys are granted to, by key
+/// purpose: `(purpose, API, agent e-mail domain)`. Cloud Storage's agent (no
+/// domain here) comes from `data.google_storage_project_service_account`,
+/// which creates it; the others from google-beta's
+/// `google_project_service_identity` (see [`crate::gcp::service_agent`]).
+pub const CMEK_AGENTS: [(&str, &str, Option<&str>); 4] = [
+    ("storage", "storage.googleapis.com", None),
+    (
+        "sql",
+        "sqladmin.googleapis.com",
+        Some(service_agents::CLOUD_SQL),
+    ),
+    ("redis", "redis.googleapis.com", Some(service_agents::REDIS)),
+    ("gke", "container.googleapis.com", Some(service_agents::GKE)),
 ];
 
 /// What each environment asks of GCP beyond the platform spec's own fields.
@@ -202,31 +220,46 @@ impl<'p> Realization<'p> for Gcp<'p> {
         GcpNetwork { network, psa }
     }
 
-    /// One key per service, each granted to that service's Google agent.
+    /// One key per service, each granted to that service's Google agent
+    /// once the agent exists and its API is on (see [`CMEK_AGENTS`]).
     fn keys(&self, _network: &GcpNetwork, stack: &mut Stack) -> GcpKeys {
         if !self.profile.cmek {
             return GcpKeys::default();
         }
         let ring = stack.add(KeyRing::new("main", &self.prefix, self.region()));
-        let keys = [
-            ("storage", service_agents::STORAGE),
-            ("sql", service_agents::CLOUD_SQL),
-            ("redis", service_agents::REDIS),
-            ("gke", service_agents::GKE),
-        ]
-        .into_iter()
-        .map(|(purpose, agent)| {
+        let mut keys = BTreeMap::new();
+        let mut agents = BTreeMap::new();
+        for (purpose, api, domain) in CMEK_AGENTS {
+            let mut agent = match domain {
+                None => ServiceAgent::storage(purpose),
+                Some(domain) => ServiceAgent::for_service(purpose, api, domain),
+            };
+            let api = self.services.get(api);
+            if let Some(api) = api {
+                agent = agent.after(api);
+            }
+            let agent = stack.add(agent);
             let key = stack.add(
                 CryptoKey::new(purpose, &format!("{}-{purpose}", self.prefix), ring.id())
                     .prevent_destroy(self.profile.protected)
-                    .grant_to("agent", Project::service_agent(agent)),
+                    .grant_to("agent", agent.member.clone()),
             );
-            (purpose.to_string(), key)
-        })
-        .collect();
+            // The grant names the agent: it waits for the agent to exist, and
+            // for the API (which the agent waits for too, but a grant that
+            // states both survives an edit of either).
+            for grant in &key.grants {
+                agent.needed_by(stack, grant);
+                if let Some(api) = api {
+                    stack.depends_on(grant, api);
+                }
+            }
+            keys.insert(purpose.to_string(), key);
+            agents.insert(purpose.to_string(), agent);
+        }
         GcpKeys {
             ring: Some(ring),
             keys,
+            agents,
         }
     }
 
@@ -533,6 +566,13 @@ impl<'p> Realization<'p> for Gcp<'p> {
             REDIS_AUTH_SECRET,
             redis_auth.secret.id(),
             "Secret Manager secret holding the Memorystore AUTH string (the value is never an output)",
+        );
+        // Not sensitive: the provider does not mark `server_ca_certs`
+        // sensitive, and a CA certificate is public by design.
+        stack.output(
+            REDIS_CA_CERTIFICATE,
+            redis.server_ca_pem(),
+            "PEM of the Memorystore server CA certificates (all of them: two during a CA rotation); Redis clients verify TLS against it",
         );
         Outputs {
             database_address: Output::new(
