@@ -319,3 +319,135 @@ fn graph_svg_renders_through_graphviz() {
         &text[..200.min(text.len())]
     );
 }
+
+/// A stand-in for terraform that logs its arguments and fails on request.
+fn fake_terraform(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let log = dir.join("terraform.log");
+    let script = dir.join("terraform");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nif [ \"$1\" = \"$FAKE_FAIL_ON\" ]; then exit \"$FAKE_CODE\"; fi\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script, log)
+}
+
+fn terraform_run(
+    args: &[&str],
+    terraform: &std::path::Path,
+    out: &std::path::Path,
+) -> std::process::Output {
+    // `--out` first: everything after `--` goes to terraform.
+    let (command, rest) = args.split_at(3);
+    binary()
+        .args(command)
+        .arg("--out")
+        .arg(out)
+        .args(rest)
+        .env("TERRAFORM", terraform)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn plan_apply_destroy_run_terraform_in_the_stacks_directory_and_pass_its_code_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let (terraform, log) = fake_terraform(dir.path());
+    let out = dir.path().join("out");
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+
+    let plan = terraform_run(
+        &["plan", "aws", "dev", "--", "-detailed-exitcode"],
+        &terraform,
+        &out,
+    );
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    assert_eq!(
+        read_log(),
+        "init -input=false\nplan -input=false -detailed-exitcode\n"
+    );
+    assert!(
+        out.join("mlops/aws/dev/main.tf.json").exists(),
+        "synth ran first"
+    );
+
+    // Terraform's exit code comes back as is (plan -detailed-exitcode: 2 = changes).
+    let changes = binary()
+        .args(["plan", "aws", "dev", "--out"])
+        .arg(&out)
+        .env("TERRAFORM", &terraform)
+        .env("FAKE_FAIL_ON", "plan")
+        .env("FAKE_CODE", "2")
+        .output()
+        .unwrap();
+    assert_eq!(changes.status.code(), Some(2));
+
+    // Production apply off a terminal without --yes: refused, nothing run.
+    std::fs::remove_file(&log).unwrap();
+    let refused = terraform_run(&["apply", "aws", "production"], &terraform, &out);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("needs --yes") && stderr.contains("production tier"),
+        "{stderr}"
+    );
+    assert_eq!(read_log(), "", "terraform must not run");
+    assert!(
+        !out.join("mlops/aws/production").exists(),
+        "nothing synthesized either"
+    );
+
+    let applied = terraform_run(&["apply", "aws", "production", "--yes"], &terraform, &out);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(
+        read_log(),
+        "init -input=false\napply -input=false -auto-approve\n"
+    );
+
+    // A development-tier apply needs no guard (terraform asks on its own);
+    // destroy always does.
+    std::fs::remove_file(&log).unwrap();
+    let apply_dev = terraform_run(&["apply", "aws", "dev"], &terraform, &out);
+    assert!(apply_dev.status.success());
+    assert_eq!(read_log(), "init -input=false\napply -input=false\n");
+    let destroy = terraform_run(&["destroy", "aws", "dev"], &terraform, &out);
+    assert_eq!(destroy.status.code(), Some(2));
+
+    // init failing stops there with its code.
+    let init_fails = binary()
+        .args(["plan", "aws", "dev", "--out"])
+        .arg(&out)
+        .env("TERRAFORM", &terraform)
+        .env("FAKE_FAIL_ON", "init")
+        .env("FAKE_CODE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(init_fails.status.code(), Some(1));
+
+    // No terraform at all: an error that says how to get it.
+    let missing = terraform_run(&["plan", "aws", "dev"], &dir.path().join("nope"), &out);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("install Terraform"));
+
+    // --local-backend is for plan only.
+    let local_apply = terraform_run(
+        &["apply", "aws", "dev", "--local-backend"],
+        &terraform,
+        &out,
+    );
+    assert_eq!(local_apply.status.code(), Some(2));
+}

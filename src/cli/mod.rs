@@ -5,6 +5,8 @@
 //! version and description appear in `--help` and `--version`. Environments
 //! are the ones the program declares, stacks the ones it adds.
 
+mod terraform;
+
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -109,8 +111,43 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
     },
+    /// Synthesizes, then runs `terraform init` and `terraform plan` in the
+    /// output directory; Terraform's exit code is passed through.
+    Plan(TerraformArgs),
+    /// Synthesizes, then runs `terraform init` and `terraform apply`. A
+    /// production-tier environment asks for its name on a terminal and needs
+    /// `--yes` anywhere else.
+    Apply(TerraformArgs),
+    /// Synthesizes, then runs `terraform init` and `terraform destroy`; asks
+    /// for the environment's name on a terminal, needs `--yes` elsewhere.
+    Destroy(TerraformArgs),
     /// Lists the stacks, clouds and environments.
     List,
+}
+
+/// What `plan`, `apply` and `destroy` take.
+#[derive(Debug, clap::Args)]
+struct TerraformArgs {
+    /// aws, gcp or azure.
+    cloud: Cloud,
+    /// One of the program's environments (see `list`).
+    env: String,
+    /// The output root.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Which stack (default: the first declared).
+    #[arg(long)]
+    stack: Option<String>,
+    /// No confirmation; `-auto-approve` for apply and destroy.
+    #[arg(long)]
+    yes: bool,
+    /// Local state instead of the stack's backend (plan only, for checks
+    /// without credentials; see `synth --local-backend`).
+    #[arg(long)]
+    local_backend: bool,
+    /// More arguments for the Terraform command, after `--`.
+    #[arg(last = true)]
+    terraform_args: Vec<String>,
 }
 
 impl App {
@@ -196,6 +233,9 @@ impl App {
                 stack,
                 svg,
             } => self.graph(cloud, &env, stack.as_deref(), svg.as_deref()),
+            Command::Plan(args) => self.terraform(terraform::Action::Plan, &args),
+            Command::Apply(args) => self.terraform(terraform::Action::Apply, &args),
+            Command::Destroy(args) => self.terraform(terraform::Action::Destroy, &args),
             Command::List => self.list().map(|()| ExitCode::SUCCESS),
         };
         match result {
@@ -296,6 +336,40 @@ impl App {
                 Ok(ExitCode::FAILURE)
             }
         }
+    }
+
+    fn terraform(&self, action: terraform::Action, args: &TerraformArgs) -> io::Result<ExitCode> {
+        let Some((definition, env)) = self.resolve(args.stack.as_deref(), &args.env) else {
+            return Ok(ExitCode::from(2));
+        };
+        if args.local_backend && action != terraform::Action::Plan {
+            eprintln!(
+                "error: --local-backend is for `plan` only: applying with local state would create everything anew"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        let label = format!("{}/{}/{env}", definition.name(), args.cloud);
+        if !terraform::confirm(action, env, &label, args.yes) {
+            return Ok(ExitCode::from(2));
+        }
+        let options = SynthOptions::new().with_local_backend(args.local_backend);
+        let report = match synth_to_dir_with(definition, args.cloud, env, &args.out, &options) {
+            Ok(report) => report,
+            Err(failure) => {
+                eprintln!("{failure}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        for warning in report.warnings.iter() {
+            eprintln!("{warning}");
+        }
+        eprintln!("{report}");
+        Ok(terraform::run(
+            action,
+            &report.dir,
+            args.yes,
+            &args.terraform_args,
+        ))
     }
 
     fn synth(
