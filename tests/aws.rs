@@ -362,3 +362,38 @@ fn more_gpus_than_an_instance_has_is_reported() {
     );
     assert!(text.contains("use 1-8 GPUs per node"), "{text}");
 }
+
+/// A development-tier environment is thrown away whole: `terraform destroy`
+/// may delete its buckets with their objects (the access-log bucket receives
+/// logs until its sources are gone, so it is never empty). Staging and
+/// production keep `force_destroy = false`, and the `no-force-destroy`
+/// policy refuses it in production.
+#[test]
+fn only_development_buckets_may_be_destroyed_with_their_objects() {
+    for env in Environment::DEFAULTS {
+        let (_, doc) = document(env);
+        let buckets = doc["resource"]["aws_s3_bucket"].as_object().unwrap();
+        assert!(buckets.contains_key("access_logs"));
+        for (name, bucket) in buckets {
+            assert_eq!(
+                bucket["force_destroy"],
+                Json::Bool(env.is_development()),
+                "{env}: aws_s3_bucket.{name}"
+            );
+        }
+    }
+    let forced = StackDefinition::new("mlops", mlops::platform)
+        .helm(mlops::helm_settings)
+        .customize(|ctx| {
+            if let Some(aws) = ctx.realized.aws() {
+                ctx.stack
+                    .set_raw(&aws.buckets["models"].bucket, "force_destroy", true);
+            }
+        });
+    let errors = forced
+        .synthesize(Cloud::Aws, Environment::PRODUCTION)
+        .unwrap_err()
+        .to_string();
+    assert!(errors.contains("no-force-destroy"), "{errors}");
+    assert!(forced.synthesize(Cloud::Aws, Environment::STAGING).is_ok());
+}

@@ -38,6 +38,7 @@ pub struct AccessLogBucket {
     account: Attr<String>,
     sources: Vec<BucketHandle>,
     expire_after_days: u32,
+    force_destroy: bool,
 }
 
 /// What [`AccessLogBucket`] created.
@@ -60,12 +61,22 @@ impl AccessLogBucket {
             account: key.account.clone(),
             sources: Vec::new(),
             expire_after_days: 365,
+            force_destroy: false,
         }
     }
 
     /// Logs the requests made to `source` here, under `<source bucket>/`.
     pub fn source(mut self, source: &BucketHandle) -> Self {
         self.sources.push(source.clone());
+        self
+    }
+
+    /// Let `terraform destroy` delete the bucket with its logs (default off;
+    /// see [`Bucket::force_destroy`]). A log bucket keeps receiving logs
+    /// until its sources are gone, so without this a throw-away environment
+    /// cannot be destroyed in one run.
+    pub fn force_destroy(mut self, on: bool) -> Self {
+        self.force_destroy = on;
         self
     }
 
@@ -94,7 +105,8 @@ impl Construct for AccessLogBucket {
         }
         let mut log_bucket = Bucket::new(&self.logical, self.bucket, self.kms_key_arn)
             .expire_after_days(self.expire_after_days)
-            .noncurrent_expire_days(self.expire_after_days.min(30));
+            .noncurrent_expire_days(self.expire_after_days.min(30))
+            .force_destroy(self.force_destroy);
         log_bucket.log_delivery = Some(LogDelivery {
             sources: self.sources.iter().map(BucketHandle::arn).collect(),
             account: self.account,

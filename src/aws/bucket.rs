@@ -2,7 +2,8 @@
 //! four public access blocks, object ownership enforced (no ACLs), a policy
 //! denying anything but TLS, lifecycle rules (including aborting incomplete
 //! multipart uploads) and object events sent to EventBridge. `force_destroy`
-//! stays off. Server access logs go to an [`crate::aws::AccessLogBucket`].
+//! stays off unless asked for (throw-away environments; a built-in policy
+//! refuses it in production). Server access logs go to an [`crate::aws::AccessLogBucket`].
 
 use std::net::Ipv4Addr;
 
@@ -33,6 +34,7 @@ pub struct Bucket {
     noncurrent_expire_days: Option<u32>,
     abort_multipart_days: u32,
     eventbridge: bool,
+    force_destroy: bool,
     /// Set by [`crate::aws::AccessLogBucket`]: the source buckets S3 server
     /// access logging may deliver from, and their account.
     pub(crate) log_delivery: Option<LogDelivery>,
@@ -117,8 +119,17 @@ impl Bucket {
             noncurrent_expire_days: None,
             abort_multipart_days: 7,
             eventbridge: true,
+            force_destroy: false,
             log_delivery: None,
         }
+    }
+
+    /// Let `terraform destroy` delete the bucket with every object and old
+    /// version in it (default off). For throw-away environments only: the
+    /// `no-force-destroy` policy refuses it in production.
+    pub fn force_destroy(mut self, on: bool) -> Self {
+        self.force_destroy = on;
+        self
     }
 
     /// Keep old versions of objects (default on).
@@ -256,7 +267,7 @@ impl Construct for Bucket {
             l,
             Attributes::new()
                 .set("bucket", &self.bucket)
-                .set("force_destroy", false)
+                .set("force_destroy", self.force_destroy)
                 .tagged_name(&self.bucket),
         );
         let public_access_block = stack.resource::<kind::S3BucketPublicAccessBlock>(

@@ -45,6 +45,13 @@ pub fn rules() -> Vec<Rule> {
             "log export of the database",
         ),
         in_production(on(
+            "no-force-destroy",
+            "aws_s3_bucket",
+            "force_destroy",
+            NOT_TRUE,
+            "force_destroy on a production bucket (destroy would delete its objects)",
+        )),
+        in_production(on(
             "deletion-protection",
             "aws_db_instance",
             "deletion_protection",

@@ -34,6 +34,16 @@ pub fn rules() -> Vec<Rule> {
             TRUE,
             "automated backups of the database",
         ),
+        in_production(on(
+            "no-force-destroy",
+            "google_storage_bucket",
+            "force_destroy",
+            Expect::Bool {
+                value: false,
+                missing_ok: true,
+            },
+            "force_destroy on a production bucket (destroy would delete its objects)",
+        )),
         // The provider defaults deletion_protection to true; only an explicit false fails.
         in_production(on(
             "deletion-protection",

@@ -233,12 +233,17 @@ impl<'p> Realization<'p> for Aws<'p> {
             .buckets
             .iter()
             .map(|spec| {
-                let handle = stack.add(bucket_from_spec(
-                    &logical(&spec.name),
-                    &format!("{prefix}-{}", spec.name),
-                    spec,
-                    keys.storage.arn(),
-                ));
+                // A development-tier environment is thrown away whole:
+                // `terraform destroy` may empty its buckets.
+                let handle = stack.add(
+                    bucket_from_spec(
+                        &logical(&spec.name),
+                        &format!("{prefix}-{}", spec.name),
+                        spec,
+                        keys.storage.arn(),
+                    )
+                    .force_destroy(self.platform.environment.is_development()),
+                );
                 (spec.name.clone(), handle)
             })
             .collect();
@@ -266,7 +271,8 @@ impl<'p> Realization<'p> for Aws<'p> {
             format!("{prefix}-{access_logs_name}"),
             &keys.logs,
         )
-        .expire_after_days(self.log_retention);
+        .expire_after_days(self.log_retention)
+        .force_destroy(self.platform.environment.is_development());
         for (_, handle) in &by_spec {
             access_logs = access_logs.source(handle);
         }

@@ -491,7 +491,9 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 .versioning(spec.versioning)
                 .archive_after_days(spec.archive_before_expiry())
                 .expire_after_days(spec.expire_after_days)
-                .noncurrent_expire_days(spec.noncurrent_expire_days);
+                .noncurrent_expire_days(spec.noncurrent_expire_days)
+                // A development-tier environment is thrown away whole.
+                .force_destroy(self.platform.environment.is_development());
                 if let Some((key, grants)) = keys.for_purpose("storage") {
                     bucket = grants
                         .iter()
