@@ -15,7 +15,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,7 +23,7 @@ use infrasynth::core::backend::LOCAL_BACKEND_OVERRIDE;
 use infrasynth::{Cloud, Environment};
 use serde_json::Value as Json;
 
-const PLUGIN_DIR: &str = "/opt/tf-plugins";
+use common::PLUGIN_DIR;
 
 /// Only one terraform at a time: the machine is small and the plugin cache is
 /// shared between the working directories.
@@ -47,62 +46,22 @@ const PROVIDER_OVERRIDE: &str = r#"{
 "#;
 
 fn available() -> bool {
-    let terraform = Command::new("terraform").arg("version").output();
-    let mirror = Path::new(PLUGIN_DIR).join("registry.terraform.io/hashicorp/aws");
-    if terraform.is_ok_and(|o| o.status.success()) && mirror.is_dir() {
-        return true;
-    }
-    let message = format!(
-        "SKIPPED: terraform not found (needs `terraform` on PATH and hashicorp/aws in {PLUGIN_DIR})"
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}; CI is set, so this is a failure");
-    }
-    println!("{message}");
-    eprintln!("{message}");
-    false
+    common::terraform_available()
 }
 
 fn scratch() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("aws-terraform")
 }
 
-/// Runs terraform in `dir` with a private CLI config and the shared plugin cache.
+/// Runs terraform in `dir` (see `common::terraform`) with the shared plugin
+/// cache, and times it.
 fn terraform(dir: &Path, args: &[&str]) -> (bool, String, Duration) {
-    let root = scratch();
-    let config = root.join("empty.tfrc");
-    let cache = root.join("plugin-cache");
+    let cache = scratch().join("plugin-cache");
     std::fs::create_dir_all(&cache).expect("plugin cache dir");
-    if !config.exists() {
-        std::fs::write(&config, "").expect("empty CLI config");
-    }
+    let cache = cache.to_string_lossy().into_owned();
     let started = Instant::now();
-    let mut command = Command::new("terraform");
-    // No cloud credentials reach terraform: what passes here passes in a CI
-    // job that has none.
-    for name in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-    ] {
-        command.env_remove(name);
-    }
-    let output = command
-        .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", &config)
-        .env("TF_PLUGIN_CACHE_DIR", &cache)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .output()
-        .expect("run terraform");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text, started.elapsed())
+    let (ok, text) = common::terraform(dir, args, &[("TF_PLUGIN_CACHE_DIR", &cache)]);
+    (ok, text, started.elapsed())
 }
 
 /// How a test initializes the working directory.

@@ -844,9 +844,7 @@ fn bad_input_is_reported_all_at_once() {
 /// whole configuration without needing the azurerm binary).
 #[test]
 fn terraform_parses_the_configuration() {
-    let terraform = std::path::Path::new("/usr/local/bin/terraform");
-    if !terraform.exists() {
-        println!("terraform not installed; skipping the parse check");
+    if !common::terraform_available() {
         return;
     }
     for env in Environment::DEFAULTS {
@@ -860,22 +858,8 @@ fn terraform_parses_the_configuration() {
             terraform.remove("backend");
         }
         std::fs::write(dir.path().join("main.tf.json"), document.to_string()).expect("write");
-        let config = dir.path().join("empty.tfrc");
-        std::fs::write(&config, "").expect("write");
-        let out = std::process::Command::new(terraform)
-            .arg("providers")
-            .current_dir(dir.path())
-            .env("TF_CLI_CONFIG_FILE", &config)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run terraform");
-        let text = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "terraform rejects azure/{env}:\n{text}"
-        );
+        let (ok, text) = common::terraform(dir.path(), &["providers"], &[("NO_COLOR", "1")]);
+        assert!(ok, "terraform rejects azure/{env}:\n{text}");
         assert!(text.contains("hashicorp/azurerm] ~> 4.55"), "{text}");
     }
 }

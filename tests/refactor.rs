@@ -6,6 +6,8 @@
 //! /opt/tf-plugins. Without them it prints `SKIPPED: terraform not found` and
 //! passes, unless the `CI` environment variable is set, where it fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,7 +17,7 @@ use infrasynth::platform::Platform;
 use infrasynth::{Attributes, Cloud, Environment, Moved, ResourceKind};
 
 const SUPPORT_DATE: Date = Date::ymd(2026, 11, 29);
-const PLUGIN_DIR: &str = "/opt/tf-plugins";
+use common::PLUGIN_DIR;
 
 enum Marker {}
 impl ResourceKind for Marker {
@@ -127,23 +129,6 @@ fn a_moved_block_whose_source_still_exists_fails_the_synth() {
     );
 }
 
-fn terraform_available() -> bool {
-    let terraform = Command::new("terraform").arg("version").output();
-    let mirror = Path::new(PLUGIN_DIR).join("registry.terraform.io/hashicorp/aws");
-    if terraform.is_ok_and(|o| o.status.success()) && mirror.is_dir() {
-        return true;
-    }
-    let message = format!(
-        "SKIPPED: terraform not found (needs `terraform` on PATH and hashicorp/aws in {PLUGIN_DIR})"
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}; CI is set, so this is a failure");
-    }
-    println!("{message}");
-    eprintln!("{message}");
-    false
-}
-
 fn example(out: &Path, flags: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--example", "refactor", "--", "--out"])
@@ -161,24 +146,7 @@ fn example(out: &Path, flags: &[&str]) -> (bool, String) {
 }
 
 fn terraform(dir: &Path, args: &[&str]) -> (bool, String) {
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("refactor-terraform");
-    std::fs::create_dir_all(&scratch).expect("scratch");
-    let config = scratch.join("empty.tfrc");
-    std::fs::write(&config, "").expect("empty CLI config");
-    let output = Command::new("terraform")
-        .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", &config)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .output()
-        .expect("run terraform");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    common::terraform(dir, args, &[])
 }
 
 #[test]
@@ -209,7 +177,7 @@ fn the_refactor_example_warns_then_validates_with_terraform() {
         );
     }
 
-    if !terraform_available() {
+    if !common::terraform_available() {
         return;
     }
     let (ok, text) = terraform(

@@ -22,30 +22,13 @@ use infrasynth::app::write;
 use infrasynth::{Cloud, Environment};
 use serde_json::{json, Value as Json};
 
-const PLUGIN_DIR: &str = "/opt/tf-plugins";
+use common::{skip, terraform, PLUGIN_DIR};
 
 /// One terraform at a time: the machine is small.
 static TERRAFORM: Mutex<()> = Mutex::new(());
 
-fn skip(what: &str) -> bool {
-    let message = format!("SKIPPED: {what}");
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}; CI is set, so this is a failure");
-    }
-    println!("{message}");
-    eprintln!("{message}");
-    true
-}
-
 fn terraform_missing() -> bool {
-    let terraform = Command::new("terraform").arg("version").output();
-    let mirror = Path::new(PLUGIN_DIR).join("registry.terraform.io/hashicorp/aws");
-    if terraform.is_ok_and(|o| o.status.success()) && mirror.is_dir() {
-        return false;
-    }
-    skip(&format!(
-        "terraform not found (needs `terraform` on PATH and hashicorp/aws in {PLUGIN_DIR})"
-    ))
+    !common::terraform_available()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -55,39 +38,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
-}
-
-/// Runs terraform in `dir` with a private CLI config, no cloud credentials
-/// from the environment and `extra_env`, for at most `timeout`.
-fn terraform(dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, String) {
-    let config = dir.join("empty.tfrc");
-    if !config.exists() {
-        std::fs::write(&config, "").expect("empty CLI config");
-    }
-    let mut command = Command::new("timeout");
-    command.arg("600").arg("terraform");
-    for prefix in ["AWS_", "ARM_", "GOOGLE_"] {
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with(prefix) {
-                command.env_remove(name);
-            }
-        }
-    }
-    let output = command
-        .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", &config)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .envs(extra_env.iter().copied())
-        .output()
-        .expect("run terraform");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
 }
 
 fn init(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {

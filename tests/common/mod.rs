@@ -154,3 +154,76 @@ pub fn expected_outputs(platform: &Platform) -> Vec<String> {
         .chain(named_outputs(platform))
         .collect()
 }
+
+/// The filesystem mirror of hashicorp/aws 5.100.0 on this machine.
+pub const PLUGIN_DIR: &str = "/opt/tf-plugins";
+
+/// Reports a missing tool loudly and returns `true` (skip); under `CI` a
+/// missing tool is a failure, never a silent pass.
+pub fn skip(what: &str) -> bool {
+    let message = format!("SKIPPED: {what}");
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}; CI is set, so this is a failure");
+    }
+    println!("{message}");
+    eprintln!("{message}");
+    true
+}
+
+/// Whether `terraform` is on PATH with hashicorp/aws in [`PLUGIN_DIR`];
+/// reports it through [`skip`] when not.
+pub fn terraform_available() -> bool {
+    let terraform = std::process::Command::new("terraform")
+        .arg("version")
+        .output();
+    let mirror = std::path::Path::new(PLUGIN_DIR).join("registry.terraform.io/hashicorp/aws");
+    if terraform.is_ok_and(|o| o.status.success()) && mirror.is_dir() {
+        return true;
+    }
+    !skip(&format!(
+        "terraform not found (needs `terraform` on PATH and hashicorp/aws in {PLUGIN_DIR})"
+    ))
+}
+
+/// Runs `terraform args` in `dir`, for at most 10 minutes, with an empty CLI
+/// config of its own, no checkpoint calls, no cloud credentials from the
+/// environment (what passes here passes in a CI job that has none) and then
+/// `extra_env`. Returns success and stdout + stderr.
+pub fn terraform(
+    dir: &std::path::Path,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+) -> (bool, String) {
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("terraform-cli");
+    std::fs::create_dir_all(&scratch).expect("terraform scratch dir");
+    let config = scratch.join("empty.tfrc");
+    if !config.exists() {
+        std::fs::write(&config, "").expect("empty CLI config");
+    }
+    let mut command = std::process::Command::new("timeout");
+    command.arg("600").arg("terraform");
+    for (name, _) in std::env::vars_os() {
+        let text = name.to_string_lossy();
+        if ["AWS_", "ARM_", "GOOGLE_"]
+            .iter()
+            .any(|p| text.starts_with(p))
+        {
+            command.env_remove(&name);
+        }
+    }
+    let output = command
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", &config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .envs(extra_env.iter().copied())
+        .output()
+        .expect("run terraform");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
