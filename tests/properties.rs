@@ -130,6 +130,8 @@ fn platform_strategy() -> impl Strategy<Value = Platform> {
                     name: format!("app-{}", p.workloads.len()),
                     namespace: "apps".into(),
                     service_account: format!("app-{}", p.workloads.len()),
+                    databases: Vec::new(),
+                    uses_cache: false,
                     buckets: vec![(name, Access::ReadWrite)],
                 });
             }

@@ -87,6 +87,8 @@ pub struct WorkloadRole {
     service_account: String,
     buckets: Vec<BucketGrant>,
     caches: Vec<CacheGrant>,
+    database_users: Vec<Value>,
+    secrets: Vec<(Attr<String>, Attr<Arn<kind::KmsKey>>)>,
     managed: Vec<String>,
 }
 
@@ -103,6 +105,8 @@ impl WorkloadRole {
             service_account: props.service_account.to_string(),
             buckets: Vec::new(),
             caches: Vec::new(),
+            database_users: Vec::new(),
+            secrets: Vec::new(),
             managed: Vec::new(),
         }
     }
@@ -129,6 +133,25 @@ impl WorkloadRole {
         user: Attr<Arn<kind::CacheUser>>,
     ) -> Self {
         self.caches.push((group, user));
+        self
+    }
+
+    /// Lets the service account log in to an RDS instance as one database
+    /// user with an IAM token: `rds-db:connect` on `dbuser`, the ARN
+    /// `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`
+    /// (RDS User Guide, "Creating and using an IAM policy for IAM database
+    /// access"), and nothing else. What the user may do inside the database
+    /// is PostgreSQL's `GRANT`s.
+    pub fn database_login(mut self, dbuser: impl Into<Value>) -> Self {
+        self.database_users.push(dbuser.into());
+        self
+    }
+
+    /// Lets the service account read one Secrets Manager secret encrypted with
+    /// `key`: `secretsmanager:GetSecretValue` on it and `kms:Decrypt` on the
+    /// key (the database bootstrap reads RDS's master user secret so).
+    pub fn secret(mut self, secret: Attr<String>, key: Attr<Arn<kind::KmsKey>>) -> Self {
+        self.secrets.push((secret, key));
         self
     }
 
@@ -225,6 +248,32 @@ impl Construct for WorkloadRole {
                 .statement(connect)
                 .to_data_source(stack, &format!("{}_cache", self.logical));
             role = role.inline_policy("cache", document);
+        }
+        if !self.database_users.is_empty() {
+            let connect = self
+                .database_users
+                .iter()
+                .fold(
+                    Statement::allow(&["rds-db:connect"]).sid("ConnectAsDatabaseUser"),
+                    |statement, user| statement.on(user.clone()),
+                );
+            let document = PolicyDocument::new()
+                .statement(connect)
+                .to_data_source(stack, &format!("{}_database", self.logical));
+            role = role.inline_policy("database", document);
+        }
+        if !self.secrets.is_empty() {
+            let mut read = Statement::allow(&["secretsmanager:GetSecretValue"]).sid("ReadSecrets");
+            let mut decrypt = Statement::allow(&["kms:Decrypt"]).sid("DecryptSecrets");
+            for (secret, key) in &self.secrets {
+                read = read.on(secret);
+                decrypt = decrypt.on(key);
+            }
+            let document = PolicyDocument::new()
+                .statement(read)
+                .statement(decrypt)
+                .to_data_source(stack, &format!("{}_secrets", self.logical));
+            role = role.inline_policy("secrets", document);
         }
         stack.add(role)
     }

@@ -31,6 +31,7 @@
 
 pub mod cert_manager;
 mod chart;
+pub mod database_bootstrap;
 mod error;
 pub mod ingress_nginx;
 pub mod kube_prometheus_stack;
