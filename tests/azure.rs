@@ -117,6 +117,13 @@ fn every_emitted_type_is_listed_in_resources_txt() {
     for env in Environment::DEFAULTS {
         let doc = doc(env);
         for resource_type in doc["resource"].as_object().expect("resources").keys() {
+            // Managed Redis access policy assignments: an ARM type azurerm
+            // 4.55.0 has no resource for, written with azapi (whose
+            // `azapi_resource` takes any ARM type; checked in
+            // tests/data_access.rs).
+            if resource_type == "azapi_resource" {
+                continue;
+            }
             if resource_type.starts_with("time_") {
                 assert!(
                     time.resources.contains_key(resource_type),

@@ -138,7 +138,10 @@ fn gcp_makes_iam_users_and_secret_readers_only_where_declared() {
             .map(|(name, _)| name.to_string())
             .collect()
     };
-    assert_eq!(of("redis_auth"), BTreeSet::from(["redis_auth_writer".to_string()]));
+    assert_eq!(
+        of("redis_auth"),
+        BTreeSet::from(["redis_auth_writer".to_string()])
+    );
     assert_eq!(
         of("database_admin"),
         BTreeSet::from(["database_admin_database_bootstrap".to_string()])
@@ -147,7 +150,11 @@ fn gcp_makes_iam_users_and_secret_readers_only_where_declared() {
     let roles_of = |sa: &str| -> Vec<&str> {
         members
             .values()
-            .filter(|m| m["member"].to_string().contains(&format!("google_service_account.{sa}.")))
+            .filter(|m| {
+                m["member"]
+                    .to_string()
+                    .contains(&format!("google_service_account.{sa}."))
+            })
             .map(|m| m["role"].as_str().unwrap())
             .collect()
     };
@@ -221,7 +228,9 @@ fn the_bootstrap_grants_exactly_the_declared_databases() {
             _ => "\"reader\"".to_string(),
         };
         let writer = reader.replace("reader", "writer");
-        assert!(sql.contains(&format!("GRANT CONNECT ON DATABASE \"orders\" TO {reader};")));
+        assert!(sql.contains(&format!(
+            "GRANT CONNECT ON DATABASE \"orders\" TO {reader};"
+        )));
         assert!(sql.contains(&format!(
             "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader};"
         )));
@@ -238,7 +247,9 @@ fn the_bootstrap_grants_exactly_the_declared_databases() {
             );
         }
         for database in ["orders", "audit"] {
-            assert!(sql.contains(&format!("REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;")));
+            assert!(sql.contains(&format!(
+                "REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;"
+            )));
         }
     }
 }
@@ -355,7 +366,9 @@ fn outputs_named_after_themselves(files: &[ValuesFile]) -> TerraformOutputs {
                     serde_json::json!("project:region:instance")
                 }
                 helm::OutputType::String if placeholder.output == "redis_ca_certificate" => {
-                    serde_json::json!("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+                    serde_json::json!(
+                        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+                    )
                 }
                 helm::OutputType::String => serde_json::json!(placeholder.output.replace('_', "-")),
             };
@@ -495,7 +508,10 @@ fn check_manifests(label: &str, manifests: &[Json]) {
             .filter(|m| m["kind"] == kind)
             .map(|m| {
                 (
-                    m["metadata"]["namespace"].as_str().unwrap_or("").to_string(),
+                    m["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
                     m["metadata"]["name"].as_str().unwrap().to_string(),
                 )
             })
@@ -508,7 +524,10 @@ fn check_manifests(label: &str, manifests: &[Json]) {
         assert!(ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"].is_string());
         for tls in ingress["spec"]["tls"].as_array().into_iter().flatten() {
             secrets.insert((
-                ingress["metadata"]["namespace"].as_str().unwrap_or("").to_string(),
+                ingress["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
                 tls["secretName"].as_str().unwrap().to_string(),
             ));
         }
@@ -519,7 +538,10 @@ fn check_manifests(label: &str, manifests: &[Json]) {
         .filter(|m| m["kind"] == "Deployment" || m["kind"] == "Job")
     {
         pods += 1;
-        let namespace = workload["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+        let namespace = workload["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         let pod = &workload["spec"]["template"]["spec"];
         let account = pod["serviceAccountName"].as_str().unwrap().to_string();
         assert!(
@@ -530,7 +552,11 @@ fn check_manifests(label: &str, manifests: &[Json]) {
         let mut refs = Vec::new();
         collect_refs(pod, &mut refs);
         for (kind, name) in refs {
-            let pool = if kind == "Secret" { &secrets } else { &configmaps };
+            let pool = if kind == "Secret" {
+                &secrets
+            } else {
+                &configmaps
+            };
             assert!(
                 pool.contains(&(namespace.clone(), name.clone())),
                 "{label}: {} references {kind} `{name}`, which nothing creates",

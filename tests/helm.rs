@@ -1580,6 +1580,45 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
         );
         assert!(sources.contains("\"monitoring\""), "{name}");
     }
+    // The database bootstrap: a pre-install/pre-upgrade hook running as its
+    // own identity, granting `features` to recommender-api only.
+    let jobs = of_kind(manifests, "Job");
+    let job = jobs["retail-db-bootstrap"];
+    assert_eq!(
+        job["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-install,pre-upgrade"
+    );
+    assert_eq!(
+        accounts["retail-db-bootstrap"]["metadata"]["annotations"][identity],
+        format!("database-bootstrap-identity-{cloud}"),
+        "{label}"
+    );
+    let pod = &job["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], "retail-db-bootstrap");
+    let init: Vec<&str> = pod["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let expected_init: &[&str] = if cloud == Cloud::Gcp {
+        &["credentials", "cloud-sql-proxy"]
+    } else {
+        &["credentials"]
+    };
+    assert_eq!(init, expected_init, "{label}");
+    let sql = of_kind(manifests, "ConfigMap")["retail-db-bootstrap-sql"]["data"]["bootstrap.sql"]
+        .as_str()
+        .unwrap();
+    assert!(
+        sql.contains("GRANT CONNECT ON DATABASE \"features\" TO"),
+        "{label}"
+    );
+    assert_eq!(
+        sql.matches("ON DATABASE \"features\" TO").count(),
+        1,
+        "{label}"
+    );
 }
 
 /// `helm lint` plus a JSON-schema check of charts/workloads with the values

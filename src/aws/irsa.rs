@@ -250,13 +250,10 @@ impl Construct for WorkloadRole {
             role = role.inline_policy("cache", document);
         }
         if !self.database_users.is_empty() {
-            let connect = self
-                .database_users
-                .iter()
-                .fold(
-                    Statement::allow(&["rds-db:connect"]).sid("ConnectAsDatabaseUser"),
-                    |statement, user| statement.on(user.clone()),
-                );
+            let connect = self.database_users.iter().fold(
+                Statement::allow(&["rds-db:connect"]).sid("ConnectAsDatabaseUser"),
+                |statement, user| statement.on(user.clone()),
+            );
             let document = PolicyDocument::new()
                 .statement(connect)
                 .to_data_source(stack, &format!("{}_database", self.logical));

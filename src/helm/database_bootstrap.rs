@@ -35,8 +35,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::placeholder::{Deferred, FromOutput};
-use super::workloads::{Image, ServiceAccountSettings};
 use super::wiring;
+use super::workloads::{Image, ServiceAccountSettings};
 use crate::core::environment::Cloud;
 use crate::platform::{data_access, Access, Platform, WorkloadSpec};
 
@@ -55,6 +55,12 @@ pub const GCLOUD_IMAGE: (&str, &str) = (
 
 /// The Azure CLI image, pinned.
 pub const AZURE_CLI_IMAGE: (&str, &str) = ("mcr.microsoft.com/azure-cli", "2.75.0");
+
+/// The database the script starts in: `postgres`, which every server has
+/// (RDS, Cloud SQL and the flexible server create it), and the one where
+/// Azure's `pgaadauth_create_principal_with_oid` must run (Azure Database for
+/// PostgreSQL docs, "Manage Microsoft Entra roles": connect to `postgres`).
+pub const ADMIN_DATABASE: &str = "postgres";
 
 /// The Helm hook annotations of every bootstrap object: run before install
 /// and upgrade, the ServiceAccount and SQL first (lower weight), the
@@ -83,7 +89,8 @@ pub struct DatabaseBootstrap {
     /// The init container writing `/credentials/user` and
     /// `/credentials/password`.
     pub credentials: Credentials,
-    /// The database `psql` connects to first (`PGDATABASE`).
+    /// The database `psql` connects to first (`PGDATABASE`):
+    /// [`ADMIN_DATABASE`].
     pub database: String,
     /// Values of the SQL's psql variables (`-v name=value`): GCP's IAM user
     /// names, Azure's Entra object ids, known only after apply.
@@ -186,7 +193,6 @@ printf %s "$ADMIN_USER" > /credentials/user"#,
             ],
         ),
     };
-    let first_database = platform.database.databases.first().cloned().unwrap_or_default();
     let annotations = BTreeMap::from([(
         wiring::identity_annotation_key(cloud).to_string(),
         FromOutput::string(data_access::BOOTSTRAP_IDENTITY),
@@ -206,7 +212,7 @@ printf %s "$ADMIN_USER" > /credentials/user"#,
             command: vec!["sh".to_string(), "-ec".to_string(), script.to_string()],
             env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         },
-        database: first_database,
+        database: ADMIN_DATABASE.to_string(),
         variables,
         sql: sql(platform, cloud),
         cloud_sql_proxy: cloud == Cloud::Gcp,
@@ -313,7 +319,11 @@ pub fn sql(platform: &Platform, cloud: Cloud) -> String {
     }
     out.push_str("\n-- No database is open to every role.\n");
     for database in databases {
-        let _ = writeln!(out, "REVOKE ALL ON DATABASE {} FROM PUBLIC;", ident(database));
+        let _ = writeln!(
+            out,
+            "REVOKE ALL ON DATABASE {} FROM PUBLIC;",
+            ident(database)
+        );
     }
     for database in databases {
         let granted: Vec<(&WorkloadSpec, Access)> = users
@@ -347,7 +357,10 @@ pub fn sql(platform: &Platform, cloud: Cloud) -> String {
             match access {
                 Access::Read => {
                     let _ = writeln!(out, "GRANT USAGE ON SCHEMA public TO {role};");
-                    let _ = writeln!(out, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};");
+                    let _ = writeln!(
+                        out,
+                        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};"
+                    );
                     let _ = writeln!(
                         out,
                         "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};"
@@ -356,7 +369,10 @@ pub fn sql(platform: &Platform, cloud: Cloud) -> String {
                 Access::ReadWrite => {
                     let _ = writeln!(out, "GRANT ALL ON SCHEMA public TO {role};");
                     let _ = writeln!(out, "GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};");
-                    let _ = writeln!(out, "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role};");
+                    let _ = writeln!(
+                        out,
+                        "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role};"
+                    );
                 }
             }
         }

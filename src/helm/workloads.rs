@@ -457,9 +457,9 @@ pub fn data_env(cloud: Cloud, workload: &WorkloadSpec) -> BTreeMap<String, Defer
     let mut env = BTreeMap::new();
     if workload.uses_database() {
         let user = match cloud {
-            Cloud::Gcp => Deferred::Output(FromOutput::string(
-                data_access::database_user_output(&workload.name),
-            )),
+            Cloud::Gcp => Deferred::Output(FromOutput::string(data_access::database_user_output(
+                &workload.name,
+            ))),
             Cloud::Aws | Cloud::Azure => Deferred::Known(workload.database_user()),
         };
         env.insert("DATABASE_USER".to_string(), user);
@@ -469,13 +469,19 @@ pub fn data_env(cloud: Cloud, workload: &WorkloadSpec) -> BTreeMap<String, Defer
                 Access::ReadWrite => "read-write",
             };
             env.insert(
-                format!("DATABASE_{}_ACCESS", database.replace('-', "_").to_uppercase()),
+                format!(
+                    "DATABASE_{}_ACCESS",
+                    database.replace('-', "_").to_uppercase()
+                ),
                 Deferred::Known(access.to_string()),
             );
         }
     }
     if workload.uses_cache {
-        env.insert("REDIS_ENABLED".to_string(), Deferred::Known("true".to_string()));
+        env.insert(
+            "REDIS_ENABLED".to_string(),
+            Deferred::Known("true".to_string()),
+        );
         if cloud == Cloud::Azure {
             env.insert(
                 "REDIS_USER".to_string(),
@@ -785,7 +791,46 @@ mod tests {
         let text = errors.to_string();
         assert_eq!(errors.0.len(), 3, "{text}");
         assert!(text.contains("workload `ghost`"), "{text}");
-        assert!(text.contains("database `nope`"), "{text}");
+        assert!(
+            text.contains("`WorkloadSettings::database` `nope`"),
+            "{text}"
+        );
         assert!(text.contains("node pool `gpu`"), "{text}");
+    }
+
+    /// `DATABASE_USER` and `DATABASE_NAME` only for a workload that declares a
+    /// database; the cache only where declared; GCP's user is Cloud SQL's
+    /// IAM user name (an output), Azure's Redis user the identity's object id.
+    #[test]
+    fn data_env_follows_the_declarations() {
+        let mut p = platform(Environment::DEV);
+        p.database.databases = vec!["app".into(), "audit".into()];
+        p.workloads[0] = WorkloadSpec::new("api", "shop")
+            .database("app", Access::Read)
+            .cache();
+        p.workloads.push(WorkloadSpec::new("idle", "shop"));
+        let settings = HelmSettings::new().with_image_registry("ghcr.io/shop");
+        for cloud in Cloud::ALL {
+            let app = derive(&p, cloud, &settings).unwrap();
+            let api = &app.workloads["api"].env;
+            assert_eq!(
+                api["DATABASE_NAME"],
+                Deferred::Output(FromOutput::string("database_name_app"))
+            );
+            assert_eq!(api["DATABASE_APP_ACCESS"], Deferred::Known("read".into()));
+            assert!(!api.contains_key("DATABASE_AUDIT_ACCESS"));
+            assert_eq!(api["REDIS_ENABLED"], Deferred::Known("true".into()));
+            let user = &api["DATABASE_USER"];
+            match cloud {
+                Cloud::Gcp => assert_eq!(
+                    user,
+                    &Deferred::Output(FromOutput::string("database_user_api"))
+                ),
+                _ => assert_eq!(user, &Deferred::Known("api".into())),
+            }
+            assert_eq!(api.contains_key("REDIS_USER"), cloud == Cloud::Azure);
+            let idle = &app.workloads["idle"].env;
+            assert!(idle.is_empty(), "{cloud}: {idle:?}");
+        }
     }
 }

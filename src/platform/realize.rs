@@ -215,7 +215,8 @@ pub fn run_as_of<'p, R: Realization<'p>>(
     let database = cloud.database(&network, &keys, &cluster, &identities, s);
     let cache = cloud.cache(&network, &keys, &cluster, &identities, s);
     let buckets = cloud.buckets(&network, &keys, s);
-    let workloads = cloud.workload_access(&keys, &cluster, &identities, &database, &cache, &buckets, s);
+    let workloads =
+        cloud.workload_access(&keys, &cluster, &identities, &database, &cache, &buckets, s);
     let parts = Parts {
         network,
         keys,

@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
+use infrasynth::helm::database_bootstrap::DatabaseBootstrap;
 use infrasynth::helm::profile::{self, Autoscaling, DisruptionBudget, Resources, Weight};
 use infrasynth::helm::security::{ContainerSecurityContext, PodSecurityContext};
-use infrasynth::helm::database_bootstrap::DatabaseBootstrap;
 use infrasynth::helm::wiring::CloudSqlProxy;
 use infrasynth::helm::workloads::{
     Global, Image, IngressSettings, ServiceAccountSettings, ServiceSettings, SharedConfig,

@@ -18,9 +18,9 @@ use crate::aws::bucket::{Bucket, BucketHandle};
 use crate::aws::eks::{EksCluster, EksClusterHandle, EksClusterProps, NodeGroup, NodeGroupProps};
 use crate::aws::iam::IamRoleHandle;
 use crate::aws::irsa::{WorkloadRole, WorkloadRoleProps};
+use crate::aws::kind::ArnParts;
 use crate::aws::kms::{KmsKey, KmsKeyHandle};
 use crate::aws::postgres::{DatabaseNetwork, Postgres, PostgresHandle, PostgresProps};
-use crate::aws::kind::ArnParts;
 use crate::aws::provider::{arn_parts, partition, AwsProvider};
 use crate::aws::redis::{Redis, RedisHandle, RedisProps};
 use crate::aws::vpc::{Vpc, VpcHandle};
@@ -371,7 +371,7 @@ impl<'p> Realization<'p> for Aws<'p> {
             stack.output(
                 data_access::BOOTSTRAP_ADMIN_SECRET,
                 postgres.master_user_secret_arn(),
-                "Secrets Manager secret the database bootstrap Job reads the master password from",
+                "Secrets Manager secret with the master user login (made by RDS), readable by the bootstrap Job only",
             );
         }
         stack.output(
@@ -445,15 +445,19 @@ impl<'p> Realization<'p> for Aws<'p> {
                     .map(|(name, bucket)| (name, bucket)),
                 |_, bucket| Output::new(bucket.name(), "S3 bucket name"),
             ),
-            workload_identities: per_workload(self.platform, &parts.workloads.roles, |workload, role| {
-                Output::new(
+            workload_identities: per_workload(
+                self.platform,
+                &parts.workloads.roles,
+                |workload, role| {
+                    Output::new(
                     role.arn(),
                     format!(
                         "IAM role ARN for {}/{} (annotate the service account with eks.amazonaws.com/role-arn)",
                         workload.namespace, workload.service_account
                     ),
                 )
-            }),
+                },
+            ),
         }
     }
 

@@ -39,6 +39,7 @@ use crate::azure::postgres::{
 use crate::azure::private_dns::PrivateDnsZone;
 use crate::azure::resource_group::{ResourceGroup, ResourceGroupHandle};
 use crate::azure::storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};
+use crate::core::block::Attributes;
 use crate::core::environment::Environment;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Stack, Variable};
@@ -46,7 +47,6 @@ use crate::core::value::{Expr, Value};
 use crate::map;
 use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
-use crate::core::block::Attributes;
 use crate::platform::{data_access, logical, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
@@ -905,10 +905,7 @@ fn cache_access(
             .set("type", REDIS_ACCESS_POLICY_ASSIGNMENT)
             // Letters and digits only.
             .set("name", workload.replace('-', ""))
-            .set(
-                "parent_id",
-                cache.cache.id().suffixed("/databases/default"),
-            )
+            .set("parent_id", cache.cache.id().suffixed("/databases/default"))
             .set(
                 "body",
                 Value::map().with(

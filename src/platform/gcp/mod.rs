@@ -43,6 +43,7 @@ use crate::gcp::service_account::{ServiceAccount, ServiceAccountHandles, Workloa
 use crate::gcp::service_agent::ServiceAgent;
 use crate::gcp::services::ProjectServices;
 
+use crate::core::block::Attributes;
 use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
@@ -51,7 +52,6 @@ use crate::platform::outputs::{
     REDIS_CA_CERTIFICATE,
 };
 use crate::platform::realize::{Parts, Realization};
-use crate::core::block::Attributes;
 use crate::platform::{data_access, logical, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
 
@@ -610,7 +610,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
             stack.output(
                 data_access::BOOTSTRAP_ADMIN_SECRET,
                 bootstrap.admin_password.secret.id(),
-                "Secret Manager secret the database bootstrap Job reads the admin password from",
+                "Secret Manager secret with the database admin login, readable by the bootstrap Job only",
             );
         }
         stack.output(
