@@ -132,14 +132,14 @@ pub trait Realization<'p>: Sized {
     /// What each workload may reach (and, where it carries its grants, its
     /// identity), by workload name: its buckets, and the database and cache
     /// only where it declares their use; also the identity of the database
-    /// bootstrap (see [`super::data_access`]).
+    /// bootstrap (see [`super::data_access`]). `data` is the database and the
+    /// cache.
     fn workload_access(
         &self,
         keys: &Self::Keys,
         cluster: &Self::Cluster,
         identities: &Self::Identities,
-        database: &Self::Database,
-        cache: &Self::Cache,
+        data: (&Self::Database, &Self::Cache),
         buckets: &Self::Buckets,
         stack: &mut Stack,
     ) -> Self::Workloads;
@@ -215,8 +215,14 @@ pub fn run_as_of<'p, R: Realization<'p>>(
     let database = cloud.database(&network, &keys, &cluster, &identities, s);
     let cache = cloud.cache(&network, &keys, &cluster, &identities, s);
     let buckets = cloud.buckets(&network, &keys, s);
-    let workloads =
-        cloud.workload_access(&keys, &cluster, &identities, &database, &cache, &buckets, s);
+    let workloads = cloud.workload_access(
+        &keys,
+        &cluster,
+        &identities,
+        (&database, &cache),
+        &buckets,
+        s,
+    );
     let parts = Parts {
         network,
         keys,

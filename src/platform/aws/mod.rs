@@ -300,8 +300,7 @@ impl<'p> Realization<'p> for Aws<'p> {
         keys: &KmsKeys,
         cluster: &EksClusterHandle,
         _identities: &(),
-        database: &PostgresHandle,
-        cache: &RedisHandle,
+        (database, cache): (&PostgresHandle, &RedisHandle),
         buckets: &AwsBuckets,
         stack: &mut Stack,
     ) -> AwsWorkloads {

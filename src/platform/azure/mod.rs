@@ -581,8 +581,7 @@ impl<'p> Realization<'p> for Azure<'p> {
         keys: &AzureKeys,
         cluster: &AksHandles,
         identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
-        (postgres, _): &Locked<PostgresHandle>,
-        cache: &ManagedRedisHandle,
+        ((postgres, _), cache): (&Locked<PostgresHandle>, &ManagedRedisHandle),
         (storage, _): &Locked<StorageHandle>,
         stack: &mut Stack,
     ) -> (BTreeMap<String, AzureWorkload>, Option<AzureBootstrap>) {

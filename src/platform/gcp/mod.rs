@@ -533,8 +533,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
         _keys: &GcpKeys,
         cluster: &GkeHandles,
         identities: &BTreeMap<String, ServiceAccountHandles>,
-        database: &PostgresHandles,
-        _cache: &MemorystoreHandles,
+        (database, _cache): (&PostgresHandles, &MemorystoreHandles),
         buckets: &BTreeMap<String, Ref<kind::Bucket>>,
         stack: &mut Stack,
     ) -> (BTreeMap<String, GcpWorkload>, Option<DatabaseBootstrap>) {
