@@ -124,7 +124,7 @@ pub struct MemorystoreHandles {
     /// The instance (`main`).
     pub instance: Ref<kind::RedisInstance>,
     /// The Secret Manager secret with the AUTH string, its version, and a
-    /// reader grant per workload.
+    /// reader grant per workload that uses the cache.
     pub auth: SecretHandles,
 }
 

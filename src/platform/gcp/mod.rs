@@ -7,7 +7,8 @@
 //! | cache | Memorystore for Redis (`STANDARD_HA` when HA) |
 //! | cluster | private GKE Standard cluster, regional outside dev, separately managed pools |
 //! | buckets | GCS buckets named `<project>-<env>-<name>-<6 hex of the GCP project id>` |
-//! | workloads | one service account each, workload identity binding, bucket roles, IAM database user, reader of the Redis AUTH secret |
+//! | workloads | one service account each, workload identity binding, bucket roles; only where declared: Cloud SQL roles and IAM database user, reader of the Redis AUTH secret |
+//! | database bootstrap | a service account (Cloud SQL client) for the app chart's bootstrap Job, the built-in admin user, its password in Secret Manager readable by that account only |
 //! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
 //! | (project) | the Google APIs used, enabled with `google_project_service`; Data Access audit logs for Cloud Storage, Cloud SQL and Secret Manager |
 //!
@@ -62,9 +63,10 @@ pub const GOOGLE_PROVIDER_VERSION: &str = "~> 6.50";
 /// makes the database admin's password.
 pub const RANDOM_PROVIDER_VERSION: &str = "~> 3.6";
 
-/// The project roles every workload's service account gets: connecting to Cloud
-/// SQL and logging in with IAM database authentication (table privileges are
-/// still PostgreSQL GRANTs).
+/// The project roles the service account of a workload that declares a
+/// database gets: connecting to Cloud SQL and logging in with IAM database
+/// authentication (table privileges are PostgreSQL GRANTs, applied by the
+/// app chart's bootstrap Job).
 pub const WORKLOAD_ROLES: [&str; 2] = ["roles/cloudsql.client", "roles/cloudsql.instanceUser"];
 
 /// The project roles of the nodes' service account: GKE's minimal node role and
