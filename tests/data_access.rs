@@ -564,6 +564,35 @@ fn check_manifests(label: &str, manifests: &[Json]) {
             );
         }
     }
+    // The Job passes each psql variable its value, named as the SQL uses it.
+    for job in manifests.iter().filter(|m| m["kind"] == "Job") {
+        let psql = &job["spec"]["template"]["spec"]["containers"][0];
+        let command = psql["command"][2].as_str().unwrap();
+        assert!(command.contains("-v ON_ERROR_STOP=1"), "{label}: {command}");
+        let sql = manifests
+            .iter()
+            .find(|m| m["kind"] == "ConfigMap" && m["data"]["bootstrap.sql"].is_string())
+            .map(|m| m["data"]["bootstrap.sql"].as_str().unwrap())
+            .unwrap_or_else(|| panic!("{label}: no SQL ConfigMap"));
+        let variables: Vec<&str> = psql["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["name"].as_str().unwrap().strip_prefix("VAR_"))
+            .collect();
+        // GCP's IAM user names and Azure's object ids are known after apply.
+        assert_eq!(variables.is_empty(), label.starts_with("aws"), "{label}");
+        for variable in variables {
+            assert!(
+                command.contains(&format!("-v {variable}=\"$VAR_{variable}\"")),
+                "{label}: {command}"
+            );
+            assert!(
+                sql.contains(&format!(":'{variable}'"))
+                    || sql.contains(&format!(":\"{variable}\""))
+            );
+        }
+    }
     assert!(pods > 0, "{label}: nothing rendered");
     assert!(
         manifests.iter().any(|m| m["kind"] == "Job"),
