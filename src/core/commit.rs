@@ -496,7 +496,10 @@ mod tests {
         let held = lock(&dir, Duration::ZERO).unwrap();
         let error = lock(&dir, Duration::from_millis(50)).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::WouldBlock);
-        assert!(error.to_string().contains(".dev.infrasynth-lock"), "{error}");
+        assert!(
+            error.to_string().contains(".dev.infrasynth-lock"),
+            "{error}"
+        );
         drop(held);
         lock(&dir, Duration::ZERO).expect("free once the first writer is done");
     }
@@ -511,9 +514,15 @@ mod tests {
         let link = root.path().join("dev");
         std::os::unix::fs::symlink(&real, &link).unwrap();
         replace(&link, &one("main.tf.json", "{}"), &BTreeSet::new()).unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read_to_string(real.join("main.tf.json")).unwrap(), "{}");
-        assert_eq!(fs::read_to_string(real.join("terraform.tfstate")).unwrap(), "state");
+        assert_eq!(
+            fs::read_to_string(real.join("terraform.tfstate")).unwrap(),
+            "state"
+        );
     }
 
     #[test]
@@ -530,6 +539,9 @@ mod tests {
             .unwrap();
         replace(&dir, &one("main.tf.json", "{}"), &BTreeSet::new()).unwrap();
         open.write_all(b"v2").unwrap();
-        assert_eq!(fs::read_to_string(dir.join("terraform.tfstate")).unwrap(), "v2");
+        assert_eq!(
+            fs::read_to_string(dir.join("terraform.tfstate")).unwrap(),
+            "v2"
+        );
     }
 }
