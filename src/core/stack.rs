@@ -346,11 +346,31 @@ impl Stack {
     /// Overriding an attribute a built-in policy guards (encryption, public access,
     /// deletion protection) is reported by the policy check at synth time unless
     /// acknowledged with [`Stack::acknowledge`].
+    ///
+    /// Meta-arguments that take references get them bare from typed values:
+    /// `set_raw(&topic, "lifecycle.replace_triggered_by", vec![trigger.id()])`
+    /// writes `["aws_sns_topic.trigger.id"]`, and `depends_on` with typed
+    /// values adds the blocks they read to the block's `depends_on` (as
+    /// [`Stack::depends_on`] does).
     pub fn set_raw<K>(&mut self, target: &Ref<K>, path: &str, value: impl Into<Value>) {
         let Some(&i) = self.index.get(target.address()) else {
             self.unknown_block(target.address(), path);
             return;
         };
+        let value = value.into();
+        if path == "depends_on" {
+            let mut typed = Vec::new();
+            value.visit_exprs(&mut |expr| typed.extend(expr.deps().iter().cloned()));
+            if !typed.is_empty() {
+                let deps = &mut self.blocks[i].depends_on;
+                for address in typed {
+                    if !deps.contains(&address) {
+                        deps.push(address);
+                    }
+                }
+                return;
+            }
+        }
         let attributes = &mut self.blocks[i].attributes;
         let mut parts = path.split('.');
         let Some(first) = parts.next() else { return };
@@ -358,7 +378,7 @@ impl Stack {
         for part in parts {
             slot = descend(slot, part);
         }
-        *slot = value.into();
+        *slot = value;
     }
 
     /// Records that the user knowingly made `target` break the policy `rule`
