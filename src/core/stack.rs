@@ -118,6 +118,10 @@ pub struct Stack {
     pub(crate) terraform: TerraformSettings,
     pub(crate) default_tags: BTreeMap<String, String>,
     diagnostics: Diagnostics,
+    // Set when the check of the user's input found errors: every later error
+    // derives from one of them (a builder given the bad value), so it is
+    // dropped, as are graph and policy findings (one mistake, one error).
+    input_failed: bool,
     pub(crate) files: BTreeMap<String, Vec<u8>>,
     pub(crate) acknowledged: Vec<(Address, String, String)>,
     // `moved`, `import` and `removed` blocks (`core::refactor`).
@@ -143,6 +147,7 @@ impl Stack {
             terraform: TerraformSettings::default(),
             default_tags: BTreeMap::new(),
             diagnostics: Diagnostics::new(),
+            input_failed: false,
             files: BTreeMap::new(),
             acknowledged: Vec::new(),
             refactors: Refactors::default(),
@@ -527,6 +532,22 @@ impl Stack {
         self.diagnose(Severity::Warning, resource, field, message, hint);
     }
 
+    /// Ends the check of the user's input (such as a platform description)
+    /// that was recorded so far: when it found errors, the errors builders
+    /// record afterwards, and graph and policy findings at synth, are
+    /// dropped, since they derive from those mistakes (`network.cidr =
+    /// "bogus"` is one error, not one per subnet built from it). Warnings are
+    /// kept. Returns whether the input had errors.
+    pub fn end_input_check(&mut self) -> bool {
+        self.input_failed = self.diagnostics.has_errors();
+        self.input_failed
+    }
+
+    /// Whether [`Stack::end_input_check`] found errors in the input.
+    pub fn input_failed(&self) -> bool {
+        self.input_failed
+    }
+
     fn diagnose(
         &mut self,
         severity: Severity,
@@ -535,6 +556,9 @@ impl Stack {
         message: &str,
         hint: &str,
     ) {
+        if self.input_failed && severity == Severity::Error {
+            return;
+        }
         let diagnostic = self.diagnostic(severity, resource, field, message, hint);
         self.diagnostics.push(diagnostic);
     }

@@ -130,6 +130,11 @@ impl Stack {
     /// the policies'.
     fn check(&self, policies: &[&dyn Policy]) -> Diagnostics {
         let mut diagnostics = self.diagnostics().clone();
+        if self.input_failed() {
+            // The document derives from a bad input; judging it would
+            // report the same mistakes again.
+            return diagnostics;
+        }
         for problem in graph::check(self) {
             match problem {
                 GraphProblem::Dangling {
