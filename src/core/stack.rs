@@ -522,7 +522,8 @@ impl Stack {
         self.files.insert(relative_path.to_string(), contents);
     }
 
-    /// Records an error against `resource`'s `field`.
+    /// Records an error against `resource`'s `field` (dropped after a failed
+    /// [`Stack::end_input_check`]: it derives from the input's mistakes).
     pub fn error(&mut self, resource: &str, field: &str, message: &str, hint: &str) {
         self.diagnose(Severity::Error, resource, field, message, hint);
     }

@@ -165,8 +165,5 @@ pub fn new_stack(platform: &Platform) -> Stack {
         stack.default_tag(&key, &value);
     }
     validate::validate(platform, &mut stack);
-    // What the builders derive from a field already reported is not
-    // reported again.
-    stack.end_input_check();
     stack
 }

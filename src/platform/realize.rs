@@ -209,10 +209,11 @@ pub fn run_as_of<'p, R: Realization<'p>>(
     let mut stack = super::new_stack(platform);
     // Before any builder runs: each checks its version against this day.
     stack.set_support_date(support_date);
-    if !stack.input_failed() {
-        R::check_input(platform, &mut stack);
-        stack.end_input_check();
-    }
+    // The platform's fields were checked by `new_stack`, the cloud's are
+    // checked here; what the builders derive from a field already reported
+    // is not reported again.
+    R::check_input(platform, &mut stack);
+    stack.end_input_check();
     let s = &mut stack;
     let cloud = R::foundation(platform, s);
     let network = cloud.network(s);

@@ -70,7 +70,8 @@ impl<'p> Realization<'p> for Aws<'p> {
     fn check_input(platform: &Platform, stack: &mut Stack) {
         let region =
             crate::aws::Region::resolve(stack, "provider", "region", &platform.regions.aws);
-        if let Some(region) = region {
+        // Zero zones is the platform check's mistake, reported already.
+        if let (Some(region), 1..) = (region, platform.network.zones) {
             region.zones(
                 stack,
                 "network",
