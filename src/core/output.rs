@@ -2,7 +2,7 @@
 //!
 //! Everything is rendered in memory before the first byte is written. The
 //! whole new output is then built beside the directory, fsynced, and swapped
-//! in by renaming directories (see [`super::commit`]): a failure at any step
+//! in by renaming directories (`core::commit`): a failure at any step
 //! leaves the whole previous output or the whole new one, never a mix, and no
 //! temporaries; the error says which ([`left_by`]). One process at a time
 //! writes a directory (an advisory lock beside it, `.<dir>.infrasynth-lock`);
