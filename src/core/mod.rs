@@ -7,6 +7,7 @@ pub mod block;
 pub mod calendar;
 pub mod capacity;
 pub mod cidr;
+mod commit;
 pub mod diagnostics;
 pub mod dot;
 pub mod environment;

@@ -37,6 +37,7 @@ pub mod ingress_nginx;
 pub mod kube_prometheus_stack;
 pub mod placeholder;
 pub mod profile;
+pub mod quote;
 pub mod render;
 pub mod security;
 mod settings;

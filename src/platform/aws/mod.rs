@@ -74,6 +74,22 @@ impl<'p> Realization<'p> for Aws<'p> {
 
     /// The provider, and the logs key the VPC's flow logs, EKS and the
     /// access-log bucket share.
+    /// The region, and the zone count against it (the VPC builder's own
+    /// checks, run once here).
+    fn check_input(platform: &Platform, stack: &mut Stack) {
+        let region =
+            crate::aws::Region::resolve(stack, "provider", "region", &platform.regions.aws);
+        // Zero zones is the platform check's mistake, reported already.
+        if let (Some(region), 1..) = (region, platform.network.zones) {
+            region.zones(
+                stack,
+                "network",
+                "zones",
+                usize::from(platform.network.zones),
+            );
+        }
+    }
+
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
         let region = platform.regions.aws.as_str();
         let prefix = platform.name_prefix();

@@ -111,6 +111,17 @@ impl<'p> Realization<'p> for Azure<'p> {
     /// The provider, one resource group holding everything, and the Log
     /// Analytics workspace for container insights, Defender findings and
     /// storage access logs.
+    /// The location and the zone count against it (the resource group's own
+    /// check, run once here).
+    fn check_input(platform: &Platform, stack: &mut Stack) {
+        crate::azure::location::check(
+            stack,
+            "platform",
+            &platform.regions.azure,
+            platform.network.zones,
+        );
+    }
+
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
         let env = platform.environment;
         let production = env.is_production();
