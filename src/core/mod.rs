@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod capacity;
 pub mod cidr;
 pub mod diagnostics;
+pub mod diff;
 pub mod dot;
 pub mod environment;
 pub mod graph;
