@@ -156,9 +156,8 @@ fn index<'a>(top: &TopLevel<'a>, which: &'static str) -> Result<Index<'a>, DiffE
             continue;
         }
         if let Some((_, prefix)) = TYPED_SECTIONS.iter().find(|(s, _)| *s == section) {
-            let types: BTreeMap<&str, BTreeMap<&str, &RawValue>> =
-                serde_json::from_str(raw.get())
-                    .map_err(|e| error(format!("`{section}` is not an object of types: {e}")))?;
+            let types: BTreeMap<&str, BTreeMap<&str, &RawValue>> = serde_json::from_str(raw.get())
+                .map_err(|e| error(format!("`{section}` is not an object of types: {e}")))?;
             for (resource_type, names) in types {
                 for (name, body) in names {
                     blocks.insert(format!("{prefix}{resource_type}.{name}"), body);
@@ -273,7 +272,15 @@ pub fn diff_documents(
                 from: from.clone(),
                 declared: true,
             };
-            diff.changes.push(change(to, kind, &old_body, &new_body, None, rules, &mut diff.security));
+            diff.changes.push(change(
+                to,
+                kind,
+                &old_body,
+                &new_body,
+                None,
+                rules,
+                &mut diff.security,
+            ));
         }
     }
     // Renames no `moved` block covers, found by comparing bodies.
@@ -306,7 +313,15 @@ pub fn diff_documents(
             from,
             declared: false,
         };
-        diff.changes.push(change(&to, kind, &old_body, &new_body, Some(note), rules, &mut diff.security));
+        diff.changes.push(change(
+            &to,
+            kind,
+            &old_body,
+            &new_body,
+            Some(note),
+            rules,
+            &mut diff.security,
+        ));
     }
     let moved_to: BTreeSet<String> = diff
         .changes
@@ -336,7 +351,13 @@ pub fn diff_documents(
                 let (old_body, new_body) = (parse(old_raw, "old")?, parse(new_raw, "new")?);
                 let attributes = diff_values(&old_body, &new_body);
                 if !attributes.is_empty() {
-                    report(rules, address, Some(&old_body), Some(&new_body), &mut diff.security);
+                    report(
+                        rules,
+                        address,
+                        Some(&old_body),
+                        Some(&new_body),
+                        &mut diff.security,
+                    );
                     diff.changes.push(Change {
                         address: address.clone(),
                         kind: ChangeKind::Changed,

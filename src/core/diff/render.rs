@@ -110,7 +110,10 @@ impl Diff {
                 let _ = writeln!(
                     out,
                     "{}",
-                    paint.wrap("31", &format!("! {}{at}: {}", finding.address, finding.message))
+                    paint.wrap(
+                        "31",
+                        &format!("! {}{at}: {}", finding.address, finding.message)
+                    )
                 );
             }
         }
@@ -121,7 +124,11 @@ impl Diff {
     fn write_changes(&self, out: &mut String, paint: &Paint) {
         for change in &self.changes {
             let (mark, code) = sigil(&change.kind);
-            let _ = writeln!(out, "{}", paint.wrap(code, &format!("{mark} {}", headline(change))));
+            let _ = writeln!(
+                out,
+                "{}",
+                paint.wrap(code, &format!("{mark} {}", headline(change)))
+            );
             for attribute in &change.attributes {
                 let _ = writeln!(
                     out,

@@ -85,10 +85,16 @@ fn an_undeclared_rename_is_a_move_with_a_note_naming_the_moved_block() {
     assert_eq!(diff.changes.len(), 1);
     assert!(matches!(
         diff.changes[0].kind,
-        ChangeKind::Moved { declared: false, .. }
+        ChangeKind::Moved {
+            declared: false,
+            ..
+        }
     ));
     let note = diff.changes[0].note.as_deref().unwrap();
-    assert!(note.contains(r#"{"from": "aws_s3_bucket.a", "to": "aws_s3_bucket.b"}"#), "{note}");
+    assert!(
+        note.contains(r#"{"from": "aws_s3_bucket.a", "to": "aws_s3_bucket.b"}"#),
+        "{note}"
+    );
 }
 
 #[test]
@@ -116,7 +122,10 @@ fn a_flag_rule_reports_a_protection_turned_off_but_not_one_left_off() {
     assert_eq!(diff.security.len(), 1);
     assert_eq!(diff.security[0].path, "storage_encrypted");
     let other = doc(json!({"aws_db_instance": {"db": {"storage_encrypted": false, "port": 2}}}));
-    assert!(diff_documents(Some(&new), &other, &rules).unwrap().security.is_empty());
+    assert!(diff_documents(Some(&new), &other, &rules)
+        .unwrap()
+        .security
+        .is_empty());
 }
 
 #[test]
@@ -126,10 +135,18 @@ fn text_is_plain_without_color_and_markdown_and_json_carry_the_same_changes() {
     let diff = diff_documents(Some(&old), &new, &[]).unwrap();
     let plain = diff.to_text("diff s/aws/dev", false);
     assert!(!plain.contains('\x1b'));
-    assert!(plain.contains("~ aws_sqs_queue.q\n    name: \"a\" -> \"b\""), "{plain}");
-    assert!(diff.to_text("t", true).contains("\x1b[33m~ aws_sqs_queue.q"));
+    assert!(
+        plain.contains("~ aws_sqs_queue.q\n    name: \"a\" -> \"b\""),
+        "{plain}"
+    );
+    assert!(diff
+        .to_text("t", true)
+        .contains("\x1b[33m~ aws_sqs_queue.q"));
     let markdown = diff.to_markdown("t");
-    assert!(markdown.contains("```diff\n~ aws_sqs_queue.q"), "{markdown}");
+    assert!(
+        markdown.contains("```diff\n~ aws_sqs_queue.q"),
+        "{markdown}"
+    );
     let json = diff.to_json("t");
     assert_eq!(json["changes"][0]["attributes"][0]["new"], "b");
     assert_eq!(json["broadens_access"], false);

@@ -1,0 +1,39 @@
+//! Which changes broaden access, per cloud: the rules behind the security
+//! section of `diff` (see [`crate::core::diff`]).
+//!
+//! Every cloud has table rules (an attribute turned to its open value, a
+//! protecting resource removed) and structural ones: network ingress
+//! allowed from a source no earlier rule covered (a CIDR is covered by an
+//! old one that contains it, ports by an old range that contains them), and
+//! grants of permissions (IAM statements on AWS, role bindings on GCP and
+//! Azure).
+
+mod aws;
+mod azure;
+mod gcp;
+mod iam;
+mod ingress;
+
+use crate::core::diff::BroadeningRule;
+use crate::core::environment::Cloud;
+
+pub use ingress::{is_open_source, Ingress};
+
+/// The broadening rules of `cloud`.
+pub fn for_cloud(cloud: Cloud) -> Vec<Box<dyn BroadeningRule>> {
+    match cloud {
+        Cloud::Aws => aws::rules(),
+        Cloud::Gcp => gcp::rules(),
+        Cloud::Azure => azure::rules(),
+    }
+}
+
+/// The table rules as boxed rules.
+fn boxed<R: BroadeningRule + 'static>(
+    rules: impl IntoIterator<Item = R>,
+) -> Vec<Box<dyn BroadeningRule>> {
+    rules
+        .into_iter()
+        .map(|r| Box::new(r) as Box<dyn BroadeningRule>)
+        .collect()
+}
