@@ -443,13 +443,15 @@ fn report(
     new: Option<&Json>,
     security: &mut Vec<Broadening>,
 ) {
-    // Only resources carry access; data sources, outputs and settings do not.
-    if !address.contains('.') || address.starts_with("data.") || address.starts_with("output.") {
+    // Resources carry access, and data sources that render it (an IAM
+    // policy document); outputs and settings do not.
+    if !address.contains('.') || address.starts_with("output.") {
         return;
     }
     let delta = ResourceDelta {
         address,
         resource_type: resource_type(address),
+        data_source: address.starts_with("data."),
         old,
         new,
     };

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-/// One resource as a rule sees it: its body before and after. `old` is
+/// One resource (or data source: an IAM policy document is one) as a rule
+/// sees it: its body before and after. `old` is
 /// `None` for an added resource, `new` for a removed one; a moved resource
 /// has its old address's body as `old`.
 #[derive(Clone, Copy, Debug)]
@@ -15,6 +16,9 @@ pub struct ResourceDelta<'a> {
     pub address: &'a str,
     /// The Terraform type, such as `aws_security_group`.
     pub resource_type: &'a str,
+    /// Whether it is a data source (`data.` address): it grants nothing by
+    /// itself, but may render a document that does.
+    pub data_source: bool,
     /// The body before, if the resource existed.
     pub old: Option<&'a Json>,
     /// The body after, if the resource still exists.
@@ -135,7 +139,7 @@ impl FlagRule {
 
 impl BroadeningRule for FlagRule {
     fn check(&self, delta: &ResourceDelta<'_>, findings: &mut Vec<Broadening>) {
-        if delta.resource_type != self.resource_type {
+        if delta.data_source || delta.resource_type != self.resource_type {
             return;
         }
         let Some(new) = delta.new else { return };
@@ -162,7 +166,7 @@ pub struct RemovedRule {
 
 impl BroadeningRule for RemovedRule {
     fn check(&self, delta: &ResourceDelta<'_>, findings: &mut Vec<Broadening>) {
-        if delta.resource_type == self.resource_type && delta.new.is_none() {
+        if !delta.data_source && delta.resource_type == self.resource_type && delta.new.is_none() {
             findings.push(Broadening {
                 address: delta.address.to_string(),
                 path: String::new(),

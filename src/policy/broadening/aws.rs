@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use super::ingress::{protocol, report_new_ingress, Ingress, ALL_PORTS};
-use super::{boxed, iam};
+use super::{boxed, iam, ResourcesOnly};
 use crate::core::diff::{
     lookup, strings, Broad, Broadening, BroadeningRule, FlagRule, RemovedRule, ResourceDelta,
 };
@@ -308,7 +308,7 @@ impl BroadeningRule for IamGrants {
 pub(super) fn rules() -> Vec<Box<dyn BroadeningRule>> {
     let mut rules = boxed(FLAGS.iter().copied());
     rules.extend(boxed(REMOVED.iter().copied()));
-    rules.push(Box::new(SecurityGroupIngress));
+    rules.push(Box::new(ResourcesOnly(SecurityGroupIngress)));
     rules.push(Box::new(IamGrants));
     rules
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-use super::boxed;
 use super::ingress::{port_range, protocol, report_new_ingress, Ingress};
+use super::{boxed, ResourcesOnly};
 use crate::core::diff::{
     lookup, strings, Broad, Broadening, BroadeningRule, FlagRule, RemovedRule, ResourceDelta,
 };
@@ -255,7 +255,7 @@ impl BroadeningRule for RoleGrants {
 pub(super) fn rules() -> Vec<Box<dyn BroadeningRule>> {
     let mut rules = boxed(FLAGS.iter().copied());
     rules.extend(boxed(REMOVED.iter().copied()));
-    rules.push(Box::new(Ingresses));
-    rules.push(Box::new(RoleGrants));
+    rules.push(Box::new(ResourcesOnly(Ingresses)));
+    rules.push(Box::new(ResourcesOnly(RoleGrants)));
     rules
 }

@@ -150,6 +150,53 @@ impl Grant {
     }
 }
 
+/// The JSON policy document an `aws_iam_policy_document` data source
+/// renders (data source docs: `statement` blocks with `effect` "Allow" by
+/// default, `actions`, `not_actions`, `resources`, `not_resources`,
+/// `principals {type, identifiers}`, `condition {test, variable, values}`).
+fn rendered(body: &Json) -> Json {
+    let statements: Vec<Json> = match body.get("statement") {
+        Some(Json::Array(items)) => items.iter().collect::<Vec<_>>(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .map(|block| {
+        let mut statement = serde_json::Map::new();
+        let effect = block
+            .get("effect")
+            .and_then(Json::as_str)
+            .unwrap_or("Allow");
+        statement.insert("Effect".into(), Json::from(effect));
+        for (from, to) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
+            if let Some(value) = block.get(from).filter(|v| !v.is_null()) {
+                statement.insert(to.into(), value.clone());
+            }
+        }
+        if let Some(Json::Array(principals)) = block.get("principals") {
+            let mut map = serde_json::Map::new();
+            for p in principals {
+                let kind = p.get("type").and_then(Json::as_str).unwrap_or("AWS");
+                map.insert(
+                    kind.into(),
+                    p.get("identifiers").cloned().unwrap_or(Json::Null),
+                );
+            }
+            statement.insert("Principal".into(), Json::Object(map));
+        }
+        if let Some(condition) = block.get("condition").filter(|c| !c.is_null()) {
+            statement.insert("Condition".into(), condition.clone());
+        }
+        Json::Object(statement)
+    })
+    .collect();
+    serde_json::json!({ "Statement": statements })
+}
+
 /// Every policy document of a body: top-level attributes whose value is a
 /// JSON document with a `Statement` (`policy`, `assume_role_policy`), and
 /// those of nested blocks (`inline_policy`), with their paths.
@@ -181,6 +228,13 @@ fn documents(body: &Json) -> Vec<(String, Json)> {
 /// Reports each grant the new body's documents add that no old grant
 /// covers, and each `Deny` the old documents had that is gone.
 pub(super) fn check(delta: &ResourceDelta<'_>, findings: &mut Vec<Broadening>) {
+    let documents = |body: &Json| {
+        if delta.resource_type == "aws_iam_policy_document" {
+            vec![("statement".to_string(), rendered(body))]
+        } else {
+            documents(body)
+        }
+    };
     let old_docs = delta.old.map(documents).unwrap_or_default();
     let new_docs = delta.new.map(documents).unwrap_or_default();
     if new_docs.is_empty() && old_docs.is_empty() {
@@ -229,6 +283,7 @@ mod tests {
             &ResourceDelta {
                 address: "aws_iam_policy.p",
                 resource_type: "aws_iam_policy",
+                data_source: false,
                 old: old.as_ref(),
                 new: Some(&new),
             },

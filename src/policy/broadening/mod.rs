@@ -14,17 +14,31 @@ mod gcp;
 mod iam;
 mod ingress;
 
-use crate::core::diff::BroadeningRule;
+use crate::core::diff::{Broadening, BroadeningRule, ResourceDelta};
 use crate::core::environment::Cloud;
 
 pub use ingress::{is_open_source, Ingress};
 
-/// The broadening rules of `cloud`.
+/// The broadening rules of `cloud`. Data sources reach only the rules
+/// that read documents they render (AWS's `aws_iam_policy_document`); a
+/// data source of a resource's type (`data.aws_eks_cluster`) is not that
+/// resource.
 pub fn for_cloud(cloud: Cloud) -> Vec<Box<dyn BroadeningRule>> {
     match cloud {
         Cloud::Aws => aws::rules(),
         Cloud::Gcp => gcp::rules(),
         Cloud::Azure => azure::rules(),
+    }
+}
+
+/// A rule that looks at resources only, never data sources.
+struct ResourcesOnly<R>(R);
+
+impl<R: BroadeningRule> BroadeningRule for ResourcesOnly<R> {
+    fn check(&self, delta: &ResourceDelta<'_>, findings: &mut Vec<Broadening>) {
+        if !delta.data_source {
+            self.0.check(delta, findings);
+        }
     }
 }
 
