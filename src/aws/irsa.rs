@@ -88,6 +88,7 @@ pub struct WorkloadRole {
     buckets: Vec<BucketGrant>,
     caches: Vec<CacheGrant>,
     managed: Vec<String>,
+    policies: Vec<(String, PolicyDocument)>,
 }
 
 impl WorkloadRole {
@@ -104,6 +105,7 @@ impl WorkloadRole {
             buckets: Vec::new(),
             caches: Vec::new(),
             managed: Vec::new(),
+            policies: Vec::new(),
         }
     }
 
@@ -136,6 +138,17 @@ impl WorkloadRole {
     /// `service-role/AmazonEBSCSIDriverPolicy`).
     pub fn managed_policy(mut self, path: &str) -> Self {
         self.managed.push(path.to_string());
+        self
+    }
+
+    /// Adds an inline policy `name` with `document`, written as
+    /// `data "aws_iam_policy_document" "<logical_name>_<name>"`: for
+    /// permissions of a system component, such as
+    /// [`cluster_autoscaler::policy`](super::cluster_autoscaler::policy).
+    /// `name` is 1-128 letters, digits and `+=,.@_-`, unique on the role
+    /// (IAM `PutRolePolicy`); `buckets` and `cache` are taken.
+    pub fn policy(mut self, name: &str, document: PolicyDocument) -> Self {
+        self.policies.push((name.to_string(), document));
         self
     }
 
@@ -225,6 +238,10 @@ impl Construct for WorkloadRole {
                 .statement(connect)
                 .to_data_source(stack, &format!("{}_cache", self.logical));
             role = role.inline_policy("cache", document);
+        }
+        for (name, document) in self.policies {
+            let document = document.to_data_source(stack, &format!("{}_{name}", self.logical));
+            role = role.inline_policy(&name, document);
         }
         stack.add(role)
     }

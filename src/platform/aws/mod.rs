@@ -318,8 +318,8 @@ impl<'p> Realization<'p> for Aws<'p> {
     }
 
     /// Besides the shared outputs: the master user secret, the Redis user,
-    /// the cluster's CA and OIDC provider, the access-log bucket, the VPC and
-    /// the KMS keys.
+    /// the cluster's CA and OIDC provider, the Cluster Autoscaler's role, the
+    /// access-log bucket, the VPC and the KMS keys.
     fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (cluster, postgres, cache) = (&parts.cluster, &parts.database, &parts.cache);
         stack.output(
@@ -343,6 +343,11 @@ impl<'p> Realization<'p> for Aws<'p> {
             "cluster_oidc_issuer_url",
             &cluster.oidc.issuer,
             "OIDC issuer of the cluster",
+        );
+        stack.output(
+            "cluster_autoscaler_role_arn",
+            cluster.cluster_autoscaler_role.arn(),
+            "IAM role ARN of kube-system/cluster-autoscaler (scales every node group between its min and max)",
         );
         stack.output(
             "cluster_oidc_provider_arn",
