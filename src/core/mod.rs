@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod cidr;
 mod commit;
 pub mod diagnostics;
+pub mod diff;
 pub mod dot;
 pub mod environment;
 pub mod graph;
