@@ -107,20 +107,23 @@ pub fn check(stack: &mut Stack, resource: &str, location: &str, wanted_zones: u8
                 close.join(", ")
             )
         };
-        stack.error(
+        let fix = close.first().copied().unwrap_or("westeurope");
+        stack.error_with_fix(
             resource,
             "location",
             &format!("`{location}` is not an Azure location"),
             &hint,
+            fix,
         );
         return false;
     }
     if wanted_zones > 3 {
-        stack.error(
+        stack.error_with_fix(
             resource,
             "zones",
             &format!("{wanted_zones} zones requested, Azure regions have at most 3"),
             "use 1 to 3 zones",
+            "3",
         );
     } else if wanted_zones > 1 && !has_zones(location) {
         stack.warning(

@@ -240,12 +240,29 @@ impl Network {
                 Ok(net) => {
                     let overlapped_space = space.filter(|space| cidr::overlaps(space, &net));
                     if let Some(space) = overlapped_space {
-                        stack.error(
-                            resource,
-                            &format!("reserved.{label}"),
-                            &format!("{label} {net} overlaps the network's address space {space}"),
-                            "pick a range outside the virtual network, such as 100.64.0.0/16 or 172.16.0.0/16",
-                        );
+                        // A free range of the same size: outside the space
+                        // and every subnet and range reserved so far.
+                        let mut taken: Vec<Ipv4Net> = nets.iter().map(|(_, n)| *n).collect();
+                        taken.push(space);
+                        let message =
+                            format!("{label} {net} overlaps the network's address space {space}");
+                        match cidr::free_range(net.prefix_len(), &taken) {
+                            Some(free) => stack.error_with_fix(
+                                resource,
+                                &format!("reserved.{label}"),
+                                &message,
+                                &format!(
+                                    "pick a range outside the virtual network, such as {free}"
+                                ),
+                                &free.to_string(),
+                            ),
+                            None => stack.error(
+                                resource,
+                                &format!("reserved.{label}"),
+                                &message,
+                                "pick a range outside the virtual network",
+                            ),
+                        }
                     }
                     // Overlapping the space is reported once, not once per subnet.
                     if overlapped_space.is_none() {
