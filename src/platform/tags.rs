@@ -127,9 +127,15 @@ fn problem(cloud: Cloud, key: &str, value: &str) -> Option<(String, Option<Strin
             if !(1..=128).contains(&chars(key)) || !key.chars().all(allowed) {
                 Some((format!("tag key `{key}` is not a valid AWS tag key"), None))
             } else if key.to_lowercase().starts_with("aws:") {
+                let fix = key[4..].trim_start_matches(':').to_string();
+                let fix = if fix.is_empty() {
+                    "owner".to_string()
+                } else {
+                    fix
+                };
                 Some((
                     format!("tag key `{key}` uses the prefix `aws:`, reserved for AWS"),
-                    None,
+                    Some(fix),
                 ))
             } else if chars(value) > 256 || !value.chars().all(allowed) {
                 Some((

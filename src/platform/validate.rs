@@ -304,11 +304,30 @@ pub fn validate(platform: &Platform, stack: &mut Stack) {
         }
     }
     for workload in &platform.workloads {
+        // One grant per bucket: two would be two IAM bindings of one name
+        // on GCP and a silent union elsewhere.
+        let mut granted = BTreeSet::new();
+        for (bucket, _) in &workload.buckets {
+            if !granted.insert(bucket) {
+                stack.error(
+                    &workload.name,
+                    "buckets",
+                    &format!(
+                        "workload `{}` is granted bucket `{bucket}` twice",
+                        workload.name
+                    ),
+                    "grant each bucket once, with the widest access it needs",
+                );
+            }
+        }
         for (bucket, _) in &workload.buckets {
             if platform.bucket(bucket).is_none() {
+                // A bucket the workload is not granted yet: granting one
+                // twice is a mistake of its own.
                 let fix = platform
                     .buckets
-                    .first()
+                    .iter()
+                    .find(|b| !workload.buckets.iter().any(|(g, _)| *g == b.name))
                     .map(|b| b.name.clone())
                     .unwrap_or_default();
                 stack.error_with_fix(
