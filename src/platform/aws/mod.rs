@@ -366,20 +366,23 @@ impl<'p> Realization<'p> for Aws<'p> {
             }
             roles.insert(workload.name.clone(), stack.add(role));
         }
-        let bootstrap = data_access::needs_bootstrap(self.platform).then(|| {
-            let namespace = data_access::bootstrap_namespace(self.platform);
-            let service_account = data_access::bootstrap_service_account(self.platform);
-            stack.add(
-                WorkloadRole::new(WorkloadRoleProps {
-                    logical_name: "database_bootstrap",
-                    role_name: data_access::bootstrap_identity_name(self.platform),
-                    oidc: &cluster.oidc,
-                    namespace: &namespace,
-                    service_account: &service_account,
-                })
-                .secret(database.master_user_secret_arn(), keys.database.arn()),
-            )
-        });
+        let bootstrap =
+            data_access::needs_bootstrap(self.platform, crate::core::environment::Cloud::Aws).then(
+                || {
+                    let namespace = data_access::bootstrap_namespace(self.platform);
+                    let service_account = data_access::bootstrap_service_account(self.platform);
+                    stack.add(
+                        WorkloadRole::new(WorkloadRoleProps {
+                            logical_name: "database_bootstrap",
+                            role_name: data_access::bootstrap_identity_name(self.platform),
+                            oidc: &cluster.oidc,
+                            namespace: &namespace,
+                            service_account: &service_account,
+                        })
+                        .secret(database.master_user_secret_arn(), keys.database.arn()),
+                    )
+                },
+            );
         AwsWorkloads { roles, bootstrap }
     }
 

@@ -704,8 +704,9 @@ impl<'p> Realization<'p> for Azure<'p> {
                 },
             );
         }
-        let bootstrap = data_access::needs_bootstrap(self.platform)
-            .then(|| self.database_bootstrap(cluster, postgres, stack));
+        let bootstrap =
+            data_access::needs_bootstrap(self.platform, crate::core::environment::Cloud::Azure)
+                .then(|| self.database_bootstrap(cluster, postgres, stack));
         (workloads, bootstrap)
     }
 

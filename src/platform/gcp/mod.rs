@@ -587,8 +587,9 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 },
             );
         }
-        let bootstrap = data_access::needs_bootstrap(self.platform)
-            .then(|| self.database_bootstrap(cluster, database, stack));
+        let bootstrap =
+            data_access::needs_bootstrap(self.platform, crate::core::environment::Cloud::Gcp)
+                .then(|| self.database_bootstrap(cluster, database, stack));
         (access, bootstrap)
     }
 
