@@ -179,3 +179,28 @@ fn problem(cloud: Cloud, key: &str, value: &str) -> Option<(String, Option<Strin
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The limits of the module table, at their edges.
+    #[test]
+    fn each_cloud_refuses_what_its_documentation_refuses() {
+        let long = |n: usize| "k".repeat(n);
+        assert!(problem(Cloud::Aws, &long(128), &"v".repeat(256)).is_none());
+        assert!(problem(Cloud::Aws, &long(129), "v").is_some());
+        assert!(problem(Cloud::Aws, "k", &"v".repeat(257)).is_some());
+        assert!(problem(Cloud::Aws, "team/name", "a b").is_none());
+        assert!(problem(Cloud::Aws, "AWS:owner", "x").is_some());
+        assert!(problem(Cloud::Azure, &long(128), &"v".repeat(256)).is_none());
+        assert!(problem(Cloud::Azure, "cost?center", "x").is_some());
+        assert!(problem(Cloud::Azure, "k", &"v".repeat(257)).is_some());
+        assert!(problem(Cloud::Gcp, "CostCenter", "ML-Platform").is_none());
+        assert!(problem(Cloud::Gcp, &long(64), "v").is_some());
+        assert!(problem(Cloud::Gcp, "k", &"v".repeat(64)).is_some());
+        assert!(problem(Cloud::Gcp, "cost.center", "x").is_some());
+        let (_, fix) = problem(Cloud::Gcp, "9lives", "x").unwrap();
+        assert_eq!(fix.as_deref(), Some("x9lives"));
+    }
+}

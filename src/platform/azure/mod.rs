@@ -1101,12 +1101,31 @@ mod tests {
         assert!(text.contains("Standard_NC4as_T4_v3"), "{text}");
     }
 
+    /// A network on AKS's default service range (any RFC 1918 range AWS
+    /// and GCP accept) moves the service range to the first free /16, its
+    /// DNS address the tenth of it; the pod range stays.
     #[test]
-    fn a_network_overlapping_the_pod_range_is_an_error() {
+    fn a_network_overlapping_the_service_range_moves_it() {
+        assert_eq!(
+            aks_ranges("10.20.0.0/16"),
+            (
+                "100.64.0.0/16".into(),
+                "172.16.0.0/16".into(),
+                "172.16.0.10".into()
+            )
+        );
+        assert_eq!(
+            aks_ranges("172.16.0.0/16"),
+            (
+                "100.64.0.0/16".into(),
+                "192.168.0.0/16".into(),
+                "192.168.0.10".into()
+            )
+        );
         let mut spec = platform(Environment::DEV);
-        spec.network.cidr = "100.64.0.0/16".into();
-        let text = realize(&spec).diagnostics().to_string();
-        assert!(text.contains("pod_cidr 100.64.0.0/16 overlaps"), "{text}");
+        spec.network.cidr = "172.16.0.0/16".into();
+        let stack = realize(&spec);
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
     }
 
     #[test]
