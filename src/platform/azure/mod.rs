@@ -97,7 +97,7 @@ fn check_cache_version(version: &str, stack: &mut Stack) {
 }
 
 /// The AKS pod range, service range and DNS service address (the tenth
-/// address of the service range): [`POD_CIDR`] and [`SERVICE_CIDR`], or,
+/// address of the service range): 100.64.0.0/16 and 172.16.0.0/16, or,
 /// for a network overlapping one of them, the first free /16
 /// ([`crate::core::cidr::free_range`]), so every RFC 1918 `network.cidr`
 /// that AWS and GCP accept is accepted here too (a platform at
