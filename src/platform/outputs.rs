@@ -162,3 +162,8 @@ pub const REDIS_CA_CERTIFICATE: &str = "redis_ca_certificate";
 /// A GCP-only output: the Cloud SQL connection name (`project:region:instance`),
 /// which the Cloud SQL Auth Proxy needs.
 pub const DATABASE_CONNECTION_NAME: &str = "database_connection_name";
+
+/// Azure only: the disk encryption set (customer-managed key) of the node
+/// disks, which the Helm values' StorageClass uses for every
+/// PersistentVolume (`diskEncryptionSetID`).
+pub const DISK_ENCRYPTION_SET_ID: &str = "disk_encryption_set_id";

@@ -622,8 +622,8 @@ impl<'p> Realization<'p> for Azure<'p> {
         workloads
     }
 
-    /// Besides the shared outputs: the resource group, the Key Vault URI and
-    /// the tenant.
+    /// Besides the shared outputs: the resource group, the Key Vault URI,
+    /// the tenant and the disk encryption set.
     fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (postgres, redis, cluster) = (&parts.database.0, &parts.cache, &parts.cluster.cluster);
         let storage = &parts.buckets.0;
@@ -641,6 +641,14 @@ impl<'p> Realization<'p> for Azure<'p> {
             "tenant_id",
             self.tenant_id.clone(),
             "Entra ID tenant of the workload identities",
+        );
+        // The platform's StorageClass encrypts every PersistentVolume's disk
+        // with it (`diskEncryptionSetID`); the control plane identity, which
+        // the Azure Disk CSI driver provisions as, already reads it.
+        stack.output(
+            super::outputs::DISK_ENCRYPTION_SET_ID,
+            parts.cluster.disk_encryption_set.id(),
+            "Disk encryption set (customer-managed key) of the node disks and PersistentVolumes",
         );
         let endpoint = if self.platform.cluster.api_access == ApiAccess::Private {
             cluster.private_fqdn()
