@@ -140,7 +140,9 @@ pub fn values(env: Environment) -> EnvoyGatewayValues {
         deployment: ControllerDeployment {
             replicas: env.pick(1, 1, 2),
             envoy_gateway: ControllerContainer {
-                resources: profile::resources(Weight::Light, env),
+                // The chart's default limit is 1Gi; the light profile's
+                // 512Mi would be below it.
+                resources: profile::resources(Weight::Standard, env),
             },
         },
         pod_disruption_budget: MinAvailable {

@@ -7,9 +7,9 @@
 //! | release | needs | why |
 //! |---|---|---|
 //! | `platform-storage` | - | the StorageClass must exist before any volume claim |
-//! | `kube-prometheus-stack` | `platform-storage` | its volumes use the class; it installs the monitoring CRDs every other chart's monitors need |
 //! | `envoy-gateway` | - | installs the Gateway API CRDs |
-//! | `cert-manager` | `kube-prometheus-stack`, `envoy-gateway` | it renders a ServiceMonitor; with Gateway API support on it needs the Gateway API CRDs when it starts (cert-manager docs, "Gateway API": install the CRDs before cert-manager) |
+//! | `kube-prometheus-stack` | `platform-storage`, `envoy-gateway` | its volumes use the class; Grafana's HTTPRoute needs the Gateway API CRDs; it installs the monitoring CRDs every other chart's monitors need |
+//! | `cert-manager` | `kube-prometheus-stack`, `envoy-gateway` | it renders a ServiceMonitor; with Gateway API support on, its controller does not become ready without the Gateway API CRDs (nginx/nginx-gateway-fabric discussion #4290: install the CRDs first) |
 //! | `cert-manager-issuers` | `cert-manager` | ClusterIssuers need cert-manager's CRDs and its webhook ready (`wait`) |
 //! | `platform-gateway` | `envoy-gateway`, `cert-manager-issuers`, `kube-prometheus-stack` | Gateway API objects; its certificates come from the issuers; a PodMonitor |
 //! | the app | `platform-gateway`, `kube-prometheus-stack` | HTTPRoutes on the Gateway; ServiceMonitors |
@@ -199,7 +199,7 @@ fn namespace(id: ChartId, platform: &Platform) -> String {
 fn needs(id: ChartId) -> &'static [ChartId] {
     match id {
         ChartId::Storage | ChartId::EnvoyGateway => &[],
-        ChartId::KubePrometheusStack => &[ChartId::Storage],
+        ChartId::KubePrometheusStack => &[ChartId::Storage, ChartId::EnvoyGateway],
         ChartId::CertManager => &[ChartId::KubePrometheusStack, ChartId::EnvoyGateway],
         ChartId::Issuers => &[ChartId::CertManager],
         ChartId::Gateway => &[

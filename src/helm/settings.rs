@@ -21,11 +21,11 @@ pub enum ChartId {
     /// `platform-storage`: the encrypted StorageClass every platform volume
     /// uses (the [`super::objects`] chart; see [`super::storage`]).
     Storage,
+    /// `envoy-gateway`: Envoy Gateway's chart, with the Gateway API CRDs.
+    EnvoyGateway,
     /// `prometheus-community/kube-prometheus-stack`: Prometheus, Alertmanager,
     /// Grafana and the platform's alerts.
     KubePrometheusStack,
-    /// `envoy-gateway`: Envoy Gateway's chart, with the Gateway API CRDs.
-    EnvoyGateway,
     /// `jetstack/cert-manager`.
     CertManager,
     /// `cert-manager-issuers`: the Let's Encrypt ClusterIssuers (the
@@ -44,8 +44,8 @@ impl ChartId {
     /// Every chart, in install order.
     pub const ALL: [ChartId; 7] = [
         ChartId::Storage,
-        ChartId::KubePrometheusStack,
         ChartId::EnvoyGateway,
+        ChartId::KubePrometheusStack,
         ChartId::CertManager,
         ChartId::Issuers,
         ChartId::Gateway,
