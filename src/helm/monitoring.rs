@@ -61,7 +61,7 @@ pub const TARGETS: [ScrapeTarget; 4] = [
 pub const UP: &str = "up";
 
 /// The metric names a PromQL expression reads: identifiers that are not
-/// functions or aggregations (followed by `(`), keywords, label names
+/// functions (followed by `(`), aggregation operators, keywords, label names
 /// (inside `{...}` or the `by (...)` / `without (...)` / `on (...)` /
 /// `ignoring (...)` lists), strings, durations or numbers. Sorted,
 /// without duplicates.
@@ -93,6 +93,24 @@ pub fn metric_names(expr: &str) -> Vec<String> {
         "ignoring",
         "group_left",
         "group_right",
+    ];
+    // Aggregation operators, which may be followed by `by (...)` before
+    // their `(`.
+    const AGGREGATIONS: [&str; 14] = [
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "group",
+        "stddev",
+        "stdvar",
+        "count",
+        "count_values",
+        "bottomk",
+        "topk",
+        "quantile",
+        "limitk",
+        "limit_ratio",
     ];
     let chars: Vec<char> = expr.chars().collect();
     let mut names = Vec::new();
@@ -151,7 +169,7 @@ pub fn metric_names(expr: &str) -> Vec<String> {
             label_list_pending = true;
             continue;
         }
-        if KEYWORDS.contains(&word.as_str()) {
+        if KEYWORDS.contains(&word.as_str()) || AGGREGATIONS.contains(&word.as_str()) {
             continue;
         }
         let next = chars[i..].iter().find(|c| !c.is_whitespace());
@@ -180,6 +198,10 @@ mod tests {
         assert_eq!(
             metric_names("up{job=\"x\"} == 0 or absent(up{job=\"y\"})"),
             ["up"]
+        );
+        assert_eq!(
+            metric_names("sum by (pod) (a) / sum without (le) (b) > count(c)"),
+            ["a", "b", "c"]
         );
         assert_eq!(
             metric_names("predict_linear(a[6h], 24 * 3600) < 0 and b / ignoring (pod) group_left (node) c"),
