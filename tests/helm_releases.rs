@@ -130,7 +130,10 @@ fn the_helmfile_parses_and_orders_every_release() {
         assert!(needs["mlops"]
             .needs
             .contains(&"envoy-gateway-system/platform-gateway".to_string()));
-        let helm_dir = Path::new("out/mlops").join(cloud.as_str()).join(env.as_str()).join("helm");
+        let helm_dir = Path::new("out/mlops")
+            .join(cloud.as_str())
+            .join(env.as_str())
+            .join("helm");
         for release in &document.releases {
             for values in &release.values {
                 let plain = format!("helm/{values}");
@@ -214,10 +217,8 @@ fn carried_groups(release: &HelmfileRelease, values: &Json) -> BTreeSet<String> 
                 groups.insert("gateway.networking.k8s.io".to_string());
             }
         }
-        "cert-manager" => {
-            if values["prometheus"]["servicemonitor"]["enabled"] == true {
-                groups.insert("monitoring.coreos.com".to_string());
-            }
+        "cert-manager" if values["prometheus"]["servicemonitor"]["enabled"] == true => {
+            groups.insert("monitoring.coreos.com".to_string());
         }
         "mlops" => {
             let templates = common::root().join("stacks/mlops/chart/templates");
@@ -233,9 +234,7 @@ fn carried_groups(release: &HelmfileRelease, values: &Json) -> BTreeSet<String> 
         _ => {}
     }
     // Built-in Kubernetes groups need no CRD.
-    groups.retain(|g| {
-        !g.ends_with(".k8s.io") || g.starts_with("gateway.networking")
-    });
+    groups.retain(|g| !g.ends_with(".k8s.io") || g.starts_with("gateway.networking"));
     groups.retain(|g| !["apps", "autoscaling", "policy", "batch"].contains(&g.as_str()));
     groups
 }
@@ -298,7 +297,10 @@ fn upstream_keys(files: &[&str]) -> BTreeMap<String, String> {
     for file in files {
         let path = common::root().join("src/helm/upstream").join(file);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert!(text.contains("# source: https://"), "{file} names no source");
+        assert!(
+            text.contains("# source: https://"),
+            "{file} names no source"
+        );
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let (key, kind) = line.split_once('\t').unwrap();
             keys.insert(key.to_string(), kind.to_string());
@@ -350,7 +352,10 @@ fn every_key_path_we_set_exists_in_the_pinned_charts_defaults() {
     ];
     for (release, files, version) in &charts {
         // The data is of the pinned version.
-        assert!(files[0].contains(version), "{release}: {files:?} vs {version}");
+        assert!(
+            files[0].contains(version),
+            "{release}: {files:?} vs {version}"
+        );
         let keys = upstream_keys(files);
         for (cloud, env, out) in synthesized() {
             let unknown = unknown_paths(&values_of(&out, release), "", &keys);
@@ -476,7 +481,11 @@ fn every_platform_volume_is_on_the_encrypted_storage_class() {
             }
         }
         let mut claims = Vec::new();
-        for (path, _) in out.files().iter().filter(|(p, _)| p.contains(".values.yaml")) {
+        for (path, _) in out
+            .files()
+            .iter()
+            .filter(|(p, _)| p.contains(".values.yaml"))
+        {
             let release = path
                 .trim_start_matches("helm/")
                 .split(".values")
@@ -506,19 +515,33 @@ fn every_alert_and_panel_reads_metrics_of_a_declared_scrape_target() {
     let out = common::synth(Cloud::Aws, Environment::PRODUCTION);
     let values = values_of(&out, "kube-prometheus-stack");
     let mut expressions = Vec::new();
-    for file in values["additionalPrometheusRulesMap"].as_object().unwrap().values() {
+    for file in values["additionalPrometheusRulesMap"]
+        .as_object()
+        .unwrap()
+        .values()
+    {
         for group in file["groups"].as_array().unwrap() {
             for rule in group["rules"].as_array().unwrap() {
-                expressions.push((rule["alert"].to_string(), rule["expr"].as_str().unwrap().to_string()));
+                expressions.push((
+                    rule["alert"].to_string(),
+                    rule["expr"].as_str().unwrap().to_string(),
+                ));
             }
         }
     }
-    for dashboards in values["grafana"]["dashboards"].as_object().unwrap().values() {
+    for dashboards in values["grafana"]["dashboards"]
+        .as_object()
+        .unwrap()
+        .values()
+    {
         for dashboard in dashboards.as_object().unwrap().values() {
             let model: Json = serde_json::from_str(dashboard["json"].as_str().unwrap()).unwrap();
             for panel in model["panels"].as_array().unwrap() {
                 for target in panel["targets"].as_array().unwrap() {
-                    expressions.push((panel["title"].to_string(), target["expr"].as_str().unwrap().to_string()));
+                    expressions.push((
+                        panel["title"].to_string(),
+                        target["expr"].as_str().unwrap().to_string(),
+                    ));
                 }
             }
         }
@@ -543,8 +566,14 @@ fn every_alert_and_panel_reads_metrics_of_a_declared_scrape_target() {
         );
     }
     // The workloads' target is scraped by the charts' ServiceMonitors.
-    for chart in ["charts/workloads", "stacks/mlops/chart", "examples/own-crate/charts/retail"] {
-        let monitor = common::root().join(chart).join("templates/servicemonitor.yaml");
+    for chart in [
+        "charts/workloads",
+        "stacks/mlops/chart",
+        "examples/own-crate/charts/retail",
+    ] {
+        let monitor = common::root()
+            .join(chart)
+            .join("templates/servicemonitor.yaml");
         let template = std::fs::read_to_string(&monitor).unwrap();
         assert!(template.contains("kind: ServiceMonitor"), "{chart}");
     }
@@ -571,8 +600,7 @@ fn cert_manager_is_highly_available_in_production_and_grafana_is_recreated() {
         assert!(cert_manager.get("extraObjects").is_none());
         let monitoring = values_of(&out, "kube-prometheus-stack");
         assert_eq!(
-            monitoring["grafana"]["deploymentStrategy"]["type"],
-            "Recreate",
+            monitoring["grafana"]["deploymentStrategy"]["type"], "Recreate",
             "{cloud} {env}"
         );
     }
@@ -639,7 +667,11 @@ fn public_hosts_get_listeners_and_routes_attach_to_them_only() {
         }
         for (path, bytes) in out.files().iter().filter(|(p, _)| p.starts_with("helm/")) {
             let content = String::from_utf8_lossy(bytes).to_lowercase();
-            for trusted in ["use-forwarded-headers", "clientipdetection", "numtrustedhops"] {
+            for trusted in [
+                "use-forwarded-headers",
+                "clientipdetection",
+                "numtrustedhops",
+            ] {
                 assert!(!content.contains(trusted), "{label} {path}: {trusted}");
             }
         }
@@ -657,9 +689,15 @@ fn a_public_host_the_gateway_does_not_serve_is_an_error() {
     let ctx = helm::HelmContext::new(&platform, Cloud::Aws, &settings).unwrap();
     let error = ctx.public_host("app").unwrap_err();
     assert!(matches!(&error, HelmError::UndeclaredPublicHost { prefix } if prefix == "app"));
-    assert!(error.to_string().contains("with_public_host(\"app\")"), "{error}");
+    assert!(
+        error.to_string().contains("with_public_host(\"app\")"),
+        "{error}"
+    );
     let settings = settings.with_public_host("app");
     let ctx = helm::HelmContext::new(&platform, Cloud::Aws, &settings).unwrap();
-    assert_eq!(ctx.public_host("app").unwrap().as_deref(), Some("app.mlops.dev"));
+    assert_eq!(
+        ctx.public_host("app").unwrap().as_deref(),
+        Some("app.mlops.dev")
+    );
     assert_eq!(ctx.route("app").unwrap().listener, "https-app");
 }

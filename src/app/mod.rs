@@ -81,8 +81,8 @@ pub fn finish(
                     &problem.hint,
                 ));
             }
-            let install = crate::helm::install_files(platform, cloud, helm, &files)
-                .unwrap_or_else(|message| {
+            let install = crate::helm::install_files(platform, cloud, helm, &files).unwrap_or_else(
+                |message| {
                     helm_errors.push(helm_error(
                         "helm",
                         "helmfile",
@@ -90,7 +90,8 @@ pub fn finish(
                         "report this as a bug",
                     ));
                     Vec::new()
-                });
+                },
+            );
             if helm_errors.has_errors() {
                 return Err(helm_errors);
             }

@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{json, Value as Json};
+use serde_json::json;
 
 use super::objects::ObjectsValues;
 use super::profile::{self, Resources, Weight};
@@ -205,7 +205,23 @@ pub fn objects(
             },
         },
     });
-    let budget = profile::disruption_budget(env).min_available.max(1);
+    // No budget for a single proxy (development): it would block every
+    // node drain.
+    let budget = profile::disruption_budget(env).min_available;
+    let mut kubernetes = json!({
+        "envoyDeployment": {
+            "replicas": profile::replicas(env),
+            "container": {"resources": profile::resources(Weight::Standard, env)},
+        },
+        "envoyService": {
+            "type": "LoadBalancer",
+            "externalTrafficPolicy": "Local",
+            "annotations": load_balancer_annotations(cloud),
+        },
+    });
+    if budget > 0 {
+        kubernetes["envoyPDB"] = json!({"minAvailable": budget});
+    }
     let envoy_proxy = json!({
         "apiVersion": "gateway.envoyproxy.io/v1alpha1",
         "kind": "EnvoyProxy",
@@ -213,18 +229,7 @@ pub fn objects(
         "spec": {
             "provider": {
                 "type": "Kubernetes",
-                "kubernetes": {
-                    "envoyDeployment": {
-                        "replicas": profile::replicas(env),
-                        "container": {"resources": profile::resources(Weight::Standard, env)},
-                    },
-                    "envoyPDB": {"minAvailable": budget},
-                    "envoyService": {
-                        "type": "LoadBalancer",
-                        "externalTrafficPolicy": "Local",
-                        "annotations": load_balancer_annotations(cloud),
-                    },
-                },
+                "kubernetes": kubernetes,
             },
         },
     });
@@ -306,9 +311,6 @@ pub fn objects(
         },
     });
     ObjectsValues {
-        objects: vec![gateway_class, envoy_proxy, gateway, redirect, pod_monitor]
-            .into_iter()
-            .map(Json::from)
-            .collect(),
+        objects: vec![gateway_class, envoy_proxy, gateway, redirect, pod_monitor],
     }
 }

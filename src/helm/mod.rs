@@ -226,14 +226,15 @@ fn builtin(
         ChartId::EnvoyGateway => (
             id.as_str().to_string(),
             releases::ENVOY_GATEWAY.reference(),
-            serialize(placeholder::to_yaml(&gateway::values(
-                platform.environment,
-            ))),
+            serialize(placeholder::to_yaml(&gateway::values(platform.environment))),
         ),
         ChartId::Gateway => {
             let hosts = gateway::public_hosts(platform, ctx.settings());
-            let mut namespaces: Vec<String> =
-                platform.workloads.iter().map(|w| w.namespace.clone()).collect();
+            let mut namespaces: Vec<String> = platform
+                .workloads
+                .iter()
+                .map(|w| w.namespace.clone())
+                .collect();
             namespaces.push(app_namespace(platform));
             namespaces.sort();
             namespaces.dedup();

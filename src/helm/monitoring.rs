@@ -204,7 +204,9 @@ mod tests {
             ["a", "b", "c"]
         );
         assert_eq!(
-            metric_names("predict_linear(a[6h], 24 * 3600) < 0 and b / ignoring (pod) group_left (node) c"),
+            metric_names(
+                "predict_linear(a[6h], 24 * 3600) < 0 and b / ignoring (pod) group_left (node) c"
+            ),
             ["a", "b", "c"]
         );
     }

@@ -58,7 +58,10 @@ pub fn chart_files() -> Vec<(String, String)> {
          {{- end }}\n";
     vec![
         (format!("{CHART_DIR}/Chart.yaml"), chart_yaml),
-        (format!("{CHART_DIR}/values.yaml"), "objects: []\n".to_string()),
+        (
+            format!("{CHART_DIR}/values.yaml"),
+            "objects: []\n".to_string(),
+        ),
         (
             format!("{CHART_DIR}/templates/objects.yaml"),
             template.to_string(),

@@ -453,11 +453,7 @@ impl HelmSettings {
             );
         }
         for prefix in &self.public_hosts {
-            invalid(
-                Setting::PublicHost,
-                prefix,
-                prefix_problem(prefix),
-            );
+            invalid(Setting::PublicHost, prefix, prefix_problem(prefix));
         }
         let missing = |setting, needed_by: &str, alternative| {
             HelmError::missing(setting, needed_by, env, alternative)
@@ -568,7 +564,8 @@ fn prefix_problem(prefix: &str) -> Option<String> {
         && prefix
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    (!valid).then(|| "a host prefix is one DNS label: lowercase letters, digits and `-`".to_string())
+    (!valid)
+        .then(|| "a host prefix is one DNS label: lowercase letters, digits and `-`".to_string())
 }
 
 /// Why `domain` is not a usable DNS zone, if it is not.

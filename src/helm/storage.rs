@@ -27,7 +27,6 @@ use crate::platform::outputs;
 /// The StorageClass every platform volume uses.
 pub const STORAGE_CLASS: &str = "platform-encrypted";
 
-
 /// The provisioner (CSI driver) of [`STORAGE_CLASS`] on `cloud`.
 pub fn provisioner(cloud: Cloud) -> &'static str {
     match cloud {

@@ -149,12 +149,12 @@ impl<'p> Realization<'p> for Azure<'p> {
             Network::standard("main", &self.prefix, rg, &self.platform.network.cidr)
                 .reserve("pod_cidr", POD_CIDR)
                 .reserve("service_cidr", SERVICE_CIDR)
-                // Whether a public ingress runs is the Helm layer's to decide
-                // (ingress-nginx, a public LoadBalancer, is on unless a stack
-                // turns it off), which this layer cannot see; cert-manager's
-                // HTTP-01 challenges and every public host need 80/443 to
-                // reach it. With the controller off no public frontend exists
-                // and the rule opens nothing.
+                // Whether a public edge runs is the Helm layer's to decide
+                // (the Envoy Gateway proxies, a public LoadBalancer, are on
+                // unless a stack turns them off), which this layer cannot
+                // see; cert-manager's HTTP-01 challenges and every public
+                // host need 80/443 to reach it. With the edge off no public
+                // frontend exists and the rule opens nothing.
                 .web_ingress(true),
         );
         let nodes = subnet_id(&network.nodes, "aks-nodes", stack);
