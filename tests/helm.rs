@@ -118,12 +118,13 @@ fn values_are_deterministic() {
 
 /// The values files of every built-in release plus `app` (the app chart's
 /// file), in the order `helm::values` returns them: the app chart and, on
-/// Azure, the StorageClass (the disk encryption set's id) wait for outputs.
+/// AWS and Azure, the StorageClass (the storage key's ARN, the disk
+/// encryption set's id) wait for outputs.
 fn builtin_paths(cloud: Cloud, app: &str) -> Vec<String> {
-    let storage = if cloud == Cloud::Azure {
-        "helm/platform-storage.values.yaml.hbs"
-    } else {
+    let storage = if cloud == Cloud::Gcp {
         "helm/platform-storage.values.yaml"
+    } else {
+        "helm/platform-storage.values.yaml.hbs"
     };
     let mut paths: Vec<String> = [
         "helm/cert-manager.values.yaml",
@@ -165,7 +166,7 @@ fn synthesized_paths(cloud: Cloud, app: &str) -> Vec<String> {
 }
 
 #[test]
-fn only_the_app_chart_and_the_azure_storage_class_wait_for_terraform_outputs() {
+fn only_the_app_chart_and_the_storage_class_wait_for_terraform_outputs() {
     for cloud in Cloud::ALL {
         for env in Environment::DEFAULTS {
             let paths: Vec<String> = files(cloud, env).iter().map(ValuesFile::path).collect();
@@ -180,7 +181,7 @@ fn only_the_app_chart_and_the_azure_storage_class_wait_for_terraform_outputs() {
 /// connection name for the Auth Proxy and Memorystore's server CA).
 fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
     let extra: &[&str] = match cloud {
-        Cloud::Aws => &["redis_user"],
+        Cloud::Aws => &["redis_user", "kms_key_arn_storage"],
         Cloud::Gcp => &["database_connection_name", "redis_ca_certificate"],
         Cloud::Azure => &["disk_encryption_set_id"],
     };
@@ -238,8 +239,8 @@ fn no_unresolved_placeholder_remains_for_any_cloud_or_environment() {
             let files = files(cloud, env);
             let rendered = helm::render_all(&templates(&files), &synthetic_outputs(cloud, &files))
                 .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
-            // The app chart, and on Azure the StorageClass.
-            assert_eq!(rendered.len(), if cloud == Cloud::Azure { 2 } else { 1 });
+            // The app chart, and on AWS and Azure the StorageClass.
+            assert_eq!(rendered.len(), if cloud == Cloud::Gcp { 1 } else { 2 });
             for (name, text) in &rendered {
                 assert_eq!(render::unresolved(text), None, "{cloud} {env} {name}");
                 assert!(!text.contains("{{output"), "{cloud} {env} {name}");
@@ -303,10 +304,11 @@ fn sensitive_outputs_are_never_written() {
         helm::render_all(&templates(&files(Cloud::Aws, Environment::DEV)), &outputs).unwrap();
     for text in rendered.values() {
         assert!(!text.contains("MUST-NOT-LEAK"));
-        assert!(text.contains("existingSecret: mlops-database"));
-        // Redis on AWS: IAM auth, no token Secret.
-        assert!(!text.contains("existingSecret: mlops-redis"));
     }
+    let app = &rendered["mlops.values.yaml"];
+    assert!(app.contains("existingSecret: mlops-database"));
+    // Redis on AWS: IAM auth, no token Secret.
+    assert!(!app.contains("existingSecret: mlops-redis"));
     // An output that is referenced but marked sensitive is refused.
     let outputs = fixture_with(|json| {
         json["database_address"]["sensitive"] = serde_json::json!(true);
@@ -1035,7 +1037,7 @@ fn turning_a_chart_off_removes_its_file() {
         (ChartId::Gateway, "helm/platform-gateway.values.yaml"),
         (ChartId::CertManager, "helm/cert-manager.values.yaml"),
         (ChartId::Issuers, "helm/cert-manager-issuers.values.yaml"),
-        (ChartId::Storage, "helm/platform-storage.values.yaml"),
+        (ChartId::Storage, "helm/platform-storage.values.yaml.hbs"),
     ] {
         let settings = retail_settings(env).with_chart(chart, ChartSetting::Off);
         let files = paths(&helm::values(&p, Cloud::Aws, &settings).unwrap());

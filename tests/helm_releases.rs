@@ -441,7 +441,9 @@ fn storage_class_names(values: &Json, found: &mut Vec<String>) {
 
 /// Every volume the platform causes to exist is encrypted (issue 13): the
 /// platform's own StorageClass asks each cloud's CSI driver for encryption
-/// (EBS `encrypted: "true"`, aws-ebs-csi-driver docs/parameters.md; Azure
+/// (EBS `encrypted: "true"` with `kmsKeyId` the platform's storage key,
+/// which the driver's IRSA role may use, aws-ebs-csi-driver
+/// docs/parameters.md and docs/install.md; Azure
 /// Disk `diskEncryptionSetID`, the platform's customer-managed-key set from
 /// the synthesized document, azuredisk-csi-driver driver-parameters.md;
 /// Persistent Disks are always encrypted at rest, GCP docs "Default
@@ -461,6 +463,28 @@ fn every_platform_volume_is_on_the_encrypted_storage_class() {
                 assert_eq!(class["provisioner"], "ebs.csi.aws.com");
                 assert_eq!(parameters["encrypted"], "true", "{label}");
                 assert_eq!(parameters["type"], "gp3");
+                // The platform's own key, which the EBS CSI driver may use.
+                let template = text(&out, "helm/platform-storage.values.yaml.hbs");
+                assert!(
+                    template.contains("kmsKeyId: {{output \"kms_key_arn_storage\""),
+                    "{label}"
+                );
+                let main: Json = serde_json::from_str(out.main_tf_json()).unwrap();
+                assert_eq!(
+                    main["output"]["kms_key_arn_storage"]["value"],
+                    "${aws_kms_key.storage.arn}"
+                );
+                let policy = &main["data"]["aws_iam_policy_document"]["main_ebs_csi_volumes"];
+                let statements = policy["statement"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{label}: {policy}"));
+                for statement in statements {
+                    assert_eq!(
+                        statement["resources"],
+                        serde_json::json!(["${aws_kms_key.storage.arn}"]),
+                        "{label}"
+                    );
+                }
             }
             Cloud::Gcp => assert_eq!(class["provisioner"], "pd.csi.storage.gke.io"),
             Cloud::Azure => {

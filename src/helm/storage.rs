@@ -6,7 +6,7 @@
 //!
 //! | cloud | provisioner | parameters |
 //! |---|---|---|
-//! | AWS | `ebs.csi.aws.com` | `type: gp3`, `encrypted: "true"` (the account's EBS key) |
+//! | AWS | `ebs.csi.aws.com` | `type: gp3`, `encrypted: "true"`, `kmsKeyId`: the platform's storage key (output `kms_key_arn_storage`; the driver's IRSA role may use it, see `aws::EksCluster::volumes_key`) |
 //! | GCP | `pd.csi.storage.gke.io` | `type: pd-balanced` (`pd-ssd` in production); Persistent Disks are always encrypted at rest (Google-managed keys) |
 //! | Azure | `disk.csi.azure.com` | `skuName: StandardSSD_LRS` (`Premium_LRS` in production), `diskEncryptionSetID`: the platform's disk encryption set (customer-managed key, output `disk_encryption_set_id`) |
 //!
@@ -46,7 +46,15 @@ pub fn parameters(cloud: Cloud, env: Environment) -> BTreeMap<String, Json> {
             .collect()
     };
     match cloud {
-        Cloud::Aws => known(&[("type", "gp3"), ("encrypted", "true")]),
+        Cloud::Aws => {
+            let mut parameters = known(&[("type", "gp3"), ("encrypted", "true")]);
+            parameters.insert(
+                "kmsKeyId".to_string(),
+                serde_json::to_value(FromOutput::string(outputs::AWS_STORAGE_KEY_ARN))
+                    .unwrap_or_default(),
+            );
+            parameters
+        }
         Cloud::Gcp => known(&[("type", env.pick("pd-balanced", "pd-balanced", "pd-ssd"))]),
         Cloud::Azure => {
             let mut parameters = known(&[(
