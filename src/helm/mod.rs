@@ -35,6 +35,7 @@
 
 pub mod cert_manager;
 mod chart;
+pub mod database_bootstrap;
 mod error;
 pub mod gateway;
 pub mod helmfile;
@@ -43,6 +44,7 @@ pub mod monitoring;
 pub mod objects;
 pub mod placeholder;
 pub mod profile;
+pub mod quote;
 pub mod releases;
 pub mod render;
 pub mod security;
