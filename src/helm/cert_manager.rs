@@ -25,8 +25,9 @@ pub const STAGING_ISSUER: &str = "letsencrypt-staging";
 /// The issuer signing certificates with Let's Encrypt's production CA.
 pub const PRODUCTION_ISSUER: &str = "letsencrypt-production";
 
-/// The ClusterIssuer an environment's ingresses use: production certificates
-/// in production only (Let's Encrypt's production rate limits are strict).
+/// The ClusterIssuer that signs an environment's public certificates (the
+/// Gateway's annotation): production certificates in production only (Let's
+/// Encrypt's production rate limits are strict).
 pub fn issuer_for(env: Environment) -> &'static str {
     match env.tier() {
         Tier::Production => PRODUCTION_ISSUER,

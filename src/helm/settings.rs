@@ -182,7 +182,7 @@ impl Default for WorkloadSettings {
 /// |---|---|---|
 /// | `image_registry` | the app chart | error (no registry is a harmless guess) |
 /// | `release` | the app chart | not needed: dev runs `latest` |
-/// | `domain` | public workloads | ingresses off (reach them with `kubectl port-forward`) |
+/// | `domain` | public workloads | routes off (reach them with `kubectl port-forward`) |
 /// | `acme_contact` | cert-manager | ACME account without contact (no expiry e-mails) |
 ///
 /// In the staging and production tiers a missing setting that a chart needs
