@@ -51,11 +51,13 @@ grep -q -- "values aws prod-eu --stack recommender --outputs" "$helm_dir/retail.
   || { echo "own-crate: the values template does not name its stack's command" >&2; exit 1; }
 
 # The user's chart, charts/retail (a copy of charts/workloads), lints with the
-# values `values` renders, from outputs named by the template's placeholders.
-python3 - "$helm_dir/retail.values.yaml.hbs" >"$out/outputs.json" <<'PY'
+# values `values` renders, from outputs named by the templates' placeholders
+# (the app's and the StorageClass's, which names the storage key).
+python3 - "$helm_dir"/*.values.yaml.hbs >"$out/outputs.json" <<'PY'
 import json, re, sys
 outputs = {}
-for name, kind in re.findall(r'\{\{output "([a-z0-9_]+)" type="(\w+)"', open(sys.argv[1]).read()):
+text = "".join(open(path).read() for path in sys.argv[1:])
+for name, kind in re.findall(r'\{\{output "([a-z0-9_]+)" type="(\w+)"', text):
     value = 5432 if kind == "integer" else name.replace("_", "-")
     if "endpoint" in name:
         value = f"https://{value}.retail.test"

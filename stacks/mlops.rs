@@ -64,6 +64,8 @@ pub fn helm_settings(_env: Environment) -> HelmSettings {
         .with_domain("mlops.example.com")
         .with_acme_contact("platform-team@mlops.dev")
         .with_display_name("MLOps")
+        // The web UI is a component of the chart, not a platform workload.
+        .with_public_host("app")
         .with_chart(ChartId::App, ChartSetting::Replace(values::chart()));
     values::workload_settings()
         .into_iter()

@@ -116,20 +116,61 @@ fn values_are_deterministic() {
     }
 }
 
+/// The values files of every built-in release plus `app` (the app chart's
+/// file), in the order `helm::values` returns them: the app chart and, on
+/// AWS and Azure, the StorageClass (the storage key's ARN, the disk
+/// encryption set's id) wait for outputs.
+fn builtin_paths(cloud: Cloud, app: &str) -> Vec<String> {
+    let storage = if cloud == Cloud::Gcp {
+        "helm/platform-storage.values.yaml"
+    } else {
+        "helm/platform-storage.values.yaml.hbs"
+    };
+    let mut paths: Vec<String> = [
+        "helm/cert-manager.values.yaml",
+        "helm/cert-manager-issuers.values.yaml",
+        "helm/envoy-gateway.values.yaml",
+        "helm/kube-prometheus-stack.values.yaml",
+        app,
+        "helm/platform-gateway.values.yaml",
+        storage,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    paths.sort_by_key(|p| {
+        p.trim_start_matches("helm/")
+            .split(".values")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    });
+    paths
+}
+
+/// What synth writes below `helm/` besides the values files.
+const INSTALL_FILES: [&str; 4] = [
+    "helm/charts/platform-objects/Chart.yaml",
+    "helm/charts/platform-objects/templates/objects.yaml",
+    "helm/charts/platform-objects/values.yaml",
+    "helm/helmfile.yaml",
+];
+
+/// Every file of a synthesized stack, sorted as `Synthesized::files` keys.
+fn synthesized_paths(cloud: Cloud, app: &str) -> Vec<String> {
+    let mut paths = builtin_paths(cloud, app);
+    paths.extend(INSTALL_FILES.iter().map(|s| s.to_string()));
+    paths.push("main.tf.json".to_string());
+    paths.sort();
+    paths
+}
+
 #[test]
-fn only_the_app_chart_waits_for_terraform_outputs() {
+fn only_the_app_chart_and_the_storage_class_wait_for_terraform_outputs() {
     for cloud in Cloud::ALL {
         for env in Environment::DEFAULTS {
             let paths: Vec<String> = files(cloud, env).iter().map(ValuesFile::path).collect();
-            assert_eq!(
-                paths,
-                [
-                    "helm/cert-manager.values.yaml",
-                    "helm/ingress-nginx.values.yaml",
-                    "helm/kube-prometheus-stack.values.yaml",
-                    "helm/mlops.values.yaml.hbs",
-                ]
-            );
+            assert_eq!(paths, builtin_paths(cloud, "helm/mlops.values.yaml.hbs"));
         }
     }
 }
@@ -143,6 +184,7 @@ fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
     let extra: &[&str] = match cloud {
         Cloud::Aws => &[
             "redis_user",
+            "kms_key_arn_storage",
             data_access::BOOTSTRAP_IDENTITY,
             data_access::BOOTSTRAP_ADMIN_SECRET,
         ],
@@ -153,7 +195,7 @@ fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
             data_access::BOOTSTRAP_IDENTITY,
             data_access::BOOTSTRAP_ADMIN_SECRET,
         ],
-        Cloud::Azure => &[data_access::BOOTSTRAP_IDENTITY],
+        Cloud::Azure => &[data_access::BOOTSTRAP_IDENTITY, "disk_encryption_set_id"],
     };
     // Per workload that uses data: GCP's IAM database users, Azure's object ids.
     let per_workload: Vec<String> = p
@@ -222,7 +264,8 @@ fn no_unresolved_placeholder_remains_for_any_cloud_or_environment() {
             let files = files(cloud, env);
             let rendered = helm::render_all(&templates(&files), &synthetic_outputs(cloud, &files))
                 .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
-            assert_eq!(rendered.len(), 1);
+            // The app chart, and on AWS and Azure the StorageClass.
+            assert_eq!(rendered.len(), if cloud == Cloud::Gcp { 1 } else { 2 });
             for (name, text) in &rendered {
                 assert_eq!(render::unresolved(text), None, "{cloud} {env} {name}");
                 assert!(!text.contains("{{output"), "{cloud} {env} {name}");
@@ -488,24 +531,38 @@ fn cloud_sql_goes_through_the_auth_proxy_on_gcp_only() {
     }
 }
 
+/// The CSI drivers of EKS (aws-ebs-csi-driver), GKE (Persistent Disk CSI)
+/// and AKS (Azure Disk CSI), and each cloud's pass-through L4 load balancer
+/// (AWS: an NLB from the cloud provider's service controller; GCP: the
+/// backend-service-based passthrough NLB; Azure: the Standard Load
+/// Balancer, no annotation needed).
 #[test]
 fn storage_classes_and_load_balancers_follow_the_cloud() {
-    let classes: Vec<&str> = Cloud::ALL
+    let provisioners: Vec<&str> = Cloud::ALL
         .iter()
-        .map(|&c| helm::wiring::storage_class(c, Environment::PRODUCTION))
+        .map(|&c| helm::storage::provisioner(c))
         .collect();
-    assert_eq!(classes, ["gp2", "premium-rwo", "managed-csi-premium"]);
-    let p = platform(Environment::PRODUCTION);
-    let nginx = helm::ingress_nginx::values(&p, Cloud::Aws);
     assert_eq!(
-        nginx.controller.service.annotations["service.beta.kubernetes.io/aws-load-balancer-type"],
+        provisioners,
+        [
+            "ebs.csi.aws.com",
+            "pd.csi.storage.gke.io",
+            "disk.csi.azure.com"
+        ]
+    );
+    let aws = helm::gateway::load_balancer_annotations(Cloud::Aws);
+    assert_eq!(
+        aws["service.beta.kubernetes.io/aws-load-balancer-type"],
         "nlb"
     );
+    let gcp = helm::gateway::load_balancer_annotations(Cloud::Gcp);
+    assert_eq!(gcp["cloud.google.com/l4-rbs"], "enabled");
+    assert!(helm::gateway::load_balancer_annotations(Cloud::Azure).is_empty());
 }
 
 #[test]
 fn alert_rules_cover_the_platform_thresholds() {
-    let rules = helm::kube_prometheus_stack::alert_rules("mlops");
+    let rules = helm::kube_prometheus_stack::alert_rules("mlops", &["api-server".to_string()]);
     let find = |name: &str| {
         rules
             .iter()
@@ -525,7 +582,10 @@ fn alert_rules_cover_the_platform_thresholds() {
     assert!(find("DatabaseConnectionPoolSaturated")
         .expr
         .ends_with("> 0.8"));
-    find("ServiceDown");
+    // A target that was never scraped has no `up` series at all.
+    assert!(find("ServiceDown").expr.contains(
+        "up{namespace=\"mlops\"} == 0 or absent(up{namespace=\"mlops\",job=\"api-server\"})"
+    ));
     find("PersistentVolumeFillingUp");
 }
 
@@ -559,16 +619,10 @@ fn finish_attaches_the_values_files_beside_main_tf_json() {
         &settings(Environment::DEV),
     )
     .unwrap_or_else(|d| panic!("{d}"));
-    let names: Vec<&str> = out.files().keys().map(String::as_str).collect();
+    let names: Vec<String> = out.files().keys().cloned().collect();
     assert_eq!(
         names,
-        [
-            "helm/cert-manager.values.yaml",
-            "helm/ingress-nginx.values.yaml",
-            "helm/kube-prometheus-stack.values.yaml",
-            "helm/mlops.values.yaml.hbs",
-            "main.tf.json",
-        ]
+        synthesized_paths(Cloud::Aws, "helm/mlops.values.yaml.hbs")
     );
 }
 
@@ -802,16 +856,10 @@ fn a_user_platform_gets_values_for_exactly_its_own_workloads() {
             let out = retail()
                 .synthesize(cloud, env)
                 .unwrap_or_else(|d| panic!("{cloud} {env}:\n{d}"));
-            let names: Vec<&str> = out.files().keys().map(String::as_str).collect();
+            let names: Vec<String> = out.files().keys().cloned().collect();
             assert_eq!(
                 names,
-                [
-                    "helm/cert-manager.values.yaml",
-                    "helm/ingress-nginx.values.yaml",
-                    "helm/kube-prometheus-stack.values.yaml",
-                    "helm/retail.values.yaml.hbs",
-                    "main.tf.json",
-                ],
+                synthesized_paths(cloud, "helm/retail.values.yaml.hbs"),
                 "{cloud} {env}"
             );
             for (path, bytes) in out.files().iter().filter(|(p, _)| p.starts_with("helm/")) {
@@ -872,7 +920,7 @@ fn a_user_platform_gets_values_for_exactly_its_own_workloads() {
             }
             let api = &workloads["recommender-api"];
             assert_eq!(
-                api["ingress"]["host"],
+                api["route"]["host"],
                 if env.is_production() {
                     "recs.retail.shop".to_string()
                 } else {
@@ -973,7 +1021,7 @@ fn production_without_acme_contact_or_registry_is_an_error_naming_the_setting() 
 
 #[test]
 fn dev_falls_back_where_harmless() {
-    // No release, domain or contact: `latest`, ingresses off, an ACME account
+    // No release, domain or contact: `latest`, routes off, an ACME account
     // without contact. The registry has no harmless fallback.
     let p = retail_platform(Environment::DEV);
     let errors = helm::values(&p, Cloud::Aws, &HelmSettings::new()).unwrap_err();
@@ -986,20 +1034,20 @@ fn dev_falls_back_where_harmless() {
     let files = helm::values(&p, Cloud::Aws, &settings).unwrap_or_else(|e| panic!("{e}"));
     let cert_manager = &files
         .iter()
-        .find(|f| f.chart == "cert-manager")
+        .find(|f| f.chart == "cert-manager-issuers")
         .unwrap()
         .yaml
         .text;
     assert!(!cert_manager.contains("email"), "{cert_manager}");
     let app = rendered(Cloud::Aws, &files, "retail");
     assert_eq!(
-        app["workloads"]["recommender-api"]["ingress"]["enabled"],
+        app["workloads"]["recommender-api"]["route"]["enabled"],
         false
     );
     assert_eq!(app["workloads"]["ingest"]["image"]["tag"], "latest");
     let monitoring = helm::kube_prometheus_stack::values(&p, Cloud::Aws, &settings);
-    assert!(!monitoring.grafana.ingress.enabled);
-    assert!(monitoring.grafana.ingress.hosts.is_empty());
+    assert!(!monitoring.grafana.route["main"].enabled);
+    assert!(monitoring.grafana.route["main"].hostnames.is_empty());
 }
 
 #[test]
@@ -1032,8 +1080,11 @@ fn turning_a_chart_off_removes_its_file() {
             ChartId::KubePrometheusStack,
             "helm/kube-prometheus-stack.values.yaml",
         ),
-        (ChartId::IngressNginx, "helm/ingress-nginx.values.yaml"),
+        (ChartId::EnvoyGateway, "helm/envoy-gateway.values.yaml"),
+        (ChartId::Gateway, "helm/platform-gateway.values.yaml"),
         (ChartId::CertManager, "helm/cert-manager.values.yaml"),
+        (ChartId::Issuers, "helm/cert-manager-issuers.values.yaml"),
+        (ChartId::Storage, "helm/platform-storage.values.yaml.hbs"),
     ] {
         let settings = retail_settings(env).with_chart(chart, ChartSetting::Off);
         let files = paths(&helm::values(&p, Cloud::Aws, &settings).unwrap());
@@ -1044,13 +1095,16 @@ fn turning_a_chart_off_removes_its_file() {
     let minimal = HelmSettings::new()
         .with_domain("retail.shop")
         .with_chart(ChartId::App, ChartSetting::Off)
-        .with_chart(ChartId::CertManager, ChartSetting::Off);
+        .with_chart(ChartId::CertManager, ChartSetting::Off)
+        .with_chart(ChartId::Issuers, ChartSetting::Off);
     let files = helm::values(&p, Cloud::Gcp, &minimal).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         paths(&files),
         [
-            "helm/ingress-nginx.values.yaml",
-            "helm/kube-prometheus-stack.values.yaml"
+            "helm/envoy-gateway.values.yaml",
+            "helm/kube-prometheus-stack.values.yaml",
+            "helm/platform-gateway.values.yaml",
+            "helm/platform-storage.values.yaml",
         ]
     );
 }
@@ -1191,26 +1245,39 @@ fn a_hook_asking_for_an_output_the_stack_does_not_declare_fails_the_synth() {
 fn replacing_a_builtin_chart_writes_the_hook_values() {
     let env = Environment::PRODUCTION;
     let settings = retail_settings(env).with_chart(
-        ChartId::IngressNginx,
+        ChartId::EnvoyGateway,
         ChartSetting::Replace(helm::Chart::from_fn(
-            "ingress-nginx",
-            "ingress-nginx/ingress-nginx",
+            "envoy-gateway",
+            "envoyproxy/gateway-helm",
             |ctx| {
                 // Start from the built-in values and change one thing.
-                let mut values = helm::ingress_nginx::values(ctx.platform(), ctx.cloud());
-                values.controller.replica_count = 7;
+                let mut values = helm::gateway::values(ctx.environment());
+                values.deployment.replicas = 7;
                 values
             },
         )),
     );
-    let files = helm::values(&retail_platform(env), Cloud::Aws, &settings).unwrap();
-    let nginx = files.iter().find(|f| f.chart == "ingress-nginx").unwrap();
+    let p = retail_platform(env);
+    let files = helm::values(&p, Cloud::Aws, &settings).unwrap();
+    let gateway = files.iter().find(|f| f.chart == "envoy-gateway").unwrap();
     assert!(
-        nginx.yaml.text.contains("replicaCount: 7"),
+        gateway.yaml.text.contains("replicas: 7"),
         "{}",
-        nginx.yaml.text
+        gateway.yaml.text
     );
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 7);
+    // The replaced chart is the pinned one: the helmfile keeps the pin.
+    let helmfile = helm::helmfile::build(&p, &settings, &files);
+    let release = helmfile
+        .releases
+        .iter()
+        .find(|r| r.name == "envoy-gateway")
+        .unwrap();
+    assert_eq!(release.chart, "envoyproxy/gateway-helm");
+    assert_eq!(
+        release.version.as_deref(),
+        Some(helm::releases::ENVOY_GATEWAY.version)
+    );
 }
 
 struct NeedsTheGpuTrainer;
@@ -1534,28 +1601,37 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
         ["ingest", "recommender-api", "trainer"],
         "{label}"
     );
-    let ingresses = of_kind(manifests, "Ingress");
-    assert_eq!(ingresses.len(), 1, "{label}");
-    let ingress = ingresses["recommender-api"];
+    // The public workload: an HTTPRoute on the Gateway's HTTPS listener for
+    // its host only, to its Service's port.
+    let routes = of_kind(manifests, "HTTPRoute");
+    assert_eq!(routes.len(), 1, "{label}");
+    let route = routes["recommender-api"];
     let host = if env.is_production() {
         "recs.retail.shop".to_string()
     } else {
         format!("recs.{env}.retail.shop")
     };
-    assert_eq!(ingress["spec"]["rules"][0]["host"], host);
+    assert_eq!(route["spec"]["hostnames"][0], host);
+    let parent = &route["spec"]["parentRefs"][0];
+    assert_eq!(parent["name"], "platform");
+    assert_eq!(parent["namespace"], "envoy-gateway-system");
+    assert_eq!(parent["sectionName"], "https-recs");
     assert_eq!(
-        ingress["spec"]["tls"][0]["secretName"],
-        "recommender-api-tls"
+        route["spec"]["rules"][0]["backendRefs"][0]["name"],
+        "recommender-api"
     );
-    assert_eq!(ingress["spec"]["ingressClassName"], "nginx");
+    // Every workload with a Service is scraped, its job named after it.
+    let monitors = of_kind(manifests, "ServiceMonitor");
     assert_eq!(
-        ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"],
-        if env.is_production() {
-            "letsencrypt-production"
-        } else {
-            "letsencrypt-staging"
-        }
+        monitors.keys().copied().collect::<Vec<_>>(),
+        ["ingest", "recommender-api", "trainer"],
+        "{label}"
     );
+    for monitor in monitors.values() {
+        assert_eq!(monitor["spec"]["jobLabel"], "app.kubernetes.io/name");
+        assert_eq!(monitor["spec"]["endpoints"][0]["path"], "/metrics");
+        assert_eq!(monitor["spec"]["endpoints"][0]["port"], "http");
+    }
     let scaled = !env.is_development();
     assert_eq!(
         of_kind(manifests, "HorizontalPodAutoscaler").len(),
@@ -1563,7 +1639,7 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
     );
     let budgets = of_kind(manifests, "PodDisruptionBudget");
     assert_eq!(budgets.len(), if scaled { 4 } else { 0 }, "{label}");
-    // Default deny: the ingress controller reaches the public workload only,
+    // Default deny: the Gateway's proxies reach the public workload only,
     // the monitoring namespace every workload.
     let policies = of_kind(manifests, "NetworkPolicy");
     assert_eq!(policies.len(), 4, "{label}");
@@ -1574,7 +1650,7 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
         );
         let sources = serde_json::to_string(&policy["spec"]["ingress"]).unwrap();
         assert_eq!(
-            sources.contains("\"ingress-nginx\""),
+            sources.contains("\"envoy-gateway-system\""),
             name == "recommender-api",
             "{name}"
         );

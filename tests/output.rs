@@ -461,7 +461,8 @@ fn values_on_a_full_disk_leave_the_previous_values_and_no_temporary() {
     let written =
         infrasynth::app::render_values(&dir.join("helm"), &fixture, "mlops/aws/dev", "synth")
             .unwrap();
-    assert_eq!(written.len(), 1);
+    // The app's values and the StorageClass's (the storage key's ARN).
+    assert_eq!(written.len(), 2);
     let after = read_tree(&dir);
     assert_ne!(
         after["helm/mlops.values.yaml"],

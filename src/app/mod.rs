@@ -31,7 +31,9 @@ use crate::platform::Platform;
 /// Checks and renders a realized stack with the cloud's built-in policies, and
 /// adds the files that go beside the Terraform document: the Helm values
 /// (`helm/<chart>.values.yaml`) and, for charts that need Terraform outputs,
-/// their templates (`helm/<chart>.values.yaml.hbs`, rendered by `values`).
+/// their templates (`helm/<chart>.values.yaml.hbs`, rendered by `values`),
+/// the `helm/helmfile.yaml` that installs every release in order and the
+/// local chart some releases use (see [`crate::helm::install_files`]).
 ///
 /// # Errors
 ///
@@ -95,8 +97,22 @@ pub(crate) fn finish_with(
                     &problem.hint,
                 ));
             }
+            let install = crate::helm::install_files(platform, cloud, helm, &files).unwrap_or_else(
+                |message| {
+                    helm_errors.push(helm_error(
+                        "helm",
+                        "helmfile",
+                        format!("the helmfile cannot be written: {message}"),
+                        "report this as a bug",
+                    ));
+                    Vec::new()
+                },
+            );
             if helm_errors.has_errors() {
                 return Err(helm_errors);
+            }
+            for (path, text) in install {
+                synthesized.insert_file(&path, text.into_bytes());
             }
             for file in files {
                 synthesized.insert_file(&file.path(), file.yaml.text.into_bytes());

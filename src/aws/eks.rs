@@ -215,6 +215,7 @@ pub struct EksCluster {
     log_retention_days: u32,
     public_access_cidrs: Vec<String>,
     node_groups: Vec<NodeGroup>,
+    volumes_key: Option<KmsKeyHandle>,
 }
 
 /// What [`EksCluster`] created.
@@ -275,7 +276,17 @@ impl EksCluster {
             log_retention_days: 90,
             public_access_cidrs: Vec::new(),
             node_groups: Vec::new(),
+            volumes_key: None,
         }
+    }
+
+    /// Lets the EBS CSI driver encrypt the PersistentVolumes it creates with
+    /// `key` (a StorageClass's `kmsKeyId`): its IRSA role may use the key and
+    /// create grants on it for EBS (see [`WorkloadRole::volume_key`]). Without
+    /// it the driver can use only the account's default EBS key.
+    pub fn volumes_key(mut self, key: &KmsKeyHandle) -> Self {
+        self.volumes_key = Some(key.clone());
+        self
     }
 
     /// Also serves the API publicly, to these CIDRs only (never `/0`; not in
@@ -619,16 +630,18 @@ impl Construct for EksCluster {
             launch_templates.push(template);
         }
 
-        let ebs_csi = stack.add(
-            WorkloadRole::new(WorkloadRoleProps {
-                logical_name: &format!("{l}_ebs_csi"),
-                role_name: fit(&format!("{name}-ebs-csi"), 64),
-                oidc: &oidc,
-                namespace: "kube-system",
-                service_account: "ebs-csi-controller-sa",
-            })
-            .managed_policy("service-role/AmazonEBSCSIDriverPolicy"),
-        );
+        let mut ebs_csi_role = WorkloadRole::new(WorkloadRoleProps {
+            logical_name: &format!("{l}_ebs_csi"),
+            role_name: fit(&format!("{name}-ebs-csi"), 64),
+            oidc: &oidc,
+            namespace: "kube-system",
+            service_account: "ebs-csi-controller-sa",
+        })
+        .managed_policy("service-role/AmazonEBSCSIDriverPolicy");
+        if let Some(key) = &self.volumes_key {
+            ebs_csi_role = ebs_csi_role.volume_key(key.arn());
+        }
+        let ebs_csi = stack.add(ebs_csi_role);
         let autoscaler_policy = cluster_autoscaler::policy(stack, l, &cluster, name);
         let cluster_autoscaler = stack.add(
             WorkloadRole::new(WorkloadRoleProps {

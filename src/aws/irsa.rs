@@ -87,6 +87,7 @@ pub struct WorkloadRole {
     service_account: String,
     buckets: Vec<BucketGrant>,
     caches: Vec<CacheGrant>,
+    volume_keys: Vec<Attr<Arn<kind::KmsKey>>>,
     database_users: Vec<Value>,
     secrets: Vec<(Attr<String>, Attr<Arn<kind::KmsKey>>)>,
     managed: Vec<String>,
@@ -106,6 +107,7 @@ impl WorkloadRole {
             service_account: props.service_account.to_string(),
             buckets: Vec::new(),
             caches: Vec::new(),
+            volume_keys: Vec::new(),
             database_users: Vec::new(),
             secrets: Vec::new(),
             managed: Vec::new(),
@@ -135,6 +137,19 @@ impl WorkloadRole {
         user: Attr<Arn<kind::CacheUser>>,
     ) -> Self {
         self.caches.push((group, user));
+        self
+    }
+
+    /// Lets the role encrypt EBS volumes with `key`, as the EBS CSI driver
+    /// does for a StorageClass with `kmsKeyId`: `kms:CreateGrant`,
+    /// `kms:ListGrants` and `kms:RevokeGrant` only for AWS resources
+    /// (`kms:GrantIsForAWSResource`), and `kms:Encrypt`, `kms:Decrypt`,
+    /// `kms:ReEncrypt*`, `kms:GenerateDataKey*`, `kms:DescribeKey` on the
+    /// key (aws-ebs-csi-driver `docs/install.md`, "KMS encryption", its
+    /// example key policy). The key's policy must let IAM policies grant it,
+    /// as [`crate::aws::KmsKey`]'s does.
+    pub fn volume_key(mut self, key: Attr<Arn<kind::KmsKey>>) -> Self {
+        self.volume_keys.push(key);
         self
     }
 
@@ -262,6 +277,33 @@ impl Construct for WorkloadRole {
                 .to_data_source(stack, &format!("{}_cache", self.logical));
             role = role.inline_policy("cache", document);
         }
+        if !self.volume_keys.is_empty() {
+            let mut grants =
+                Statement::allow(&["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"])
+                    .sid("GrantVolumeKeysToEbs")
+                    .condition(
+                        "Bool",
+                        "kms:GrantIsForAWSResource",
+                        vec![Value::from("true")],
+                    );
+            let mut usage = Statement::allow(&[
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+            ])
+            .sid("UseVolumeKeys");
+            for key in &self.volume_keys {
+                grants = grants.on(key);
+                usage = usage.on(key);
+            }
+            let document = PolicyDocument::new()
+                .statement(grants)
+                .statement(usage)
+                .to_data_source(stack, &format!("{}_volumes", self.logical));
+            role = role.inline_policy("volumes", document);
+        }
         if !self.database_users.is_empty() {
             let connect = self.database_users.iter().fold(
                 Statement::allow(&["rds-db:connect"]).sid("ConnectAsDatabaseUser"),
@@ -308,6 +350,54 @@ mod tests {
         );
         let issuer = provider.attr("url");
         OidcHandle { provider, issuer }
+    }
+
+    /// The EBS CSI driver encrypting volumes with a customer-managed key
+    /// needs grants for EBS and the key's data-key actions, on that key only
+    /// (aws-ebs-csi-driver docs/install.md, "KMS encryption").
+    #[test]
+    fn a_volume_key_allows_ebs_grants_and_data_keys_on_that_key_only() {
+        let mut stack = Stack::new("t");
+        let oidc = oidc(&mut stack);
+        let key = stack.add(KmsKey::new("storage", "t-storage"));
+        stack.add(
+            WorkloadRole::new(WorkloadRoleProps {
+                logical_name: "ebs",
+                role_name: "t-ebs",
+                oidc: &oidc,
+                namespace: "kube-system",
+                service_account: "ebs-csi-controller-sa",
+            })
+            .volume_key(key.arn()),
+        );
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let statements = doc["data"]["aws_iam_policy_document"]["ebs_volumes"]["statement"]
+            .as_array()
+            .unwrap();
+        let grants = &statements[0];
+        assert_eq!(
+            grants["actions"],
+            serde_json::json!(["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"])
+        );
+        assert_eq!(
+            grants["condition"][0]["variable"],
+            "kms:GrantIsForAWSResource"
+        );
+        assert_eq!(
+            grants["condition"][0]["values"],
+            serde_json::json!(["true"])
+        );
+        for statement in statements {
+            assert_eq!(
+                statement["resources"],
+                serde_json::json!(["${aws_kms_key.storage.arn}"])
+            );
+        }
+        assert_eq!(
+            doc["resource"]["aws_iam_role_policy"]["ebs_volumes"]["policy"],
+            "${data.aws_iam_policy_document.ebs_volumes.json}"
+        );
     }
 
     #[test]

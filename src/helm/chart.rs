@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::error::{HelmError, HelmErrors};
 use super::placeholder::{self, ValuesYaml};
 use super::settings::HelmSettings;
-use super::workloads::{self, AppValues, Image, Workload};
+use super::workloads::{self, AppValues, Image, Workload, WorkloadRoute};
 use crate::core::environment::{Cloud, Environment};
 use crate::platform::Platform;
 
@@ -90,6 +90,16 @@ impl<'a> HelmContext<'a> {
         self.app.workloads.get(name)
     }
 
+    /// The HTTPRoute settings of the public host `prefix` (see
+    /// [`HelmContext::public_host`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`HelmContext::public_host`].
+    pub fn route(&self, prefix: &str) -> Result<WorkloadRoute, HelmError> {
+        Ok(WorkloadRoute::for_host(prefix, self.public_host(prefix)?))
+    }
+
     /// The image `<registry>/<name>` at this environment's tag (`latest` in
     /// the development tier, the release elsewhere).
     ///
@@ -104,13 +114,21 @@ impl<'a> HelmContext<'a> {
 
     /// The public host `<prefix>.<domain>` (production tier) or
     /// `<prefix>.<env>.<domain>`; `None` in the development tier without a
-    /// domain (the ingress stays off).
+    /// domain (the route stays off). The prefix must be one the Gateway has
+    /// a listener for: a workload's public host, Grafana's, or one declared
+    /// with [`HelmSettings::with_public_host`].
     ///
     /// # Errors
     ///
+    /// [`HelmError::UndeclaredPublicHost`] for any other prefix;
     /// [`HelmError::MissingSetting`] for the domain outside the development
     /// tier.
     pub fn public_host(&self, prefix: &str) -> Result<Option<String>, HelmError> {
+        if !self.settings.is_public_host(self.platform, prefix) {
+            return Err(HelmError::UndeclaredPublicHost {
+                prefix: prefix.to_string(),
+            });
+        }
         workloads::public_host(
             self.platform.environment,
             self.settings,

@@ -23,6 +23,8 @@ pub enum Setting {
     DisplayName,
     /// Where the generic app chart comes from.
     AppChartSource,
+    /// A public host that is not a workload's (`app`).
+    PublicHost,
 }
 
 impl Setting {
@@ -35,6 +37,7 @@ impl Setting {
             Setting::AcmeContact => "acme_contact",
             Setting::DisplayName => "display_name",
             Setting::AppChartSource => "app_chart_source",
+            Setting::PublicHost => "public_hosts",
         }
     }
 
@@ -50,6 +53,7 @@ impl Setting {
             Setting::AppChartSource => {
                 "HelmSettings::with_app_chart_source(\"<path or repo/chart>\")"
             }
+            Setting::PublicHost => "HelmSettings::with_public_host(\"<prefix>\")",
         }
     }
 }
@@ -147,6 +151,11 @@ pub enum HelmError {
         /// What the serializer said.
         message: String,
     },
+    /// A hook asked for a public host the Gateway has no listener for.
+    UndeclaredPublicHost {
+        /// The host's prefix.
+        prefix: String,
+    },
     /// A chart values hook refused to produce values (see [`HelmError::hook`]).
     Hook {
         /// The chart; filled in by the library when the hook leaves it empty.
@@ -205,6 +214,7 @@ impl HelmError {
             | HelmError::UnknownDatabase { workload, .. }
             | HelmError::UnknownPool { workload, .. } => format!("workloads.{workload}"),
             HelmError::ReservedEnv { workload, name } => format!("workloads.{workload}.env.{name}"),
+            HelmError::UndeclaredPublicHost { .. } => format!("settings.{}", Setting::PublicHost),
             HelmError::InvalidChartName { chart }
             | HelmError::DuplicateChart { chart }
             | HelmError::Serialize { chart, .. }
@@ -294,6 +304,12 @@ impl fmt::Display for HelmError {
                 "workload `{workload}` is placed on node pool `{pool}`, which the platform does not declare (pools: {}); \
                  fix `WorkloadSettings::placement`",
                 list(declared)
+            ),
+            HelmError::UndeclaredPublicHost { prefix } => write!(
+                f,
+                "public host `{prefix}` is neither a workload's `WorkloadSettings::public_host` nor declared, so the Gateway has no HTTPS listener or certificate for it; \
+                 declare it with `{}` (`HelmSettings::with_public_host(\"{prefix}\")`)",
+                Setting::PublicHost.setter()
             ),
             HelmError::InvalidChartName { chart } => write!(
                 f,

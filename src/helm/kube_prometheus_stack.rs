@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::profile::{self, Resources};
 use super::settings::HelmSettings;
-use super::{cert_manager, wiring, workloads};
+use super::{gateway, storage, workloads};
 use crate::core::environment::Cloud;
 use crate::platform::Platform;
 
@@ -23,6 +23,8 @@ pub const NAMESPACE: &str = "monitoring";
 pub const RECEIVERS_SECRET: &str = "alertmanager-receivers";
 /// The Secret holding Grafana's admin credentials.
 pub const GRAFANA_ADMIN_SECRET: &str = "grafana-admin";
+/// Grafana's public host prefix: `grafana.<domain>`.
+pub const GRAFANA_HOST: &str = "grafana";
 
 /// The values document.
 #[derive(Clone, Debug, Serialize)]
@@ -234,10 +236,13 @@ pub struct PagerDutyConfig {
 pub struct Grafana {
     /// Admin credentials from a Secret.
     pub admin: GrafanaAdmin,
+    /// `Recreate`: the ReadWriteOnce volume cannot be attached to a second
+    /// pod on another node, so a rolling update would stall.
+    pub deployment_strategy: DeploymentStrategy,
     /// Dashboards' volume.
     pub persistence: GrafanaPersistence,
-    /// The public ingress.
-    pub ingress: GrafanaIngress,
+    /// Its public HTTPRoute on the platform Gateway.
+    pub route: BTreeMap<String, GrafanaRoute>,
     /// Where file-provisioned dashboards live.
     pub dashboard_providers: BTreeMap<String, serde_json::Value>,
     /// Dashboards by provider, then name.
@@ -268,31 +273,37 @@ pub struct GrafanaPersistence {
     pub size: String,
 }
 
-/// `grafana.ingress`.
+/// A Deployment strategy.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeploymentStrategy {
+    /// `Recreate` or `RollingUpdate`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// `grafana.route.<name>`: an HTTPRoute the Grafana chart renders.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GrafanaIngress {
+pub struct GrafanaRoute {
     /// On when the settings name a domain; without one Grafana is not public
     /// (reach it with `kubectl port-forward`).
     pub enabled: bool,
-    /// ingress-nginx.
-    pub ingress_class_name: String,
-    /// The cert-manager issuer annotation.
-    pub annotations: BTreeMap<String, String>,
-    /// Host names.
-    pub hosts: Vec<String>,
-    /// TLS.
-    pub tls: Vec<Tls>,
+    /// The host.
+    pub hostnames: Vec<String>,
+    /// The platform Gateway's HTTPS listener for the host.
+    pub parent_refs: Vec<ParentRef>,
 }
 
-/// An ingress TLS entry.
+/// A Gateway API `parentRef`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tls {
-    /// The Secret cert-manager fills.
-    pub secret_name: String,
-    /// Hosts covered.
-    pub hosts: Vec<String>,
+pub struct ParentRef {
+    /// The Gateway.
+    pub name: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// The listener.
+    pub section_name: String,
 }
 
 /// A provisioned dashboard.
@@ -344,24 +355,35 @@ fn rule(name: &str, expr: String, for_duration: &str, severity: &str, summary: &
             ("summary".to_string(), summary.to_string()),
             (
                 "description".to_string(),
-                "{{ $labels.namespace }}/{{ $labels.service }}{{ $labels.pod }}{{ $labels.persistentvolumeclaim }}: value {{ $value }}".to_string(),
+                "{{ $labels.namespace }}/{{ $labels.job }}{{ $labels.service }}{{ $labels.pod }}{{ $labels.persistentvolumeclaim }}: value {{ $value }}".to_string(),
             ),
         ]),
     }
 }
 
-/// The platform's alerts: service down, error rate above 1 % for 5 minutes,
-/// p95 latency above 500 ms for 3 minutes, CPU above 90 %, memory above 95 %
-/// of limits, database connections above 80 % of the pool, volumes filling.
-pub fn alert_rules(namespace: &str) -> Vec<AlertRule> {
+/// The platform's alerts: a service down or never scraped, error rate above
+/// 1 % for 5 minutes, p95 latency above 500 ms for 3 minutes, CPU above
+/// 90 %, memory above 95 % of limits, database connections above 80 % of the
+/// pool, volumes filling.
+///
+/// `jobs` are the scrape jobs the app chart's ServiceMonitors create in
+/// `namespace` (one per workload with a metrics path): `up == 0` fires for a
+/// target that answers no more, and `absent(up{job=...})` for one that was
+/// never scraped (a missing ServiceMonitor, a Service without endpoints),
+/// which `up == 0` alone cannot see.
+pub fn alert_rules(namespace: &str, jobs: &[String]) -> Vec<AlertRule> {
     let ns = format!("namespace=\"{namespace}\"");
+    let mut service_down = format!("up{{{ns}}} == 0");
+    for job in jobs {
+        service_down.push_str(&format!(" or absent(up{{{ns},job=\"{job}\"}})"));
+    }
     vec![
         rule(
             "ServiceDown",
-            format!("up{{{ns}}} == 0"),
+            service_down,
             "2m",
             "critical",
-            "A platform service is down (its metrics endpoint does not answer)",
+            "A platform service is down or not scraped (its metrics endpoint does not answer, or no target exists)",
         ),
         rule(
             "HighErrorRate",
@@ -466,25 +488,46 @@ fn dashboard_uid(project: &str) -> String {
     format!("{project}-platform")
 }
 
-/// The chart's values for `platform` on `cloud`: Grafana public at
-/// `grafana.<domain>` (see [`workloads::host_name`]) when the settings name a
-/// domain, its folder and dashboard named after
-/// [`HelmSettings::display_name`] (default: the project).
+/// The scrape jobs of the platform's workloads: those with a Service and a
+/// metrics path ([`WorkloadSettings::metrics_path`]), each job named after
+/// its workload (the app charts' ServiceMonitors take the job from the
+/// workload's name label).
+///
+/// [`WorkloadSettings::metrics_path`]: super::WorkloadSettings::metrics_path
+pub fn scrape_jobs(platform: &Platform, settings: &HelmSettings) -> Vec<String> {
+    platform
+        .workloads
+        .iter()
+        .filter(|w| {
+            let own = settings.workload(&w.name);
+            own.service && own.metrics_path.is_some()
+        })
+        .map(|w| w.name.clone())
+        .collect()
+}
+
+/// The chart's values for `platform` on `cloud`: every volume on the
+/// platform's encrypted StorageClass ([`storage::STORAGE_CLASS`]), Grafana
+/// public at `grafana.<domain>` (see [`workloads::host_name`]) through the
+/// platform Gateway when the settings name a domain, its folder and
+/// dashboard named after [`HelmSettings::display_name`] (default: the
+/// project). `cloud` is kept for values that differ per cloud.
 pub fn values(
     platform: &Platform,
     cloud: Cloud,
     settings: &HelmSettings,
 ) -> KubePrometheusStackValues {
+    let _ = cloud;
     let env = platform.environment;
     let namespace = super::app_namespace(platform);
     let display_name = settings.display_name().unwrap_or(&platform.project);
-    let storage_class = wiring::storage_class(cloud, env);
+    let storage_class = storage::STORAGE_CLASS;
     let (retention, retention_size, volume, replicas) = profile::prometheus_retention(env);
     // Grafana is not a workload of the platform: without a domain it simply
     // stays private, in every tier.
     let grafana_host = settings
         .domain()
-        .map(|domain| workloads::host_name("grafana", env, domain));
+        .map(|domain| workloads::host_name(GRAFANA_HOST, env, domain));
     let secret_file = |key: &str| format!("/etc/alertmanager/secrets/{RECEIVERS_SECRET}/{key}");
     let channel = format!("#{}-alerts-{}", platform.project, env);
     let slack = SlackConfig {
@@ -566,27 +609,29 @@ pub fn values(
                 user_key: "admin-user".to_string(),
                 password_key: "admin-password".to_string(),
             },
+            deployment_strategy: DeploymentStrategy {
+                kind: "Recreate".to_string(),
+            },
             persistence: GrafanaPersistence {
                 enabled: true,
                 storage_class_name: storage_class.to_string(),
                 size: "10Gi".to_string(),
             },
-            ingress: GrafanaIngress {
-                enabled: grafana_host.is_some(),
-                ingress_class_name: "nginx".to_string(),
-                annotations: BTreeMap::from([(
-                    "cert-manager.io/cluster-issuer".to_string(),
-                    cert_manager::issuer_for(env).to_string(),
-                )]),
-                hosts: grafana_host.iter().cloned().collect(),
-                tls: grafana_host
-                    .iter()
-                    .map(|host| Tls {
-                        secret_name: "grafana-tls".to_string(),
-                        hosts: vec![host.clone()],
-                    })
-                    .collect(),
-            },
+            route: BTreeMap::from([(
+                "main".to_string(),
+                GrafanaRoute {
+                    enabled: grafana_host.is_some(),
+                    hostnames: grafana_host.iter().cloned().collect(),
+                    parent_refs: grafana_host
+                        .iter()
+                        .map(|_| ParentRef {
+                            name: gateway::GATEWAY.to_string(),
+                            namespace: gateway::NAMESPACE.to_string(),
+                            section_name: gateway::https_listener(GRAFANA_HOST),
+                        })
+                        .collect(),
+                },
+            )]),
             dashboard_providers: BTreeMap::from([(
                 "dashboardproviders.yaml".to_string(),
                 json!({
@@ -617,7 +662,7 @@ pub fn values(
             RuleFile {
                 groups: vec![RuleGroup {
                     name: format!("{}.platform", platform.project),
-                    rules: alert_rules(&namespace),
+                    rules: alert_rules(&namespace, &scrape_jobs(platform, settings)),
                 }],
             },
         )]),

@@ -3,9 +3,12 @@
 //!
 //! Typed models fill each chart's values from the same [`Platform`] as the
 //! infrastructure: [`workloads`] (the generic app chart: one entry per
-//! platform workload), [`kube_prometheus_stack`], [`ingress_nginx`] and
-//! [`cert_manager`]; [`wiring`] holds what differs per cloud and [`profile`]
-//! what differs per environment tier. [`HelmSettings`] holds what is not
+//! platform workload), [`kube_prometheus_stack`], [`gateway`] (Envoy
+//! Gateway and the platform Gateway), [`cert_manager`] (with its issuers)
+//! and [`storage`] (the encrypted StorageClass); [`wiring`] holds what
+//! differs per cloud and [`profile`] what differs per environment tier.
+//! [`releases`] pins every third-party chart and [`helmfile`] installs them
+//! in order. [`HelmSettings`] holds what is not
 //! infrastructure (image registry, release, domain, ACME contact) and how
 //! each chart is produced: built in, off, or replaced by your own typed
 //! values; [`Chart`] and [`ChartValues`] add charts of your own.
@@ -14,7 +17,8 @@
 //!
 //! 1. `synth` writes `helm/<chart>.values.yaml` for charts whose values are all
 //!    known, and `helm/<chart>.values.yaml.hbs` for charts that need Terraform
-//!    outputs (see [`placeholder`]).
+//!    outputs (see [`placeholder`]), plus `helm/helmfile.yaml` and the local
+//!    `helm/charts/platform-objects` chart ([`install_files`]).
 //! 2. `values --outputs FILE` renders every template with
 //!    `terraform output -json` into `helm/<chart>.values.yaml` ([`render`]).
 //!
@@ -33,14 +37,19 @@ pub mod cert_manager;
 mod chart;
 pub mod database_bootstrap;
 mod error;
-pub mod ingress_nginx;
+pub mod gateway;
+pub mod helmfile;
 pub mod kube_prometheus_stack;
+pub mod monitoring;
+pub mod objects;
 pub mod placeholder;
 pub mod profile;
 pub mod quote;
+pub mod releases;
 pub mod render;
 pub mod security;
 mod settings;
+pub mod storage;
 pub mod wiring;
 pub mod workloads;
 
@@ -208,19 +217,52 @@ fn builtin(
                 ctx.settings(),
             ))),
         ),
-        ChartId::IngressNginx => (
-            "ingress-nginx".to_string(),
-            ingress_nginx::SOURCE.to_string(),
-            serialize(placeholder::to_yaml(&ingress_nginx::values(
-                platform,
+        ChartId::Storage => (
+            id.as_str().to_string(),
+            objects::CHART.to_string(),
+            serialize(placeholder::to_yaml(&storage::values(
                 ctx.cloud(),
+                platform.environment,
             ))),
         ),
+        ChartId::EnvoyGateway => (
+            id.as_str().to_string(),
+            releases::ENVOY_GATEWAY.reference(),
+            serialize(placeholder::to_yaml(&gateway::values(platform.environment))),
+        ),
+        ChartId::Gateway => {
+            let hosts = gateway::public_hosts(platform, ctx.settings());
+            let mut namespaces: Vec<String> = platform
+                .workloads
+                .iter()
+                .map(|w| w.namespace.clone())
+                .collect();
+            namespaces.push(app_namespace(platform));
+            namespaces.sort();
+            namespaces.dedup();
+            (
+                id.as_str().to_string(),
+                objects::CHART.to_string(),
+                serialize(placeholder::to_yaml(&gateway::objects(
+                    ctx.cloud(),
+                    platform.environment,
+                    &hosts,
+                    cert_manager::issuer_for(platform.environment),
+                    &namespaces,
+                ))),
+            )
+        }
         ChartId::CertManager => (
-            "cert-manager".to_string(),
+            id.as_str().to_string(),
             cert_manager::SOURCE.to_string(),
-            cert_manager::values(platform, ctx.settings())
-                .and_then(|v| serialize(placeholder::to_yaml(&v))),
+            serialize(placeholder::to_yaml(&cert_manager::values(
+                platform.environment,
+            ))),
+        ),
+        ChartId::Issuers => (
+            id.as_str().to_string(),
+            objects::CHART.to_string(),
+            serialize(placeholder::to_yaml(&cert_manager::issuers(ctx.settings()))),
         ),
     };
     Some((name, source, yaml))
@@ -247,6 +289,41 @@ fn header(
         ));
     }
     text
+}
+
+/// The files `synth` writes beside the values files: `helm/helmfile.yaml`
+/// (every release of `files`, in order, at pinned versions: see
+/// [`helmfile`]) and, when a release uses it, the local
+/// [`objects`] chart; as `(path below the stack's directory, text)`. None
+/// without values files.
+///
+/// # Errors
+///
+/// The YAML writer's message (not expected).
+pub fn install_files(
+    platform: &Platform,
+    cloud: Cloud,
+    settings: &HelmSettings,
+    files: &[ValuesFile],
+) -> Result<Vec<(String, String)>, String> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let document = helmfile::build(platform, settings, files);
+    let label = format!("{}/{cloud}/{}", platform.project, platform.environment);
+    let mut written = vec![(
+        format!("{HELM_DIR}/{}", helmfile::FILE),
+        helmfile::text(&document, &label)?,
+    )];
+    let local = format!("./{}", objects::CHART_DIR);
+    if document.releases.iter().any(|r| r.chart == local) {
+        written.extend(
+            objects::chart_files()
+                .into_iter()
+                .map(|(path, text)| (format!("{HELM_DIR}/{path}"), text)),
+        );
+    }
+    Ok(written)
 }
 
 /// A template needing an output the stack does not declare, or a sensitive

@@ -14,38 +14,55 @@ use super::placeholder::Deferred;
 use super::profile::Weight;
 use crate::platform::Platform;
 
-/// The charts the library writes values for.
+/// The charts the library writes values for, each one Helm release of the
+/// `helmfile.yaml` synth writes (see [`super::helmfile`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChartId {
+    /// `platform-storage`: the encrypted StorageClass every platform volume
+    /// uses (the [`super::objects`] chart; see [`super::storage`]).
+    Storage,
+    /// `envoy-gateway`: Envoy Gateway's chart, with the Gateway API CRDs.
+    EnvoyGateway,
+    /// `prometheus-community/kube-prometheus-stack`: Prometheus, Alertmanager,
+    /// Grafana and the platform's alerts.
+    KubePrometheusStack,
+    /// `jetstack/cert-manager`.
+    CertManager,
+    /// `cert-manager-issuers`: the Let's Encrypt ClusterIssuers (the
+    /// [`super::objects`] chart), after cert-manager's CRDs exist.
+    Issuers,
+    /// `platform-gateway`: the GatewayClass, EnvoyProxy and the Gateway with
+    /// a listener per public host (the [`super::objects`] chart).
+    Gateway,
     /// The platform's own workloads: the generic app chart named after the
     /// project (see [`super::workloads`]), or your chart's values when
     /// replaced.
     App,
-    /// `prometheus-community/kube-prometheus-stack`: Prometheus, Alertmanager,
-    /// Grafana and the platform's alerts.
-    KubePrometheusStack,
-    /// `ingress-nginx/ingress-nginx`: the public entry point.
-    IngressNginx,
-    /// `jetstack/cert-manager` with the Let's Encrypt ClusterIssuers.
-    CertManager,
 }
 
 impl ChartId {
-    /// Every chart, in the order values are produced.
-    pub const ALL: [ChartId; 4] = [
-        ChartId::App,
+    /// Every chart, in install order.
+    pub const ALL: [ChartId; 7] = [
+        ChartId::Storage,
+        ChartId::EnvoyGateway,
         ChartId::KubePrometheusStack,
-        ChartId::IngressNginx,
         ChartId::CertManager,
+        ChartId::Issuers,
+        ChartId::Gateway,
+        ChartId::App,
     ];
 
     /// The chart's name in messages: `app`, `kube-prometheus-stack`, ...
+    /// (the built-in release's name, but for the app chart).
     pub fn as_str(self) -> &'static str {
         match self {
-            ChartId::App => "app",
+            ChartId::Storage => "platform-storage",
             ChartId::KubePrometheusStack => "kube-prometheus-stack",
-            ChartId::IngressNginx => "ingress-nginx",
+            ChartId::EnvoyGateway => "envoy-gateway",
             ChartId::CertManager => "cert-manager",
+            ChartId::Issuers => "cert-manager-issuers",
+            ChartId::Gateway => "platform-gateway",
+            ChartId::App => "app",
         }
     }
 }
@@ -99,9 +116,17 @@ pub struct WorkloadSettings {
     /// Whether the workload gets a Service; off for batch work. Default on.
     pub service: bool,
     /// Public at `<prefix>.<domain>` in production and
-    /// `<prefix>.<env>.<domain>` elsewhere, with a TLS certificate; default:
+    /// `<prefix>.<env>.<domain>` elsewhere, with a TLS certificate: an
+    /// HTTPRoute on the platform Gateway's listener for the host; default:
     /// not public.
     pub public_host: Option<String>,
+    /// The HTTP path of the workload's Prometheus metrics on its Service
+    /// port, scraped by a ServiceMonitor (and watched by `ServiceDown`); the
+    /// platform's alerts and dashboard read the metrics listed in
+    /// [`super::monitoring::WORKLOAD_METRICS`] from it. `None` for a
+    /// workload without metrics; ignored without a Service. Default
+    /// `/metrics`.
+    pub metrics_path: Option<String>,
     /// The platform database it uses (`DATABASE_NAME` and, on GCP, the Cloud
     /// SQL Auth Proxy sidecar); default: none.
     pub database: Option<String>,
@@ -126,6 +151,7 @@ impl Default for WorkloadSettings {
             port: 8080,
             service: true,
             public_host: None,
+            metrics_path: Some("/metrics".to_string()),
             database: None,
             weight: Weight::Standard,
             placement: Placement::Any,
@@ -148,7 +174,7 @@ impl Default for WorkloadSettings {
 ///         public_host: Some("recs".into()),
 ///         ..WorkloadSettings::default()
 ///     })
-///     .with_chart(ChartId::IngressNginx, ChartSetting::Off);
+///     .with_chart(ChartId::Storage, ChartSetting::Off);
 /// assert_eq!(settings.image_registry(), Some("ghcr.io/retail"));
 /// ```
 ///
@@ -156,7 +182,7 @@ impl Default for WorkloadSettings {
 /// |---|---|---|
 /// | `image_registry` | the app chart | error (no registry is a harmless guess) |
 /// | `release` | the app chart | not needed: dev runs `latest` |
-/// | `domain` | public workloads | ingresses off (reach them with `kubectl port-forward`) |
+/// | `domain` | public workloads | routes off (reach them with `kubectl port-forward`) |
 /// | `acme_contact` | cert-manager | ACME account without contact (no expiry e-mails) |
 ///
 /// In the staging and production tiers a missing setting that a chart needs
@@ -171,6 +197,7 @@ pub struct HelmSettings {
     display_name: Option<String>,
     stack_name: Option<String>,
     app_chart_source: Option<String>,
+    public_hosts: Vec<String>,
     workloads: BTreeMap<String, WorkloadSettings>,
     charts: BTreeMap<ChartId, ChartSetting>,
     extra: Vec<Chart>,
@@ -239,6 +266,35 @@ impl HelmSettings {
     pub fn with_app_chart_source(mut self, source: impl Into<String>) -> Self {
         self.app_chart_source = Some(source.into());
         self
+    }
+
+    /// A public host `<prefix>.<domain>` (`<prefix>.<env>.<domain>` outside
+    /// production) for something that is not a platform workload, such as a
+    /// web UI your chart runs: the Gateway gets an HTTPS listener and a
+    /// certificate for it, and [`HelmContext::public_host`] answers for it.
+    /// Workloads' hosts ([`WorkloadSettings::public_host`]) and Grafana's
+    /// need no declaration.
+    ///
+    /// [`HelmContext::public_host`]: super::HelmContext::public_host
+    pub fn with_public_host(mut self, prefix: impl Into<String>) -> Self {
+        self.public_hosts.push(prefix.into());
+        self
+    }
+
+    /// The prefixes declared with [`HelmSettings::with_public_host`].
+    pub fn public_hosts(&self) -> impl Iterator<Item = &str> {
+        self.public_hosts.iter().map(String::as_str)
+    }
+
+    /// Whether `prefix` is a public host of `platform`: a workload's, one
+    /// declared with [`HelmSettings::with_public_host`], or Grafana's.
+    pub fn is_public_host(&self, platform: &Platform, prefix: &str) -> bool {
+        prefix == super::kube_prometheus_stack::GRAFANA_HOST
+            || self.public_hosts.iter().any(|p| p == prefix)
+            || platform
+                .workloads
+                .iter()
+                .any(|w| self.workload(&w.name).public_host.as_deref() == Some(prefix))
     }
 
     /// Deployment facts of the platform workload `name`.
@@ -396,19 +452,23 @@ impl HelmSettings {
                     .then(|| "it must not be empty".to_string()),
             );
         }
+        for prefix in &self.public_hosts {
+            invalid(Setting::PublicHost, prefix, prefix_problem(prefix));
+        }
         let missing = |setting, needed_by: &str, alternative| {
             HelmError::missing(setting, needed_by, env, alternative)
         };
-        if matches!(self.chart(ChartId::CertManager), ChartSetting::Builtin)
+        if matches!(self.chart(ChartId::Issuers), ChartSetting::Builtin)
             && self.acme_contact.is_none()
             && strict
         {
             errors.push(missing(
                 Setting::AcmeContact,
-                "chart cert-manager (the Let's Encrypt account)",
-                Some("turn the chart off with `with_chart(ChartId::CertManager, ChartSetting::Off)` if certificates are issued elsewhere"),
+                "chart cert-manager-issuers (the Let's Encrypt account)",
+                Some("turn the issuers off with `with_chart(ChartId::Issuers, ChartSetting::Off)` if certificates are issued elsewhere"),
             ));
         }
+
         if self.app_chart_on(platform) {
             let off =
                 Some("turn the app chart off with `with_chart(ChartId::App, ChartSetting::Off)`");
@@ -493,6 +553,19 @@ pub fn acme_contact_problem(email: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// Why `prefix` cannot be the first label of a public host, if it cannot.
+fn prefix_problem(prefix: &str) -> Option<String> {
+    let valid = !prefix.is_empty()
+        && prefix.len() <= 63
+        && !prefix.starts_with('-')
+        && !prefix.ends_with('-')
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (!valid)
+        .then(|| "a host prefix is one DNS label: lowercase letters, digits and `-`".to_string())
 }
 
 /// Why `domain` is not a usable DNS zone, if it is not.

@@ -1,12 +1,11 @@
-//! What differs per cloud in the Helm values: workload identity, storage
-//! classes, load balancer annotations and the object store.
+//! What differs per cloud in the Helm values: workload identity, the
+//! object store, Redis and the database (the storage class is
+//! [`super::storage`]'s, the load balancer [`super::gateway`]'s).
 //!
 //! | | AWS (EKS) | GCP (GKE) | Azure (AKS) |
 //! |---|---|---|---|
 //! | service account annotation | `eks.amazonaws.com/role-arn` | `iam.gke.io/gcp-service-account` | `azure.workload.identity/client-id` |
 //! | pod label | - | - | `azure.workload.identity/use: "true"` |
-//! | storage class | `gp2` | `standard-rwo` / `premium-rwo` | `managed-csi` / `managed-csi-premium` |
-//! | load balancer | NLB | backend-service L4 | health probe on `/healthz` |
 //! | object store | `s3` | `gcs` | `azureblob` |
 //! | taints the cloud puts on spot nodes | - | - | `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` |
 //! | Redis auth | IAM token as user `redis_user` | AUTH string from Secret Manager | Entra token |
@@ -78,43 +77,6 @@ pub fn identity_pod_labels(cloud: Cloud) -> BTreeMap<String, String> {
 /// label on service accounts in older webhook versions).
 pub fn identity_service_account_labels(cloud: Cloud) -> BTreeMap<String, String> {
     identity_pod_labels(cloud)
-}
-
-/// The storage class of persistent volumes (Prometheus, Grafana,
-/// Alertmanager): the cluster's built-in CSI class, SSD-backed in production.
-pub fn storage_class(cloud: Cloud, env: Environment) -> &'static str {
-    match cloud {
-        // EKS creates `gp2` in every cluster; gp3 needs a class of its own.
-        Cloud::Aws => "gp2",
-        Cloud::Gcp => env.pick("standard-rwo", "standard-rwo", "premium-rwo"),
-        Cloud::Azure => env.pick("managed-csi", "managed-csi", "managed-csi-premium"),
-    }
-}
-
-/// Annotations on the ingress controller's `LoadBalancer` service.
-pub fn load_balancer_annotations(cloud: Cloud) -> BTreeMap<String, String> {
-    let pairs: &[(&str, &str)] = match cloud {
-        Cloud::Aws => &[
-            ("service.beta.kubernetes.io/aws-load-balancer-type", "nlb"),
-            (
-                "service.beta.kubernetes.io/aws-load-balancer-scheme",
-                "internet-facing",
-            ),
-            (
-                "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled",
-                "true",
-            ),
-        ],
-        Cloud::Gcp => &[("cloud.google.com/l4-rbs", "enabled")],
-        Cloud::Azure => &[(
-            "service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path",
-            "/healthz",
-        )],
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 /// The object store client the apps configure: `s3`, `gcs` or `azureblob`.

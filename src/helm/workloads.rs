@@ -27,13 +27,15 @@
 //! | `workloads.<name>.env.DATABASE_USER`, `DATABASE_<DB>_ACCESS`, `REDIS_ENABLED`, `REDIS_USER` | [`data_env`]: `WorkloadSpec::databases`, `WorkloadSpec::uses_cache` |
 //! | `databaseBootstrap` | [`super::database_bootstrap`]: the grants of `WorkloadSpec::databases` |
 //! | `workloads.<name>.image` | [`HelmSettings::with_image_registry`], [`HelmSettings::with_release`] |
-//! | `workloads.<name>.ingress` | [`WorkloadSettings::public_host`], [`HelmSettings::with_domain`] |
+//! | `workloads.<name>.route` | [`WorkloadSettings::public_host`], [`HelmSettings::with_domain`]: an HTTPRoute on the platform Gateway |
+//! | `workloads.<name>.metrics` | [`WorkloadSettings::metrics_path`]: a ServiceMonitor |
 //! | `config.database`, `config.redis` | outputs; how workloads log in with their identity ([`wiring::database_auth`], [`wiring::redis_auth`]); no Kubernetes Secret |
 //!
 //! [`ChartValues`]: super::ChartValues
 //! [`HelmContext::app`]: super::HelmContext::app
 //! [`WorkloadSettings::database`]: super::WorkloadSettings::database
 //! [`WorkloadSettings::public_host`]: super::WorkloadSettings::public_host
+//! [`WorkloadSettings::metrics_path`]: super::WorkloadSettings::metrics_path
 
 use std::collections::BTreeMap;
 
@@ -60,8 +62,8 @@ pub struct AppValues {
     pub pod_security_context: PodSecurityContext,
     /// Container-level security, for every workload.
     pub container_security_context: ContainerSecurityContext,
-    /// Ingress class, issuer and TLS.
-    pub ingress: IngressSettings,
+    /// The Gateway public workloads' HTTPRoutes attach to.
+    pub gateway: GatewaySettings,
     /// Connection settings shared by the workloads.
     pub config: SharedConfig,
     /// The Cloud SQL Auth Proxy sidecar (GCP only).
@@ -83,22 +85,35 @@ pub struct Global {
     pub project: String,
     /// The environment's name.
     pub environment: String,
+    /// Its tier (`development`, `staging`, `production`): the charts'
+    /// schemas refuse `latest` outside development.
+    pub tier: String,
     /// aws, gcp or azure.
     pub cloud: String,
     /// The region or location.
     pub region: String,
 }
 
-/// How workloads are exposed.
+/// The platform Gateway (see [`super::gateway`]): public workloads attach
+/// their HTTPRoutes to its HTTPS listener for their host, and its Envoy
+/// proxies run in its namespace (allowed in by the NetworkPolicies).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct IngressSettings {
-    /// The IngressClass (ingress-nginx).
-    pub class_name: String,
-    /// The cert-manager ClusterIssuer that signs the certificates.
-    pub cluster_issuer: String,
-    /// The namespace the ingress controller runs in (for NetworkPolicies).
-    pub controller_namespace: String,
+pub struct GatewaySettings {
+    /// The Gateway's name.
+    pub name: String,
+    /// Its namespace, where the Envoy proxies run.
+    pub namespace: String,
+}
+
+impl GatewaySettings {
+    /// The platform Gateway.
+    pub fn platform() -> Self {
+        GatewaySettings {
+            name: super::gateway::GATEWAY.to_string(),
+            namespace: super::gateway::NAMESPACE.to_string(),
+        }
+    }
 }
 
 /// Connection settings every workload receives.
@@ -186,32 +201,58 @@ pub struct ServiceSettings {
     pub port: u16,
 }
 
-/// A workload's Ingress.
+/// A workload's public HTTPRoute.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkloadIngress {
+pub struct WorkloadRoute {
     /// Whether the workload is public.
     pub enabled: bool,
     /// The host name (empty when not public).
     pub host: String,
-    /// The TLS Secret cert-manager fills (empty when not public).
-    pub tls_secret_name: String,
+    /// The Gateway's HTTPS listener for the host, `https-<prefix>` (empty
+    /// when not public); the TLS certificate is the listener's.
+    pub listener: String,
 }
 
-impl WorkloadIngress {
-    /// Public at `host` (when there is one) with the certificate in
-    /// `<name>-tls`.
-    pub fn for_host(name: &str, host: Option<String>) -> Self {
+impl WorkloadRoute {
+    /// Public at `host` (when there is one), whose prefix is `prefix`.
+    pub fn for_host(prefix: &str, host: Option<String>) -> Self {
         match host {
-            Some(host) => WorkloadIngress {
+            Some(host) => WorkloadRoute {
                 enabled: true,
                 host,
-                tls_secret_name: format!("{name}-tls"),
+                listener: super::gateway::https_listener(prefix),
             },
-            None => WorkloadIngress {
+            None => WorkloadRoute {
                 enabled: false,
                 host: String::new(),
-                tls_secret_name: String::new(),
+                listener: String::new(),
+            },
+        }
+    }
+}
+
+/// A workload's metrics endpoint, scraped by a ServiceMonitor.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricsSettings {
+    /// Whether a ServiceMonitor scrapes the workload's Service port.
+    pub enabled: bool,
+    /// The HTTP path (empty when off).
+    pub path: String,
+}
+
+impl MetricsSettings {
+    /// Scraped at `path` when there is one and the workload has a Service.
+    pub fn new(path: Option<&str>, service: bool) -> Self {
+        match path.filter(|_| service) {
+            Some(path) => MetricsSettings {
+                enabled: true,
+                path: path.to_string(),
+            },
+            None => MetricsSettings {
+                enabled: false,
+                path: String::new(),
             },
         }
     }
@@ -265,8 +306,10 @@ pub struct Workload {
     pub pod_disruption_budget: DisruptionBudget,
     /// Service.
     pub service: ServiceSettings,
-    /// Ingress.
-    pub ingress: WorkloadIngress,
+    /// The public HTTPRoute.
+    pub route: WorkloadRoute,
+    /// The metrics endpoint.
+    pub metrics: MetricsSettings,
     /// ServiceAccount.
     pub service_account: ServiceAccountSettings,
     /// Extra pod labels (workload identity on Azure).
@@ -539,16 +582,13 @@ pub fn derive(
         global: Global {
             project: platform.project.clone(),
             environment: env.as_str().to_string(),
+            tier: env.tier().as_str().to_string(),
             cloud: cloud.as_str().to_string(),
             region: region.clone(),
         },
         pod_security_context: PodSecurityContext::restricted(),
         container_security_context: ContainerSecurityContext::restricted(),
-        ingress: IngressSettings {
-            class_name: "nginx".to_string(),
-            cluster_issuer: super::cert_manager::issuer_for(env).to_string(),
-            controller_namespace: super::ingress_nginx::NAMESPACE.to_string(),
-        },
+        gateway: GatewaySettings::platform(),
         config: SharedConfig {
             database: DatabaseConfig {
                 host: database_host,
@@ -654,7 +694,8 @@ fn workload(
             enabled: own.service,
             port: own.port,
         },
-        ingress: WorkloadIngress::for_host(&spec.name, host),
+        route: WorkloadRoute::for_host(own.public_host.as_deref().unwrap_or_default(), host),
+        metrics: MetricsSettings::new(own.metrics_path.as_deref(), own.service),
         service_account: ServiceAccountSettings {
             name: spec.service_account.clone(),
             annotations: wiring::identity_annotations(cloud, &spec.name),
@@ -715,12 +756,13 @@ mod tests {
         };
         let settings = HelmSettings::new().with_workload("api", public);
         let dev = derive(&platform(Environment::DEV), Cloud::Gcp, &settings).unwrap();
-        assert!(!dev.workloads["api"].ingress.enabled);
+        assert!(!dev.workloads["api"].route.enabled);
         let errors = derive(&platform(Environment::PRODUCTION), Cloud::Gcp, &settings).unwrap_err();
         assert!(errors.mentions(Setting::Domain), "{errors}");
         let settings = settings.with_domain("shop.io");
         let production = derive(&platform(Environment::PRODUCTION), Cloud::Gcp, &settings).unwrap();
-        assert_eq!(production.workloads["api"].ingress.host, "www.shop.io");
+        assert_eq!(production.workloads["api"].route.host, "www.shop.io");
+        assert_eq!(production.workloads["api"].route.listener, "https-www");
     }
 
     /// AKS taints every spot node `kubernetes.azure.com/scalesetpriority=spot:

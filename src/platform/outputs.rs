@@ -162,3 +162,13 @@ pub const REDIS_CA_CERTIFICATE: &str = "redis_ca_certificate";
 /// A GCP-only output: the Cloud SQL connection name (`project:region:instance`),
 /// which the Cloud SQL Auth Proxy needs.
 pub const DATABASE_CONNECTION_NAME: &str = "database_connection_name";
+
+/// AWS only: the KMS key of the buckets and the PersistentVolumes
+/// (`kms_key_arn_<purpose>` for purpose `storage`), which the Helm values'
+/// StorageClass names as `kmsKeyId`.
+pub const AWS_STORAGE_KEY_ARN: &str = "kms_key_arn_storage";
+
+/// Azure only: the disk encryption set (customer-managed key) of the node
+/// disks, which the Helm values' StorageClass uses for every
+/// PersistentVolume (`diskEncryptionSetID`).
+pub const DISK_ENCRYPTION_SET_ID: &str = "disk_encryption_set_id";

@@ -14,8 +14,8 @@ use infrasynth::helm::profile::{self, Autoscaling, DisruptionBudget, Resources, 
 use infrasynth::helm::security::{ContainerSecurityContext, PodSecurityContext};
 use infrasynth::helm::wiring::CloudSqlProxy;
 use infrasynth::helm::workloads::{
-    Global, Image, IngressSettings, ServiceAccountSettings, ServiceSettings, SharedConfig,
-    Toleration, WorkloadIngress,
+    GatewaySettings, Global, Image, MetricsSettings, ServiceAccountSettings, ServiceSettings,
+    SharedConfig, Toleration, WorkloadRoute,
 };
 use infrasynth::helm::{
     Chart, ChartValues, Deferred, HelmContext, HelmError, Placement, WorkloadSettings,
@@ -42,8 +42,8 @@ pub struct MlopsValues {
     pub pod_security_context: PodSecurityContext,
     /// Container-level security, for every component.
     pub container_security_context: ContainerSecurityContext,
-    /// Ingress class, issuer and TLS.
-    pub ingress: IngressSettings,
+    /// The Gateway public components' HTTPRoutes attach to.
+    pub gateway: GatewaySettings,
     /// Connection settings shared by the components (the ConfigMap).
     pub config: SharedConfig,
     /// The Cloud SQL Auth Proxy sidecar (GCP only).
@@ -65,8 +65,9 @@ pub struct NetworkPolicySettings {
     pub enabled: bool,
     /// Other components allowed in.
     pub allow_from: Vec<String>,
-    /// Whether the ingress controller is allowed in.
-    pub allow_from_ingress: bool,
+    /// Whether the Gateway's Envoy proxies are allowed in (public
+    /// components).
+    pub allow_from_gateway: bool,
 }
 
 /// One component of the app.
@@ -91,8 +92,10 @@ pub struct Component {
     pub pod_disruption_budget: DisruptionBudget,
     /// Service.
     pub service: ServiceSettings,
-    /// Ingress.
-    pub ingress: WorkloadIngress,
+    /// The public HTTPRoute.
+    pub route: WorkloadRoute,
+    /// The metrics endpoint (a ServiceMonitor).
+    pub metrics: MetricsSettings,
     /// ServiceAccount.
     pub service_account: ServiceAccountSettings,
     /// Extra pod labels.
@@ -145,7 +148,15 @@ const BLUEPRINTS: [Blueprint; 5] = [
         name: "mlflow",
         probe_path: "/health",
         allow_from: &["api-server", "worker"],
-        args: &["mlflow", "server", "--host=0.0.0.0", "--port=5000"],
+        // `--expose-prometheus` serves /metrics (its files under the /tmp
+        // emptyDir: the root file system is read-only).
+        args: &[
+            "mlflow",
+            "server",
+            "--host=0.0.0.0",
+            "--port=5000",
+            "--expose-prometheus=/tmp/prometheus",
+        ],
     },
 ];
 
@@ -153,8 +164,9 @@ const BLUEPRINTS: [Blueprint; 5] = [
 /// has no identity), public at `app.<domain>`.
 const WEB_UI: (&str, u16, &str) = ("web-ui", 8080, "app");
 
-/// Deployment facts of the platform workloads the chart runs as components
-/// (`backup` keeps the defaults: it has no component yet).
+/// Deployment facts of the platform workloads the chart runs as components;
+/// `backup` has no component yet, so it has no Service and is not scraped
+/// (a scrape job for it would keep `ServiceDown` firing).
 pub fn workload_settings() -> Vec<(&'static str, WorkloadSettings)> {
     // Which database each uses is the platform spec's (`DATABASE_NAME` is
     // the first it declares).
@@ -176,6 +188,14 @@ pub fn workload_settings() -> Vec<(&'static str, WorkloadSettings)> {
             },
         ),
         ("mlflow", settings(5000, Some("mlflow"), Weight::Standard)),
+        (
+            "backup",
+            WorkloadSettings {
+                service: false,
+                metrics_path: None,
+                ..WorkloadSettings::default()
+            },
+        ),
     ]
 }
 
@@ -195,7 +215,7 @@ impl ChartValues for MlopsChart {
             global: app.global.clone(),
             pod_security_context: app.pod_security_context.clone(),
             container_security_context: app.container_security_context.clone(),
-            ingress: app.ingress.clone(),
+            gateway: app.gateway.clone(),
             config: app.config.clone(),
             cloud_sql_proxy: app.cloud_sql_proxy.clone(),
             database_bootstrap: app.database_bootstrap.clone(),
@@ -214,7 +234,7 @@ fn component(ctx: &HelmContext<'_>, blueprint: &Blueprint) -> Result<Component, 
     let workload = match ctx.workload(blueprint.name) {
         Some(workload) => workload.clone(),
         None if blueprint.name == WEB_UI.0 => {
-            let host = ctx.public_host(WEB_UI.2)?;
+            let route = ctx.route(WEB_UI.2)?;
             infrasynth::helm::workloads::Workload {
                 namespace: infrasynth::helm::app_namespace(ctx.platform()),
                 image: Some(ctx.image(WEB_UI.0)?),
@@ -226,7 +246,8 @@ fn component(ctx: &HelmContext<'_>, blueprint: &Blueprint) -> Result<Component, 
                     enabled: true,
                     port: WEB_UI.1,
                 },
-                ingress: WorkloadIngress::for_host(WEB_UI.0, host),
+                route,
+                metrics: MetricsSettings::new(Some("/metrics"), true),
                 service_account: ServiceAccountSettings {
                     name: WEB_UI.0.to_string(),
                     annotations: BTreeMap::new(),
@@ -276,9 +297,10 @@ fn component(ctx: &HelmContext<'_>, blueprint: &Blueprint) -> Result<Component, 
         network_policy: NetworkPolicySettings {
             enabled: true,
             allow_from: blueprint.allow_from.iter().map(|s| s.to_string()).collect(),
-            allow_from_ingress: workload.ingress.enabled,
+            allow_from_gateway: workload.route.enabled,
         },
-        ingress: workload.ingress,
+        route: workload.route,
+        metrics: workload.metrics,
         service_account: workload.service_account,
         pod_labels: workload.pod_labels,
         node_selector: workload.node_selector,

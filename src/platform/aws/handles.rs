@@ -89,7 +89,8 @@ pub struct KmsKeys {
     pub database: KmsKeyHandle,
     /// ElastiCache at rest.
     pub cache: KmsKeyHandle,
-    /// The platform's buckets (and any a customize hook adds).
+    /// The platform's buckets (and any a customize hook adds), and the
+    /// cluster's PersistentVolumes (the EBS CSI driver may use it).
     pub storage: KmsKeyHandle,
     /// EKS secrets envelope encryption.
     pub eks: KmsKeyHandle,

@@ -137,7 +137,11 @@ impl<'p> Realization<'p> for Aws<'p> {
                 "RDS storage, Performance Insights and the master user secret",
             ),
             cache: key(stack, "cache", "ElastiCache at-rest encryption"),
-            storage: key(stack, "storage", "S3 bucket encryption"),
+            storage: key(
+                stack,
+                "storage",
+                "S3 bucket and PersistentVolume (EBS) encryption",
+            ),
             eks: key(stack, "eks", "EKS secrets envelope encryption"),
         }
     }
@@ -154,6 +158,9 @@ impl<'p> Realization<'p> for Aws<'p> {
             secrets_key: &keys.eks,
             logs_key: &keys.logs,
         })
+        // The Helm values' StorageClass encrypts every PersistentVolume
+        // with the storage key (output `kms_key_arn_storage`).
+        .volumes_key(&keys.storage)
         .log_retention_days(self.log_retention);
         if let ApiAccess::Restricted(cidrs) = &spec.api_access {
             cluster = cluster.public_access_cidrs(cidrs);

@@ -226,12 +226,12 @@ impl<'p> Realization<'p> for Azure<'p> {
             Network::standard("main", &self.prefix, rg, &self.platform.network.cidr)
                 .reserve("pod_cidr", &pods)
                 .reserve("service_cidr", &services)
-                // Whether a public ingress runs is the Helm layer's to decide
-                // (ingress-nginx, a public LoadBalancer, is on unless a stack
-                // turns it off), which this layer cannot see; cert-manager's
-                // HTTP-01 challenges and every public host need 80/443 to
-                // reach it. With the controller off no public frontend exists
-                // and the rule opens nothing.
+                // Whether a public edge runs is the Helm layer's to decide
+                // (the Envoy Gateway proxies, a public LoadBalancer, are on
+                // unless a stack turns them off), which this layer cannot
+                // see; cert-manager's HTTP-01 challenges and every public
+                // host need 80/443 to reach it. With the edge off no public
+                // frontend exists and the rule opens nothing.
                 .web_ingress(true),
         );
         let nodes = subnet_id(&network.nodes, "aks-nodes", stack);
@@ -710,8 +710,8 @@ impl<'p> Realization<'p> for Azure<'p> {
         (workloads, bootstrap)
     }
 
-    /// Besides the shared outputs: the resource group, the Key Vault URI and
-    /// the tenant.
+    /// Besides the shared outputs: the resource group, the Key Vault URI,
+    /// the tenant and the disk encryption set.
     fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (postgres, redis, cluster) = (&parts.database.0, &parts.cache, &parts.cluster.cluster);
         let storage = &parts.buckets.0;
@@ -751,6 +751,14 @@ impl<'p> Realization<'p> for Azure<'p> {
             "tenant_id",
             self.tenant_id.clone(),
             "Entra ID tenant of the workload identities",
+        );
+        // The platform's StorageClass encrypts every PersistentVolume's disk
+        // with it (`diskEncryptionSetID`); the control plane identity, which
+        // the Azure Disk CSI driver provisions as, already reads it.
+        stack.output(
+            super::outputs::DISK_ENCRYPTION_SET_ID,
+            parts.cluster.disk_encryption_set.id(),
+            "Disk encryption set (customer-managed key) of the node disks and PersistentVolumes",
         );
         let endpoint = if self.platform.cluster.api_access == ApiAccess::Private {
             cluster.private_fqdn()

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Writes the key paths of a chart's default values (and values.schema.json).
+
+    chart-keys.py --chart NAME --version V --source URL [--prefix P]
+                  VALUES_YAML [SCHEMA_JSON] > src/helm/upstream/NAME-V.keys
+
+One line per key path, `<path>\t<kind>`, kind one of:
+  map     a map with keys of its own (its keys are listed too)
+  open    a map a user fills freely: `{}` or null by default, or an object
+          the schema leaves open (annotations, config, dashboards, ...)
+  list    a list (its items are not keys)
+  scalar  anything else
+  (`--open-key NAME` lists every map named NAME as open: one the chart
+  hands to Kubernetes as it is, such as `resources`)
+  documented  a key the chart's templates read but its values.yaml only
+          shows in a comment (`--documented PATH`, checked by hand)
+
+`tests/helm_releases.rs` checks every key path infrasynth sets against these
+lines: a path must be listed, or lie below an `open` one. `--prefix` puts a
+subchart's keys below its name (`grafana.`).
+
+The data is generated during development from the chart's sources at the
+pinned version (docs/helm.md, "Upgrading a chart"); CI reads only the result.
+"""
+
+import argparse
+import json
+import sys
+
+import yaml
+
+
+def walk_values(node, prefix, out):
+    for key, value in node.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out[path] = "map"
+            walk_values(value, path + ".", out)
+        elif isinstance(value, dict) or value is None:
+            out.setdefault(path, "open")
+        elif isinstance(value, list):
+            out.setdefault(path, "list")
+        else:
+            out.setdefault(path, "scalar")
+
+
+def resolve(schema, root):
+    while isinstance(schema, dict) and "$ref" in schema:
+        ref = schema["$ref"]
+        assert ref.startswith("#/"), ref
+        node = root
+        for part in ref[2:].split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def walk_schema(schema, root, prefix, out, depth=0):
+    schema = resolve(schema, root)
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not properties or depth > 30:
+        return
+    for key, sub in properties.items():
+        path = f"{prefix}{key}"
+        sub = resolve(sub, root)
+        kind = "scalar"
+        if isinstance(sub, dict):
+            types = sub.get("type")
+            types = types if isinstance(types, list) else [types]
+            if sub.get("properties"):
+                kind = "map"
+            elif "object" in types and sub.get("additionalProperties", True) is not False:
+                kind = "open"
+            elif "array" in types:
+                kind = "list"
+            elif sub.get("additionalProperties", None) not in (None, False):
+                kind = "open"
+        # The schema refines what the defaults say; a default of {} that the
+        # schema closes stays `open` only if the schema leaves it open.
+        if out.get(path) in (None, "open") or kind == "map":
+            out[path] = kind if not (out.get(path) == "open" and kind == "scalar") else "open"
+        walk_schema(sub, root, path + ".", out, depth + 1)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chart", required=True)
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--prefix", default="")
+    parser.add_argument("--documented", action="append", default=[],
+                        help="a key path the values.yaml documents in a comment only")
+    parser.add_argument("--open-key", action="append", default=[],
+                        help="a key name whose maps the chart passes to Kubernetes as they are "
+                             "(`resources`: a ResourceRequirements), listed as open")
+    parser.add_argument("values")
+    parser.add_argument("schema", nargs="?")
+    args = parser.parse_args()
+    with open(args.values) as f:
+        defaults = yaml.safe_load(f) or {}
+    out = {}
+    walk_values(defaults, args.prefix, out)
+    if args.schema:
+        with open(args.schema) as f:
+            schema = json.load(f)
+        walk_schema(schema, schema, args.prefix, out)
+    for path in list(out):
+        if path.rsplit(".", 1)[-1] in args.open_key and out[path] == "map":
+            out[path] = "open"
+            for below in [p for p in out if p.startswith(path + ".")]:
+                del out[below]
+    for path in args.documented:
+        out.setdefault(path, "documented")
+    print(f"# {args.chart} {args.version}: key paths of the chart's default values"
+          + (" and values.schema.json" if args.schema else ""))
+    print(f"# source: {args.source}")
+    if args.open_key:
+        print(f"# open (passed to Kubernetes as given): every map named {', '.join(args.open_key)}")
+    print("# generated by scripts/chart-keys.py; kinds: map, open (free-form), list, scalar, documented")
+    for path in sorted(out):
+        print(f"{path}\t{out[path]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
