@@ -5,7 +5,8 @@
 
 A development-time check (not CI: it needs the charts' sources). MIRRORS holds
 bare git clones named <owner>+<repo>/repo (prometheus-community+helm-charts,
-grafana-community+helm-charts, cert-manager+cert-manager, envoyproxy+gateway);
+grafana-community+helm-charts, cert-manager+cert-manager, envoyproxy+gateway,
+kubernetes+autoscaler);
 the charts are assembled at the commits src/helm/releases.rs pins (versions
 set in Chart.yaml as their release tooling does, kube-prometheus-stack's
 dependencies from the same commits) and rendered offline (`helm template`
@@ -45,6 +46,8 @@ CHARTS = {
                               ]),
     "cert-manager": ("cert-manager+cert-manager", "v1.21.1", "deploy/charts/cert-manager", "v1.21.1", []),
     "envoy-gateway": ("envoyproxy+gateway", "v1.9.0", "charts/gateway-helm", "v1.9.0", []),
+    # AWS only; chart 9.59.0 as of kubernetes/autoscaler b70816209e.
+    "cluster-autoscaler": ("kubernetes+autoscaler", "b70816209e", "cluster-autoscaler/charts/cluster-autoscaler", "9.59.0", []),
 }
 
 

@@ -138,6 +138,11 @@ fn builtin_paths(cloud: Cloud, app: &str) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    // GKE and AKS scale their pools themselves; EKS needs the Cluster
+    // Autoscaler, whose values wait for its role's ARN.
+    if cloud == Cloud::Aws {
+        paths.push("helm/cluster-autoscaler.values.yaml.hbs".to_string());
+    }
     paths.sort_by_key(|p| {
         p.trim_start_matches("helm/")
             .split(".values")
@@ -185,6 +190,8 @@ fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
         Cloud::Aws => &[
             "redis_user",
             "kms_key_arn_storage",
+            "cluster_autoscaler_role_arn",
+            platform::outputs::CLUSTER_NAME,
             data_access::BOOTSTRAP_IDENTITY,
             data_access::BOOTSTRAP_ADMIN_SECRET,
         ],
@@ -264,8 +271,14 @@ fn no_unresolved_placeholder_remains_for_any_cloud_or_environment() {
             let files = files(cloud, env);
             let rendered = helm::render_all(&templates(&files), &synthetic_outputs(cloud, &files))
                 .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
-            // The app chart, and on AWS and Azure the StorageClass.
-            assert_eq!(rendered.len(), if cloud == Cloud::Gcp { 1 } else { 2 });
+            // The app chart, on AWS and Azure the StorageClass, on AWS the
+            // Cluster Autoscaler.
+            let expected = match cloud {
+                Cloud::Aws => 3,
+                Cloud::Gcp => 1,
+                Cloud::Azure => 2,
+            };
+            assert_eq!(rendered.len(), expected);
             for (name, text) in &rendered {
                 assert_eq!(render::unresolved(text), None, "{cloud} {env} {name}");
                 assert!(!text.contains("{{output"), "{cloud} {env} {name}");
@@ -1085,6 +1098,10 @@ fn turning_a_chart_off_removes_its_file() {
         (ChartId::CertManager, "helm/cert-manager.values.yaml"),
         (ChartId::Issuers, "helm/cert-manager-issuers.values.yaml"),
         (ChartId::Storage, "helm/platform-storage.values.yaml.hbs"),
+        (
+            ChartId::ClusterAutoscaler,
+            "helm/cluster-autoscaler.values.yaml.hbs",
+        ),
     ] {
         let settings = retail_settings(env).with_chart(chart, ChartSetting::Off);
         let files = paths(&helm::values(&p, Cloud::Aws, &settings).unwrap());
@@ -1265,7 +1282,8 @@ fn replacing_a_builtin_chart_writes_the_hook_values() {
         "{}",
         gateway.yaml.text
     );
-    assert_eq!(files.len(), 7);
+    // Seven releases and, on AWS, the Cluster Autoscaler.
+    assert_eq!(files.len(), 8);
     // The replaced chart is the pinned one: the helmfile keeps the pin.
     let helmfile = helm::helmfile::build(&p, &settings, &files);
     let release = helmfile

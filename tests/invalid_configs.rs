@@ -241,12 +241,16 @@ fn neutral_cases() -> Vec<NeutralCase> {
         ),
         (
             "workload name invalid",
+            // A new workload (one the stack's Helm settings do not name, so
+            // the suggested name passes as it is).
             |p| {
-                p.workloads[4].name = "Backup_Job".into();
-                p.workloads[4].service_account = "backup".into();
+                let mut job = p.workloads[4].clone();
+                job.name = "Backup_Job".into();
+                job.service_account = "backup-job".into();
+                p.workloads.push(job);
             },
             &["field `workloads.Backup_Job.name`", "`backup-job`"],
-            Some(|p, v| p.workloads[4].name = v.into()),
+            Some(|p, v| p.workloads.last_mut().unwrap().name = v.into()),
         ),
         (
             "service account name invalid",

@@ -461,8 +461,9 @@ fn values_on_a_full_disk_leave_the_previous_values_and_no_temporary() {
     let written =
         infrasynth::app::render_values(&dir.join("helm"), &fixture, "mlops/aws/dev", "synth")
             .unwrap();
-    // The app's values and the StorageClass's (the storage key's ARN).
-    assert_eq!(written.len(), 2);
+    // The app's values, the StorageClass's (the storage key's ARN) and the
+    // Cluster Autoscaler's (its role's ARN).
+    assert_eq!(written.len(), 3);
     let after = read_tree(&dir);
     assert_ne!(
         after["helm/mlops.values.yaml"],

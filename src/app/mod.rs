@@ -85,7 +85,12 @@ pub(crate) fn finish_with(
         // Outputs are only checked against a stack that realized cleanly; a
         // failed realization would report every output as missing.
         Err(mut diagnostics) => {
-            diagnostics.extend(helm_errors);
+            // Helm settings are judged against the platform's fields; once
+            // those are wrong (a workload renamed to an invalid name), the
+            // settings' mismatches derive from that one mistake.
+            if !stack.input_failed() {
+                diagnostics.extend(helm_errors);
+            }
             Err(diagnostics)
         }
         Ok(mut synthesized) => {

@@ -7,6 +7,7 @@
 //! | release | needs | why |
 //! |---|---|---|
 //! | `platform-storage` | - | the StorageClass must exist before any volume claim |
+//! | `cluster-autoscaler` (AWS) | - | nodes for every later release's pods; it needs nothing but its IRSA role |
 //! | `envoy-gateway` | - | installs the Gateway API CRDs |
 //! | `kube-prometheus-stack` | `platform-storage`, `envoy-gateway` | its volumes use the class; Grafana's HTTPRoute needs the Gateway API CRDs; it installs the monitoring CRDs every other chart's monitors need |
 //! | `cert-manager` | `kube-prometheus-stack`, `envoy-gateway` | it renders a ServiceMonitor; with Gateway API support on, its controller does not become ready without the Gateway API CRDs (nginx/nginx-gateway-fabric discussion #4290: install the CRDs first) |
@@ -33,7 +34,9 @@ use serde::{Deserialize, Serialize};
 use super::objects;
 use super::releases::{self, ChartRelease};
 use super::settings::{ChartId, ChartSetting, HelmSettings};
-use super::{cert_manager, gateway, kube_prometheus_stack, ValuesFile, HELM_DIR};
+use super::{
+    cert_manager, cluster_autoscaler, gateway, kube_prometheus_stack, ValuesFile, HELM_DIR,
+};
 use crate::platform::Platform;
 
 /// The file name below `helm/`.
@@ -188,6 +191,7 @@ impl Helmfile {
 fn namespace(id: ChartId, platform: &Platform) -> String {
     match id {
         ChartId::Storage => "kube-system".to_string(),
+        ChartId::ClusterAutoscaler => cluster_autoscaler::NAMESPACE.to_string(),
         ChartId::KubePrometheusStack => kube_prometheus_stack::NAMESPACE.to_string(),
         ChartId::EnvoyGateway | ChartId::Gateway => gateway::NAMESPACE.to_string(),
         ChartId::CertManager | ChartId::Issuers => cert_manager::NAMESPACE.to_string(),
@@ -198,7 +202,7 @@ fn namespace(id: ChartId, platform: &Platform) -> String {
 /// The releases each built-in one needs (see the module table).
 fn needs(id: ChartId) -> &'static [ChartId] {
     match id {
-        ChartId::Storage | ChartId::EnvoyGateway => &[],
+        ChartId::Storage | ChartId::ClusterAutoscaler | ChartId::EnvoyGateway => &[],
         ChartId::KubePrometheusStack => &[ChartId::Storage, ChartId::EnvoyGateway],
         ChartId::CertManager => &[ChartId::KubePrometheusStack, ChartId::EnvoyGateway],
         ChartId::Issuers => &[ChartId::CertManager],
@@ -218,6 +222,7 @@ pub fn pinned(id: ChartId) -> Option<ChartRelease> {
         ChartId::KubePrometheusStack => Some(releases::KUBE_PROMETHEUS_STACK),
         ChartId::EnvoyGateway => Some(releases::ENVOY_GATEWAY),
         ChartId::CertManager => Some(releases::CERT_MANAGER),
+        ChartId::ClusterAutoscaler => Some(releases::CLUSTER_AUTOSCALER),
         ChartId::Storage | ChartId::Issuers | ChartId::Gateway | ChartId::App => None,
     }
 }

@@ -35,6 +35,7 @@
 
 pub mod cert_manager;
 mod chart;
+pub mod cluster_autoscaler;
 pub mod database_bootstrap;
 mod error;
 pub mod gateway;
@@ -180,7 +181,8 @@ pub fn values(
 }
 
 /// The built-in values of `id`: its name, source and YAML; `None` for the
-/// generic app chart of a platform without workloads.
+/// generic app chart of a platform without workloads and for the Cluster
+/// Autoscaler off AWS.
 fn builtin(
     id: ChartId,
     ctx: &HelmContext<'_>,
@@ -225,6 +227,17 @@ fn builtin(
                 platform.environment,
             ))),
         ),
+        ChartId::ClusterAutoscaler => {
+            // GKE and AKS scale their node pools themselves.
+            if ctx.cloud() != Cloud::Aws {
+                return None;
+            }
+            (
+                id.as_str().to_string(),
+                releases::CLUSTER_AUTOSCALER.reference(),
+                serialize(placeholder::to_yaml(&cluster_autoscaler::values(platform))),
+            )
+        }
         ChartId::EnvoyGateway => (
             id.as_str().to_string(),
             releases::ENVOY_GATEWAY.reference(),

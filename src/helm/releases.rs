@@ -135,8 +135,30 @@ pub const ENVOY_GATEWAY: ChartRelease = ChartRelease {
     crds: CrdInstall::CrdsDirectory(&["gateway.networking.k8s.io", "gateway.envoyproxy.io"]),
 };
 
+/// `autoscaler/cluster-autoscaler` (AWS only): the Kubernetes Cluster
+/// Autoscaler, no CRDs. Chart 9.59.0 ships app version 1.35.0; the image tag
+/// is set per cluster version ([`super::cluster_autoscaler`]).
+pub const CLUSTER_AUTOSCALER: ChartRelease = ChartRelease {
+    chart: "cluster-autoscaler",
+    repository: Repository {
+        name: "autoscaler",
+        url: "https://kubernetes.github.io/autoscaler",
+        oci: false,
+    },
+    version: "9.59.0",
+    released: "2026-07-13",
+    source: "https://github.com/kubernetes/autoscaler/tree/b70816209e/cluster-autoscaler/charts/cluster-autoscaler",
+    crds: CrdInstall::None,
+};
+
 /// Every pinned chart, installed or depended on.
-pub const ALL: [ChartRelease; 4] = [KUBE_PROMETHEUS_STACK, GRAFANA, CERT_MANAGER, ENVOY_GATEWAY];
+pub const ALL: [ChartRelease; 5] = [
+    KUBE_PROMETHEUS_STACK,
+    GRAFANA,
+    CERT_MANAGER,
+    ENVOY_GATEWAY,
+    CLUSTER_AUTOSCALER,
+];
 
 /// A chart or image the platform must not use any more, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

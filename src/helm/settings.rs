@@ -21,6 +21,10 @@ pub enum ChartId {
     /// `platform-storage`: the encrypted StorageClass every platform volume
     /// uses (the [`super::objects`] chart; see [`super::storage`]).
     Storage,
+    /// `autoscaler/cluster-autoscaler`, on AWS only: scales each EKS node
+    /// group between its pool's `min_nodes` and `max_nodes` (GKE and AKS
+    /// scale their pools themselves).
+    ClusterAutoscaler,
     /// `envoy-gateway`: Envoy Gateway's chart, with the Gateway API CRDs.
     EnvoyGateway,
     /// `prometheus-community/kube-prometheus-stack`: Prometheus, Alertmanager,
@@ -42,8 +46,9 @@ pub enum ChartId {
 
 impl ChartId {
     /// Every chart, in install order.
-    pub const ALL: [ChartId; 7] = [
+    pub const ALL: [ChartId; 8] = [
         ChartId::Storage,
+        ChartId::ClusterAutoscaler,
         ChartId::EnvoyGateway,
         ChartId::KubePrometheusStack,
         ChartId::CertManager,
@@ -57,6 +62,7 @@ impl ChartId {
     pub fn as_str(self) -> &'static str {
         match self {
             ChartId::Storage => "platform-storage",
+            ChartId::ClusterAutoscaler => "cluster-autoscaler",
             ChartId::KubePrometheusStack => "kube-prometheus-stack",
             ChartId::EnvoyGateway => "envoy-gateway",
             ChartId::CertManager => "cert-manager",
