@@ -90,14 +90,18 @@ impl Policy for RuleSet {
     }
 }
 
-/// The built-in policies for `cloud`.
+/// The built-in policies for `cloud`: the provider schema check of every
+/// block ([`crate::schema::SchemaCheck`], every provider with a bundled
+/// schema, whatever the cloud) and the cloud's secure-default rules.
 pub fn for_cloud(cloud: Cloud) -> Vec<Box<dyn Policy>> {
     let rules = match cloud {
         Cloud::Aws => RuleSet::new("aws-secure-defaults", aws::rules()),
         Cloud::Gcp => RuleSet::new("gcp-secure-defaults", gcp::rules()),
         Cloud::Azure => RuleSet::new("azure-secure-defaults", azure::rules()),
     };
-    vec![Box::new(rules)]
+    // The provider schema check first: a misspelled attribute is the
+    // mistake to fix before any rule about its value.
+    vec![Box::new(crate::schema::SchemaCheck), Box::new(rules)]
 }
 
 /// Every rule of every cloud (for documentation and tests).

@@ -1,0 +1,287 @@
+//! One checker for block bodies, over the two shapes a body comes in: the
+//! stack's own [`Value`]s (checked at synth, before anything is rendered) and
+//! parsed Terraform JSON (a document on disk, checked by `validate`).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::{BlockSchema, Violation, ViolationKind};
+use crate::core::environment::closest;
+use crate::core::value::Value;
+
+/// What a body value is, as far as the schema check cares.
+pub(crate) enum Shape<'a, T> {
+    /// An object: a block body.
+    Object,
+    /// A list of values (a block list when under a block name).
+    List(&'a [T]),
+    /// Not set.
+    Null,
+    /// An expression: its shape is only known to Terraform.
+    Expression,
+    /// A literal string, number or boolean.
+    Scalar,
+}
+
+/// A tree of attribute values: [`Value`] or JSON.
+pub(crate) trait Tree: Sized + 'static {
+    /// The object type of this tree.
+    type Object: Object<Self>;
+    /// What this value is.
+    fn shape(&self) -> Shape<'_, Self>;
+    /// The object, if this is one.
+    fn as_object(&self) -> Option<&Self::Object>;
+}
+
+/// The fields of an object of a [`Tree`].
+pub(crate) trait Object<T: 'static> {
+    /// The fields, in key order.
+    fn entries(&self) -> impl Iterator<Item = (&str, &T)>;
+    /// One field.
+    fn field(&self, name: &str) -> Option<&T>;
+}
+
+impl Tree for Value {
+    type Object = BTreeMap<String, Value>;
+
+    fn shape(&self) -> Shape<'_, Self> {
+        match self {
+            Value::Map(_) => Shape::Object,
+            Value::List(items) => Shape::List(items),
+            Value::Null => Shape::Null,
+            Value::Expr(_) => Shape::Expression,
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => Shape::Scalar,
+        }
+    }
+
+    fn as_object(&self) -> Option<&Self::Object> {
+        self.as_map()
+    }
+}
+
+impl Object<Value> for BTreeMap<String, Value> {
+    fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+impl Tree for Json {
+    type Object = serde_json::Map<String, Json>;
+
+    fn shape(&self) -> Shape<'_, Self> {
+        match self {
+            Json::Object(_) => Shape::Object,
+            Json::Array(items) => Shape::List(items),
+            Json::Null => Shape::Null,
+            // In Terraform's JSON syntax every string is a template.
+            Json::String(text) if text.contains("${") => Shape::Expression,
+            Json::Bool(_) | Json::Number(_) | Json::String(_) => Shape::Scalar,
+        }
+    }
+
+    fn as_object(&self) -> Option<&serde_json::Map<String, Json>> {
+        Json::as_object(self)
+    }
+}
+
+impl Object<Json> for serde_json::Map<String, Json> {
+    fn entries(&self) -> impl Iterator<Item = (&str, &Json)> {
+        self.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    fn field(&self, name: &str) -> Option<&Json> {
+        self.get(name)
+    }
+}
+
+/// Meta-arguments Terraform accepts on every resource and data block.
+pub(crate) const META_ARGUMENTS: &[&str] = &[
+    "count",
+    "for_each",
+    "depends_on",
+    "lifecycle",
+    "provider",
+    "provisioner",
+    "connection",
+];
+
+/// The arguments of a `lifecycle` block (Terraform 1.11 language docs,
+/// "The lifecycle Meta-Argument").
+const LIFECYCLE: &[&str] = &[
+    "create_before_destroy",
+    "prevent_destroy",
+    "ignore_changes",
+    "replace_triggered_by",
+    "precondition",
+    "postcondition",
+];
+
+/// Where a checked body sits, for the violations it reports.
+pub(crate) struct Place<'a> {
+    /// The block's address (`aws_sqs_queue.jobs`).
+    pub address: &'a str,
+    /// Whether computed-only flags are trusted below the top level.
+    pub exact_nested_computed: bool,
+}
+
+/// Checks a resource or data block's top-level body: meta-arguments are
+/// allowed (and `lifecycle`'s own arguments checked), the rest against `schema`.
+pub(crate) fn check_top<T: Tree>(
+    schema: &BlockSchema,
+    body: &T::Object,
+    place: &Place<'_>,
+    violations: &mut Vec<Violation>,
+) {
+    check_fields::<T>(schema, body, place, "", true, violations);
+    if let Some(lifecycle) = body.field("lifecycle").and_then(T::as_object) {
+        for (key, _) in lifecycle.entries() {
+            if !LIFECYCLE.contains(&key) {
+                violations.push(Violation {
+                    address: place.address.to_string(),
+                    path: format!("lifecycle.{key}"),
+                    kind: ViolationKind::Unknown,
+                    suggestion: closest(key, LIFECYCLE.iter().copied()),
+                });
+            }
+        }
+    }
+}
+
+/// Checks one body against `schema`, reporting each mistake once: a
+/// misspelled required argument is one `Unknown` with the right name as its
+/// suggestion, not also a missing one.
+pub(crate) fn check_block<T: Tree>(
+    schema: &BlockSchema,
+    body: &T,
+    place: &Place<'_>,
+    path: &str,
+    top_level: bool,
+    violations: &mut Vec<Violation>,
+) {
+    match body.shape() {
+        Shape::Object => {}
+        Shape::Expression | Shape::Null => return,
+        Shape::List(_) | Shape::Scalar => {
+            violations.push(Violation {
+                address: place.address.to_string(),
+                path: path.to_string(),
+                kind: ViolationKind::NotABlock,
+                suggestion: None,
+            });
+            return;
+        }
+    }
+    if let Some(object) = body.as_object() {
+        check_fields::<T>(schema, object, place, path, top_level, violations);
+    }
+}
+
+/// Checks the fields of one block body against `schema`.
+pub(crate) fn check_fields<T: Tree>(
+    schema: &BlockSchema,
+    body: &T::Object,
+    place: &Place<'_>,
+    path: &str,
+    top_level: bool,
+    violations: &mut Vec<Violation>,
+) {
+    let join = |name: &str| {
+        if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let violation = |name: &str, kind: ViolationKind| Violation {
+        address: place.address.to_string(),
+        path: join(name),
+        kind,
+        suggestion: None,
+    };
+    // Names a misspelling was taken for: not reported again as missing.
+    let mut meant: Vec<String> = Vec::new();
+    for (key, value) in body.entries() {
+        // `//` is the JSON syntax's comment key; `dynamic` generates blocks.
+        if key == "//" || key == "dynamic" || (top_level && META_ARGUMENTS.contains(&key)) {
+            continue;
+        }
+        if let Some(attribute) = schema.attributes.get(key) {
+            let computed_checked = top_level || place.exact_nested_computed;
+            if computed_checked
+                && attribute.is_computed_only()
+                && !matches!(value.shape(), Shape::Null)
+            {
+                violations.push(violation(key, ViolationKind::ComputedOnly));
+            }
+        } else if let Some(nested) = schema.blocks.get(key) {
+            let none: [T; 0] = [];
+            let items: &[T] = match value.shape() {
+                Shape::List(items) => items,
+                Shape::Null => &none,
+                _ => std::slice::from_ref(value),
+            };
+            let count = items.len() as u64;
+            if nested.max_items > 0 && count > nested.max_items {
+                violations.push(violation(key, ViolationKind::TooManyBlocks));
+            }
+            if count < nested.min_items {
+                violations.push(violation(key, ViolationKind::TooFewBlocks));
+            }
+            for (i, item) in items.iter().enumerate() {
+                let item_path = if count > 1 {
+                    format!("{}[{i}]", join(key))
+                } else {
+                    join(key)
+                };
+                check_block(&nested.block, item, place, &item_path, false, violations);
+            }
+        } else {
+            let suggestion = closest(key, schema.names());
+            if let Some(name) = &suggestion {
+                meant.push(name.clone());
+            }
+            violations.push(Violation {
+                suggestion,
+                ..violation(key, ViolationKind::Unknown)
+            });
+        }
+    }
+    let unset = |name: &str| {
+        body.field(name)
+            .is_none_or(|v| matches!(v.shape(), Shape::Null))
+            && !meant.iter().any(|m| m == name)
+    };
+    for name in schema.required() {
+        if unset(name) {
+            violations.push(violation(name, ViolationKind::MissingRequired));
+        }
+    }
+    for (name, nested) in &schema.blocks {
+        if nested.min_items > 0 && unset(name) {
+            violations.push(violation(name, ViolationKind::TooFewBlocks));
+        }
+    }
+}
+
+impl BlockSchema {
+    /// The names of this level, attributes then blocks (for suggestions).
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.attributes
+            .keys()
+            .chain(self.blocks.keys())
+            .map(String::as_str)
+    }
+
+    /// The required attributes' names.
+    pub(crate) fn required(&self) -> impl Iterator<Item = &str> {
+        self.attributes
+            .iter()
+            .filter(|(_, a)| a.required)
+            .map(|(name, _)| name.as_str())
+    }
+}
