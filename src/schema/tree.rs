@@ -138,7 +138,12 @@ pub(crate) fn check_top<T: Tree>(
     violations: &mut Vec<Violation>,
 ) {
     check_fields::<T>(schema, body, place, "", true, violations);
-    if let Some(lifecycle) = body.field("lifecycle").and_then(T::as_object) {
+    let lifecycles: &[T] = match body.field("lifecycle").map(T::shape) {
+        Some(Shape::List(items)) => items,
+        Some(Shape::Object) => body.field("lifecycle").map(std::slice::from_ref).unwrap_or_default(),
+        _ => &[],
+    };
+    for lifecycle in lifecycles.iter().filter_map(T::as_object) {
         for (key, _) in lifecycle.entries() {
             if !LIFECYCLE.contains(&key) {
                 violations.push(Violation {
