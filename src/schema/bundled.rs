@@ -29,8 +29,10 @@
 //! (`OnceLock` per type), so a synth pays for the 20-odd types it uses, not
 //! the 4,000 there are.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use super::index::{Index, Indexed};
 use super::{AttributeSchema, BlockSchema, NestedBlockSchema, SchemaSource};
 use crate::core::environment::Cloud;
 
@@ -48,6 +50,7 @@ struct Entry {
     start: usize,
     len: usize,
     decoded: OnceLock<BlockSchema>,
+    index: OnceLock<Index>,
 }
 
 /// A provider schema built into the library, decoded lazily per type.
@@ -151,6 +154,7 @@ impl BundledSchema {
                         start,
                         len,
                         decoded: OnceLock::new(),
+                        index: OnceLock::new(),
                     };
                     match key {
                         "R" => schema.resources.push(entry),
@@ -193,6 +197,14 @@ impl BundledSchema {
     fn lookup<'a>(&'a self, entries: &'a [Entry], name: &str) -> Option<&'a BlockSchema> {
         let i = entries.binary_search_by(|e| e.name.cmp(name)).ok()?;
         Some(self.decoded(&entries[i]))
+    }
+
+    fn indexed<'a>(&'a self, entries: &'a [Entry], name: &str) -> Option<Cow<'a, Index>> {
+        let i = entries.binary_search_by(|e| e.name.cmp(name)).ok()?;
+        let entry = &entries[i];
+        Some(Cow::Borrowed(
+            entry.index.get_or_init(|| Index::new(self.decoded(entry))),
+        ))
     }
 
     fn decoded<'a>(&'a self, entry: &'a Entry) -> &'a BlockSchema {
@@ -258,6 +270,23 @@ impl BundledSchema {
             }
         }
         block
+    }
+}
+
+impl Indexed for BundledSchema {
+    fn resource_index(&self, resource_type: &str) -> Option<Cow<'_, Index>> {
+        self.indexed(&self.resources, resource_type)
+    }
+
+    fn data_index(&self, data_type: &str) -> Option<Cow<'_, Index>> {
+        self.indexed(&self.data_sources, data_type)
+    }
+
+    fn provider_index(&self) -> Option<Cow<'_, Index>> {
+        let entry = self.provider_config.as_ref()?;
+        Some(Cow::Borrowed(
+            entry.index.get_or_init(|| Index::new(self.decoded(entry))),
+        ))
     }
 }
 
@@ -353,7 +382,7 @@ mod tests {
         assert!(name.optional && name.computed && !name.required);
         assert!(queue.attributes["arn"].is_computed_only());
         assert!(queue.attributes.contains_key("kms_master_key_id"));
-        assert_eq!(queue.required().count(), 0);
+        assert!(queue.attributes.values().all(|a| !a.required));
     }
 
     /// A shared nested body decodes the same as a written-out one: aws

@@ -2,12 +2,14 @@
 //! provider: which provider a block belongs to, which providers have a
 //! bundled schema, and what was left unchecked.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
 use super::bundled::{bundled, BundledSchema};
-use super::tree::{check_fields, check_top, Place};
+use super::index::{Index, Indexed};
+use super::tree::{check_fields, check_top, Path, Place};
 use super::tree::Tree;
 use super::{SchemaSource, Violation, ViolationKind};
 use crate::core::environment::closest;
@@ -80,37 +82,48 @@ pub fn provider_of<'a>(block_type: &'a str, provider_argument: Option<&'a str>) 
     }
 }
 
+/// What [`check_one`] made of a block.
+pub(crate) enum Checked<'s> {
+    /// Its type is known; its body was checked against this.
+    Known(Cow<'s, Index>),
+    /// Its type is not the provider's (reported).
+    UnknownType,
+    /// The schema lists only some types, not this one (not checked).
+    NotListed,
+}
+
 /// Checks one block's body against `schema`: an unknown type (with the
-/// nearest type as suggestion) or every finding in its body. Returns false
-/// when the type is not listed by a partial schema (not checked).
-pub(crate) fn check_one<S: SchemaSource + ?Sized, T: Tree>(
-    schema: &S,
+/// nearest type as suggestion) or every finding in its body.
+pub(crate) fn check_one<'s, S: SchemaSource + Indexed + ?Sized, T: Tree>(
+    schema: &'s S,
     kind: BlockType,
     block_type: &str,
     name: &str,
     body: &T::Object,
     violations: &mut Vec<Violation>,
-) -> bool {
-    let (found, complete, address) = match kind {
+) -> Checked<'s> {
+    let (found, complete, prefix) = match kind {
         BlockType::Resource => (
-            schema.resource(block_type),
+            schema.resource_index(block_type),
             schema.lists_every_resource(),
-            format!("{block_type}.{name}"),
+            "",
         ),
         BlockType::Data => (
-            schema.data_source(block_type),
+            schema.data_index(block_type),
             schema.lists_every_data_source(),
-            format!("data.{block_type}.{name}"),
+            "data.",
         ),
     };
+    let place = Place {
+        prefix,
+        block_type,
+        name,
+        exact_nested_computed: schema.exact_nested_computed(),
+    };
     match found {
-        Some(block_schema) => {
-            let place = Place {
-                address: &address,
-                exact_nested_computed: schema.exact_nested_computed(),
-            };
-            check_top::<T>(block_schema, body, &place, violations);
-            true
+        Some(index) => {
+            check_known::<T>(&index, kind, block_type, name, body, place.exact_nested_computed, violations);
+            Checked::Known(index)
         }
         None if complete => {
             let suggestion = match kind {
@@ -118,35 +131,58 @@ pub(crate) fn check_one<S: SchemaSource + ?Sized, T: Tree>(
                 BlockType::Data => closest(block_type, schema.data_source_types()),
             };
             violations.push(Violation {
-                address,
+                address: place.address(),
                 path: String::new(),
                 kind: ViolationKind::UnknownType,
                 suggestion,
             });
-            true
+            Checked::UnknownType
         }
-        None => false,
+        None => Checked::NotListed,
     }
 }
 
+/// Checks the body of a block whose type's schema is `index`.
+pub(crate) fn check_known<T: Tree>(
+    index: &Index,
+    kind: BlockType,
+    block_type: &str,
+    name: &str,
+    body: &T::Object,
+    exact_nested_computed: bool,
+    violations: &mut Vec<Violation>,
+) {
+    let place = Place {
+        prefix: match kind {
+            BlockType::Resource => "",
+            BlockType::Data => "data.",
+        },
+        block_type,
+        name,
+        exact_nested_computed,
+    };
+    check_top::<T>(index, body, &place, violations);
+}
+
 /// Checks one provider configuration body (`alias` and `version` are
-/// meta-arguments of provider blocks).
-pub(crate) fn check_provider_config<S: SchemaSource + ?Sized, T: Tree>(
+/// meta-arguments of provider blocks); false when the schema has none.
+pub(crate) fn check_provider_config<S: SchemaSource + Indexed + ?Sized, T: Tree>(
     schema: &S,
     provider: &str,
     config: &T::Object,
     violations: &mut Vec<Violation>,
 ) -> bool {
-    let Some(block_schema) = schema.provider_config() else {
+    let Some(index) = schema.provider_index() else {
         return false;
     };
-    let address = format!("provider.{provider}");
     let place = Place {
-        address: &address,
+        prefix: "provider.",
+        block_type: provider,
+        name: "",
         exact_nested_computed: schema.exact_nested_computed(),
     };
     let mut found = Vec::new();
-    check_fields::<T>(block_schema, config, &place, "", false, &mut found);
+    check_fields::<T>(&index, config, &place, &Path::ROOT, false, &mut found);
     found.retain(|v| v.path != "alias" && v.path != "version");
     violations.extend(found);
     true
@@ -154,7 +190,7 @@ pub(crate) fn check_provider_config<S: SchemaSource + ?Sized, T: Tree>(
 
 /// Checks `provider.<name>` of a JSON document (one object, or a list of
 /// aliased configurations).
-pub(crate) fn check_provider_blocks<S: SchemaSource + ?Sized>(
+pub(crate) fn check_provider_blocks<S: SchemaSource + Indexed + ?Sized>(
     schema: &S,
     document: &Json,
     provider: &str,
@@ -224,7 +260,7 @@ pub fn check_document(document: &Json) -> SchemaReport {
                 let provider = provider_of(block_type, body.get("provider").and_then(Json::as_str));
                 let checked = match schema_for(provider, source_of(provider)) {
                     Ok(schema) => {
-                        if check_one::<_, Json>(
+                        match check_one::<_, Json>(
                             schema,
                             kind,
                             block_type,
@@ -232,9 +268,8 @@ pub fn check_document(document: &Json) -> SchemaReport {
                             body,
                             &mut report.violations,
                         ) {
-                            Ok(())
-                        } else {
-                            Err(SkipReason::TypeNotListed)
+                            Checked::NotListed => Err(SkipReason::TypeNotListed),
+                            Checked::Known(_) | Checked::UnknownType => Ok(()),
                         }
                     }
                     Err(reason) => Err(reason),

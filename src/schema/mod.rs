@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 
 mod bundled;
 mod document;
+mod index;
 mod stack;
 mod tree;
 
@@ -22,6 +23,8 @@ pub use document::{check_document, provider_of, BlockType, SchemaReport, SkipRea
 pub use stack::{check_stack, SchemaCheck};
 
 use document::{check_one, check_provider_blocks};
+use index::{Index, Indexed};
+use std::borrow::Cow;
 
 /// What an attribute accepts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -265,6 +268,26 @@ impl ProviderSchema {
         check_provider_blocks(self, document, provider_name, &mut violations);
         violations.sort();
         violations
+    }
+}
+
+/// A schema loaded from a file indexes a type each time it is checked: it
+/// serves tests and one-off checks, not synth.
+impl Indexed for ProviderSchema {
+    fn resource_index(&self, resource_type: &str) -> Option<Cow<'_, Index>> {
+        self.resources
+            .get(resource_type)
+            .map(|s| Cow::Owned(Index::new(s)))
+    }
+
+    fn data_index(&self, data_type: &str) -> Option<Cow<'_, Index>> {
+        self.data_sources
+            .get(data_type)
+            .map(|s| Cow::Owned(Index::new(s)))
+    }
+
+    fn provider_index(&self) -> Option<Cow<'_, Index>> {
+        self.provider.as_ref().map(|s| Cow::Owned(Index::new(s)))
     }
 }
 

@@ -3,19 +3,22 @@
 //! own provider, read straight from the stack's values (nothing is rendered
 //! or parsed), reported through the stack's diagnostics.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 
 use super::bundled::BundledSchema;
 use super::document::{
-    check_one, check_provider_config, provider_of, schema_for, BlockType, SchemaReport, SkipReason,
-    Skipped,
+    check_known, check_one, check_provider_config, provider_of, schema_for, BlockType, Checked, SchemaReport,
+    SkipReason, Skipped,
 };
+use super::index::Index;
 use super::{SchemaSource, Violation, ViolationKind};
 use crate::core::block::Tagging;
 use crate::core::diagnostics::{Diagnostics, Severity};
 use crate::core::policy::Policy;
 use crate::core::reference::BlockKind;
-use crate::core::stack::{RequiredProvider, Stack};
+use crate::core::stack::{FastHasher, RequiredProvider, Stack};
 use crate::core::value::Value;
 
 /// Checks every resource, data and provider block of `stack` against the
@@ -30,7 +33,10 @@ pub fn check_stack(stack: &Stack) -> SchemaReport {
     let required = &stack.terraform_settings().required_providers;
     // Blocks come in builder order, a few types many times over: one lookup
     // per distinct provider.
-    let mut schemas: HashMap<&str, Result<&'static BundledSchema, SkipReason>> = HashMap::new();
+    let mut schemas: Vec<(&str, Result<&'static BundledSchema, SkipReason>)> = Vec::new();
+    // And one index lookup per distinct type: (provider, type, data?).
+    let mut types: TypeCache<'_> = HashMap::default();
+    let tagged = !stack.default_tags().is_empty();
     for block in stack.blocks() {
         let address = block.address();
         let block_type = address.resource_type();
@@ -40,9 +46,27 @@ pub fn check_stack(stack: &Stack) -> SchemaReport {
             BlockKind::Data => BlockType::Data,
             BlockKind::Resource => BlockType::Resource,
         };
+        // The fast path: a type seen before in this stack.
+        if let Some(&(index, exact)) = types.get(&(provider, block_type, kind == BlockType::Data)) {
+            let before = report.violations.len();
+            check_known::<Value>(
+                index,
+                kind,
+                block_type,
+                address.name(),
+                block.attributes(),
+                exact,
+                &mut report.violations,
+            );
+            if report.violations.len() == before && tagged {
+                check_tag_attribute(index, block, &mut report.violations);
+            }
+            report.checked += 1;
+            continue;
+        }
         let outcome = cached(&mut schemas, provider, required).and_then(|schema| {
             let before = report.violations.len();
-            if !check_one::<_, Value>(
+            match check_one::<_, Value>(
                 schema,
                 kind,
                 block_type,
@@ -50,12 +74,21 @@ pub fn check_stack(stack: &Stack) -> SchemaReport {
                 block.attributes(),
                 &mut report.violations,
             ) {
-                return Err(SkipReason::TypeNotListed);
+                Checked::NotListed => Err(SkipReason::TypeNotListed),
+                Checked::UnknownType => Ok(()),
+                Checked::Known(index) => {
+                    if report.violations.len() == before && tagged {
+                        check_tag_attribute(&index, block, &mut report.violations);
+                    }
+                    if let Cow::Borrowed(index) = index {
+                        types.insert(
+                            (provider, block_type, kind == BlockType::Data),
+                            (index, schema.exact_nested_computed()),
+                        );
+                    }
+                    Ok(())
+                }
             }
-            if report.violations.len() == before && !stack.default_tags().is_empty() {
-                check_tag_attribute(schema, kind, block, &mut report.violations);
-            }
-            Ok(())
         });
         match outcome {
             Ok(()) => report.checked += 1,
@@ -82,23 +115,30 @@ pub fn check_stack(stack: &Stack) -> SchemaReport {
     report
 }
 
-/// The schema of `provider`, looked up once per check.
+/// The indexes of the types a check met, by provider, type and whether a
+/// data source.
+type TypeCache<'a> =
+    HashMap<(&'a str, &'a str, bool), (&'static Index, bool), BuildHasherDefault<FastHasher>>;
+
+/// The schema of `provider`, looked up once per check (a stack uses a
+/// handful of providers: a list beats hashing).
 fn cached<'a>(
-    schemas: &mut HashMap<&'a str, Result<&'static BundledSchema, SkipReason>>,
+    schemas: &mut Vec<(&'a str, Result<&'static BundledSchema, SkipReason>)>,
     provider: &'a str,
     required: &BTreeMap<String, RequiredProvider>,
 ) -> Result<&'static BundledSchema, SkipReason> {
-    schemas
-        .entry(provider)
-        .or_insert_with(|| schema_for(provider, required.get(provider).map(|r| r.source.as_str())))
-        .clone()
+    if let Some((_, found)) = schemas.iter().find(|(name, _)| *name == provider) {
+        return found.clone();
+    }
+    let found = schema_for(provider, required.get(provider).map(|r| r.source.as_str()));
+    schemas.push((provider, found.clone()));
+    found
 }
 
 /// The writer adds the merged default tags under the block's tag attribute:
 /// a type without that attribute would fail at `terraform validate`.
 fn check_tag_attribute(
-    schema: &BundledSchema,
-    kind: BlockType,
+    index: &Index,
     block: &crate::core::block::Block,
     violations: &mut Vec<Violation>,
 ) {
@@ -108,11 +148,7 @@ fn check_tag_attribute(
         Tagging::Labels => "labels",
         Tagging::LabelsAt(attribute) => attribute,
     };
-    let block_schema = match kind {
-        BlockType::Resource => schema.resource(block.address().resource_type()),
-        BlockType::Data => schema.data_source(block.address().resource_type()),
-    };
-    if block_schema.is_some_and(|s| !s.attributes.contains_key(attribute)) {
+    if !index.attributes.contains_key(attribute) {
         violations.push(Violation {
             address: block.address().to_string(),
             path: attribute.to_string(),

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::{BlockSchema, Violation, ViolationKind};
+use super::index::Index;
+use super::{Violation, ViolationKind};
 use crate::core::environment::closest;
 use crate::core::value::Value;
 
@@ -121,33 +122,96 @@ const LIFECYCLE: &[&str] = &[
     "postcondition",
 ];
 
-/// Where a checked body sits, for the violations it reports.
+/// Where a checked body sits, for the violations it reports: the address
+/// is only written out when there is something to report.
 pub(crate) struct Place<'a> {
-    /// The block's address (`aws_sqs_queue.jobs`).
-    pub address: &'a str,
+    /// `""` for a resource, `"data."` for a data source, `"provider."`.
+    pub prefix: &'static str,
+    /// The block's type (`aws_sqs_queue`), or the provider's name.
+    pub block_type: &'a str,
+    /// The block's name (`jobs`); empty for a provider configuration.
+    pub name: &'a str,
     /// Whether computed-only flags are trusted below the top level.
     pub exact_nested_computed: bool,
+}
+
+impl Place<'_> {
+    /// `aws_sqs_queue.jobs`, `data.aws_caller_identity.current`, `provider.aws`.
+    pub fn address(&self) -> String {
+        if self.name.is_empty() {
+            format!("{}{}", self.prefix, self.block_type)
+        } else {
+            format!("{}{}.{}", self.prefix, self.block_type, self.name)
+        }
+    }
+}
+
+/// A position inside a body (`vpc_config`, `rule[1].filter`), built as the
+/// check descends and written out only for a violation.
+#[derive(Clone, Copy)]
+pub(crate) struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    key: &'a str,
+    index: Option<usize>,
+}
+
+impl Path<'_> {
+    /// The top level of a body.
+    pub const ROOT: Path<'static> = Path {
+        parent: None,
+        key: "",
+        index: None,
+    };
+
+    fn render(&self) -> String {
+        let mut text = match self.parent {
+            Some(parent) => parent.render(),
+            None => String::new(),
+        };
+        if !self.key.is_empty() {
+            if !text.is_empty() {
+                text.push('.');
+            }
+            text.push_str(self.key);
+        }
+        if let Some(index) = self.index {
+            text.push_str(&format!("[{index}]"));
+        }
+        text
+    }
+
+    fn join(&self, name: &str) -> String {
+        let base = self.render();
+        if base.is_empty() {
+            name.to_string()
+        } else {
+            format!("{base}.{name}")
+        }
+    }
 }
 
 /// Checks a resource or data block's top-level body: meta-arguments are
 /// allowed (and `lifecycle`'s own arguments checked), the rest against `schema`.
 pub(crate) fn check_top<T: Tree>(
-    schema: &BlockSchema,
+    schema: &Index,
     body: &T::Object,
     place: &Place<'_>,
     violations: &mut Vec<Violation>,
 ) {
-    check_fields::<T>(schema, body, place, "", true, violations);
-    let lifecycles: &[T] = match body.field("lifecycle").map(T::shape) {
-        Some(Shape::List(items)) => items,
-        Some(Shape::Object) => body.field("lifecycle").map(std::slice::from_ref).unwrap_or_default(),
+    check_fields::<T>(schema, body, place, &Path::ROOT, true, violations);
+    let Some(lifecycle) = body.field("lifecycle") else {
+        return;
+    };
+    let lifecycles: &[T] = match lifecycle.shape() {
+        Shape::List(items) => items,
+        Shape::Object => std::slice::from_ref(lifecycle),
         _ => &[],
     };
     for lifecycle in lifecycles.iter().filter_map(T::as_object) {
         for (key, _) in lifecycle.entries() {
             if !LIFECYCLE.contains(&key) {
                 violations.push(Violation {
-                    address: place.address.to_string(),
+                    address: place.address(),
                     path: format!("lifecycle.{key}"),
                     kind: ViolationKind::Unknown,
                     suggestion: closest(key, LIFECYCLE.iter().copied()),
@@ -157,64 +221,51 @@ pub(crate) fn check_top<T: Tree>(
     }
 }
 
-/// Checks one body against `schema`, reporting each mistake once: a
-/// misspelled required argument is one `Unknown` with the right name as its
-/// suggestion, not also a missing one.
-pub(crate) fn check_block<T: Tree>(
-    schema: &BlockSchema,
+/// Checks one nested body against `schema`: it must be an object (a
+/// reference or `null` is left to Terraform).
+fn check_block<T: Tree>(
+    schema: &Index,
     body: &T,
     place: &Place<'_>,
-    path: &str,
-    top_level: bool,
+    path: &Path<'_>,
     violations: &mut Vec<Violation>,
 ) {
     match body.shape() {
-        Shape::Object => {}
-        Shape::Expression | Shape::Null => return,
-        Shape::List(_) | Shape::Scalar => {
-            violations.push(Violation {
-                address: place.address.to_string(),
-                path: path.to_string(),
-                kind: ViolationKind::NotABlock,
-                suggestion: None,
-            });
-            return;
+        Shape::Object => {
+            if let Some(object) = body.as_object() {
+                check_fields::<T>(schema, object, place, path, false, violations);
+            }
         }
-    }
-    if let Some(object) = body.as_object() {
-        check_fields::<T>(schema, object, place, path, top_level, violations);
+        Shape::Expression | Shape::Null => {}
+        Shape::List(_) | Shape::Scalar => violations.push(Violation {
+            address: place.address(),
+            path: path.render(),
+            kind: ViolationKind::NotABlock,
+            suggestion: None,
+        }),
     }
 }
 
-/// Checks the fields of one block body against `schema`.
+/// Checks the fields of one block body against `schema`, reporting each
+/// mistake once: a misspelled required argument is one `Unknown` with the
+/// right name as its suggestion, not also a missing one.
 pub(crate) fn check_fields<T: Tree>(
-    schema: &BlockSchema,
+    schema: &Index,
     body: &T::Object,
     place: &Place<'_>,
-    path: &str,
+    path: &Path<'_>,
     top_level: bool,
     violations: &mut Vec<Violation>,
 ) {
-    let join = |name: &str| {
-        if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}.{name}")
-        }
-    };
     let violation = |name: &str, kind: ViolationKind| Violation {
-        address: place.address.to_string(),
-        path: join(name),
+        address: place.address(),
+        path: path.join(name),
         kind,
         suggestion: None,
     };
     // Names a misspelling was taken for: not reported again as missing.
     let mut meant: Vec<String> = Vec::new();
     for (key, value) in body.entries() {
-        // `//` is the JSON syntax's comment key; `dynamic` generates blocks.
-        if key == "//" || key == "dynamic" || (top_level && META_ARGUMENTS.contains(&key)) {
-            continue;
-        }
         if let Some(attribute) = schema.attributes.get(key) {
             let computed_checked = top_level || place.exact_nested_computed;
             if computed_checked
@@ -238,15 +289,19 @@ pub(crate) fn check_fields<T: Tree>(
                 violations.push(violation(key, ViolationKind::TooFewBlocks));
             }
             for (i, item) in items.iter().enumerate() {
-                let item_path = if count > 1 {
-                    format!("{}[{i}]", join(key))
-                } else {
-                    join(key)
+                let item_path = Path {
+                    parent: Some(path),
+                    key,
+                    index: (count > 1).then_some(i),
                 };
-                check_block(&nested.block, item, place, &item_path, false, violations);
+                check_block(&nested.block, item, place, &item_path, violations);
             }
+        } else if key == "//" || key == "dynamic" || (top_level && META_ARGUMENTS.contains(&key)) {
+            // `//` is the JSON syntax's comment key; `dynamic` generates
+            // blocks; meta-arguments are Terraform's (reserved: no provider
+            // schema uses their names, so looking them up second is safe).
         } else {
-            let suggestion = closest(key, schema.names());
+            let suggestion = closest(key, schema.names.iter().map(String::as_str));
             if let Some(name) = &suggestion {
                 meant.push(name.clone());
             }
@@ -261,32 +316,14 @@ pub(crate) fn check_fields<T: Tree>(
             .is_none_or(|v| matches!(v.shape(), Shape::Null))
             && !meant.iter().any(|m| m == name)
     };
-    for name in schema.required() {
+    for name in &schema.required {
         if unset(name) {
             violations.push(violation(name, ViolationKind::MissingRequired));
         }
     }
-    for (name, nested) in &schema.blocks {
-        if nested.min_items > 0 && unset(name) {
+    for name in &schema.required_blocks {
+        if unset(name) {
             violations.push(violation(name, ViolationKind::TooFewBlocks));
         }
-    }
-}
-
-impl BlockSchema {
-    /// The names of this level, attributes then blocks (for suggestions).
-    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.attributes
-            .keys()
-            .chain(self.blocks.keys())
-            .map(String::as_str)
-    }
-
-    /// The required attributes' names.
-    pub(crate) fn required(&self) -> impl Iterator<Item = &str> {
-        self.attributes
-            .iter()
-            .filter(|(_, a)| a.required)
-            .map(|(name, _)| name.as_str())
     }
 }
