@@ -16,7 +16,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::app::{
     bootstrap_dir, bootstrap_to_dir, output_dir, render_values, synth_to_dir_with, App,
-    SynthOptions,
+    DocumentFormat, SynthOptions,
 };
 use crate::core::environment::Cloud;
 
@@ -25,6 +25,24 @@ use crate::core::environment::Cloud;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// `synth --format`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Format {
+    /// main.tf.json (Terraform's JSON syntax).
+    Json,
+    /// main.tf (HCL native syntax).
+    Hcl,
+}
+
+impl From<Format> for DocumentFormat {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Json => DocumentFormat::Json,
+            Format::Hcl => DocumentFormat::Hcl,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +69,11 @@ enum Command {
         /// is unchanged. Never apply from such a directory.
         #[arg(long)]
         local_backend: bool,
+        /// The Terraform document's syntax: json writes main.tf.json, hcl
+        /// writes main.tf (HCL native syntax, for reviewers or to leave
+        /// infrasynth) instead, never both.
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
     },
     /// Writes OUT/<stack>/bootstrap/<cloud>/<env>/main.tf.json: the storage
     /// the stack's state backend in that environment needs (bucket or
@@ -206,12 +229,15 @@ impl App {
                 out,
                 stack,
                 local_backend,
+                format,
             } => self.synth(
                 cloud,
                 &env,
                 &out,
                 stack.as_deref(),
-                SynthOptions::new().with_local_backend(local_backend),
+                SynthOptions::new()
+                    .with_local_backend(local_backend)
+                    .with_format(format.into()),
             ),
             Command::Bootstrap {
                 cloud,
