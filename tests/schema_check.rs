@@ -115,7 +115,9 @@ fn a_valid_aws_sqs_queue_through_raw_resource_passes() {
         );
     })
     .unwrap_or_else(|d| panic!("{d}"));
-    assert!(out.main_tf_json().contains("\"kms_master_key_id\": \"alias/aws/sqs\""));
+    assert!(out
+        .main_tf_json()
+        .contains("\"kms_master_key_id\": \"alias/aws/sqs\""));
 }
 
 /// google 6.50.0 `google_pubsub_topic` takes `message_retention_duration`
@@ -227,8 +229,7 @@ fn a_misspelled_lifecycle_argument_fails() {
             return;
         };
         let group = aws.database.parameter_group.clone();
-        ctx.stack
-            .set_raw(&group, "lifecycle.prevent_destory", true);
+        ctx.stack.set_raw(&group, "lifecycle.prevent_destory", true);
     });
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].field, "lifecycle.prevent_destory");
@@ -244,7 +245,9 @@ fn computed_only_attributes_and_too_many_blocks_fail() {
         ctx.stack.raw_resource(
             "aws_sqs_queue",
             "jobs",
-            Attributes::new().set("name", "jobs").set("arn", "arn:aws:sqs:::jobs"),
+            Attributes::new()
+                .set("name", "jobs")
+                .set("arn", "arn:aws:sqs:::jobs"),
         );
         let enabled = infrasynth::Value::map().with("status", "Enabled");
         ctx.stack.raw_resource(
@@ -292,8 +295,13 @@ fn the_reference_stack_passes_on_every_cloud_and_environment() {
         for env in Environment::DEFAULTS {
             let (_, stack) = common::definition().realize(cloud, env);
             let report = schema::check_stack(&stack);
-            let violations: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
-            assert!(violations.is_empty(), "{cloud} {env}:\n  {}", violations.join("\n  "));
+            let violations: Vec<String> =
+                report.violations.iter().map(ToString::to_string).collect();
+            assert!(
+                violations.is_empty(),
+                "{cloud} {env}:\n  {}",
+                violations.join("\n  ")
+            );
             assert!(
                 report
                     .skipped
@@ -330,7 +338,11 @@ fn the_rendered_document_checks_like_the_stack() {
         let out = common::synth(cloud, Environment::PRODUCTION);
         let doc: serde_json::Value = serde_json::from_str(out.main_tf_json()).expect("JSON");
         let report = schema::check_document(&doc);
-        assert!(report.violations.is_empty(), "{cloud}: {:?}", report.violations);
+        assert!(
+            report.violations.is_empty(),
+            "{cloud}: {:?}",
+            report.violations
+        );
         assert!(report.checked > 50, "{cloud}: {}", report.checked);
     }
 }

@@ -84,10 +84,8 @@ fn document_body(document: &Json) -> Result<Body, HclError> {
             "resource" | "data" => {
                 for (block_type, blocks) in entries(content, section)? {
                     for (name, block) in entries(blocks, block_type)? {
-                        let provider = provider_of(
-                            block_type,
-                            block.get("provider").and_then(Json::as_str),
-                        );
+                        let provider =
+                            provider_of(block_type, block.get("provider").and_then(Json::as_str));
                         let schema = bundled(provider).and_then(|s| {
                             if section == "resource" {
                                 s.resource(block_type)
@@ -163,11 +161,7 @@ fn document_body(document: &Json) -> Result<Body, HclError> {
                     body = body.add_block(refactor_block(section, item)?);
                 }
             }
-            other => {
-                return Err(HclError(format!(
-                    "unexpected top-level section `{other}`"
-                )))
-            }
+            other => return Err(HclError(format!("unexpected top-level section `{other}`"))),
         }
     }
     Ok(body.build())
@@ -368,7 +362,9 @@ fn items(value: &Json) -> impl Iterator<Item = &Json> {
 fn template(value: &Json) -> Result<Expression, HclError> {
     Ok(match value {
         Json::String(text) => string_template(text)?,
-        Json::Array(items) => Expression::Array(items.iter().map(template).collect::<Result<_, _>>()?),
+        Json::Array(items) => {
+            Expression::Array(items.iter().map(template).collect::<Result<_, _>>()?)
+        }
         Json::Object(map) => {
             let mut object = Object::new();
             for (key, value) in map {
@@ -441,9 +437,9 @@ fn string_template(text: &str) -> Result<Expression, HclError> {
             return Ok(expression);
         }
     }
-    Ok(Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(
-        quoted_template(text),
-    ))))
+    Ok(Expression::TemplateExpr(Box::new(
+        TemplateExpr::QuotedString(quoted_template(text)),
+    )))
 }
 
 /// Parses HCL expression text with hcl-rs (`x = <text>`).
@@ -591,7 +587,10 @@ mod tests {
                 Segment::Interpolation("${f(\"}\")}"),
             ]
         );
-        assert_eq!(single_interpolation("${aws_vpc.main.id}"), Some("aws_vpc.main.id"));
+        assert_eq!(
+            single_interpolation("${aws_vpc.main.id}"),
+            Some("aws_vpc.main.id")
+        );
         assert_eq!(single_interpolation("x${a}"), None);
         assert_eq!(single_interpolation("$${a}"), None);
     }

@@ -276,7 +276,10 @@ impl Stack {
     /// duplicate-name errors name it (`aws::Bucket "logs"`); `None` for a
     /// block added directly (`Stack::resource`, `raw_resource`) or unknown.
     pub fn block_origin(&self, address: &str) -> Option<&str> {
-        let i = self.blocks.iter().position(|b| b.address.path() == address)?;
+        let i = self
+            .blocks
+            .iter()
+            .position(|b| b.address.path() == address)?;
         self.origins.get(i)?.as_deref()
     }
 

@@ -227,7 +227,12 @@ impl BundledSchema {
         self.decode_level(&lines, &mut position, 0)
     }
 
-    fn decode_level(&self, lines: &[(usize, &str)], position: &mut usize, depth: usize) -> BlockSchema {
+    fn decode_level(
+        &self,
+        lines: &[(usize, &str)],
+        position: &mut usize,
+        depth: usize,
+    ) -> BlockSchema {
         let mut block = BlockSchema::default();
         while let Some(&(indent, line)) = lines.get(*position) {
             if indent < depth {

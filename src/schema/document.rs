@@ -9,8 +9,8 @@ use serde_json::Value as Json;
 
 use super::bundled::{bundled, BundledSchema};
 use super::index::{Index, Indexed};
-use super::tree::{check_fields, check_top, Path, Place};
 use super::tree::Tree;
+use super::tree::{check_fields, check_top, Path, Place};
 use super::{SchemaSource, Violation, ViolationKind};
 use crate::core::environment::closest;
 
@@ -122,7 +122,15 @@ pub(crate) fn check_one<'s, S: SchemaSource + Indexed + ?Sized, T: Tree>(
     };
     match found {
         Some(index) => {
-            check_known::<T>(&index, kind, block_type, name, body, place.exact_nested_computed, violations);
+            check_known::<T>(
+                &index,
+                kind,
+                block_type,
+                name,
+                body,
+                place.exact_nested_computed,
+                violations,
+            );
             Checked::Known(index)
         }
         None if complete => {
@@ -292,7 +300,8 @@ pub fn check_document(document: &Json) -> SchemaReport {
         .flat_map(|p| p.keys())
     {
         if let Ok(schema) = schema_for(provider, source_of(provider)) {
-            report.checked += check_provider_blocks(schema, document, provider, &mut report.violations);
+            report.checked +=
+                check_provider_blocks(schema, document, provider, &mut report.violations);
         }
     }
     report.violations.sort();
@@ -306,7 +315,10 @@ mod tests {
 
     #[test]
     fn the_provider_argument_wins_over_the_type_prefix() {
-        assert_eq!(provider_of("google_project_service_identity", Some("google-beta")), "google-beta");
+        assert_eq!(
+            provider_of("google_project_service_identity", Some("google-beta")),
+            "google-beta"
+        );
         assert_eq!(provider_of("aws_s3_bucket", Some("aws.west")), "aws");
         assert_eq!(provider_of("aws_s3_bucket", None), "aws");
         assert_eq!(provider_of("time_sleep", None), "time");

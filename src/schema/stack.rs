@@ -9,8 +9,8 @@ use std::hash::BuildHasherDefault;
 
 use super::bundled::BundledSchema;
 use super::document::{
-    check_known, check_one, check_provider_config, provider_of, schema_for, BlockType, Checked, SchemaReport,
-    SkipReason, Skipped,
+    check_known, check_one, check_provider_config, provider_of, schema_for, BlockType, Checked,
+    SchemaReport, SkipReason, Skipped,
 };
 use super::index::Index;
 use super::{SchemaSource, Violation, ViolationKind};
