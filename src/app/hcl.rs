@@ -59,7 +59,8 @@ impl std::error::Error for HclError {}
 /// let hcl = infrasynth::app::to_hcl(json).unwrap();
 /// assert!(hcl.contains("vpc_id = aws_vpc.main.id"));
 /// assert!(hcl.contains("\"Name\" = \"subnet ${var.env}\""));
-/// assert!(hcl.contains("depends_on = [aws_vpc.main]"));
+/// let flat = hcl.split_whitespace().collect::<Vec<_>>().join(" ");
+/// assert!(flat.contains("depends_on = [ aws_vpc.main ]"));
 /// ```
 ///
 /// # Errors
@@ -612,10 +613,11 @@ mod tests {
             "lifecycle": {"ignore_changes": ["tags"], "prevent_destroy": true}
         }}}}"#;
         let hcl = to_hcl(json).expect("converts");
+        let flat: String = hcl.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("ignore_changes = [ tags ]"), "{hcl}");
         assert!(hcl.contains("versioning_configuration {"), "{hcl}");
         assert!(hcl.contains("bucket = aws_s3_bucket.b.id"), "{hcl}");
         assert!(hcl.contains("provider = aws.west"), "{hcl}");
-        assert!(hcl.contains("ignore_changes = [tags]"), "{hcl}");
         assert!(hcl.contains("prevent_destroy = true"), "{hcl}");
     }
 

@@ -6,28 +6,27 @@
 //! printed by `terraform providers schema -json` against the real provider;
 //! google and azurerm rebuilt from the cdktf provider packages, see
 //! `../shared/README.md`) merged with `providers/<name>/from-source.json`,
-//! written by `providers/bundle.py` into `providers/<name>/schema.txt`.
+//! written by `providers/bundle.py` into `providers/<name>/schema.txt` (the
+//! bodies) and `providers/<name>/index.rs` (where each type's body is).
 //!
-//! # Format (`schema.txt`)
+//! # Format
 //!
-//! A header of `key value` lines (`provider`, `version`, `source`,
-//! `nested-computed exact|unreliable`, `resources complete|partial`,
-//! `data-sources complete|partial`, `index N`), then `N` index lines
-//! `KIND NAME OFFSET LENGTH` (`R` resource, `D` data source, `P` the provider
-//! configuration, `S` a shared body by number; names sorted within a kind),
-//! a `---` line, and the bodies the offsets point into (bytes after `---\n`).
-//! A body is one line per attribute, `name flags` (`r` required, `o`
+//! `index.rs` is a [`RawIndex`] literal, compiled in: the provider, version,
+//! source and flags, and per resource type, data source type, the provider
+//! configuration and each shared body, a byte range of `schema.txt` (types
+//! sorted by name, so a lookup is a binary search; nothing is parsed to find
+//! a type). `schema.txt` starts with the same facts as `key value` lines and
+//! a `---` line, for a reader. A body is one line per attribute, `name flags` (`r` required, `o`
 //! optional, `c` computed: `oc` is optional and computed), and per nested
 //! block `name nesting min max`, followed by its own body one space deeper,
 //! or `name nesting min max &K` when its body is shared body `K`.
 //!
 //! # Speed
 //!
-//! The files are embedded (`include_str!`, 1.6 MB in all); nothing is parsed
-//! until a provider is first asked for, then only its index (microseconds);
-//! a type's body is decoded the first time a document uses it and cached
-//! (`OnceLock` per type), so a synth pays for the 20-odd types it uses, not
-//! the 4,000 there are.
+//! The bodies are embedded (`include_str!`, 1.4 MB in all) and the index
+//! compiled in; a type's body is decoded the first time a document uses it
+//! and cached (`OnceLock` per type), so a synth pays for the 20-odd types it
+//! uses, not the 4,000 there are.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -36,45 +35,65 @@ use super::index::{Index, Indexed};
 use super::{AttributeSchema, BlockSchema, NestedBlockSchema, SchemaSource};
 use crate::core::environment::Cloud;
 
-const AWS: &str = include_str!("../../providers/aws/schema.txt");
-const GOOGLE: &str = include_str!("../../providers/google/schema.txt");
-const GOOGLE_BETA: &str = include_str!("../../providers/google-beta/schema.txt");
-const AZURERM: &str = include_str!("../../providers/azurerm/schema.txt");
-
-/// The local names of the providers with a bundled schema.
-pub const BUNDLED_PROVIDERS: &[&str] = &["aws", "azurerm", "google", "google-beta"];
-
-/// One type's place in the bodies, decoded on first use.
-struct Entry {
-    name: &'static str,
-    start: usize,
-    len: usize,
-    decoded: OnceLock<BlockSchema>,
-    index: OnceLock<Index>,
-}
-
-/// A provider schema built into the library, decoded lazily per type.
-pub struct BundledSchema {
+/// The generated index of one provider's `schema.txt` (see the module's
+/// format); public only so the generated literals can name it.
+#[doc(hidden)]
+pub struct RawIndex {
     provider: &'static str,
     version: &'static str,
     source: &'static str,
     exact_nested_computed: bool,
     every_resource: bool,
     every_data_source: bool,
-    body: &'static str,
-    resources: Vec<Entry>,
-    data_sources: Vec<Entry>,
-    provider_config: Option<Entry>,
-    shared: Vec<Entry>,
+    resources: &'static [(&'static str, usize, usize)],
+    data_sources: &'static [(&'static str, usize, usize)],
+    provider_config: Option<(usize, usize)>,
+    shared: &'static [(usize, usize)],
+}
+
+static AWS: (RawIndex, &str) = (
+    include!("../../providers/aws/index.rs"),
+    include_str!("../../providers/aws/schema.txt"),
+);
+static GOOGLE: (RawIndex, &str) = (
+    include!("../../providers/google/index.rs"),
+    include_str!("../../providers/google/schema.txt"),
+);
+static GOOGLE_BETA: (RawIndex, &str) = (
+    include!("../../providers/google-beta/index.rs"),
+    include_str!("../../providers/google-beta/schema.txt"),
+);
+static AZURERM: (RawIndex, &str) = (
+    include!("../../providers/azurerm/index.rs"),
+    include_str!("../../providers/azurerm/schema.txt"),
+);
+
+/// The local names of the providers with a bundled schema.
+pub const BUNDLED_PROVIDERS: &[&str] = &["aws", "azurerm", "google", "google-beta"];
+
+/// One type decoded, and indexed for checking once a check needs it.
+struct Decoded {
+    schema: BlockSchema,
+    index: OnceLock<Index>,
+}
+
+/// A provider schema built into the library, decoded lazily per type.
+pub struct BundledSchema {
+    raw: &'static RawIndex,
+    text: &'static str,
+    resources: Box<[OnceLock<Box<Decoded>>]>,
+    data_sources: Box<[OnceLock<Box<Decoded>>]>,
+    provider_config: OnceLock<Box<Decoded>>,
+    shared: Box<[OnceLock<Box<Decoded>>]>,
 }
 
 impl std::fmt::Debug for BundledSchema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BundledSchema")
-            .field("provider", &self.provider)
-            .field("version", &self.version)
-            .field("resources", &self.resources.len())
-            .field("data_sources", &self.data_sources.len())
+            .field("provider", &self.raw.provider)
+            .field("version", &self.raw.version)
+            .field("resources", &self.raw.resources.len())
+            .field("data_sources", &self.raw.data_sources.len())
             .finish_non_exhaustive()
     }
 }
@@ -91,14 +110,14 @@ impl std::fmt::Debug for BundledSchema {
 /// ```
 pub fn bundled(provider: &str) -> Option<&'static BundledSchema> {
     static CELLS: [OnceLock<BundledSchema>; 4] = [const { OnceLock::new() }; 4];
-    let (i, text) = match provider {
-        "aws" => (0, AWS),
-        "azurerm" => (1, AZURERM),
-        "google" => (2, GOOGLE),
-        "google-beta" => (3, GOOGLE_BETA),
+    let (i, (raw, text)) = match provider {
+        "aws" => (0, &AWS),
+        "azurerm" => (1, &AZURERM),
+        "google" => (2, &GOOGLE),
+        "google-beta" => (3, &GOOGLE_BETA),
         _ => return None,
     };
-    Some(CELLS[i].get_or_init(|| BundledSchema::parse(text)))
+    Some(CELLS[i].get_or_init(|| BundledSchema::new(raw, text)))
 }
 
 /// The bundled schema of a cloud's main provider (`aws`, `google`,
@@ -112,106 +131,77 @@ pub fn for_cloud(cloud: Cloud) -> &'static BundledSchema {
     bundled(name).expect("every cloud's provider is bundled")
 }
 
+fn cells(n: usize) -> Box<[OnceLock<Box<Decoded>>]> {
+    (0..n).map(|_| OnceLock::new()).collect()
+}
+
 impl BundledSchema {
-    /// Reads the header and index of a `schema.txt`. The files are generated
-    /// and tested (`every_bundled_type_decodes`), so a malformed line is a bug
-    /// of the generator; it is skipped rather than trusted.
-    fn parse(text: &'static str) -> Self {
-        let (head, body) = text.split_once("\n---\n").unwrap_or((text, ""));
-        let mut schema = BundledSchema {
-            provider: "",
-            version: "",
-            source: "",
-            exact_nested_computed: false,
-            every_resource: false,
-            every_data_source: false,
-            body,
-            resources: Vec::new(),
-            data_sources: Vec::new(),
-            provider_config: None,
-            shared: Vec::new(),
-        };
-        for line in head.lines() {
-            let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
-            match key {
-                "provider" => schema.provider = rest,
-                "version" => schema.version = rest,
-                "source" => schema.source = rest,
-                "nested-computed" => schema.exact_nested_computed = rest == "exact",
-                "resources" => schema.every_resource = rest == "complete",
-                "data-sources" => schema.every_data_source = rest == "complete",
-                "R" | "D" | "P" | "S" => {
-                    let mut parts = rest.split(' ');
-                    let (Some(name), Some(Ok(start)), Some(Ok(len))) = (
-                        parts.next(),
-                        parts.next().map(str::parse),
-                        parts.next().map(str::parse),
-                    ) else {
-                        continue;
-                    };
-                    let entry = Entry {
-                        name,
-                        start,
-                        len,
-                        decoded: OnceLock::new(),
-                        index: OnceLock::new(),
-                    };
-                    match key {
-                        "R" => schema.resources.push(entry),
-                        "D" => schema.data_sources.push(entry),
-                        "P" => schema.provider_config = Some(entry),
-                        _ => schema.shared.push(entry),
-                    }
-                }
-                _ => {}
-            }
+    fn new(raw: &'static RawIndex, text: &'static str) -> Self {
+        BundledSchema {
+            raw,
+            text,
+            resources: cells(raw.resources.len()),
+            data_sources: cells(raw.data_sources.len()),
+            provider_config: OnceLock::new(),
+            shared: cells(raw.shared.len()),
         }
-        schema
     }
 
     /// The provider's local name (`aws`).
     pub fn provider(&self) -> &'static str {
-        self.provider
+        self.raw.provider
     }
 
     /// The provider version the schema is of (`5.100.0`).
     pub fn version(&self) -> &'static str {
-        self.version
+        self.raw.version
     }
 
     /// Where the schema came from (`terraform providers schema -json ...`).
     pub fn source(&self) -> &'static str {
-        self.source
+        self.raw.source
     }
 
     /// A resource type's schema.
     pub fn resource_schema(&self, resource_type: &str) -> Option<&BlockSchema> {
-        self.lookup(&self.resources, resource_type)
+        self.find(self.raw.resources, &self.resources, resource_type)
+            .map(|d| &d.schema)
     }
 
     /// A data source type's schema.
     pub fn data_source_schema(&self, data_type: &str) -> Option<&BlockSchema> {
-        self.lookup(&self.data_sources, data_type)
+        self.find(self.raw.data_sources, &self.data_sources, data_type)
+            .map(|d| &d.schema)
     }
 
-    fn lookup<'a>(&'a self, entries: &'a [Entry], name: &str) -> Option<&'a BlockSchema> {
-        let i = entries.binary_search_by(|e| e.name.cmp(name)).ok()?;
-        Some(self.decoded(&entries[i]))
+    fn find<'a>(
+        &'a self,
+        entries: &[(&str, usize, usize)],
+        cells: &'a [OnceLock<Box<Decoded>>],
+        name: &str,
+    ) -> Option<&'a Decoded> {
+        let i = entries.binary_search_by(|e| e.0.cmp(name)).ok()?;
+        let (_, start, len) = entries[i];
+        Some(self.decoded(&cells[i], start, len))
     }
 
-    fn indexed<'a>(&'a self, entries: &'a [Entry], name: &str) -> Option<Cow<'a, Index>> {
-        let i = entries.binary_search_by(|e| e.name.cmp(name)).ok()?;
-        let entry = &entries[i];
-        Some(Cow::Borrowed(
-            entry.index.get_or_init(|| Index::new(self.decoded(entry))),
-        ))
-    }
-
-    fn decoded<'a>(&'a self, entry: &'a Entry) -> &'a BlockSchema {
-        entry.decoded.get_or_init(|| {
-            let text = self.body.get(entry.start..entry.start + entry.len);
-            self.decode(text.unwrap_or_default())
+    fn decoded<'a>(&'a self, cell: &'a OnceLock<Box<Decoded>>, start: usize, len: usize) -> &'a Decoded {
+        cell.get_or_init(|| {
+            let text = self.text.get(start..start + len).unwrap_or_default();
+            Box::new(Decoded {
+                schema: self.decode(text),
+                index: OnceLock::new(),
+            })
         })
+    }
+
+    fn shared_body(&self, k: usize) -> Option<&BlockSchema> {
+        let &(start, len) = self.raw.shared.get(k)?;
+        Some(&self.decoded(&self.shared[k], start, len).schema)
+    }
+
+    fn indexed(decoded: &Decoded) -> Cow<'_, Index> {
+        Cow::Borrowed(decoded.index.get_or_init(|| Index::new(&decoded.schema)))
     }
 
     /// Decodes one body (see the module's format).
@@ -256,8 +246,8 @@ impl BundledSchema {
                         Some(shared) => shared
                             .parse::<usize>()
                             .ok()
-                            .and_then(|k| self.shared.get(k))
-                            .map(|entry| self.decoded(entry).clone())
+                            .and_then(|k| self.shared_body(k))
+                            .cloned()
                             .unwrap_or_default(),
                         None => self.decode_level(lines, position, depth + 1),
                     };
@@ -280,18 +270,18 @@ impl BundledSchema {
 
 impl Indexed for BundledSchema {
     fn resource_index(&self, resource_type: &str) -> Option<Cow<'_, Index>> {
-        self.indexed(&self.resources, resource_type)
+        self.find(self.raw.resources, &self.resources, resource_type)
+            .map(Self::indexed)
     }
 
     fn data_index(&self, data_type: &str) -> Option<Cow<'_, Index>> {
-        self.indexed(&self.data_sources, data_type)
+        self.find(self.raw.data_sources, &self.data_sources, data_type)
+            .map(Self::indexed)
     }
 
     fn provider_index(&self) -> Option<Cow<'_, Index>> {
-        let entry = self.provider_config.as_ref()?;
-        Some(Cow::Borrowed(
-            entry.index.get_or_init(|| Index::new(self.decoded(entry))),
-        ))
+        let (start, len) = self.raw.provider_config?;
+        Some(Self::indexed(self.decoded(&self.provider_config, start, len)))
     }
 }
 
@@ -305,31 +295,32 @@ impl SchemaSource for BundledSchema {
     }
 
     fn provider_config(&self) -> Option<&BlockSchema> {
-        self.provider_config.as_ref().map(|e| self.decoded(e))
+        let (start, len) = self.raw.provider_config?;
+        Some(&self.decoded(&self.provider_config, start, len).schema)
     }
 
     fn exact_nested_computed(&self) -> bool {
-        self.exact_nested_computed
+        self.raw.exact_nested_computed
     }
 
     fn resource_types(&self) -> Box<dyn Iterator<Item = &str> + '_> {
-        Box::new(self.resources.iter().map(|e| e.name))
+        Box::new(self.raw.resources.iter().map(|e| e.0))
     }
 
     fn data_source_types(&self) -> Box<dyn Iterator<Item = &str> + '_> {
-        Box::new(self.data_sources.iter().map(|e| e.name))
+        Box::new(self.raw.data_sources.iter().map(|e| e.0))
     }
 
     fn lists_every_resource(&self) -> bool {
-        self.every_resource
+        self.raw.every_resource
     }
 
     fn lists_every_data_source(&self) -> bool {
-        self.every_data_source
+        self.raw.every_data_source
     }
 
     fn describe(&self) -> String {
-        format!("hashicorp/{} {}", self.provider, self.version)
+        format!("hashicorp/{} {}", self.raw.provider, self.raw.version)
     }
 }
 
@@ -345,7 +336,7 @@ mod tests {
     fn every_type_of_the_pinned_providers_is_bundled() {
         let count = |p: &str| {
             let s = bundled(p).expect("bundled");
-            (s.resources.len(), s.data_sources.len())
+            (s.raw.resources.len(), s.raw.data_sources.len())
         };
         assert_eq!(count("aws"), (1526, 608));
         assert_eq!(count("google"), (1096, 1));
@@ -359,18 +350,28 @@ mod tests {
     fn every_bundled_type_decodes() {
         for provider in BUNDLED_PROVIDERS {
             let schema = bundled(provider).expect("bundled");
-            for entry in schema
-                .resources
-                .iter()
-                .chain(&schema.data_sources)
-                .chain(&schema.shared)
-            {
-                let block = schema.decoded(entry);
+            for entries in [schema.raw.resources, schema.raw.data_sources] {
+                assert!(
+                    entries.windows(2).all(|w| w[0].0 < w[1].0),
+                    "{provider}: names sorted and unique (a lookup is a binary search)"
+                );
+            }
+            for (name, _, _) in schema.raw.resources.iter().chain(schema.raw.data_sources) {
+                let block = schema
+                    .resource_schema(name)
+                    .or_else(|| schema.data_source_schema(name))
+                    .expect("listed");
                 assert!(
                     !block.attributes.is_empty() || !block.blocks.is_empty(),
-                    "{provider} {} decodes to nothing",
-                    entry.name
+                    "{provider} {name} decodes to nothing"
                 );
+            }
+            for k in 0..schema.raw.shared.len() {
+                assert!(schema.shared_body(k).is_some());
+            }
+            // Each range starts right after a line break of schema.txt.
+            for (_, start, _) in schema.raw.resources {
+                assert_eq!(schema.text.as_bytes()[start - 1], b'\n');
             }
         }
     }
