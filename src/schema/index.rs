@@ -22,6 +22,10 @@ pub(crate) struct Index {
     pub required_blocks: Vec<String>,
     /// Attribute then block names, sorted (for suggestions: deterministic).
     pub names: Vec<String>,
+    /// Whether there is a `tags` attribute (where default tags go).
+    pub has_tags: bool,
+    /// Whether there is a `labels` attribute (GCP's default tags).
+    pub has_labels: bool,
 }
 
 /// A nested block type, indexed.
@@ -73,6 +77,8 @@ impl Index {
                 .chain(schema.blocks.keys())
                 .cloned()
                 .collect(),
+            has_tags: schema.attributes.contains_key("tags"),
+            has_labels: schema.attributes.contains_key("labels"),
         }
     }
 }

