@@ -185,7 +185,12 @@ impl BundledSchema {
         Some(self.decoded(&cells[i], start, len))
     }
 
-    fn decoded<'a>(&'a self, cell: &'a OnceLock<Box<Decoded>>, start: usize, len: usize) -> &'a Decoded {
+    fn decoded<'a>(
+        &'a self,
+        cell: &'a OnceLock<Box<Decoded>>,
+        start: usize,
+        len: usize,
+    ) -> &'a Decoded {
         cell.get_or_init(|| {
             let text = self.text.get(start..start + len).unwrap_or_default();
             Box::new(Decoded {
@@ -281,7 +286,11 @@ impl Indexed for BundledSchema {
 
     fn provider_index(&self) -> Option<Cow<'_, Index>> {
         let (start, len) = self.raw.provider_config?;
-        Some(Self::indexed(self.decoded(&self.provider_config, start, len)))
+        Some(Self::indexed(self.decoded(
+            &self.provider_config,
+            start,
+            len,
+        )))
     }
 }
 
