@@ -31,7 +31,7 @@ use hcl::expr::{Expression, Object, ObjectKey, TemplateExpr};
 use hcl::{Block, Body, Identifier};
 use serde_json::Value as Json;
 
-use crate::schema::{bundled, provider_of, BlockSchema, SchemaSource};
+use crate::schema::{block_provider, bundled, BlockSchema, SchemaSource};
 
 /// The HCL document's file name.
 pub const HCL_FILE: &str = "main.tf";
@@ -85,8 +85,10 @@ fn document_body(document: &Json) -> Result<Body, HclError> {
             "resource" | "data" => {
                 for (block_type, blocks) in entries(content, section)? {
                     for (name, block) in entries(blocks, block_type)? {
-                        let provider =
-                            provider_of(block_type, block.get("provider").and_then(Json::as_str));
+                        let provider = block_provider(
+                            block_type,
+                            block.get("provider").and_then(Json::as_str),
+                        );
                         let schema = bundled(provider).and_then(|s| {
                             if section == "resource" {
                                 s.resource(block_type)

@@ -120,15 +120,20 @@ pub fn bundled(provider: &str) -> Option<&'static BundledSchema> {
     Some(CELLS[i].get_or_init(|| BundledSchema::new(raw, text)))
 }
 
+/// The local name of `cloud`'s main provider and the prefix of its types:
+/// (`aws`, `aws_`), (`google`, `google_`), (`azurerm`, `azurerm_`).
+pub fn provider_of(cloud: Cloud) -> (&'static str, &'static str) {
+    match cloud {
+        Cloud::Aws => ("aws", "aws_"),
+        Cloud::Gcp => ("google", "google_"),
+        Cloud::Azure => ("azurerm", "azurerm_"),
+    }
+}
+
 /// The bundled schema of a cloud's main provider (`aws`, `google`,
 /// `azurerm`).
 pub fn for_cloud(cloud: Cloud) -> &'static BundledSchema {
-    let name = match cloud {
-        Cloud::Aws => "aws",
-        Cloud::Gcp => "google",
-        Cloud::Azure => "azurerm",
-    };
-    bundled(name).expect("every cloud's provider is bundled")
+    bundled(provider_of(cloud).0).expect("every cloud's provider is bundled")
 }
 
 fn cells(n: usize) -> Box<[OnceLock<Box<Decoded>>]> {

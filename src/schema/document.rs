@@ -75,7 +75,7 @@ impl SchemaReport {
 /// meta-argument's name (`"google-beta"`, or `"aws.west"` for an aliased
 /// configuration), else the type's prefix up to the first `_` (Terraform's
 /// implied provider: `aws_s3_bucket` is `aws`'s).
-pub fn provider_of<'a>(block_type: &'a str, provider_argument: Option<&'a str>) -> &'a str {
+pub fn block_provider<'a>(block_type: &'a str, provider_argument: Option<&'a str>) -> &'a str {
     match provider_argument {
         Some(reference) => reference.split('.').next().unwrap_or(reference),
         None => block_type.split('_').next().unwrap_or(block_type),
@@ -235,7 +235,7 @@ pub(crate) fn schema_for(
 
 /// Checks every `resource`, `data` and `provider` block of a Terraform JSON
 /// document against the bundled schema of the block's own provider (see
-/// [`provider_of`]); blocks of providers without one are listed in
+/// [`block_provider`]); blocks of providers without one are listed in
 /// [`SchemaReport::skipped`], not failed.
 ///
 /// ```
@@ -265,7 +265,8 @@ pub fn check_document(document: &Json) -> SchemaReport {
                 let Some(body) = body.as_object() else {
                     continue;
                 };
-                let provider = provider_of(block_type, body.get("provider").and_then(Json::as_str));
+                let provider =
+                    block_provider(block_type, body.get("provider").and_then(Json::as_str));
                 let checked = match schema_for(provider, source_of(provider)) {
                     Ok(schema) => {
                         match check_one::<_, Json>(
@@ -316,12 +317,12 @@ mod tests {
     #[test]
     fn the_provider_argument_wins_over_the_type_prefix() {
         assert_eq!(
-            provider_of("google_project_service_identity", Some("google-beta")),
+            block_provider("google_project_service_identity", Some("google-beta")),
             "google-beta"
         );
-        assert_eq!(provider_of("aws_s3_bucket", Some("aws.west")), "aws");
-        assert_eq!(provider_of("aws_s3_bucket", None), "aws");
-        assert_eq!(provider_of("time_sleep", None), "time");
+        assert_eq!(block_provider("aws_s3_bucket", Some("aws.west")), "aws");
+        assert_eq!(block_provider("aws_s3_bucket", None), "aws");
+        assert_eq!(block_provider("time_sleep", None), "time");
     }
 
     #[test]

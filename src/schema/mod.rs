@@ -18,8 +18,8 @@ mod index;
 mod stack;
 mod tree;
 
-pub use bundled::{bundled, for_cloud, BundledSchema, BUNDLED_PROVIDERS};
-pub use document::{check_document, provider_of, BlockType, SchemaReport, SkipReason, Skipped};
+pub use bundled::{bundled, for_cloud, provider_of, BundledSchema, BUNDLED_PROVIDERS};
+pub use document::{block_provider, check_document, BlockType, SchemaReport, SkipReason, Skipped};
 pub use stack::{check_stack, SchemaCheck};
 
 use document::{check_one, check_provider_blocks};

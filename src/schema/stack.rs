@@ -9,7 +9,7 @@ use std::hash::BuildHasherDefault;
 
 use super::bundled::BundledSchema;
 use super::document::{
-    check_known, check_one, check_provider_config, provider_of, schema_for, BlockType, Checked,
+    block_provider, check_known, check_one, check_provider_config, schema_for, BlockType, Checked,
     SchemaReport, SkipReason, Skipped,
 };
 use super::index::Index;
@@ -22,7 +22,7 @@ use crate::core::stack::{FastHasher, RequiredProvider, Stack};
 use crate::core::value::Value;
 
 /// Checks every resource, data and provider block of `stack` against the
-/// bundled schema of its provider (see [`super::provider_of`]); blocks of
+/// bundled schema of its provider (see [`super::block_provider`]); blocks of
 /// providers without one are listed in [`SchemaReport::skipped`].
 ///
 /// The attribute the stack's default tags are merged into (`tags`,
@@ -41,7 +41,7 @@ pub fn check_stack(stack: &Stack) -> SchemaReport {
         let address = block.address();
         let block_type = address.resource_type();
         let argument = block.attributes().get("provider").and_then(Value::as_str);
-        let provider = provider_of(block_type, argument);
+        let provider = block_provider(block_type, argument);
         let kind = match address.kind() {
             BlockKind::Data => BlockType::Data,
             BlockKind::Resource => BlockType::Resource,
@@ -285,6 +285,6 @@ fn violation_schema<'a>(
         })
         .and_then(|b| b.attributes().get("provider"))
         .and_then(Value::as_str);
-    let provider = provider_of(block_type, argument);
+    let provider = block_provider(block_type, argument);
     (block_type, schema_for(provider, None).ok())
 }
