@@ -209,9 +209,9 @@ fn azure_makes_entra_admin_and_redis_assignments_only_where_declared() {
         "Azure/azapi"
     );
     let schema = common::schema(Cloud::Azure);
-    assert!(!schema
-        .resources
-        .contains_key("azurerm_managed_redis_access_policy_assignment"));
+    assert!(schema
+        .resource_schema("azurerm_managed_redis_access_policy_assignment")
+        .is_none());
 }
 
 /// The bootstrap SQL (every cloud) grants `reader` CONNECT and SELECT on

@@ -8,8 +8,8 @@ use infrasynth::{Cloud, Environment};
 
 const ORACLE_NOTE: &str =
     "note: the hashicorp/google provider binary is not available offline, so \
-`terraform validate` cannot run for GCP; the schema check against providers/google/schema.json \
-(google 6.50.0, rebuilt from @cdktf/provider-google) is the oracle";
+`terraform validate` cannot run for GCP; the schema check against the bundled google 6.50.0 \
+schema (providers/google/schema.txt, rebuilt from @cdktf/provider-google) is the oracle";
 
 fn check_env(env: Environment) {
     let out = common::synth(Cloud::Gcp, env);
@@ -280,8 +280,8 @@ fn cmek_grants_wait_for_their_service_agent_and_api() {
         doc["provider"]["google-beta"]["project"],
         "${var.project_id}"
     );
-    // The schema check reads google-beta's one resource from google's file:
-    // it must never be emitted for the google provider.
+    // The google provider has no such resource (only google-beta: its
+    // schema is providers/google-beta/schema.txt): every block names it.
     for (name, block) in identities.as_object().unwrap() {
         assert_eq!(block["provider"], "google-beta", "{name}");
     }

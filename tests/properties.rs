@@ -160,7 +160,7 @@ proptest! {
                 .with_acme_contact("platform@acme.io");
             match infrasynth::app::finish(&p, cloud, &stack, &helm) {
                 Ok(out) => {
-                    let violations = common::schema_violations(cloud, out.main_tf_json());
+                    let violations = common::schema_violations(out.main_tf_json());
                     prop_assert!(violations.is_empty(), "{cloud}: {violations:?}");
                 }
                 Err(diagnostics) => prop_assert!(diagnostics.has_errors()),

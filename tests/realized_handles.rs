@@ -147,11 +147,16 @@ fn gcp_customize_grants_a_workload_service_account_a_role_on_its_topic() {
             .set("role", "roles/pubsub.publisher")
             .set("member", ingest.service_account.account.member()),
     );
-    // The realized bucket role of the workload is a handle as well.
+    // The realized bucket role of the workload is a handle as well. An IAM
+    // condition needs both `title` and `expression` (google 6.50.0
+    // `google_storage_bucket_iam_member.condition`: both required; the
+    // synth's schema check fails a condition without its expression).
+    let models = &ingest.bucket_roles["models"];
+    stack.set_raw(models, "condition.title", "models only");
     stack.set_raw(
-        &ingest.bucket_roles["models"],
-        "condition.title",
-        "models only",
+        models,
+        "condition.expression",
+        "resource.name.startsWith(\"projects/_/buckets/mlops-production-models/objects/\")",
     );
     let doc = document(&finish(&platform, Cloud::Gcp, &stack));
 

@@ -15,7 +15,6 @@ use infrasynth::app::{
 use infrasynth::core::backend::LOCAL_BACKEND_OVERRIDE;
 use infrasynth::helm::HelmSettings;
 use infrasynth::platform::Platform;
-use infrasynth::schema::ProviderSchema;
 use infrasynth::state::{AzurermBackend, GcsBackend, S3Backend, StateBackend};
 use infrasynth::{Cloud, Environment, Tier};
 use serde_json::{json, Value as Json};
@@ -280,39 +279,12 @@ fn the_local_backend_switch_adds_an_override_and_leaves_the_document_alone() {
     assert!(dev.state.starts_with("local"), "{}", dev.state);
 }
 
-/// Checks a bootstrap document against its provider's schema; for azurerm
-/// with the hand-written schema of `azurerm_client_config` merged in, as
-/// tests/azure.rs does (the rebuilt azurerm schema has no data sources).
-fn assert_schema_clean(cloud: Cloud, text: &str, label: &str) {
-    if cloud != Cloud::Azure {
-        common::assert_schema_clean(cloud, text, label);
-        return;
-    }
-    let mut schema = common::schema(Cloud::Azure);
-    let extra: Json = doc(&std::fs::read_to_string(
-        common::root().join("providers/azurerm/data_sources.json"),
-    )
-    .expect("providers/azurerm/data_sources.json"));
-    let extra = ProviderSchema::from_json(&extra).expect("data source schema");
-    schema.data_sources.extend(extra.data_sources);
-    let violations: Vec<String> = schema
-        .check(&doc(text), "azurerm_", "azurerm")
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert!(
-        violations.is_empty(),
-        "{label}:\n  {}",
-        violations.join("\n  ")
-    );
-}
-
 /// The bootstrap of the reference stack's production state on `cloud`.
 fn bootstrap(cloud: Cloud, remote_state: bool) -> Json {
     let out = common::stacks::mlops::definition()
         .bootstrap(cloud, Environment::PRODUCTION, remote_state)
         .unwrap_or_else(|d| panic!("bootstrap {cloud}:\n{d}"));
-    assert_schema_clean(
+    common::assert_schema_clean(
         cloud,
         out.main_tf_json(),
         &format!("bootstrap {cloud} production"),
@@ -404,7 +376,7 @@ fn a_gcs_key_is_created_and_granted_to_the_storage_agent() {
     let out = definition
         .bootstrap(Cloud::Gcp, Environment::PRODUCTION, false)
         .unwrap_or_else(|d| panic!("{d}"));
-    assert_schema_clean(Cloud::Gcp, out.main_tf_json(), "gcs with a key");
+    common::assert_schema_clean(Cloud::Gcp, out.main_tf_json(), "gcs with a key");
     let d = doc(out.main_tf_json());
     let r = &d["resource"];
     assert_eq!(r["google_kms_key_ring"]["state"]["name"], "tfstate");

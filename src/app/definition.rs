@@ -35,6 +35,21 @@ pub struct SynthOptions {
     /// what is checked is what is applied. Never apply from such a
     /// directory: its state would be local and empty.
     pub local_backend: bool,
+    /// Which syntax the Terraform document is written in.
+    pub format: DocumentFormat,
+}
+
+/// The syntax of the Terraform document a synth writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DocumentFormat {
+    /// `main.tf.json`, Terraform's JSON syntax (the default).
+    #[default]
+    Json,
+    /// `main.tf`, HCL native syntax, converted from the JSON document (see
+    /// `app::to_hcl`; needs the `hcl` feature, on with `cli`). Instead of
+    /// `main.tf.json`, never beside it: Terraform would read both and declare
+    /// everything twice; the output manifest removes the other one.
+    Hcl,
 }
 
 impl SynthOptions {
@@ -46,6 +61,12 @@ impl SynthOptions {
     /// Sets [`SynthOptions::local_backend`].
     pub fn with_local_backend(mut self, on: bool) -> Self {
         self.local_backend = on;
+        self
+    }
+
+    /// Sets [`SynthOptions::format`].
+    pub fn with_format(mut self, format: DocumentFormat) -> Self {
+        self.format = format;
         self
     }
 }
@@ -323,7 +344,47 @@ impl StackDefinition {
         if options.local_backend && stack.backend().is_some_and(|b| !b.is_local()) {
             synthesized.insert_file(LOCAL_BACKEND_OVERRIDE, local_backend_override());
         }
+        if options.format == DocumentFormat::Hcl {
+            self.as_hcl(&stack, &mut synthesized)?;
+        }
         Ok(synthesized)
+    }
+
+    /// Replaces `main.tf.json` with `main.tf`.
+    #[cfg(feature = "hcl")]
+    fn as_hcl(&self, stack: &Stack, synthesized: &mut Synthesized) -> Result<(), Diagnostics> {
+        match super::hcl::to_hcl(synthesized.main_tf_json()) {
+            Ok(text) => {
+                synthesized.remove_file(crate::core::synth::MAIN_FILE);
+                synthesized.insert_file(super::hcl::HCL_FILE, text.into_bytes());
+                Ok(())
+            }
+            Err(error) => {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.push(stack.diagnostic(
+                    Severity::Error,
+                    "main.tf",
+                    "format",
+                    error.to_string(),
+                    "synthesize without --format hcl (main.tf.json) and report the document",
+                ));
+                Err(diagnostics)
+            }
+        }
+    }
+
+    /// Without the `hcl` feature there is no HCL writer.
+    #[cfg(not(feature = "hcl"))]
+    fn as_hcl(&self, stack: &Stack, _: &mut Synthesized) -> Result<(), Diagnostics> {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(stack.diagnostic(
+            Severity::Error,
+            "main.tf",
+            "format",
+            "this build has no HCL writer",
+            "enable infrasynth's `hcl` feature (on with the default `cli`)",
+        ));
+        Err(diagnostics)
     }
 
     /// Realizes the platform for `cloud` and `env`, sets the declared state

@@ -2,6 +2,8 @@
 //! customize, check, render, write atomically).
 
 mod definition;
+#[cfg(feature = "hcl")]
+mod hcl;
 mod output;
 mod program;
 mod renames;
@@ -11,7 +13,9 @@ mod support_date;
 mod validate;
 mod values;
 
-pub use definition::{Customize, StackDefinition, SynthOptions};
+pub use definition::{Customize, DocumentFormat, StackDefinition, SynthOptions};
+#[cfg(feature = "hcl")]
+pub use hcl::{to_hcl, HclError, HCL_FILE};
 pub use output::{bootstrap_dir, output_dir, write, write_owned};
 pub use program::{App, AppError};
 pub use renames::rename_warnings;

@@ -9,7 +9,7 @@ use super::output::owner;
 use crate::core::diagnostics::{Diagnostics, Severity};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::synth::Synthesized;
-use crate::schema::ViolationKind;
+use crate::schema::SkipReason;
 
 /// How one check ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,8 +142,11 @@ pub fn check_stack(definition: &StackDefinition, cloud: Cloud, env: Environment)
     }
 }
 
-fn schema_check(cloud: Cloud, synthesized: &Synthesized) -> Check {
-    let (name, prefix) = crate::schema::provider_of(cloud);
+/// Every block of the document against the bundled schema of its own
+/// provider (`schema::check_document`): violations are errors; blocks of a
+/// provider with no bundled schema (hashicorp/time...) are listed as
+/// warnings, never passed silently.
+fn schema_check(_cloud: Cloud, synthesized: &Synthesized) -> Check {
     let document: serde_json::Value = match serde_json::from_str(synthesized.main_tf_json()) {
         Ok(document) => document,
         Err(e) => {
@@ -155,22 +158,35 @@ fn schema_check(cloud: Cloud, synthesized: &Synthesized) -> Check {
             }
         }
     };
-    let violations = crate::schema::bundled(cloud).check(&document, prefix, name);
-    let (unknown, errors): (Vec<_>, Vec<_>) = violations
+    let report = crate::schema::check_document(&document);
+    let mut details: Vec<String> = report
+        .violations
         .iter()
-        .partition(|v| v.kind == ViolationKind::UnknownType);
-    let mut details: Vec<String> = errors.iter().map(|v| format!("error: {v}")).collect();
-    details.extend(unknown.iter().map(|v| {
-        format!("warning: {} is not in the bundled {name} schema (the types infrasynth emits); `terraform validate` checks it", v.address)
+        .map(|v| format!("error: {v}"))
+        .collect();
+    details.extend(report.skipped.iter().map(|s| {
+        let why = match &s.reason {
+            SkipReason::NoBundledSchema => format!("no bundled schema of `{}`", s.provider),
+            SkipReason::TypeNotListed => {
+                format!("the bundled `{}` schema lists only some types", s.provider)
+            }
+            SkipReason::OtherSource(source) => {
+                format!("`{}` is {source}, not hashicorp's", s.provider)
+            }
+        };
+        format!(
+            "warning: {} not checked: {why}; `terraform validate` checks it",
+            s.address
+        )
     }));
     Check {
         name: "schema".into(),
-        outcome: if errors.is_empty() {
+        outcome: if report.violations.is_empty() {
             Outcome::Passed
         } else {
             Outcome::Failed
         },
         details,
-        warnings: unknown.len(),
+        warnings: report.skipped.len(),
     }
 }

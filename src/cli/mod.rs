@@ -21,7 +21,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::app::{
     bootstrap_dir, bootstrap_to_dir, output_dir, render_values, synth_to_dir_with, App,
-    SynthOptions,
+    DocumentFormat, SynthOptions,
 };
 use crate::core::environment::Cloud;
 
@@ -30,6 +30,24 @@ use crate::core::environment::Cloud;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// `synth --format`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum DocFormat {
+    /// main.tf.json (Terraform's JSON syntax).
+    Json,
+    /// main.tf (HCL native syntax).
+    Hcl,
+}
+
+impl From<DocFormat> for DocumentFormat {
+    fn from(format: DocFormat) -> Self {
+        match format {
+            DocFormat::Json => DocumentFormat::Json,
+            DocFormat::Hcl => DocumentFormat::Hcl,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +83,11 @@ enum Command {
         /// is unchanged. Never apply from such a directory.
         #[arg(long)]
         local_backend: bool,
+        /// The Terraform document's syntax: json writes main.tf.json, hcl
+        /// writes main.tf (HCL native syntax, for reviewers or to leave
+        /// infrasynth) instead, never both.
+        #[arg(long, value_enum, default_value = "json")]
+        format: DocFormat,
     },
     /// Writes OUT/<stack>/bootstrap/<cloud>/<env>/main.tf.json: the storage
     /// the stack's state backend in that environment needs (bucket or
@@ -293,11 +316,14 @@ impl App {
                 all: true,
                 out,
                 local_backend,
+                format,
                 json,
                 ..
             } => self.synth_all(
                 &out,
-                SynthOptions::new().with_local_backend(local_backend),
+                SynthOptions::new()
+                    .with_local_backend(local_backend)
+                    .with_format(format.into()),
                 json,
             ),
             Command::Synth {
@@ -306,6 +332,7 @@ impl App {
                 out,
                 stack,
                 local_backend,
+                format,
                 json,
                 ..
             } => self.synth(
@@ -313,7 +340,9 @@ impl App {
                 &env,
                 &out,
                 stack.as_deref(),
-                SynthOptions::new().with_local_backend(local_backend),
+                SynthOptions::new()
+                    .with_local_backend(local_backend)
+                    .with_format(format.into()),
                 json,
             ),
             // clap requires both unless --all.

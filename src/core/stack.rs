@@ -276,6 +276,18 @@ impl Stack {
         });
     }
 
+    /// The builder that made the block whose address reads `address`
+    /// (`aws_s3_bucket.logs`, `data.aws_caller_identity.current`), as
+    /// duplicate-name errors name it (`aws::Bucket "logs"`); `None` for a
+    /// block added directly (`Stack::resource`, `raw_resource`) or unknown.
+    pub fn block_origin(&self, address: &str) -> Option<&str> {
+        let i = self
+            .blocks
+            .iter()
+            .position(|b| b.address.path() == address)?;
+        self.origins.get(i)?.as_deref()
+    }
+
     /// The block at `address`, if the stack has it.
     pub fn block(&self, address: &Address) -> Option<&Block> {
         self.index.get(address).map(|&i| &self.blocks[i])

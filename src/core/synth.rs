@@ -57,6 +57,12 @@ impl Synthesized {
         self.files.insert(relative_path.to_string(), contents);
     }
 
+    /// Removes a file (when another takes its place, as `main.tf` takes
+    /// `main.tf.json`'s), returning its contents.
+    pub fn remove_file(&mut self, relative_path: &str) -> Option<Vec<u8>> {
+        self.files.remove(relative_path)
+    }
+
     /// Warnings that did not stop the synth.
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings

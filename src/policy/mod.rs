@@ -91,14 +91,18 @@ impl Policy for RuleSet {
     }
 }
 
-/// The built-in policies for `cloud`.
+/// The built-in policies for `cloud`: the provider schema check of every
+/// block ([`crate::schema::SchemaCheck`], every provider with a bundled
+/// schema, whatever the cloud) and the cloud's secure-default rules.
 pub fn for_cloud(cloud: Cloud) -> Vec<Box<dyn Policy>> {
     let rules = match cloud {
         Cloud::Aws => RuleSet::new("aws-secure-defaults", aws::rules()),
         Cloud::Gcp => RuleSet::new("gcp-secure-defaults", gcp::rules()),
         Cloud::Azure => RuleSet::new("azure-secure-defaults", azure::rules()),
     };
-    vec![Box::new(rules)]
+    // The provider schema check first: a misspelled attribute is the
+    // mistake to fix before any rule about its value.
+    vec![Box::new(crate::schema::SchemaCheck), Box::new(rules)]
 }
 
 /// Every rule of every cloud (for documentation and tests).
@@ -124,6 +128,9 @@ mod tests {
         Stack::new("demo").with_environment(Environment::PRODUCTION)
     }
 
+    /// Every built-in policy, the provider schema check included: the blocks
+    /// below set the arguments hashicorp/aws 5.100.0 requires, so what is
+    /// found is the rules' finding.
     fn check(stack: &Stack) -> Diagnostics {
         let mut findings = Diagnostics::new();
         for policy in for_cloud(Cloud::Aws) {
@@ -139,6 +146,7 @@ mod tests {
             "aws_db_instance",
             "main",
             Attributes::new()
+                .set("instance_class", "db.t4g.medium")
                 .set("storage_encrypted", true)
                 .set("deletion_protection", true)
                 .set("multi_az", true)
@@ -165,7 +173,10 @@ mod tests {
         stack.raw_resource(
             "aws_vpc_security_group_ingress_rule",
             "db_from_anywhere",
-            Attributes::new().set("cidr_ipv4", "0.0.0.0/0"),
+            Attributes::new()
+                .set("cidr_ipv4", "0.0.0.0/0")
+                .set("ip_protocol", "tcp")
+                .set("security_group_id", "sg-0123456789abcdef0"),
         );
         let findings = check(&stack);
         assert!(!findings.has_errors());
@@ -175,7 +186,11 @@ mod tests {
     #[test]
     fn computed_values_are_not_judged() {
         let mut stack = production();
-        let other = stack.raw_resource("aws_ssm_parameter", "flag", Attributes::new());
+        let other = stack.raw_resource(
+            "aws_ssm_parameter",
+            "flag",
+            Attributes::new().set("name", "flag").set("type", "String"),
+        );
         stack.raw_resource(
             "aws_kms_key",
             "k",

@@ -6,15 +6,25 @@
 //! unknown attributes and blocks, missing required ones, computed-only attributes
 //! that were set, and nested blocks given more or fewer times than allowed.
 
-mod bundled;
-
-pub use bundled::{bundled, provider_of};
-
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
 use serde_json::Value as Json;
+
+mod bundled;
+mod document;
+mod index;
+mod stack;
+mod tree;
+
+pub use bundled::{bundled, for_cloud, provider_of, BundledSchema, BUNDLED_PROVIDERS};
+pub use document::{block_provider, check_document, BlockType, SchemaReport, SkipReason, Skipped};
+pub use stack::{check_stack, SchemaCheck};
+
+use document::{check_one, check_provider_blocks};
+use index::{Index, Indexed};
+use std::borrow::Cow;
 
 /// What an attribute accepts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -89,15 +99,19 @@ pub enum ViolationKind {
     NotABlock,
 }
 
-/// One finding of [`ProviderSchema::check`].
+/// One finding of a schema check.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Violation {
     /// `aws_vpc.main` or `data.aws_iam_policy_document.x` or `provider.aws`.
     pub address: String,
-    /// Dotted path inside the block (`vpc_config.subnet_ids`).
+    /// Dotted path inside the block (`vpc_config.subnet_ids`); empty for an
+    /// unknown type.
     pub path: String,
     /// What is wrong.
     pub kind: ViolationKind,
+    /// The nearest valid name (by edit distance), for an unknown type,
+    /// attribute or block.
+    pub suggestion: Option<String>,
 }
 
 impl fmt::Display for Violation {
@@ -112,23 +126,47 @@ impl fmt::Display for Violation {
             ViolationKind::NotABlock => "must be a block (object or list of objects)",
         };
         if self.path.is_empty() {
-            write!(f, "{} {what}", self.address)
+            write!(f, "{} {what}", self.address)?;
         } else {
-            write!(f, "{}: `{}` {what}", self.address, self.path)
+            write!(f, "{}: `{}` {what}", self.address, self.path)?;
         }
+        if let Some(suggestion) = &self.suggestion {
+            write!(f, " (did you mean `{suggestion}`?)")?;
+        }
+        Ok(())
     }
 }
 
-/// Meta-arguments Terraform accepts on every resource.
-const META_ARGUMENTS: &[&str] = &[
-    "count",
-    "for_each",
-    "depends_on",
-    "lifecycle",
-    "provider",
-    "provisioner",
-    "connection",
-];
+/// Where resource, data source and provider schemas come from: a schema file
+/// loaded at run time ([`ProviderSchema`]) or one built into the library
+/// ([`BundledSchema`], decoded lazily).
+pub trait SchemaSource {
+    /// A resource type's schema.
+    fn resource(&self, resource_type: &str) -> Option<&BlockSchema>;
+    /// A data source type's schema.
+    fn data_source(&self, data_type: &str) -> Option<&BlockSchema>;
+    /// The provider block's schema, where known.
+    fn provider_config(&self) -> Option<&BlockSchema>;
+    /// Whether computed-only flags are reliable inside nested blocks.
+    fn exact_nested_computed(&self) -> bool;
+    /// Every resource type (for "did you mean").
+    fn resource_types(&self) -> Box<dyn Iterator<Item = &str> + '_>;
+    /// Every data source type (for "did you mean").
+    fn data_source_types(&self) -> Box<dyn Iterator<Item = &str> + '_>;
+    /// Whether a resource type missing from the schema is really unknown
+    /// (false when the schema lists only some types).
+    fn lists_every_resource(&self) -> bool {
+        true
+    }
+    /// As [`SchemaSource::lists_every_resource`], for data sources.
+    fn lists_every_data_source(&self) -> bool {
+        true
+    }
+    /// The provider and version, for messages (`hashicorp/aws 5.100.0`).
+    fn describe(&self) -> String {
+        "the provider schema".to_string()
+    }
+}
 
 /// A schema file that cannot be used: unreadable, not JSON, or not a provider
 /// schema in either supported shape.
@@ -207,151 +245,75 @@ impl ProviderSchema {
 
     /// Checks every resource, data source and provider configuration in a
     /// Terraform JSON document whose type starts with `type_prefix`
-    /// (`aws_`, `google_`, `azurerm_`); `provider_name` selects the provider block.
+    /// (`aws_`, `google_`, `azurerm_`); `provider_name` selects the provider
+    /// block. [`check_document`] checks every provider of a document instead,
+    /// against the bundled schemas.
     pub fn check(&self, document: &Json, type_prefix: &str, provider_name: &str) -> Vec<Violation> {
         let mut violations = Vec::new();
-        for (section, schemas, address_prefix) in [
-            ("resource", &self.resources, ""),
-            ("data", &self.data_sources, "data."),
-        ] {
+        for (kind, section) in [(BlockType::Resource, "resource"), (BlockType::Data, "data")] {
             let Some(types) = document.get(section).and_then(Json::as_object) else {
                 continue;
             };
-            for (resource_type, blocks) in types {
-                if !resource_type.starts_with(type_prefix) {
+            for (block_type, blocks) in types {
+                if !block_type.starts_with(type_prefix) {
                     continue;
                 }
-                let Some(blocks) = blocks.as_object() else {
-                    continue;
-                };
-                for (name, body) in blocks {
-                    let address = format!("{address_prefix}{resource_type}.{name}");
-                    match schemas.get(resource_type) {
-                        Some(schema) => {
-                            self.check_block(schema, body, &address, "", true, &mut violations)
-                        }
-                        None => violations.push(Violation {
-                            address,
-                            path: String::new(),
-                            kind: ViolationKind::UnknownType,
-                        }),
+                for (name, body) in blocks.as_object().into_iter().flatten() {
+                    if let Some(body) = body.as_object() {
+                        check_one::<_, Json>(self, kind, block_type, name, body, &mut violations);
                     }
                 }
             }
         }
-        if let (Some(schema), Some(config)) = (
-            &self.provider,
-            document.pointer(&format!("/provider/{provider_name}")),
-        ) {
-            let configs: Vec<&Json> = match config {
-                Json::Array(items) => items.iter().collect(),
-                other => vec![other],
-            };
-            for config in configs {
-                let mut found = Vec::new();
-                let address = format!("provider.{provider_name}");
-                self.check_block(schema, config, &address, "", false, &mut found);
-                // `alias` is a meta-argument of provider blocks.
-                found.retain(|v| v.path != "alias");
-                violations.extend(found);
-            }
-        }
+        check_provider_blocks(self, document, provider_name, &mut violations);
         violations.sort();
         violations
     }
+}
 
-    fn check_block(
-        &self,
-        schema: &BlockSchema,
-        body: &Json,
-        address: &str,
-        path: &str,
-        top_level: bool,
-        violations: &mut Vec<Violation>,
-    ) {
-        let Some(body) = body.as_object() else {
-            violations.push(Violation {
-                address: address.to_string(),
-                path: path.to_string(),
-                kind: ViolationKind::NotABlock,
-            });
-            return;
-        };
-        let join = |name: &str| {
-            if path.is_empty() {
-                name.to_string()
-            } else {
-                format!("{path}.{name}")
-            }
-        };
-        for (key, value) in body {
-            if top_level && META_ARGUMENTS.contains(&key.as_str()) {
-                continue;
-            }
-            if let Some(attribute) = schema.attributes.get(key) {
-                let computed_checked = top_level || self.exact_nested_computed;
-                if computed_checked && attribute.is_computed_only() && !value.is_null() {
-                    violations.push(Violation {
-                        address: address.to_string(),
-                        path: join(key),
-                        kind: ViolationKind::ComputedOnly,
-                    });
-                }
-            } else if let Some(nested) = schema.blocks.get(key) {
-                let items: Vec<&Json> = match value {
-                    Json::Array(items) => items.iter().collect(),
-                    Json::Null => Vec::new(),
-                    other => vec![other],
-                };
-                let count = items.len() as u64;
-                if nested.max_items > 0 && count > nested.max_items {
-                    violations.push(Violation {
-                        address: address.to_string(),
-                        path: join(key),
-                        kind: ViolationKind::TooManyBlocks,
-                    });
-                }
-                if count < nested.min_items {
-                    violations.push(Violation {
-                        address: address.to_string(),
-                        path: join(key),
-                        kind: ViolationKind::TooFewBlocks,
-                    });
-                }
-                for (i, item) in items.iter().enumerate() {
-                    let item_path = if count > 1 {
-                        format!("{}[{i}]", join(key))
-                    } else {
-                        join(key)
-                    };
-                    self.check_block(&nested.block, item, address, &item_path, false, violations);
-                }
-            } else {
-                violations.push(Violation {
-                    address: address.to_string(),
-                    path: join(key),
-                    kind: ViolationKind::Unknown,
-                });
-            }
-        }
-        for (name, attribute) in &schema.attributes {
-            if attribute.required && body.get(name).is_none_or(Json::is_null) {
-                violations.push(Violation {
-                    address: address.to_string(),
-                    path: join(name),
-                    kind: ViolationKind::MissingRequired,
-                });
-            }
-        }
-        for (name, nested) in &schema.blocks {
-            if nested.min_items > 0 && body.get(name).is_none_or(Json::is_null) {
-                violations.push(Violation {
-                    address: address.to_string(),
-                    path: join(name),
-                    kind: ViolationKind::TooFewBlocks,
-                });
-            }
-        }
+/// A schema loaded from a file indexes a type each time it is checked: it
+/// serves tests and one-off checks, not synth.
+impl Indexed for ProviderSchema {
+    fn resource_index(&self, resource_type: &str) -> Option<Cow<'_, Index>> {
+        self.resources
+            .get(resource_type)
+            .map(|s| Cow::Owned(Index::new(s)))
+    }
+
+    fn data_index(&self, data_type: &str) -> Option<Cow<'_, Index>> {
+        self.data_sources
+            .get(data_type)
+            .map(|s| Cow::Owned(Index::new(s)))
+    }
+
+    fn provider_index(&self) -> Option<Cow<'_, Index>> {
+        self.provider.as_ref().map(|s| Cow::Owned(Index::new(s)))
+    }
+}
+
+impl SchemaSource for ProviderSchema {
+    fn resource(&self, resource_type: &str) -> Option<&BlockSchema> {
+        self.resources.get(resource_type)
+    }
+
+    fn data_source(&self, data_type: &str) -> Option<&BlockSchema> {
+        self.data_sources.get(data_type)
+    }
+
+    fn provider_config(&self) -> Option<&BlockSchema> {
+        self.provider.as_ref()
+    }
+
+    fn exact_nested_computed(&self) -> bool {
+        self.exact_nested_computed
+    }
+
+    fn resource_types(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        Box::new(self.resources.keys().map(String::as_str))
+    }
+
+    fn data_source_types(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        Box::new(self.data_sources.keys().map(String::as_str))
     }
 }
 

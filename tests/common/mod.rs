@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: synthesize the reference stack,
-//! snapshot it, and check it against the provider schema in `providers/`.
+//! snapshot it, and check it against the provider schemas bundled in the library.
 #![allow(dead_code)]
 
 #[path = "../../stacks/mod.rs"]
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use infrasynth::app::StackDefinition;
 use infrasynth::core::calendar::Date;
 use infrasynth::platform::{self, outputs, Platform};
-use infrasynth::schema::ProviderSchema;
+use infrasynth::schema::{self, BundledSchema};
 use infrasynth::{Cloud, Diagnostics, Environment, Synthesized};
 
 /// The repository root.
@@ -53,7 +53,7 @@ pub fn synth_errors(platform: &Platform, cloud: Cloud, case: &str) -> Diagnostic
     }
 }
 
-/// The provider name, resource type prefix and schema file of a cloud.
+/// The provider name and resource type prefix of a cloud.
 pub fn provider_of(cloud: Cloud) -> (&'static str, &'static str) {
     match cloud {
         Cloud::Aws => ("aws", "aws_"),
@@ -62,19 +62,18 @@ pub fn provider_of(cloud: Cloud) -> (&'static str, &'static str) {
     }
 }
 
-/// Loads `providers/<name>/schema.json`.
-pub fn schema(cloud: Cloud) -> ProviderSchema {
-    let (name, _) = provider_of(cloud);
-    let path = root().join("providers").join(name).join("schema.json");
-    ProviderSchema::load(&path).unwrap_or_else(|e| panic!("{e}"))
+/// The bundled schema of a cloud's provider (`providers/<name>/schema.txt`,
+/// built into the library).
+pub fn schema(cloud: Cloud) -> &'static BundledSchema {
+    schema::for_cloud(cloud)
 }
 
-/// Every schema violation of a document, as text.
-pub fn schema_violations(cloud: Cloud, main_tf_json: &str) -> Vec<String> {
-    let (name, prefix) = provider_of(cloud);
+/// Every schema violation of a document, as text: every block against the
+/// bundled schema of its own provider.
+pub fn schema_violations(main_tf_json: &str) -> Vec<String> {
     let doc: serde_json::Value = serde_json::from_str(main_tf_json).expect("valid JSON");
-    schema(cloud)
-        .check(&doc, prefix, name)
+    schema::check_document(&doc)
+        .violations
         .iter()
         .map(ToString::to_string)
         .collect()
@@ -82,26 +81,22 @@ pub fn schema_violations(cloud: Cloud, main_tf_json: &str) -> Vec<String> {
 
 /// Asserts that a document has no schema violations, listing them all if not.
 pub fn assert_schema_clean(cloud: Cloud, main_tf_json: &str, label: &str) {
-    let (name, prefix) = provider_of(cloud);
     let doc: serde_json::Value = serde_json::from_str(main_tf_json).expect("valid JSON");
-    let violations = schema(cloud).check(&doc, prefix, name);
-    let resources = doc["resource"]
-        .as_object()
-        .map(|t| {
-            t.values()
-                .filter_map(|v| v.as_object())
-                .map(|v| v.len())
-                .sum::<usize>()
-        })
-        .unwrap_or(0);
+    let report = schema::check_document(&doc);
+    let schema = schema(cloud);
     println!(
-        "schema check {label}: {resources} resources against providers/{name}/schema.json, {} violation(s)",
-        violations.len()
+        "schema check {label}: {} blocks checked against the bundled schemas (hashicorp/{} {}), {} skipped {:?}, {} violation(s)",
+        report.checked,
+        schema.provider(),
+        schema.version(),
+        report.skipped.len(),
+        report.skipped_by_provider(),
+        report.violations.len()
     );
-    if !violations.is_empty() {
-        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    if !report.violations.is_empty() {
+        let list: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
         panic!(
-            "{label}: {} schema violation(s):\n  {}\n(a type missing from the schema? add it to providers/{name}/resources.txt and run python3 providers/extract.py {name})",
+            "{label}: {} schema violation(s):\n  {}",
             list.len(),
             list.join("\n  ")
         );
