@@ -3,7 +3,9 @@
 #
 #   synth aws dev -> terraform init -plugin-dir=/opt/tf-plugins -> terraform apply
 #   -> terraform output -json -> values aws dev --outputs -> helm lint + schema
-#   check of the app chart with the rendered values -> terraform destroy
+#   check of the app chart with the rendered values -> objects in every bucket
+#   -> terraform destroy (dev buckets have force_destroy) -> staging and
+#   production documents keep force_destroy = false
 #
 # Usage: scripts/e2e-aws.sh [ENV]          (ENV: dev by default)
 #   E2E_WORK=DIR     keep the work directory there (default: a fresh temp dir)

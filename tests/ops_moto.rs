@@ -14,9 +14,8 @@
 //!
 //! The two tests run side by side, each with its own moto server and
 //! directory. Each step prints what Terraform showed (`ops on moto: ...`).
-//! Tearing down
-//! a development environment whose buckets hold objects is checked by
-//! `scripts/e2e-aws.sh` on the whole reference stack.
+//! Tearing down a development environment whose buckets hold objects is
+//! checked by `scripts/e2e-aws.sh` on the whole reference stack.
 //!
 //! Needs `terraform` on PATH with hashicorp/aws in /opt/tf-plugins and a
 //! Python with moto[server] and boto3 (`scripts/install-tools.sh`); without
