@@ -12,6 +12,9 @@
 //!   creates the postgres16 parameter group before it deletes the postgres15
 //!   one the instance uses, and the instance update allows the major upgrade.
 //!
+//! moto accepts whatever order Terraform uses, so what is checked is the
+//! order in Terraform's own saved plan (`terraform show -json`).
+//!
 //! The two tests run side by side, each with its own moto server and
 //! directory. Each step prints what Terraform showed (`ops on moto: ...`).
 //! Tearing down a development environment whose buckets hold objects is
@@ -176,13 +179,17 @@ impl Workspace {
             .to_string()
     }
 
-    /// Plans and applies `stack` from nothing, returning the closing line.
+    /// Applies `stack` from nothing (one `apply -auto-approve`: every
+    /// Terraform run starts the provider, which is most of a step's time
+    /// here), returning the closing line.
     fn apply_fresh(&self, stack: Stack) -> String {
         self.write(stack);
         self.init();
-        let (counts, _) = self.plan();
-        assert_eq!(counts.destroy, 0, "{counts}");
-        self.apply()
+        let text = self.terraform(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+        text.lines()
+            .find(|l| l.starts_with("Apply complete!"))
+            .unwrap_or_default()
+            .to_string()
     }
 
     fn state_list(&self) -> Vec<String> {
@@ -470,13 +477,10 @@ fn on_moto_postgres_15_to_16_creates_the_new_parameter_group_before_deleting_the
         "(d) aws_db_parameter_group.main actions {}, family postgres15 -> postgres16; aws_db_instance.main actions {}, allow_major_version_upgrade = true",
         group["change"]["actions"], instance["change"]["actions"]
     ));
-    let applied = ws.apply();
-    let after = ws.moto.boto3(
-        "i = rds.describe_db_instances(DBInstanceIdentifier='ops-db')['DBInstances'][0]\nprint(i['EngineVersion'], i['DBParameterGroups'][0]['DBParameterGroupName'], sorted(g['DBParameterGroupName'] for g in rds.describe_db_parameter_groups()['DBParameterGroups'] if g['DBParameterGroupName'].startswith('ops-db')))",
-    );
-    say(&format!("(d) applied: {applied}; RDS: {after}"));
-    assert!(after.starts_with("16 ops-db-postgres16"), "{after}");
-    assert!(!after.contains("ops-db-postgres15"), "{after}");
+    // Applying the upgrade is left out: moto neither refuses to delete a
+    // group in use nor a major upgrade without the flag, so the apply would
+    // show nothing the plan does not, and the provider's RDS waiters (30 s
+    // delays per wait) would add minutes.
     say(&format!(
         "postgres steps took {:.0}s",
         started.elapsed().as_secs_f64()
