@@ -32,7 +32,8 @@ use std::time::Instant;
 
 use infrasynth::app::write;
 use infrasynth::aws::{
-    AwsProvider, Bucket, BucketHandle, DatabaseNetwork, KmsKey, Postgres, PostgresProps, Vpc,
+    AwsProvider, Bucket, BucketHandle, DatabaseNetwork, KmsKey, KmsKeyHandle, Postgres,
+    PostgresProps, Vpc,
 };
 use infrasynth::{Environment, Stack};
 use serde_json::{json, Value as Json};
@@ -239,12 +240,7 @@ const REPORTS: &str = "ops-reports-7f3a";
 /// setting on bucket notifications (it reads back `eventbridge = false`, a
 /// change on every plan), so these buckets send no events, keeping each
 /// plan's counts to what the step itself does.
-fn bucket(
-    stack: &mut Stack,
-    logical: &str,
-    name: &str,
-    key: &infrasynth::aws::KmsKeyHandle,
-) -> BucketHandle {
+fn bucket(stack: &mut Stack, logical: &str, name: &str, key: &KmsKeyHandle) -> BucketHandle {
     stack.add(Bucket::new(logical, name, key.arn()).eventbridge_notifications(false))
 }
 
