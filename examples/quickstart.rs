@@ -30,6 +30,8 @@ fn shop(env: Environment) -> Platform {
         name: "api".into(),
         namespace: "shop".into(),
         service_account: "api".into(),
+        databases: Vec::new(),
+        uses_cache: false,
         buckets: vec![("uploads".into(), Access::ReadWrite)],
     });
     platform

@@ -10,6 +10,12 @@
 //! cycle and policy checks), serialize (rendering Terraform JSON) and write
 //! (the product's atomic writer).
 //!
+//! `--diff` writes nothing and instead compares the synth with
+//! `DIR/main.tf.json` as `infrasynth diff` does (`core::diff` with the AWS
+//! broadening rules, rendered as text); `--validate` writes nothing and
+//! checks the document against the bundled AWS provider schema as
+//! `infrasynth validate` does (the policies ran in the synth).
+//!
 //! Each copy mirrors `../shared/bench/cdktf/app.js` resource for resource, at
 //! the same level of abstraction as cdktf's L1 classes: resource kinds declared
 //! here, attributes set one by one, every cross-reference a typed `Ref`.
@@ -567,11 +573,20 @@ fn peak_rss_kb() -> Option<u64> {
 struct Args {
     copies: usize,
     out: PathBuf,
+    mode: Mode,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    Diff,
+    Validate,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut copies = 1;
     let mut out = PathBuf::from("out/scale");
+    let mut mode = Mode::Write;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -582,15 +597,17 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--copies: `{value}` is not a whole number"))?;
             }
             "--out" => out = PathBuf::from(args.next().ok_or("--out needs a directory")?),
+            "--diff" => mode = Mode::Diff,
+            "--validate" => mode = Mode::Validate,
             "-h" | "--help" => {
                 return Err(
-                    "usage: scale [--copies N] [--out DIR]  (writes DIR/main.tf.json)".into(),
+                    "usage: scale [--copies N] [--out DIR] [--diff | --validate]  (writes DIR/main.tf.json, or compares with it, or validates)".into(),
                 )
             }
             other => return Err(format!("unknown argument `{other}`; try --help")),
         }
     }
-    Ok(Args { copies, out })
+    Ok(Args { copies, out, mode })
 }
 
 fn main() -> ExitCode {
@@ -612,6 +629,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.mode != Mode::Write {
+        return check(&args, &stack, &synthesized, &phases);
+    }
     let started = Instant::now();
     let bytes = synthesized.main_tf_json().len();
     if let Err(error) = write_atomically(&args.out, synthesized.files()) {
@@ -637,6 +657,57 @@ fn main() -> ExitCode {
     // only delay the exit (about a tenth of the run at 10,000 resources).
     std::mem::forget(stack);
     std::mem::forget(synthesized);
+    ExitCode::SUCCESS
+}
+
+/// `--diff` / `--validate`: what the CLI commands do after the synth.
+fn check(args: &Args, stack: &Stack, synthesized: &Synthesized, phases: &Phases) -> ExitCode {
+    let started = Instant::now();
+    let (what, found) = if args.mode == Mode::Diff {
+        let old = match std::fs::read_to_string(args.out.join("main.tf.json")) {
+            Ok(old) => old,
+            Err(error) => {
+                eprintln!("reading {}/main.tf.json: {error}", args.out.display());
+                return ExitCode::from(2);
+            }
+        };
+        let rules = infrasynth::policy::broadening::for_cloud(Cloud::Aws);
+        let rules: Vec<&dyn infrasynth::core::diff::BroadeningRule> =
+            rules.iter().map(|r| r.as_ref()).collect();
+        match infrasynth::core::diff::diff_documents(Some(&old), synthesized.main_tf_json(), &rules)
+        {
+            Ok(diff) => {
+                let text = diff.to_text("diff scale", false);
+                (
+                    "diff",
+                    format!("changes={} text_bytes={}", diff.changes.len(), text.len()),
+                )
+            }
+            Err(error) => {
+                eprintln!("{error}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let document: serde_json::Value = match serde_json::from_str(synthesized.main_tf_json()) {
+            Ok(document) => document,
+            Err(error) => {
+                eprintln!("{error}");
+                return ExitCode::from(2);
+            }
+        };
+        let violations = infrasynth::schema::bundled(Cloud::Aws).check(&document, "aws_", "aws");
+        ("validate", format!("violations={}", violations.len()))
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "scale {what} copies={} resources={} build_ms={:.2} synth_ms={:.2} {what}_ms={:.2} {found}",
+        args.copies,
+        stack.blocks().len(),
+        ms(phases.build),
+        ms(phases.synth),
+        ms(started.elapsed()),
+    );
     ExitCode::SUCCESS
 }
 

@@ -124,12 +124,19 @@ pub fn platform(env: Environment) -> Platform {
                 ..bucket("backups", Some(30), Some(30))
             },
         ],
+        // Each workload declares the data it uses, and gets exactly that:
+        // `airflow` is nobody's yet (its scheduler is not deployed here), and
+        // `backup` writes object storage only.
         workloads: vec![
             workload(
                 "api-server",
                 &[("models", Access::Read), ("mlflow-artifacts", Access::Read)],
-            ),
-            workload("model-server", &[("models", Access::Read)]),
+            )
+            .database("app", Access::ReadWrite)
+            .cache(),
+            workload("model-server", &[("models", Access::Read)])
+                .database("app", Access::Read)
+                .cache(),
             workload(
                 "worker",
                 &[
@@ -137,8 +144,11 @@ pub fn platform(env: Environment) -> Platform {
                     ("models", Access::ReadWrite),
                     ("mlflow-artifacts", Access::ReadWrite),
                 ],
-            ),
-            workload("mlflow", &[("mlflow-artifacts", Access::ReadWrite)]),
+            )
+            .database("app", Access::ReadWrite)
+            .cache(),
+            workload("mlflow", &[("mlflow-artifacts", Access::ReadWrite)])
+                .database("mlflow", Access::ReadWrite),
             workload("backup", &[("backups", Access::ReadWrite)]),
         ],
         tags: BTreeMap::from([
@@ -212,6 +222,8 @@ fn workload(name: &str, buckets: &[(&str, Access)]) -> WorkloadSpec {
         name: name.to_string(),
         namespace: "mlops".to_string(),
         service_account: name.to_string(),
+        databases: Vec::new(),
+        uses_cache: false,
         buckets: buckets
             .iter()
             .map(|(bucket, access)| (bucket.to_string(), *access))

@@ -193,3 +193,65 @@ fn terraform_validates_and_plans_production() {
         took.as_secs_f64()
     );
 }
+
+/// The escape hatch writes what Terraform reads. Terraform evaluates the keys
+/// of a JSON object expression as templates, so a tag key `a${b}` must be
+/// written `a$${b}` (Terraform 1.11 docs, "JSON Configuration Syntax":
+/// "the property names ... are interpreted as string templates"); and
+/// `lifecycle.replace_triggered_by` and `depends_on` take bare references,
+/// refused as `${...}` templates ("JSON Configuration Syntax", lifecycle and
+/// depends_on). `terraform validate` with hashicorp/aws 5.100.0 is the check.
+#[test]
+fn escape_hatch_keys_and_reference_meta_arguments_validate() {
+    use infrasynth::{Stack, Value};
+    use std::collections::BTreeMap;
+    if !available() {
+        return;
+    }
+    let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
+    let mut stack = Stack::new("hatch");
+    stack.require_provider("aws", "hashicorp/aws", "5.100.0");
+    stack.provider(
+        "aws",
+        BTreeMap::from([("region".to_string(), Value::from("eu-west-1"))]),
+    );
+    let trigger = stack.raw_resource(
+        "aws_sns_topic",
+        "trigger",
+        infrasynth::Attributes::new().set("name", "trigger"),
+    );
+    let topic = stack.raw_resource(
+        "aws_sns_topic",
+        "topic",
+        infrasynth::Attributes::new().set("name", "topic"),
+    );
+    stack.set_raw(
+        &topic,
+        "tags",
+        BTreeMap::from([("a${b}".to_string(), Value::from("%{x}"))]),
+    );
+    stack.set_raw(&topic, "lifecycle.replace_triggered_by", vec![trigger.id()]);
+    stack.set_raw(&topic, "depends_on", vec![trigger.attr::<String>("arn")]);
+    let out = stack.synth().unwrap_or_else(|d| panic!("{d}"));
+    let doc: Json = serde_json::from_str(out.main_tf_json()).unwrap();
+    let written = &doc["resource"]["aws_sns_topic"]["topic"];
+    assert_eq!(written["tags"], serde_json::json!({"a$${b}": "%%{x}"}));
+    assert_eq!(
+        written["lifecycle"]["replace_triggered_by"],
+        serde_json::json!(["aws_sns_topic.trigger.id"])
+    );
+    assert_eq!(
+        written["depends_on"],
+        serde_json::json!(["aws_sns_topic.trigger"])
+    );
+
+    let dir = scratch().join("escape-hatch");
+    let _ = std::fs::remove_dir_all(&dir);
+    pipeline::write(&dir, &out).unwrap();
+    let plugin_dir = format!("-plugin-dir={PLUGIN_DIR}");
+    let (ok, text, _) = terraform(&dir, &["init", "-input=false", "-no-color", &plugin_dir]);
+    assert!(ok, "terraform init:\n{text}");
+    let (_, text, _) = terraform(&dir, &["validate", "-json", "-no-color"]);
+    let report: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(report["valid"], true, "{text}");
+}

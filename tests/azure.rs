@@ -117,6 +117,13 @@ fn every_emitted_type_is_listed_in_resources_txt() {
     for env in Environment::DEFAULTS {
         let doc = doc(env);
         for resource_type in doc["resource"].as_object().expect("resources").keys() {
+            // Managed Redis access policy assignments: an ARM type azurerm
+            // 4.55.0 has no resource for, written with azapi (whose
+            // `azapi_resource` takes any ARM type; checked in
+            // tests/data_access.rs).
+            if resource_type == "azapi_resource" {
+                continue;
+            }
             if resource_type.starts_with("time_") {
                 assert!(
                     time.resources.contains_key(resource_type),
@@ -835,9 +842,21 @@ fn bad_input_is_reported_all_at_once() {
         text.contains("`West Europe` is not an Azure location"),
         "{text}"
     );
-    assert!(text.contains("Burstable tier"), "{text}");
     assert!(text.contains("GeneralPurposePool"), "{text}");
+    assert_eq!(
+        text.matches("error:").count(),
+        2,
+        "one error per mistake: {text}"
+    );
     assert!(stack.synth().is_err());
+    // What the builders check (the database tier) is judged once the input
+    // they build from is valid: not before, where the derived names of a bad
+    // location would repeat its mistake.
+    platform.regions.azure = "westeurope".to_string();
+    platform.cluster.pools[0].name = "general".to_string();
+    let (stack, _) = realize(&platform, Cloud::Azure);
+    let text = stack.diagnostics().to_string();
+    assert!(text.contains("Burstable tier"), "{text}");
 }
 
 /// Terraform itself parses every document (`terraform providers` reads the

@@ -139,11 +139,34 @@ fn only_the_app_chart_waits_for_terraform_outputs() {
 /// and the cloud's own extras (AWS: the Redis user; GCP: the Cloud SQL
 /// connection name for the Auth Proxy and Memorystore's server CA).
 fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
+    use infrasynth::platform::data_access;
     let extra: &[&str] = match cloud {
-        Cloud::Aws => &["redis_user"],
-        Cloud::Gcp => &["database_connection_name", "redis_ca_certificate"],
-        Cloud::Azure => &[],
+        Cloud::Aws => &[
+            "redis_user",
+            data_access::BOOTSTRAP_IDENTITY,
+            data_access::BOOTSTRAP_ADMIN_SECRET,
+        ],
+        Cloud::Gcp => &[
+            "database_connection_name",
+            "redis_ca_certificate",
+            "redis_auth_secret",
+            data_access::BOOTSTRAP_IDENTITY,
+            data_access::BOOTSTRAP_ADMIN_SECRET,
+        ],
+        Cloud::Azure => &[data_access::BOOTSTRAP_IDENTITY],
     };
+    // Per workload that uses data: GCP's IAM database users, Azure's object ids.
+    let per_workload: Vec<String> = p
+        .workloads
+        .iter()
+        .filter_map(|w| match cloud {
+            Cloud::Gcp if w.uses_database() => Some(data_access::database_user_output(&w.name)),
+            Cloud::Azure if w.uses_database() || w.uses_cache => {
+                Some(data_access::principal_output(&w.name))
+            }
+            _ => None,
+        })
+        .collect();
     [
         platform::outputs::DATABASE_ADDRESS,
         platform::outputs::DATABASE_PORT,
@@ -154,6 +177,7 @@ fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
     .iter()
     .chain(extra)
     .map(|s| s.to_string())
+    .chain(per_workload)
     .chain(common::named_outputs(p))
     .collect()
 }
@@ -262,9 +286,8 @@ fn sensitive_outputs_are_never_written() {
         helm::render_all(&templates(&files(Cloud::Aws, Environment::DEV)), &outputs).unwrap();
     for text in rendered.values() {
         assert!(!text.contains("MUST-NOT-LEAK"));
-        assert!(text.contains("existingSecret: mlops-database"));
-        // Redis on AWS: IAM auth, no token Secret.
-        assert!(!text.contains("existingSecret: mlops-redis"));
+        // Every workload logs in with its own identity: no Secret named.
+        assert!(!text.contains("existingSecret"));
     }
     // An output that is referenced but marked sensitive is refused.
     let outputs = fixture_with(|json| {
@@ -388,16 +411,26 @@ fn redis_auth_is_wired_per_cloud() {
             let iam = "    auth: iam\n";
             let user =
                 "    user: {{output \"redis_user\" type=\"string\" key=\"config.redis.user\"}}\n";
-            let token = "    existingSecret: mlops-redis\n";
+            // No Kubernetes Secret anywhere: each workload uses its identity.
+            assert!(!text.contains("existingSecret"), "{cloud} {env}");
             match cloud {
                 // ElastiCache RBAC: AUTH as the app user with an IAM token.
                 Cloud::Aws => {
                     assert!(text.contains(iam) && text.contains(user), "{cloud} {env}");
-                    assert!(!text.contains(token), "{cloud} {env}");
                 }
-                // GCP: AUTH string from Secret Manager; Azure: access key.
-                Cloud::Gcp | Cloud::Azure => {
-                    assert!(text.contains(token), "{cloud} {env}");
+                // Memorystore: the AUTH string, read from Secret Manager with
+                // the workload's service account (no IAM auth in
+                // google_redis_instance at google 6.50.0).
+                Cloud::Gcp => {
+                    assert!(text.contains("    auth: secret-manager\n"), "{cloud} {env}");
+                    assert!(text.contains(
+                        "    secret: {{output \"redis_auth_secret\" type=\"string\" key=\"config.redis.secret\"}}\n"
+                    ));
+                    assert!(!text.contains("redis_user") && !text.contains(iam));
+                }
+                // Managed Redis, access keys off: an Entra token.
+                Cloud::Azure => {
+                    assert!(text.contains("    auth: entra\n"), "{cloud} {env}");
                     assert!(!text.contains("redis_user") && !text.contains(iam));
                 }
             }
@@ -436,8 +469,11 @@ fn cloud_sql_goes_through_the_auth_proxy_on_gcp_only() {
                 .components
                 .values()
                 .all(|c| c.service.port != proxy.health_port));
-            // Only the components that use the database (and have an identity).
-            assert_eq!(proxy.components, ["api-server", "worker", "mlflow"]);
+            // Only the components whose workloads declare a database.
+            assert_eq!(
+                proxy.components,
+                ["api-server", "model-server", "worker", "mlflow"]
+            );
             for name in &proxy.components {
                 assert!(!app.components[name].service_account.annotations.is_empty());
             }
@@ -688,6 +724,8 @@ fn retail_platform(env: Environment) -> Platform {
         name: name.into(),
         namespace: "recsys".into(),
         service_account: name.into(),
+        databases: Vec::new(),
+        uses_cache: false,
         buckets: buckets.iter().map(|(b, a)| (b.to_string(), *a)).collect(),
     };
     p.workloads = vec![
@@ -696,7 +734,11 @@ fn retail_platform(env: Environment) -> Platform {
             "trainer",
             &[("events", Access::Read), ("models", Access::ReadWrite)],
         ),
-        workload("recommender-api", &[("models", Access::Read)]),
+        WorkloadSpec {
+            databases: vec![("features".into(), Access::Read)],
+            uses_cache: true,
+            ..workload("recommender-api", &[("models", Access::Read)])
+        },
         workload(
             "batch-scorer",
             &[("events", Access::Read), ("models", Access::Read)],
@@ -847,10 +889,15 @@ fn a_user_platform_gets_values_for_exactly_its_own_workloads() {
                 "read-write"
             );
             assert_eq!(workloads["batch-scorer"]["service"]["enabled"], false);
+            // Each workload logs in with its own identity; no Secret.
+            assert!(doc["config"]["database"]["existingSecret"].is_null());
             assert_eq!(
-                doc["config"]["database"]["existingSecret"],
-                "retail-database"
+                doc["config"]["database"]["auth"],
+                helm::wiring::database_auth(cloud)
             );
+            // Only the workload that declares the database gets a login.
+            assert!(api["env"]["DATABASE_USER"].is_string());
+            assert!(workloads["ingest"]["env"]["DATABASE_USER"].is_null());
             if cloud == Cloud::Gcp {
                 assert_eq!(
                     doc["cloudSqlProxy"]["components"],
@@ -1393,9 +1440,12 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
     };
     let accounts = of_kind(manifests, "ServiceAccount");
     let deployments = of_kind(manifests, "Deployment");
+    // The workloads' accounts, and the database bootstrap's.
+    let mut expected_accounts = RETAIL_WORKLOADS.to_vec();
+    expected_accounts.insert(3, "retail-db-bootstrap");
     assert_eq!(
         accounts.keys().copied().collect::<Vec<_>>(),
-        RETAIL_WORKLOADS,
+        expected_accounts,
         "{label}"
     );
     assert_eq!(
@@ -1441,18 +1491,10 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
             .flatten()
             .map(|e| e["name"].as_str().unwrap())
             .collect();
-        // Secrets by reference only; the database's to its users only.
+        // No credential at all: each workload logs in with its identity.
+        assert!(env_names.is_empty(), "{label} {name}: {env_names:?}");
+        // Only recommender-api declares a database (and the cache).
         let database = name == "recommender-api";
-        assert_eq!(
-            env_names.contains(&"DATABASE_PASSWORD"),
-            database,
-            "{label} {name}"
-        );
-        assert_eq!(env_names.contains(&"REDIS_AUTH_TOKEN"), cloud != Cloud::Aws);
-        if database {
-            let password = &app["env"][0]["valueFrom"]["secretKeyRef"];
-            assert_eq!(password["name"], "retail-database", "{label}");
-        }
         // A TCP probe on the Service's port; nothing to probe without one.
         let served = name != "batch-scorer";
         assert_eq!(app["readinessProbe"]["tcpSocket"]["port"] == "http", served);
@@ -1479,6 +1521,8 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
         }
         let configmap = of_kind(manifests, "ConfigMap")[name];
         assert_eq!(configmap["data"]["DATABASE_NAME"].is_string(), database);
+        assert_eq!(configmap["data"]["DATABASE_USER"].is_string(), database);
+        assert_eq!(configmap["data"]["REDIS_HOST"].is_string(), database);
         assert_eq!(
             configmap["data"]["OBJECT_STORE_ENDPOINT"],
             format!("https://object_store_endpoint.example.{cloud}")
@@ -1536,6 +1580,45 @@ fn assert_retail_manifests(cloud: Cloud, env: Environment, manifests: &[serde_js
         );
         assert!(sources.contains("\"monitoring\""), "{name}");
     }
+    // The database bootstrap: a pre-install/pre-upgrade hook running as its
+    // own identity, granting `features` to recommender-api only.
+    let jobs = of_kind(manifests, "Job");
+    let job = jobs["retail-db-bootstrap"];
+    assert_eq!(
+        job["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-install,pre-upgrade"
+    );
+    assert_eq!(
+        accounts["retail-db-bootstrap"]["metadata"]["annotations"][identity],
+        format!("database-bootstrap-identity-{cloud}"),
+        "{label}"
+    );
+    let pod = &job["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], "retail-db-bootstrap");
+    let init: Vec<&str> = pod["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let expected_init: &[&str] = if cloud == Cloud::Gcp {
+        &["credentials", "cloud-sql-proxy"]
+    } else {
+        &["credentials"]
+    };
+    assert_eq!(init, expected_init, "{label}");
+    let sql = of_kind(manifests, "ConfigMap")["retail-db-bootstrap-sql"]["data"]["bootstrap.sql"]
+        .as_str()
+        .unwrap();
+    assert!(
+        sql.contains("GRANT CONNECT ON DATABASE \"features\" TO"),
+        "{label}"
+    );
+    assert_eq!(
+        sql.matches("ON DATABASE \"features\" TO").count(),
+        1,
+        "{label}"
+    );
 }
 
 /// `helm lint` plus a JSON-schema check of charts/workloads with the values

@@ -510,3 +510,71 @@ fn an_invalid_logical_name_is_an_error() {
         "{diagnostics}"
     );
 }
+
+/// Every case of the table, on every cloud it runs on, with the issue's own.
+fn all_cases() -> Vec<Case> {
+    let mut cases: Vec<Case> = Vec::new();
+    for cloud in Cloud::ALL {
+        for (name, mutate, expect) in neutral_cases() {
+            cases.push(Case {
+                name,
+                cloud,
+                env: Environment::PRODUCTION,
+                mutate,
+                expect,
+            });
+        }
+    }
+    cases.extend(cloud_cases());
+    // The issue's own cases: before, 61, 7 and 2-3 errors.
+    let case = |name, cloud, mutate: fn(&mut Platform)| Case {
+        name,
+        cloud,
+        env: Environment::PRODUCTION,
+        mutate,
+        expect: &[],
+    };
+    cases.push(case("Azure location with a space", Cloud::Azure, |p| {
+        p.regions.azure = "West Europe".into()
+    }));
+    for cloud in Cloud::ALL {
+        cases.push(case("database name with a space", cloud, |p| {
+            p.database.databases.push("order items".into())
+        }));
+    }
+    cases
+}
+
+/// Cases whose derived errors are not yet skipped: the GCP service-account
+/// id is derived from the project and workload names, and each resource
+/// built from it reports it (derived names are to be fitted with a stable
+/// hash suffix instead; see issue 13).
+const NOT_YET_ONE_ERROR: &[&str] = &["GCP service account id too long"];
+
+/// One mistake, one error: each injected mistake is reported once, and no
+/// derived name, resource or rule repeats it.
+#[test]
+fn every_injected_mistake_is_exactly_one_error() {
+    let mut counts = Vec::new();
+    for case in all_cases() {
+        let diagnostics = run(&case);
+        let errors: Vec<String> = diagnostics.errors().map(|d| d.to_string()).collect();
+        counts.push((case.name, case.cloud, errors.len(), errors));
+    }
+    let report: Vec<String> = counts
+        .iter()
+        .filter(|(name, _, n, _)| *n != 1 && !NOT_YET_ONE_ERROR.contains(name))
+        .map(|(name, cloud, n, errors)| {
+            format!(
+                "{name} ({cloud}): {n} errors\n    {}",
+                errors.join("\n    ")
+            )
+        })
+        .collect();
+    println!(
+        "{} cases; not exactly one error:\n{}",
+        counts.len(),
+        report.join("\n")
+    );
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}

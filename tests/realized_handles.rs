@@ -22,6 +22,8 @@ fn with_ingest(env: Environment) -> Platform {
         name: "ingest".into(),
         namespace: "mlops".into(),
         service_account: "ingest".into(),
+        databases: Vec::new(),
+        uses_cache: false,
         buckets: vec![("models".into(), Access::Read)],
     });
     p

@@ -6,7 +6,9 @@ mod output;
 mod program;
 mod renames;
 mod report;
+mod review;
 mod support_date;
+mod validate;
 mod values;
 
 pub use definition::{Customize, StackDefinition, SynthOptions};
@@ -14,7 +16,9 @@ pub use output::{bootstrap_dir, output_dir, write, write_owned};
 pub use program::{App, AppError};
 pub use renames::rename_warnings;
 pub use report::{bootstrap_to_dir, synth_to_dir, synth_to_dir_with, SynthFailure, SynthReport};
+pub use review::{diff_against_dir, StackDiff};
 pub use support_date::{support_date, SOURCE_DATE_EPOCH};
+pub use validate::{check_stack, Check, Outcome, StackChecks};
 pub use values::{render_values, ValuesError};
 
 use crate::core::diagnostics::{Diagnostics, Severity};
@@ -44,7 +48,19 @@ pub fn finish(
     let policies = crate::policy::for_cloud(cloud);
     let policies: Vec<&dyn crate::core::policy::Policy> =
         policies.iter().map(|p| p.as_ref()).collect();
-    let synthesized = stack.synth_with(&policies);
+    finish_with(platform, cloud, stack, helm, &policies)
+}
+
+/// [`finish`] with `policies` instead of the cloud's built-in ones (`validate`
+/// runs the policies on their own, to report them as their own check).
+pub(crate) fn finish_with(
+    platform: &Platform,
+    cloud: Cloud,
+    stack: &Stack,
+    helm: &HelmSettings,
+    policies: &[&dyn crate::core::policy::Policy],
+) -> Result<Synthesized, Diagnostics> {
+    let synthesized = stack.synth_with(policies);
     let mut helm_errors = Diagnostics::new();
     let helm_error = |resource: &str, field: &str, message: String, hint: &str| {
         stack.diagnostic(Severity::Error, resource, field, message, hint)

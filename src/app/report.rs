@@ -66,7 +66,9 @@ pub enum SynthFailure {
         /// The message naming both owners and the fix.
         message: String,
     },
-    /// Writing failed; the previous output was left as it was.
+    /// Writing failed; the message says what it left in the directory (the
+    /// whole previous output unless the swap was already done, see
+    /// [`crate::core::output::left_by`]).
     Io {
         /// The output directory.
         dir: PathBuf,
@@ -87,8 +89,9 @@ impl fmt::Display for SynthFailure {
             }
             SynthFailure::Io { dir, error } => write!(
                 f,
-                "error: writing {}: {error}; the previous output was left as it was",
-                dir.display()
+                "error: writing {}: {}",
+                dir.display(),
+                crate::core::output::describe(error)
             ),
         }
     }
@@ -104,7 +107,8 @@ impl std::error::Error for SynthFailure {}
 ///
 /// [`SynthFailure::Invalid`] with every diagnostic when the stack is invalid,
 /// [`SynthFailure::Occupied`] when the directory holds another stack's output,
-/// [`SynthFailure::Io`] when writing fails. Nothing is written in any case.
+/// [`SynthFailure::Io`] when writing fails. Nothing is written in the first
+/// two cases; the third says what it left.
 pub fn synth_to_dir(
     definition: &StackDefinition,
     cloud: Cloud,

@@ -11,7 +11,9 @@ use crate::helm::{render, RenderErrors, TerraformOutputs};
 /// Why `values` wrote nothing.
 #[derive(Debug)]
 pub enum ValuesError {
-    /// Reading the outputs file, a template, or writing a values file failed.
+    /// Reading the outputs file, a template, or writing the values files
+    /// failed; the message says what the write left (all previous files, or
+    /// all new ones).
     Io {
         /// The file.
         path: PathBuf,
@@ -40,9 +42,12 @@ pub enum ValuesError {
 impl fmt::Display for ValuesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ValuesError::Io { path, error } => {
-                write!(f, "error: {}: {error}; nothing was written", path.display())
-            }
+            ValuesError::Io { path, error } => write!(
+                f,
+                "error: {}: {}",
+                path.display(),
+                crate::core::output::describe(error)
+            ),
             ValuesError::Outputs(message) => write!(f, "error: {message}; nothing was written"),
             ValuesError::NoTemplates { dir, synth_command } => write!(
                 f,
@@ -106,15 +111,25 @@ pub fn render_values(
             label: label.to_string(),
             errors,
         })?;
-    let mut written = Vec::new();
-    for (name, text) in &rendered {
-        let path = helm_dir.join(name);
-        write_file(&path, text.as_bytes()).map_err(|error| ValuesError::Io {
-            path: path.clone(),
-            error,
-        })?;
-        written.push(path);
-    }
+    // One commit for every values file, through the output directory's
+    // lock: all are written or none, and no temporary is left behind.
+    let output_dir = match helm_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let helm_name = helm_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| crate::helm::HELM_DIR.to_string());
+    let files: BTreeMap<String, Vec<u8>> = rendered
+        .iter()
+        .map(|(name, text)| (format!("{helm_name}/{name}"), text.clone().into_bytes()))
+        .collect();
+    crate::core::output::write_beside(&output_dir, &files).map_err(|error| ValuesError::Io {
+        path: helm_dir.to_path_buf(),
+        error,
+    })?;
+    let written = rendered.keys().map(|name| helm_dir.join(name)).collect();
     Ok(written)
 }
 
@@ -138,16 +153,4 @@ fn read_templates(dir: &Path) -> Result<BTreeMap<String, String>, ValuesError> {
         }
     }
     Ok(templates)
-}
-
-/// Writes a file through a temporary beside it and a rename, so a reader
-/// never sees half a values file.
-fn write_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.infrasynth-tmp"));
-    std::fs::write(&temporary, contents)?;
-    std::fs::rename(&temporary, path)
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
+use super::cluster_autoscaler;
 use super::iam::{service_trust, IamRole, IamRoleHandle, NameTag};
 use super::irsa::{OidcHandle, WorkloadRole, WorkloadRoleProps};
 use super::kind;
@@ -238,6 +239,11 @@ pub struct EksClusterHandle {
     pub launch_templates: Vec<Ref<kind::LaunchTemplate>>,
     /// The EBS CSI driver's IRSA role (`<logical>_ebs_csi`).
     pub ebs_csi_role: IamRoleHandle,
+    /// The Cluster Autoscaler's IRSA role (`<logical>_cluster_autoscaler`,
+    /// for `kube-system/cluster-autoscaler`): it scales each managed node
+    /// group between its `min_size` and `max_size` (see
+    /// [`crate::aws::cluster_autoscaler`] for its permissions).
+    pub cluster_autoscaler_role: IamRoleHandle,
 }
 
 impl EksClusterHandle {
@@ -639,6 +645,17 @@ impl Construct for EksCluster {
             })
             .managed_policy("service-role/AmazonEBSCSIDriverPolicy"),
         );
+        let autoscaler_policy = cluster_autoscaler::policy(stack, l, &cluster, name);
+        let cluster_autoscaler = stack.add(
+            WorkloadRole::new(WorkloadRoleProps {
+                logical_name: &format!("{l}_cluster_autoscaler"),
+                role_name: format!("{name}-cluster-autoscaler"),
+                oidc: &oidc,
+                namespace: cluster_autoscaler::NAMESPACE,
+                service_account: cluster_autoscaler::SERVICE_ACCOUNT,
+            })
+            .policy("autoscaling", autoscaler_policy),
+        );
         let coredns = addon(stack, "coredns", None, &node_groups);
         addons.insert("coredns".to_string(), coredns);
         let ebs = addon(
@@ -659,6 +676,7 @@ impl Construct for EksCluster {
             log_group,
             launch_templates,
             ebs_csi_role: ebs_csi,
+            cluster_autoscaler_role: cluster_autoscaler,
         }
     }
 }
@@ -869,6 +887,79 @@ mod tests {
         assert_eq!(
             doc["resource"]["aws_eks_node_group"]["main_general"]["version"],
             "${aws_eks_cluster.main.version}"
+        );
+    }
+
+    /// The autoscaler may change the size only of this cluster's managed
+    /// node groups: EKS tags their Auto Scaling groups
+    /// `k8s.io/cluster-autoscaler/<cluster>=owned` and names them `eks-*`
+    /// (EKS User Guide, "Managed node groups"); the actions and the
+    /// describe-only set are those of kubernetes/autoscaler
+    /// `cluster-autoscaler/cloudprovider/aws/README.md` ("IAM Policy").
+    #[test]
+    fn the_cluster_autoscaler_scales_only_this_clusters_node_groups() {
+        let (stack, cluster) = build(Environment::PRODUCTION, |c| c);
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+        let text = stack.synth().unwrap().main_tf_json().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            cluster.cluster_autoscaler_role.role.address().to_string(),
+            "aws_iam_role.main_cluster_autoscaler"
+        );
+        let trust = &doc["data"]["aws_iam_policy_document"]["main_cluster_autoscaler_trust"];
+        assert!(
+            trust
+                .to_string()
+                .contains("system:serviceaccount:kube-system:cluster-autoscaler"),
+            "{trust}"
+        );
+        let statements = doc["data"]["aws_iam_policy_document"]
+            ["main_cluster_autoscaler_autoscaling"]["statement"]
+            .as_array()
+            .unwrap();
+        let find = |sid: &str| statements.iter().find(|s| s["sid"] == sid).unwrap();
+        let scale = find("ScaleOwnNodeGroups");
+        assert_eq!(
+            scale["actions"],
+            serde_json::json!([
+                "autoscaling:SetDesiredCapacity",
+                "autoscaling:TerminateInstanceInAutoScalingGroup"
+            ])
+        );
+        assert_eq!(
+            scale["resources"],
+            serde_json::json!([
+                "arn:${data.aws_arn.main_autoscaler.partition}:autoscaling:${data.aws_arn.main_autoscaler.region}:${data.aws_arn.main_autoscaler.account}:autoScalingGroup:*:autoScalingGroupName/eks-*"
+            ])
+        );
+        assert_eq!(
+            scale["condition"][0]["variable"],
+            "aws:ResourceTag/k8s.io/cluster-autoscaler/t"
+        );
+        assert_eq!(
+            scale["condition"][0]["values"],
+            serde_json::json!(["owned"])
+        );
+        let read = find("ReadOwnNodeGroups");
+        assert!(
+            read["resources"][0]
+                .as_str()
+                .unwrap()
+                .ends_with(":nodegroup/t/*/*"),
+            "{read}"
+        );
+        // Only calls without resource-level permissions run on `*`.
+        let describe = find("Describe");
+        assert_eq!(describe["resources"], serde_json::json!(["*"]));
+        assert!(describe["actions"].as_array().unwrap().iter().all(|a| a
+            .as_str()
+            .unwrap()
+            .contains(":Describe")
+            || a == "ec2:GetInstanceTypesFromInstanceRequirements"));
+        // The groups keep the size the autoscaler set.
+        assert_eq!(
+            doc["resource"]["aws_eks_node_group"]["main_general"]["lifecycle"][0]["ignore_changes"],
+            serde_json::json!(["scaling_config[0].desired_size"])
         );
     }
 }

@@ -87,7 +87,10 @@ pub struct WorkloadRole {
     service_account: String,
     buckets: Vec<BucketGrant>,
     caches: Vec<CacheGrant>,
+    database_users: Vec<Value>,
+    secrets: Vec<(Attr<String>, Attr<Arn<kind::KmsKey>>)>,
     managed: Vec<String>,
+    policies: Vec<(String, PolicyDocument)>,
 }
 
 impl WorkloadRole {
@@ -103,7 +106,10 @@ impl WorkloadRole {
             service_account: props.service_account.to_string(),
             buckets: Vec::new(),
             caches: Vec::new(),
+            database_users: Vec::new(),
+            secrets: Vec::new(),
             managed: Vec::new(),
+            policies: Vec::new(),
         }
     }
 
@@ -132,10 +138,40 @@ impl WorkloadRole {
         self
     }
 
+    /// Lets the service account log in to an RDS instance as one database
+    /// user with an IAM token: `rds-db:connect` on `dbuser`, the ARN
+    /// `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`
+    /// (RDS User Guide, "Creating and using an IAM policy for IAM database
+    /// access"), and nothing else. What the user may do inside the database
+    /// is PostgreSQL's `GRANT`s.
+    pub fn database_login(mut self, dbuser: impl Into<Value>) -> Self {
+        self.database_users.push(dbuser.into());
+        self
+    }
+
+    /// Lets the service account read one Secrets Manager secret encrypted with
+    /// `key`: `secretsmanager:GetSecretValue` on it and `kms:Decrypt` on the
+    /// key (the database bootstrap reads RDS's master user secret so).
+    pub fn secret(mut self, secret: Attr<String>, key: Attr<Arn<kind::KmsKey>>) -> Self {
+        self.secrets.push((secret, key));
+        self
+    }
+
     /// Attaches an AWS managed policy (such as
     /// `service-role/AmazonEBSCSIDriverPolicy`).
     pub fn managed_policy(mut self, path: &str) -> Self {
         self.managed.push(path.to_string());
+        self
+    }
+
+    /// Adds an inline policy `name` with `document`, written as
+    /// `data "aws_iam_policy_document" "<logical_name>_<name>"`: for
+    /// permissions of a system component, such as
+    /// [`cluster_autoscaler::policy`](super::cluster_autoscaler::policy).
+    /// `name` is 1-128 letters, digits and `+=,.@_-`, unique on the role
+    /// (IAM `PutRolePolicy`); `buckets` and `cache` are taken.
+    pub fn policy(mut self, name: &str, document: PolicyDocument) -> Self {
+        self.policies.push((name.to_string(), document));
         self
     }
 
@@ -225,6 +261,33 @@ impl Construct for WorkloadRole {
                 .statement(connect)
                 .to_data_source(stack, &format!("{}_cache", self.logical));
             role = role.inline_policy("cache", document);
+        }
+        if !self.database_users.is_empty() {
+            let connect = self.database_users.iter().fold(
+                Statement::allow(&["rds-db:connect"]).sid("ConnectAsDatabaseUser"),
+                |statement, user| statement.on(user.clone()),
+            );
+            let document = PolicyDocument::new()
+                .statement(connect)
+                .to_data_source(stack, &format!("{}_database", self.logical));
+            role = role.inline_policy("database", document);
+        }
+        if !self.secrets.is_empty() {
+            let mut read = Statement::allow(&["secretsmanager:GetSecretValue"]).sid("ReadSecrets");
+            let mut decrypt = Statement::allow(&["kms:Decrypt"]).sid("DecryptSecrets");
+            for (secret, key) in &self.secrets {
+                read = read.on(secret);
+                decrypt = decrypt.on(key);
+            }
+            let document = PolicyDocument::new()
+                .statement(read)
+                .statement(decrypt)
+                .to_data_source(stack, &format!("{}_secrets", self.logical));
+            role = role.inline_policy("secrets", document);
+        }
+        for (name, document) in self.policies {
+            let document = document.to_data_source(stack, &format!("{}_{name}", self.logical));
+            role = role.inline_policy(&name, document);
         }
         stack.add(role)
     }

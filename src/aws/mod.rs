@@ -9,6 +9,7 @@
 
 pub mod access_logs;
 pub mod bucket;
+pub mod cluster_autoscaler;
 pub mod eks;
 pub mod iam;
 pub mod irsa;

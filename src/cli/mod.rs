@@ -1,11 +1,16 @@
-//! The command line of a user's infrastructure program: `synth`, `values`,
-//! `bootstrap`, `graph`, `list`. Behind the `cli` feature (on by default).
+//! The command line of a user's infrastructure program: `synth`, `diff`,
+//! `validate`, `values`, `bootstrap`, `graph`, `plan`/`apply`/`destroy`,
+//! `list`, `completions`. Behind the `cli` feature (on by default).
 //!
 //! [`App::run`] parses the process arguments; the program's own name,
 //! version and description appear in `--help` and `--version`. Environments
 //! are the ones the program declares, stacks the ones it adds.
 
+mod all;
+mod diff;
+mod json;
 mod terraform;
+mod validate;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -36,15 +41,24 @@ enum Command {
     /// output is refused.
     Synth {
         /// aws, gcp or azure.
-        cloud: Cloud,
+        #[arg(required_unless_present = "all")]
+        cloud: Option<Cloud>,
         /// One of the program's environments (see `list`).
-        env: String,
+        #[arg(required_unless_present = "all")]
+        env: Option<String>,
         /// The output root.
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// Which stack (default: the first declared).
         #[arg(long)]
         stack: Option<String>,
+        /// Every stack x cloud x environment, in parallel on the available
+        /// cores, with one summary table; exit 1 if any failed.
+        #[arg(long, conflicts_with_all = ["cloud", "env", "stack"])]
+        all: bool,
+        /// The report as JSON (with --all: every synth, then the totals).
+        #[arg(long)]
+        json: bool,
         /// Also write backend_override.tf.json, which replaces the stack's
         /// remote backend with local state, so `terraform init`, `validate`
         /// and `plan` run without cloud credentials (CI checks). main.tf.json
@@ -121,8 +135,66 @@ enum Command {
     /// Synthesizes, then runs `terraform init` and `terraform destroy`; asks
     /// for the environment's name on a terminal, needs `--yes` elsewhere.
     Destroy(TerraformArgs),
+    /// Compares the stack synthesized in memory (nothing is written) with
+    /// OUT/<stack>/<cloud>/<env>: resources added, removed, changed (each
+    /// attribute, policy documents as JSON) and moved, and a security
+    /// section of every change that broadens access. Exit 0 no change, 1
+    /// changes, 2 error.
+    Diff {
+        /// aws, gcp or azure.
+        cloud: Cloud,
+        /// One of the program's environments (see `list`).
+        env: String,
+        /// The output root `synth` wrote to.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Which stack (default: the first declared).
+        #[arg(long)]
+        stack: Option<String>,
+        /// text (colored on a terminal unless NO_COLOR is set), markdown (a
+        /// pull request comment) or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::Format,
+    },
+    /// Checks the stack without writing: the stack itself, the built-in
+    /// policies, the provider schema, and `terraform init -backend=false` +
+    /// `terraform validate` in a scratch copy where Terraform and the
+    /// provider are installed. One line per check; exit 0 valid, 1 a check
+    /// failed, 2 error.
+    Validate {
+        /// aws, gcp or azure.
+        cloud: Cloud,
+        /// One of the program's environments (see `list`).
+        env: String,
+        /// Which stack (default: the first declared).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Do not run Terraform (reported as skipped, not as passed).
+        #[arg(long)]
+        skip_terraform: bool,
+    },
     /// Lists the stacks, clouds and environments.
-    List,
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints a shell completion script: `source <(PROGRAM completions bash)`.
+    Completions {
+        /// bash, zsh or fish.
+        shell: Shell,
+    },
+}
+
+/// The shells `completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
 }
 
 /// What `plan`, `apply` and `destroy` take.
@@ -164,6 +236,13 @@ impl App {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
+        self.run_parsed(self.command(), args)
+    }
+
+    /// The command line as clap sees it, named after the program: for
+    /// completions, and for tools and tests that check a command line
+    /// (`command().try_get_matches_from(..)`) without running it.
+    pub fn command(&self) -> clap::Command {
         let mut command = Cli::command().name(self.name().to_string());
         command = command.bin_name(self.name().to_string());
         command = match self.version_text() {
@@ -177,6 +256,16 @@ impl App {
                 self.name()
             )),
         };
+        command
+    }
+
+    /// Parses the process's arguments and runs the command (see
+    /// [`App::run_with`]); `command` is [`App::command`].
+    fn run_parsed<I, T>(&self, command: clap::Command, args: I) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
         let parsed = command
             .try_get_matches_from(args)
             .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -201,18 +290,48 @@ impl App {
         }
         let result = match cli.command {
             Command::Synth {
-                cloud,
-                env,
+                all: true,
+                out,
+                local_backend,
+                json,
+                ..
+            } => self.synth_all(
+                &out,
+                SynthOptions::new().with_local_backend(local_backend),
+                json,
+            ),
+            Command::Synth {
+                cloud: Some(cloud),
+                env: Some(env),
                 out,
                 stack,
                 local_backend,
+                json,
+                ..
             } => self.synth(
                 cloud,
                 &env,
                 &out,
                 stack.as_deref(),
                 SynthOptions::new().with_local_backend(local_backend),
+                json,
             ),
+            // clap requires both unless --all.
+            Command::Synth { .. } => Ok(ExitCode::from(2)),
+            Command::Diff {
+                cloud,
+                env,
+                out,
+                stack,
+                format,
+            } => self.diff(cloud, &env, &out, stack.as_deref(), format),
+            Command::Validate {
+                cloud,
+                env,
+                stack,
+                skip_terraform,
+            } => self.validate(cloud, &env, stack.as_deref(), skip_terraform),
+            Command::Completions { shell } => self.completions(shell),
             Command::Bootstrap {
                 cloud,
                 env,
@@ -236,7 +355,7 @@ impl App {
             Command::Plan(args) => self.terraform(terraform::Action::Plan, &args),
             Command::Apply(args) => self.terraform(terraform::Action::Apply, &args),
             Command::Destroy(args) => self.terraform(terraform::Action::Destroy, &args),
-            Command::List => self.list().map(|()| ExitCode::SUCCESS),
+            Command::List { json } => self.list(json).map(|()| ExitCode::SUCCESS),
         };
         match result {
             Ok(code) => code,
@@ -249,8 +368,26 @@ impl App {
         }
     }
 
-    fn list(&self) -> io::Result<()> {
+    fn completions(&self, shell: Shell) -> io::Result<ExitCode> {
+        let mut command = self.command();
+        let name = self.name().to_string();
+        let mut stdout = io::stdout().lock();
+        let generator = match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        };
+        clap_complete::generate(generator, &mut command, name, &mut stdout);
+        stdout.flush()?;
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn list(&self, json: bool) -> io::Result<()> {
         let mut out = io::stdout().lock();
+        if json {
+            writeln!(out, "{:#}", json::list(self))?;
+            return out.flush();
+        }
         writeln!(out, "stacks:")?;
         for (i, stack) in self.stacks().iter().enumerate() {
             let default = if i == 0 { " (default)" } else { "" };
@@ -379,6 +516,7 @@ impl App {
         out: &Path,
         stack: Option<&str>,
         options: SynthOptions,
+        json: bool,
     ) -> io::Result<ExitCode> {
         let Some((definition, env)) = self.resolve(stack, env) else {
             return Ok(ExitCode::from(2));
@@ -389,8 +527,12 @@ impl App {
                     eprintln!("{warning}");
                 }
                 let mut stdout = io::stdout().lock();
-                writeln!(stdout, "{report}")?;
-                writeln!(stdout, "state: {}", report.state)?;
+                if json {
+                    writeln!(stdout, "{:#}", json::report(&report))?;
+                } else {
+                    writeln!(stdout, "{report}")?;
+                    writeln!(stdout, "state: {}", report.state)?;
+                }
                 stdout.flush()?;
                 Ok(ExitCode::SUCCESS)
             }

@@ -108,6 +108,36 @@ impl PrettyJson {
         self.out.extend_from_slice(b": ");
     }
 
+    /// The next key of an object Terraform reads as a value (a map), whose
+    /// keys it evaluates as templates: template sequences escaped, like
+    /// [`Self::literal`].
+    pub(crate) fn literal_key(&mut self, key: &str) {
+        self.next_entry();
+        self.literal(key);
+        self.out.extend_from_slice(b": ");
+    }
+
+    /// A value of a meta-argument that takes references: an expression that
+    /// is one plain reference is written bare (`aws_sns_topic.trigger.id`),
+    /// anything else as [`Self::value`] writes it.
+    pub(crate) fn references(&mut self, value: &Value) {
+        match value {
+            Value::Expr(expr) => match expr.bare_reference() {
+                Some(bare) => self.string(bare),
+                None => self.value(value),
+            },
+            Value::List(items) => {
+                self.begin_array();
+                for item in items {
+                    self.item();
+                    self.references(item);
+                }
+                self.end_array();
+            }
+            _ => self.value(value),
+        }
+    }
+
     /// `}`.
     pub(crate) fn end_object(&mut self) {
         self.close(b'}');
@@ -208,7 +238,7 @@ impl PrettyJson {
             Value::Map(map) => {
                 self.begin_object();
                 for (key, item) in map {
-                    self.key(key);
+                    self.literal_key(key);
                     self.value(item);
                 }
                 self.end_object();

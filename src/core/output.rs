@@ -1,23 +1,30 @@
 //! Writing synthesized files without ever losing the last good output.
 //!
-//! Everything is rendered in memory before the first byte is written. Files are
-//! then staged as temporaries beside their targets and fsynced; only when every
-//! one is staged are they renamed into place. A failure while staging removes the
-//! temporaries and leaves the previous output byte-identical; an interrupted run
-//! leaves at most stray temporaries, which the next run removes.
+//! Everything is rendered in memory before the first byte is written. The
+//! whole new output is then built beside the directory, fsynced, and swapped
+//! in by renaming directories (`core::commit`): a failure at any step
+//! leaves the whole previous output or the whole new one, never a mix, and no
+//! temporaries; the error says which ([`left_by`]). One process at a time
+//! writes a directory (an advisory lock beside it, `.<dir>.infrasynth-lock`);
+//! a second waits for the first.
 //!
-//! The directory is not replaced wholesale: `terraform init` and `apply` keep
-//! `.terraform/`, the lock file and possibly local state there. Files an earlier
-//! synth wrote and this one does not (listed in a manifest) are removed.
+//! Entries infrasynth did not write survive: `terraform init` and `apply`
+//! keep `.terraform/`, the lock file and possibly local state there, and they
+//! are carried into the new tree as hard links. Files an earlier synth wrote
+//! and this one does not (listed in a manifest) are removed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
+
+use super::commit;
+#[doc(hidden)]
+pub use super::commit::fault;
+pub use super::commit::{describe, left_by, Left};
 
 /// The file listing what the last synth wrote into a directory (and who owns it).
 pub const MANIFEST: &str = ".infrasynth-manifest";
-const TEMP_SUFFIX: &str = ".infrasynth-tmp";
 // A manifest line naming the directory's owner; no output file starts with `#`.
 const OWNER_PREFIX: &str = "#owner ";
 
@@ -27,8 +34,11 @@ const OWNER_PREFIX: &str = "#owner ";
 /// # Errors
 ///
 /// Any I/O error, or `InvalidInput` for a path that is absolute or leaves
-/// `dir`; the previous output is then left as it was.
+/// `dir`; [`left_by`] tells what the error left (the previous output unless
+/// the swap itself was done).
 pub fn write_atomically(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+    check_paths(files)?;
+    let _lock = commit::lock(dir, commit::LOCK_WAIT)?;
     write_files(dir, None, files)
 }
 
@@ -52,6 +62,8 @@ pub fn owner_of(dir: &Path) -> Option<String> {
 /// `AlreadyExists` naming both owners when `dir` belongs to another owner;
 /// otherwise as [`write_atomically`].
 pub fn write_owned(dir: &Path, owner: &str, files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+    check_paths(files)?;
+    let _lock = commit::lock(dir, commit::LOCK_WAIT)?;
     if let Some(existing) = owner_of(dir) {
         if existing != owner {
             return Err(io::Error::new(
@@ -76,18 +88,34 @@ pub fn write_owned(dir: &Path, owner: &str, files: &BTreeMap<String, Vec<u8>>) -
     write_files(dir, Some(owner), files)
 }
 
+/// Writes `files` into `dir` through the same commit, replacing only those
+/// files and keeping every other entry (the manifest included): how `values`
+/// adds rendered files to a synthesized directory.
+///
+/// # Errors
+///
+/// As [`write_atomically`].
+pub fn write_beside(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+    check_paths(files)?;
+    let _lock = commit::lock(dir, commit::LOCK_WAIT)?;
+    let files = files
+        .iter()
+        .map(|(path, contents)| (path.as_str(), contents.as_slice()))
+        .collect();
+    commit::replace(dir, &files, &BTreeSet::new())
+}
+
+fn check_paths(files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+    files
+        .keys()
+        .try_for_each(|relative| check_relative(relative))
+}
+
 fn write_files(
     dir: &Path,
     owner: Option<&str>,
     files: &BTreeMap<String, Vec<u8>>,
 ) -> io::Result<()> {
-    for relative in files.keys() {
-        check_relative(relative)?;
-    }
-    fs::create_dir_all(dir)?;
-    remove_stale_temporaries(dir)?;
-
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len() + 1);
     let mut manifest = String::new();
     if let Some(owner) = owner {
         manifest.push_str(OWNER_PREFIX);
@@ -98,31 +126,18 @@ fn write_files(
         manifest.push_str(relative);
         manifest.push('\n');
     }
-    let result = (|| {
-        for (relative, contents) in files {
-            staged.push(stage(dir, relative, contents)?);
-        }
-        staged.push(stage(dir, MANIFEST, manifest.as_bytes())?);
-        Ok::<(), io::Error>(())
-    })();
-    if let Err(error) = result {
-        for (temporary, _) in &staged {
-            let _ = fs::remove_file(temporary);
-        }
-        return Err(error);
-    }
-
-    let previous = read_manifest(dir);
-    for (temporary, target) in &staged {
-        fs::rename(temporary, target)?;
-    }
-    for old in previous {
-        if !files.contains_key(&old) && check_relative(&old).is_ok() {
-            let _ = fs::remove_file(dir.join(&old));
-        }
-    }
-    sync_dir(dir);
-    Ok(())
+    let mut all: BTreeMap<&str, &[u8]> = files
+        .iter()
+        .map(|(path, contents)| (path.as_str(), contents.as_slice()))
+        .collect();
+    all.insert(MANIFEST, manifest.as_bytes());
+    // The previous synth's files go unless written again; so does its manifest.
+    let mut dropped: BTreeSet<String> = read_manifest(dir)
+        .into_iter()
+        .filter(|old| check_relative(old).is_ok())
+        .collect();
+    dropped.insert(MANIFEST.to_string());
+    commit::replace(dir, &all, &dropped)
 }
 
 /// Whether `dir` holds local Terraform state (or its backup).
@@ -130,25 +145,6 @@ fn has_local_state(dir: &Path) -> bool {
     ["terraform.tfstate", "terraform.tfstate.backup"]
         .iter()
         .any(|name| dir.join(name).exists())
-}
-
-fn stage(dir: &Path, relative: &str, contents: &[u8]) -> io::Result<(PathBuf, PathBuf)> {
-    let target = dir.join(relative);
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = target.with_file_name(format!(".{file_name}{TEMP_SUFFIX}"));
-    let mut file = fs::File::create(&temporary)?;
-    let written = file.write_all(contents).and_then(|_| file.sync_all());
-    if let Err(error) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(error);
-    }
-    Ok((temporary, target))
 }
 
 fn read_manifest(dir: &Path) -> Vec<String> {
@@ -160,26 +156,6 @@ fn read_manifest(dir: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn remove_stale_temporaries(dir: &Path) -> io::Result<()> {
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in fs::read_dir(&current)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let file_type = entry.file_type()?;
-            if file_type.is_dir() {
-                // Terraform's own working data is never ours to touch.
-                if name != ".terraform" {
-                    pending.push(entry.path());
-                }
-            } else if name.ends_with(TEMP_SUFFIX) {
-                fs::remove_file(entry.path())?;
-            }
-        }
-    }
-    Ok(())
 }
 
 fn check_relative(relative: &str) -> io::Result<()> {
@@ -195,14 +171,6 @@ fn check_relative(relative: &str) -> io::Result<()> {
         ));
     }
     Ok(())
-}
-
-fn sync_dir(dir: &Path) {
-    // Makes the renames durable; not every platform supports it, and a failure
-    // here cannot corrupt what was written.
-    if let Ok(handle) = fs::File::open(dir) {
-        let _ = handle.sync_all();
-    }
 }
 
 #[cfg(test)]

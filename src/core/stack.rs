@@ -118,6 +118,10 @@ pub struct Stack {
     pub(crate) terraform: TerraformSettings,
     pub(crate) default_tags: BTreeMap<String, String>,
     diagnostics: Diagnostics,
+    // Set when the check of the user's input found errors: every later error
+    // derives from one of them (a builder given the bad value), so it is
+    // dropped, as are graph and policy findings (one mistake, one error).
+    input_failed: bool,
     pub(crate) files: BTreeMap<String, Vec<u8>>,
     pub(crate) acknowledged: Vec<(Address, String, String)>,
     // `moved`, `import` and `removed` blocks (`core::refactor`).
@@ -143,6 +147,7 @@ impl Stack {
             terraform: TerraformSettings::default(),
             default_tags: BTreeMap::new(),
             diagnostics: Diagnostics::new(),
+            input_failed: false,
             files: BTreeMap::new(),
             acknowledged: Vec::new(),
             refactors: Refactors::default(),
@@ -346,11 +351,31 @@ impl Stack {
     /// Overriding an attribute a built-in policy guards (encryption, public access,
     /// deletion protection) is reported by the policy check at synth time unless
     /// acknowledged with [`Stack::acknowledge`].
+    ///
+    /// Meta-arguments that take references get them bare from typed values:
+    /// `set_raw(&topic, "lifecycle.replace_triggered_by", vec![trigger.id()])`
+    /// writes `["aws_sns_topic.trigger.id"]`, and `depends_on` with typed
+    /// values adds the blocks they read to the block's `depends_on` (as
+    /// [`Stack::depends_on`] does).
     pub fn set_raw<K>(&mut self, target: &Ref<K>, path: &str, value: impl Into<Value>) {
         let Some(&i) = self.index.get(target.address()) else {
             self.unknown_block(target.address(), path);
             return;
         };
+        let value = value.into();
+        if path == "depends_on" {
+            let mut typed = Vec::new();
+            value.visit_exprs(&mut |expr| typed.extend(expr.deps().iter().cloned()));
+            if !typed.is_empty() {
+                let deps = &mut self.blocks[i].depends_on;
+                for address in typed {
+                    if !deps.contains(&address) {
+                        deps.push(address);
+                    }
+                }
+                return;
+            }
+        }
         let attributes = &mut self.blocks[i].attributes;
         let mut parts = path.split('.');
         let Some(first) = parts.next() else { return };
@@ -358,7 +383,7 @@ impl Stack {
         for part in parts {
             slot = descend(slot, part);
         }
-        *slot = value.into();
+        *slot = value;
     }
 
     /// Records that the user knowingly made `target` break the policy `rule`
@@ -497,7 +522,8 @@ impl Stack {
         self.files.insert(relative_path.to_string(), contents);
     }
 
-    /// Records an error against `resource`'s `field`.
+    /// Records an error against `resource`'s `field` (dropped after a failed
+    /// [`Stack::end_input_check`]: it derives from the input's mistakes).
     pub fn error(&mut self, resource: &str, field: &str, message: &str, hint: &str) {
         self.diagnose(Severity::Error, resource, field, message, hint);
     }
@@ -505,6 +531,22 @@ impl Stack {
     /// Records a warning against `resource`'s `field`.
     pub fn warning(&mut self, resource: &str, field: &str, message: &str, hint: &str) {
         self.diagnose(Severity::Warning, resource, field, message, hint);
+    }
+
+    /// Ends the check of the user's input (such as a platform description)
+    /// that was recorded so far: when it found errors, the errors builders
+    /// record afterwards, and graph and policy findings at synth, are
+    /// dropped, since they derive from those mistakes (`network.cidr =
+    /// "bogus"` is one error, not one per subnet built from it). Warnings are
+    /// kept. Returns whether the input had errors.
+    pub fn end_input_check(&mut self) -> bool {
+        self.input_failed = self.diagnostics.has_errors();
+        self.input_failed
+    }
+
+    /// Whether [`Stack::end_input_check`] found errors in the input.
+    pub fn input_failed(&self) -> bool {
+        self.input_failed
     }
 
     fn diagnose(
@@ -515,6 +557,9 @@ impl Stack {
         message: &str,
         hint: &str,
     ) {
+        if self.input_failed && severity == Severity::Error {
+            return;
+        }
         let diagnostic = self.diagnostic(severity, resource, field, message, hint);
         self.diagnostics.push(diagnostic);
     }

@@ -130,6 +130,11 @@ impl Stack {
     /// the policies'.
     fn check(&self, policies: &[&dyn Policy]) -> Diagnostics {
         let mut diagnostics = self.diagnostics().clone();
+        if self.input_failed() {
+            // The document derives from a bad input; judging it would
+            // report the same mistakes again.
+            return diagnostics;
+        }
         for problem in graph::check(self) {
             match problem {
                 GraphProblem::Dangling {
@@ -337,25 +342,25 @@ fn write_merged_tags(
         match (defaults.peek(), own.peek()) {
             (Some((dk, dv)), Some((ok, ov))) => {
                 if dk < ok {
-                    json.key(dk);
+                    json.literal_key(dk);
                     json.literal(dv);
                     defaults.next();
                 } else {
                     if dk == ok {
                         defaults.next();
                     }
-                    json.key(ok);
+                    json.literal_key(ok);
                     json.value(ov);
                     own.next();
                 }
             }
             (Some((dk, dv)), None) => {
-                json.key(dk);
+                json.literal_key(dk);
                 json.literal(dv);
                 defaults.next();
             }
             (None, Some((ok, ov))) => {
-                json.key(ok);
+                json.literal_key(ok);
                 json.value(ov);
                 own.next();
             }
@@ -434,11 +439,46 @@ fn write_block_body(json: &mut PrettyJson, block: &Block, default_tags: &BTreeMa
             }
         }
         json.key(key);
-        json.value(value);
+        write_attribute(json, key, value);
     }
     for (k, v) in extras {
         json.key(k);
         v.write(json);
+    }
+    json.end_object();
+}
+
+/// One attribute of a block body; the meta-arguments that take references
+/// (`provider`, `lifecycle.replace_triggered_by`, `lifecycle.ignore_changes`)
+/// get them bare, since Terraform refuses `${...}` there.
+fn write_attribute(json: &mut PrettyJson, key: &str, value: &Value) {
+    match (key, value) {
+        ("provider", _) => json.references(value),
+        ("lifecycle", Value::Map(lifecycle)) => write_lifecycle(json, lifecycle),
+        ("lifecycle", Value::List(items)) => {
+            json.begin_array();
+            for item in items {
+                json.item();
+                match item {
+                    Value::Map(lifecycle) => write_lifecycle(json, lifecycle),
+                    other => json.value(other),
+                }
+            }
+            json.end_array();
+        }
+        _ => json.value(value),
+    }
+}
+
+fn write_lifecycle(json: &mut PrettyJson, lifecycle: &BTreeMap<String, Value>) {
+    json.begin_object();
+    for (key, value) in lifecycle {
+        json.key(key);
+        if key == "replace_triggered_by" || key == "ignore_changes" {
+            json.references(value);
+        } else {
+            json.value(value);
+        }
     }
     json.end_object();
 }

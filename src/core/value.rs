@@ -212,6 +212,21 @@ impl Expr {
     pub fn deps(&self) -> &[Address] {
         self.deps.as_slice()
     }
+
+    /// The reference inside an expression that is exactly one interpolation
+    /// of a plain traversal (`${aws_sns_topic.trigger.id}` gives
+    /// `aws_sns_topic.trigger.id`): what Terraform's meta-arguments
+    /// (`depends_on`, `lifecycle.replace_triggered_by`, `ignore_changes`,
+    /// `provider`) take in JSON syntax, where a `${...}` template is refused
+    /// (Terraform 1.11 docs, "JSON Configuration Syntax", meta-arguments).
+    pub fn bare_reference(&self) -> Option<&str> {
+        let inner = self.template.strip_prefix("${")?.strip_suffix('}')?;
+        let plain = !inner.is_empty()
+            && inner.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']' | '*')
+            });
+        plain.then_some(inner)
+    }
 }
 
 /// One piece of a template built with [`Expr::concat`].
@@ -397,7 +412,10 @@ impl Value {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push_str(&serde_json::to_string(key).unwrap_or_default());
+                    // Keys are templates too once the text is read.
+                    out.push_str(&escape_template(
+                        &serde_json::to_string(key).unwrap_or_default(),
+                    ));
                     out.push(':');
                     item.write_json_template(out, deps);
                 }
@@ -422,7 +440,19 @@ impl serde::Serialize for Value {
             }
             Value::Expr(expr) => serializer.serialize_str(&expr.template),
             Value::List(items) => items.serialize(serializer),
-            Value::Map(map) => map.serialize(serializer),
+            Value::Map(map) => {
+                // Terraform reads the keys of an object as templates too.
+                use serde::ser::SerializeMap;
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, item) in map {
+                    if key.contains("${") || key.contains("%{") {
+                        out.serialize_entry(&escape_template(key), item)?;
+                    } else {
+                        out.serialize_entry(key, item)?;
+                    }
+                }
+                out.end()
+            }
         }
     }
 }

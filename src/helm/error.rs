@@ -109,7 +109,8 @@ pub enum HelmError {
         workload: String,
         /// The database named.
         database: String,
-        /// The platform's databases.
+        /// The databases the platform spec grants the workload
+        /// (`WorkloadSpec::databases`).
         declared: Vec<String>,
     },
     /// A workload's own environment variable would replace one infrasynth
@@ -275,8 +276,8 @@ impl fmt::Display for HelmError {
                 declared,
             } => write!(
                 f,
-                "workload `{workload}` uses database `{database}`, which the platform does not create (databases: {}); \
-                 add it to `platform.database.databases` or fix `WorkloadSettings::database`",
+                "workload `{workload}` has `WorkloadSettings::database` `{database}`, which its platform spec does not grant (granted: {}); \
+                 declare it on the workload (`WorkloadSpec::database(\"{database}\", Access::Read)`) or name one of those",
                 list(declared)
             ),
             HelmError::ReservedEnv { workload, name } => write!(

@@ -31,11 +31,13 @@
 
 pub mod cert_manager;
 mod chart;
+pub mod database_bootstrap;
 mod error;
 pub mod ingress_nginx;
 pub mod kube_prometheus_stack;
 pub mod placeholder;
 pub mod profile;
+pub mod quote;
 pub mod render;
 pub mod security;
 mod settings;

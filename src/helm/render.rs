@@ -195,6 +195,10 @@ pub fn render(
     registry.register_escape_fn(handlebars::no_escape);
     let outputs_for_helper = outputs.clone();
     let errors_for_helper = Arc::clone(&errors);
+    // Values are put in after the checks of the template's own text, so no
+    // value, whatever it holds, can pass for a broken template.
+    let values: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let values_for_helper = Arc::clone(&values);
     let file_for_helper = file.to_string();
     registry.register_helper(
         "output",
@@ -223,7 +227,12 @@ pub fn render(
                         ))
                     })?;
                 match scalar(&file_for_helper, name, &key, kind, &outputs_for_helper) {
-                    Ok(text) => out.write(&text)?,
+                    Ok(text) => {
+                        if let Ok(mut list) = values_for_helper.lock() {
+                            list.push(text);
+                        }
+                        out.write(VALUE_SLOT)?;
+                    }
                     Err(error) => {
                         if let Ok(mut list) = errors_for_helper.lock() {
                             list.push(error);
@@ -249,15 +258,33 @@ pub fn render(
     if !collected.is_empty() {
         return Err(RenderErrors(collected));
     }
-    if let Some(line) = unresolved(&rendered) {
+    let values = values.lock().map(|l| l.clone()).unwrap_or_default();
+    let slots = rendered.matches(VALUE_SLOT).count();
+    if template.contains(VALUE_SLOT) || slots != values.len() {
+        return Err(template_error(
+            "it holds the control character U+0002".to_string(),
+        ));
+    }
+    let skeleton = rendered.replace(VALUE_SLOT, "null");
+    if let Some(line) = unresolved(&skeleton) {
         return Err(template_error(format!(
             "unresolved placeholder left: `{line}`"
         )));
     }
-    serde_saphyr::from_str::<Json>(&rendered)
+    serde_saphyr::from_str::<Json>(&skeleton)
         .map_err(|e| template_error(format!("the result is not valid YAML: {e}")))?;
-    Ok(rendered)
+    let mut pieces = rendered.split(VALUE_SLOT);
+    let mut filled = pieces.next().unwrap_or_default().to_string();
+    for (piece, value) in pieces.zip(&values) {
+        filled.push_str(value);
+        filled.push_str(piece);
+    }
+    Ok(filled)
 }
+
+/// Where a value goes in the first rendering: a control character no
+/// template holds (checked), replaced by the quoted value after the checks.
+const VALUE_SLOT: &str = "\u{2}";
 
 /// The first line still holding an `output` placeholder (or its marker), if any.
 pub fn unresolved(text: &str) -> Option<&str> {
@@ -325,9 +352,9 @@ fn scalar(
         found: describe(&output.value),
     };
     match (kind, &output.value) {
-        // A JSON string is a valid YAML double-quoted scalar.
+        // Escaped for YAML 1.1 readers, not as JSON: see `quote`.
         (OutputType::String, Json::String(text)) if !text.is_empty() => {
-            Ok(serde_json::to_string(text).map_err(|_| wrong())?)
+            Ok(super::quote::double_quoted(text))
         }
         (OutputType::Integer, Json::Number(number)) if number.is_i64() || number.is_u64() => {
             Ok(number.to_string())

@@ -9,7 +9,8 @@
 //! | load balancer | NLB | backend-service L4 | health probe on `/healthz` |
 //! | object store | `s3` | `gcs` | `azureblob` |
 //! | taints the cloud puts on spot nodes | - | - | `kubernetes.azure.com/scalesetpriority=spot:NoSchedule` |
-//! | Redis auth | IAM token as user `redis_user` | AUTH string (Secret) | access key (Secret) |
+//! | Redis auth | IAM token as user `redis_user` | AUTH string from Secret Manager | Entra token |
+//! | PostgreSQL auth | RDS IAM token | Auth Proxy `--auto-iam-authn` | Entra token |
 //! | Redis TLS CA | system trust store | `caCertificate` (output `redis_ca_certificate`) | system trust store |
 //! | database | direct, TLS | Cloud SQL Auth Proxy sidecar on `127.0.0.1:5432` | direct, TLS |
 
@@ -55,13 +56,8 @@ pub fn spot_node_taints(cloud: Cloud) -> &'static [(&'static str, &'static str, 
 /// The service account annotations that let `workload` assume its cloud
 /// identity; the identity itself is a Terraform output.
 pub fn identity_annotations(cloud: Cloud, workload: &str) -> BTreeMap<String, FromOutput> {
-    let key = match cloud {
-        Cloud::Aws => "eks.amazonaws.com/role-arn",
-        Cloud::Gcp => "iam.gke.io/gcp-service-account",
-        Cloud::Azure => "azure.workload.identity/client-id",
-    };
     BTreeMap::from([(
-        key.to_string(),
+        identity_annotation_key(cloud).to_string(),
         FromOutput::string(outputs::workload_identity(workload)),
     )])
 }
@@ -139,39 +135,72 @@ pub fn region(platform: &Platform, cloud: Cloud) -> &str {
     }
 }
 
-/// How apps authenticate to Redis on `cloud`.
+/// How apps authenticate to Redis on `cloud`, with their own workload
+/// identity and no Kubernetes Secret:
 ///
-/// ElastiCache on AWS uses RBAC with IAM authentication: the `default` user is
-/// disabled and apps AUTH as the application user (output `redis_user`) with
-/// a SigV4 token signed by their IRSA role, so there is no static token. GCP
-/// (AUTH string from Secret Manager) and Azure read a token from the
-/// `existing_secret` Kubernetes Secret.
-pub fn redis_auth(cloud: Cloud, existing_secret: &str) -> RedisAuth {
+/// - AWS: ElastiCache RBAC with IAM authentication: the `default` user is
+///   disabled and apps AUTH as the application user (output `redis_user`)
+///   with a SigV4 token signed by their IRSA role (`elasticache:Connect`,
+///   granted only to workloads that use the cache).
+/// - GCP: Memorystore for Redis has only an AUTH string (no IAM
+///   authentication in `google_redis_instance` at google 6.50.0): apps read
+///   it from the Secret Manager secret of output `redis_auth_secret`, which
+///   only the cache's users may access.
+/// - Azure: Managed Redis with access keys off: apps AUTH with an Entra
+///   token of their identity, user name its object id (output
+///   `workload_principal_<name>`, in the workload's `REDIS_USER`); only
+///   workloads that use the cache have an access policy assignment.
+pub fn redis_auth(cloud: Cloud) -> RedisAuth {
     match cloud {
         Cloud::Aws => RedisAuth::Iam {
             user: FromOutput::string(AWS_REDIS_USER),
         },
-        Cloud::Gcp | Cloud::Azure => RedisAuth::Token {
-            existing_secret: existing_secret.to_string(),
+        Cloud::Gcp => RedisAuth::SecretManager {
+            secret: FromOutput::string(outputs::REDIS_AUTH_SECRET),
         },
+        Cloud::Azure => RedisAuth::Entra,
     }
 }
 
 /// Redis client authentication (flattened into `config.redis`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "auth", rename_all = "lowercase")]
+#[serde(tag = "auth", rename_all = "kebab-case")]
 pub enum RedisAuth {
     /// `auth: iam`: AUTH as `user` with an IAM token the client signs.
     Iam {
         /// The Redis user (a Terraform output).
         user: FromOutput,
     },
-    /// `existingSecret`: AUTH with the Secret's `auth-token`.
-    #[serde(untagged, rename_all = "camelCase")]
-    Token {
-        /// The Secret with `auth-token`.
-        existing_secret: String,
+    /// `auth: secret-manager`: AUTH with the string in the Secret Manager
+    /// secret `secret`, read with the workload's identity.
+    SecretManager {
+        /// The secret's resource id (a Terraform output).
+        secret: FromOutput,
     },
+    /// `auth: entra`: AUTH as the identity's object id with an Entra token.
+    Entra,
+}
+
+/// How apps log in to PostgreSQL on `cloud`, with their own workload
+/// identity (`config.database.auth`): `iam` (AWS: an RDS IAM token for the
+/// workload's `DATABASE_USER`, `rds-db:connect`), `cloud-sql-iam` (GCP: the
+/// Auth Proxy logs in as the pod's service account, `--auto-iam-authn`),
+/// `entra` (Azure: an Entra token for `https://ossrdbms-aad.database.windows.net`).
+pub fn database_auth(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Aws => "iam",
+        Cloud::Gcp => "cloud-sql-iam",
+        Cloud::Azure => "entra",
+    }
+}
+
+/// The service account annotation naming the cloud identity.
+pub fn identity_annotation_key(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Aws => "eks.amazonaws.com/role-arn",
+        Cloud::Gcp => "iam.gke.io/gcp-service-account",
+        Cloud::Azure => "azure.workload.identity/client-id",
+    }
 }
 
 /// The CA certificate apps verify Redis's TLS certificate against, where no

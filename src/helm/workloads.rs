@@ -7,8 +7,9 @@
 //! outputs, the database it uses, its image (`<registry>/<name>:<tag>`),
 //! sizing per environment tier ([`super::profile`]), its Service and public
 //! host, and its placement on the node pools. Shared by every workload: the
-//! PostgreSQL, Redis and object store connections, with secrets referenced by
-//! Kubernetes Secret name only, and the restricted pod security settings.
+//! PostgreSQL, Redis and object store connections, each reached with the
+//! workload's own cloud identity (no password, no Kubernetes Secret), and the
+//! restricted pod security settings.
 //!
 //! A stack without a chart of its own deploys this document
 //! (`helm/<project>.values.yaml`) with the generic chart `charts/workloads`
@@ -22,10 +23,12 @@
 //! |---|---|
 //! | `workloads.<name>.serviceAccount` | `WorkloadSpec::service_account`, identity output `workload_identity_<name>` |
 //! | `workloads.<name>.env.BUCKET_<BUCKET>` | output `bucket_<bucket>`, plus `BUCKET_<BUCKET>_ACCESS` (`read`, `read-write`) |
-//! | `workloads.<name>.env.DATABASE_NAME` | output `database_name_<db>` of [`WorkloadSettings::database`] |
+//! | `workloads.<name>.env.DATABASE_NAME` | output `database_name_<db>` of [`WorkloadSettings::database`], by default the first of `WorkloadSpec::databases` |
+//! | `workloads.<name>.env.DATABASE_USER`, `DATABASE_<DB>_ACCESS`, `REDIS_ENABLED`, `REDIS_USER` | [`data_env`]: `WorkloadSpec::databases`, `WorkloadSpec::uses_cache` |
+//! | `databaseBootstrap` | [`super::database_bootstrap`]: the grants of `WorkloadSpec::databases` |
 //! | `workloads.<name>.image` | [`HelmSettings::with_image_registry`], [`HelmSettings::with_release`] |
 //! | `workloads.<name>.ingress` | [`WorkloadSettings::public_host`], [`HelmSettings::with_domain`] |
-//! | `config.database`, `config.redis` | outputs; Secrets `<project>-database`, `<project>-redis` |
+//! | `config.database`, `config.redis` | outputs; how workloads log in with their identity ([`wiring::database_auth`], [`wiring::redis_auth`]); no Kubernetes Secret |
 //!
 //! [`ChartValues`]: super::ChartValues
 //! [`HelmContext::app`]: super::HelmContext::app
@@ -43,7 +46,9 @@ use super::security::{ContainerSecurityContext, PodSecurityContext};
 use super::settings::{HelmSettings, Placement};
 use super::wiring;
 use crate::core::environment::{Cloud, Environment, Tier};
-use crate::platform::{outputs, Access, Capacity, NodePoolSpec, Platform, WorkloadSpec};
+use crate::platform::{
+    data_access, outputs, Access, Capacity, NodePoolSpec, Platform, WorkloadSpec,
+};
 
 /// The values document of the generic app chart.
 #[derive(Clone, Debug, Serialize)]
@@ -62,6 +67,10 @@ pub struct AppValues {
     /// The Cloud SQL Auth Proxy sidecar (GCP only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_sql_proxy: Option<wiring::CloudSqlProxy>,
+    /// The database bootstrap Job (a Helm hook); absent when no workload
+    /// uses a database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_bootstrap: Option<super::database_bootstrap::DatabaseBootstrap>,
     /// The platform's workloads by name.
     pub workloads: BTreeMap<String, Workload>,
 }
@@ -116,8 +125,10 @@ pub struct DatabaseConfig {
     pub port: Deferred<u16>,
     /// `require` (TLS), or `disable` to the Cloud SQL Auth Proxy on loopback.
     pub ssl_mode: String,
-    /// The Secret with `username` and `password` ([`database_secret`]).
-    pub existing_secret: String,
+    /// How a workload logs in with its own identity, as its
+    /// `DATABASE_USER` ([`wiring::database_auth`]): `iam`, `cloud-sql-iam`
+    /// or `entra`; never a password.
+    pub auth: String,
 }
 
 /// Redis connection.
@@ -135,7 +146,8 @@ pub struct RedisConfig {
     /// `redis_ca_certificate`); absent elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<FromOutput>,
-    /// IAM (`auth: iam` and `user`) or a token (`existingSecret`).
+    /// `auth: iam` and `user` (AWS), `auth: secret-manager` and `secret`
+    /// (GCP), `auth: entra` (Azure); see [`wiring::redis_auth`].
     #[serde(flatten)]
     pub auth: wiring::RedisAuth,
 }
@@ -265,19 +277,6 @@ pub struct Workload {
     pub tolerations: Vec<Toleration>,
     /// Environment variables: bucket names and access, the database name.
     pub env: BTreeMap<String, Deferred<String>>,
-}
-
-/// The Kubernetes Secret (in the release namespace) with the database user
-/// name and password, `<project>-database`; the deployment pipeline creates it
-/// from the cloud's secret store, it is never written into values.
-pub fn database_secret(platform: &Platform) -> String {
-    format!("{}-database", platform.project)
-}
-
-/// The Kubernetes Secret with the Redis auth token (GCP, Azure; AWS uses IAM
-/// authentication), `<project>-redis`.
-pub fn redis_secret(platform: &Platform) -> String {
-    format!("{}-redis", platform.project)
 }
 
 /// `api.dev.acme.io` outside the production tier, `api.acme.io` in it.
@@ -447,6 +446,54 @@ pub fn bucket_env(workload: &WorkloadSpec) -> BTreeMap<String, Deferred<String>>
     env
 }
 
+/// What a workload needs to reach the data it declares, with its own
+/// identity: `DATABASE_USER` (its [`WorkloadSpec::database_user`]; on GCP
+/// the IAM user from output `database_user_<name>`) and
+/// `DATABASE_<DB>_ACCESS` (`read`, `read-write`) per database it uses;
+/// `REDIS_ENABLED` when it uses the cache, and on Azure `REDIS_USER` (its
+/// identity's object id, output `workload_principal_<name>`). Nothing for
+/// data it does not declare.
+pub fn data_env(cloud: Cloud, workload: &WorkloadSpec) -> BTreeMap<String, Deferred<String>> {
+    let mut env = BTreeMap::new();
+    if workload.uses_database() {
+        let user = match cloud {
+            Cloud::Gcp => Deferred::Output(FromOutput::string(data_access::database_user_output(
+                &workload.name,
+            ))),
+            Cloud::Aws | Cloud::Azure => Deferred::Known(workload.database_user()),
+        };
+        env.insert("DATABASE_USER".to_string(), user);
+        for (database, access) in &workload.databases {
+            let access = match access {
+                Access::Read => "read",
+                Access::ReadWrite => "read-write",
+            };
+            env.insert(
+                format!(
+                    "DATABASE_{}_ACCESS",
+                    database.replace('-', "_").to_uppercase()
+                ),
+                Deferred::Known(access.to_string()),
+            );
+        }
+    }
+    if workload.uses_cache {
+        env.insert(
+            "REDIS_ENABLED".to_string(),
+            Deferred::Known("true".to_string()),
+        );
+        if cloud == Cloud::Azure {
+            env.insert(
+                "REDIS_USER".to_string(),
+                Deferred::Output(FromOutput::string(data_access::principal_output(
+                    &workload.name,
+                ))),
+            );
+        }
+    }
+    env
+}
+
 /// The workload model of `platform` on `cloud`.
 ///
 /// # Errors
@@ -507,14 +554,14 @@ pub fn derive(
                 host: database_host,
                 port: database_port,
                 ssl_mode: ssl_mode.to_string(),
-                existing_secret: database_secret(platform),
+                auth: wiring::database_auth(cloud).to_string(),
             },
             redis: RedisConfig {
                 host: Deferred::Output(FromOutput::string(outputs::REDIS_HOST)),
                 port: Deferred::Output(FromOutput::integer(outputs::REDIS_PORT)),
                 tls: true,
                 ca_certificate: wiring::redis_ca_certificate(cloud),
-                auth: wiring::redis_auth(cloud, &redis_secret(platform)),
+                auth: wiring::redis_auth(cloud),
             },
             object_store: ObjectStoreConfig {
                 provider: wiring::object_store_provider(cloud).to_string(),
@@ -524,6 +571,7 @@ pub fn derive(
             monitoring_namespace: super::kube_prometheus_stack::NAMESPACE.to_string(),
         },
         cloud_sql_proxy: wiring::cloud_sql_proxy(cloud, env, database_users),
+        database_bootstrap: super::database_bootstrap::values(platform, cloud),
         workloads,
     })
 }
@@ -538,6 +586,7 @@ fn workload(
     let own = settings.workload(&spec.name);
     let mut errors = Vec::new();
     let mut env_vars = bucket_env(spec);
+    env_vars.extend(data_env(cloud, spec));
     for (name, value) in &own.env {
         if env_vars.contains_key(name) || name == "DATABASE_NAME" {
             errors.push(HelmError::ReservedEnv {
@@ -548,19 +597,26 @@ fn workload(
             env_vars.insert(name.clone(), value.clone());
         }
     }
-    if let Some(database) = &own.database {
-        if platform.database.databases.iter().any(|d| d == database) {
-            env_vars.insert(
-                "DATABASE_NAME".to_string(),
-                Deferred::Output(FromOutput::string(outputs::database_name(database))),
-            );
-        } else {
+    // `DATABASE_NAME`: the setting's choice among the databases the spec
+    // grants the workload, by default the first of them.
+    let granted: Vec<String> = spec.databases.iter().map(|(d, _)| d.clone()).collect();
+    let database = match &own.database {
+        Some(database) if granted.contains(database) => Some(database.clone()),
+        Some(database) => {
             errors.push(HelmError::UnknownDatabase {
                 workload: spec.name.clone(),
                 database: database.clone(),
-                declared: platform.database.databases.clone(),
+                declared: granted.clone(),
             });
+            None
         }
+        None => granted.first().cloned(),
+    };
+    if let Some(database) = database {
+        env_vars.insert(
+            "DATABASE_NAME".to_string(),
+            Deferred::Output(FromOutput::string(outputs::database_name(&database))),
+        );
     }
     let host = match &own.public_host {
         None => None,
@@ -622,6 +678,8 @@ mod tests {
             name: "api".into(),
             namespace: "shop".into(),
             service_account: "api-sa".into(),
+            databases: Vec::new(),
+            uses_cache: false,
             buckets: Vec::new(),
         });
         p
@@ -646,7 +704,7 @@ mod tests {
                 .map(|i| (i.repository.as_str(), i.tag.as_str())),
             Some(("ghcr.io/shop/api", "2.0.0"))
         );
-        assert_eq!(app.config.database.existing_secret, "shop-database");
+        assert_eq!(app.config.database.auth, "iam");
     }
 
     #[test]
@@ -733,7 +791,46 @@ mod tests {
         let text = errors.to_string();
         assert_eq!(errors.0.len(), 3, "{text}");
         assert!(text.contains("workload `ghost`"), "{text}");
-        assert!(text.contains("database `nope`"), "{text}");
+        assert!(
+            text.contains("`WorkloadSettings::database` `nope`"),
+            "{text}"
+        );
         assert!(text.contains("node pool `gpu`"), "{text}");
+    }
+
+    /// `DATABASE_USER` and `DATABASE_NAME` only for a workload that declares a
+    /// database; the cache only where declared; GCP's user is Cloud SQL's
+    /// IAM user name (an output), Azure's Redis user the identity's object id.
+    #[test]
+    fn data_env_follows_the_declarations() {
+        let mut p = platform(Environment::DEV);
+        p.database.databases = vec!["app".into(), "audit".into()];
+        p.workloads[0] = WorkloadSpec::new("api", "shop")
+            .database("app", Access::Read)
+            .cache();
+        p.workloads.push(WorkloadSpec::new("idle", "shop"));
+        let settings = HelmSettings::new().with_image_registry("ghcr.io/shop");
+        for cloud in Cloud::ALL {
+            let app = derive(&p, cloud, &settings).unwrap();
+            let api = &app.workloads["api"].env;
+            assert_eq!(
+                api["DATABASE_NAME"],
+                Deferred::Output(FromOutput::string("database_name_app"))
+            );
+            assert_eq!(api["DATABASE_APP_ACCESS"], Deferred::Known("read".into()));
+            assert!(!api.contains_key("DATABASE_AUDIT_ACCESS"));
+            assert_eq!(api["REDIS_ENABLED"], Deferred::Known("true".into()));
+            let user = &api["DATABASE_USER"];
+            match cloud {
+                Cloud::Gcp => assert_eq!(
+                    user,
+                    &Deferred::Output(FromOutput::string("database_user_api"))
+                ),
+                _ => assert_eq!(user, &Deferred::Known("api".into())),
+            }
+            assert_eq!(api.contains_key("REDIS_USER"), cloud == Cloud::Azure);
+            let idle = &app.workloads["idle"].env;
+            assert!(idle.is_empty(), "{cloud}: {idle:?}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod azure;
+pub mod data_access;
 pub mod defaults;
 pub mod gcp;
 pub mod outputs;

@@ -79,6 +79,12 @@ pub trait Realization<'p>: Sized {
     /// Everything, as returned by [`run`].
     type Handles;
 
+    /// Checks the platform's fields this cloud reads before anything is
+    /// built from them (region or location, zones): a mistake there is then
+    /// one error, not one per resource derived from it (see
+    /// [`Stack::end_input_check`]). The default checks nothing.
+    fn check_input(_platform: &Platform, _stack: &mut Stack) {}
+
     /// Provider or project settings, shared logging, and what every later
     /// step reads.
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self;
@@ -130,13 +136,16 @@ pub trait Realization<'p>: Sized {
     ) -> Self::Buckets;
 
     /// What each workload may reach (and, where it carries its grants, its
-    /// identity), by workload name.
+    /// identity), by workload name: its buckets, and the database and cache
+    /// only where it declares their use; also the identity of the database
+    /// bootstrap (see [`super::data_access`]). `data` is the database and the
+    /// cache.
     fn workload_access(
         &self,
         keys: &Self::Keys,
         cluster: &Self::Cluster,
         identities: &Self::Identities,
-        cache: &Self::Cache,
+        data: (&Self::Database, &Self::Cache),
         buckets: &Self::Buckets,
         stack: &mut Stack,
     ) -> Self::Workloads;
@@ -203,6 +212,11 @@ pub fn run_as_of<'p, R: Realization<'p>>(
     let mut stack = super::new_stack(platform);
     // Before any builder runs: each checks its version against this day.
     stack.set_support_date(support_date);
+    // The platform's fields were checked by `new_stack`, the cloud's are
+    // checked here; what the builders derive from a field already reported
+    // is not reported again.
+    R::check_input(platform, &mut stack);
+    stack.end_input_check();
     let s = &mut stack;
     let cloud = R::foundation(platform, s);
     let network = cloud.network(s);
@@ -212,7 +226,14 @@ pub fn run_as_of<'p, R: Realization<'p>>(
     let database = cloud.database(&network, &keys, &cluster, &identities, s);
     let cache = cloud.cache(&network, &keys, &cluster, &identities, s);
     let buckets = cloud.buckets(&network, &keys, s);
-    let workloads = cloud.workload_access(&keys, &cluster, &identities, &cache, &buckets, s);
+    let workloads = cloud.workload_access(
+        &keys,
+        &cluster,
+        &identities,
+        (&database, &cache),
+        &buckets,
+        s,
+    );
     let parts = Parts {
         network,
         keys,

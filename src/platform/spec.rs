@@ -293,6 +293,18 @@ pub struct WorkloadSpec {
     pub service_account: String,
     /// Buckets (by logical name) and the access granted.
     pub buckets: Vec<(String, Access)>,
+    /// Databases of [`DatabaseSpec::databases`] the workload uses and the
+    /// access granted: `Read` is `CONNECT` and `SELECT`, `ReadWrite` every
+    /// privilege on the database and its `public` schema. Default: none, and
+    /// then the workload gets no database login at all (no IAM database
+    /// user, no `rds-db:connect`, no Entra role). The grants themselves are
+    /// SQL, applied by the bootstrap Job of the app chart
+    /// (`helm::database_bootstrap`).
+    pub databases: Vec<(String, Access)>,
+    /// Whether the workload uses the cache. Default `false`: no
+    /// `elasticache:Connect` (AWS), no reader of the AUTH secret (GCP), no
+    /// access policy assignment (Azure).
+    pub uses_cache: bool,
 }
 
 impl WorkloadSpec {
@@ -304,6 +316,7 @@ impl WorkloadSpec {
     /// let w = WorkloadSpec::new("ingest", "recsys").bucket("raw-events", Access::ReadWrite);
     /// assert_eq!(w.service_account, "ingest");
     /// assert_eq!(w.buckets, vec![("raw-events".to_string(), Access::ReadWrite)]);
+    /// assert!(w.databases.is_empty() && !w.uses_cache);
     /// ```
     pub fn new(name: &str, namespace: &str) -> Self {
         WorkloadSpec {
@@ -311,7 +324,43 @@ impl WorkloadSpec {
             namespace: namespace.to_string(),
             service_account: name.to_string(),
             buckets: Vec::new(),
+            databases: Vec::new(),
+            uses_cache: false,
         }
+    }
+
+    /// Grants `access` to the database named `database` (one of
+    /// [`DatabaseSpec::databases`]).
+    ///
+    /// ```
+    /// use infrasynth::platform::{Access, WorkloadSpec};
+    /// let w = WorkloadSpec::new("api", "shop").database("app", Access::Read).cache();
+    /// assert_eq!(w.databases, vec![("app".to_string(), Access::Read)]);
+    /// assert!(w.uses_cache);
+    /// ```
+    pub fn database(mut self, database: &str, access: Access) -> Self {
+        self.databases.push((database.to_string(), access));
+        self
+    }
+
+    /// Lets the workload use the cache.
+    pub fn cache(mut self) -> Self {
+        self.uses_cache = true;
+        self
+    }
+
+    /// Whether the workload uses any database.
+    pub fn uses_database(&self) -> bool {
+        !self.databases.is_empty()
+    }
+
+    /// The PostgreSQL role the workload logs in as on AWS and Azure (and
+    /// the psql variable naming its login on every cloud): the workload's
+    /// name with `-` as `_`, so it needs no quoting (`api-server` is
+    /// `api_server`). GCP's IAM database users are named by Cloud SQL
+    /// after the service account instead.
+    pub fn database_user(&self) -> String {
+        self.name.replace('-', "_")
     }
 
     /// Grants `access` to the bucket spec named `bucket`.

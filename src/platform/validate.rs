@@ -177,6 +177,22 @@ pub fn validate(platform: &Platform, stack: &mut Stack) {
                 );
             }
         }
+        for (database, _) in &workload.databases {
+            if !platform.database.databases.contains(database) {
+                stack.error(
+                    &workload.name,
+                    "databases",
+                    &format!(
+                        "workload `{}` uses database `{database}`, which `database.databases` does not define",
+                        workload.name
+                    ),
+                    &format!(
+                        "use one of: {}, or add `{database}` to `database.databases`",
+                        platform.database.databases.join(", ")
+                    ),
+                );
+            }
+        }
         if !is_dns_label(&workload.service_account) || !is_dns_label(&workload.namespace) {
             stack.error(
                 &workload.name,

@@ -11,6 +11,7 @@
 
 mod aws;
 mod azure;
+pub mod broadening;
 mod gcp;
 pub mod rule;
 

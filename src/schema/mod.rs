@@ -6,6 +6,10 @@
 //! unknown attributes and blocks, missing required ones, computed-only attributes
 //! that were set, and nested blocks given more or fewer times than allowed.
 
+mod bundled;
+
+pub use bundled::{bundled, provider_of};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use infrasynth::helm::database_bootstrap::DatabaseBootstrap;
 use infrasynth::helm::profile::{self, Autoscaling, DisruptionBudget, Resources, Weight};
 use infrasynth::helm::security::{ContainerSecurityContext, PodSecurityContext};
 use infrasynth::helm::wiring::CloudSqlProxy;
@@ -48,6 +49,10 @@ pub struct MlopsValues {
     /// The Cloud SQL Auth Proxy sidecar (GCP only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_sql_proxy: Option<CloudSqlProxy>,
+    /// The database bootstrap Job (a Helm hook applying the workloads'
+    /// grants); absent when no workload uses a database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_bootstrap: Option<DatabaseBootstrap>,
     /// The components by name.
     pub components: BTreeMap<String, Component>,
 }
@@ -151,31 +156,26 @@ const WEB_UI: (&str, u16, &str) = ("web-ui", 8080, "app");
 /// Deployment facts of the platform workloads the chart runs as components
 /// (`backup` keeps the defaults: it has no component yet).
 pub fn workload_settings() -> Vec<(&'static str, WorkloadSettings)> {
-    let settings = |port, public: Option<&str>, database: Option<&str>, weight| WorkloadSettings {
+    // Which database each uses is the platform spec's (`DATABASE_NAME` is
+    // the first it declares).
+    let settings = |port, public: Option<&str>, weight| WorkloadSettings {
         port,
         public_host: public.map(str::to_string),
-        database: database.map(str::to_string),
         weight,
         ..WorkloadSettings::default()
     };
     vec![
-        (
-            "api-server",
-            settings(8000, Some("api"), Some("app"), Weight::Standard),
-        ),
-        ("model-server", settings(8080, None, None, Weight::Heavy)),
+        ("api-server", settings(8000, Some("api"), Weight::Standard)),
+        ("model-server", settings(8080, None, Weight::Heavy)),
         (
             "worker",
             WorkloadSettings {
                 service: false,
                 placement: Placement::Spot,
-                ..settings(9090, None, Some("app"), Weight::Heavy)
+                ..settings(9090, None, Weight::Heavy)
             },
         ),
-        (
-            "mlflow",
-            settings(5000, Some("mlflow"), Some("mlflow"), Weight::Standard),
-        ),
+        ("mlflow", settings(5000, Some("mlflow"), Weight::Standard)),
     ]
 }
 
@@ -198,6 +198,7 @@ impl ChartValues for MlopsChart {
             ingress: app.ingress.clone(),
             config: app.config.clone(),
             cloud_sql_proxy: app.cloud_sql_proxy.clone(),
+            database_bootstrap: app.database_bootstrap.clone(),
             components,
         })
     }

@@ -29,6 +29,8 @@ pub fn platform(env: Environment) -> Platform {
         name: "notebooks".into(),
         namespace: "lab".into(),
         service_account: "notebooks".into(),
+        databases: Vec::new(),
+        uses_cache: false,
         buckets: vec![("scratch".into(), Access::ReadWrite)],
     }];
     p

@@ -22,8 +22,8 @@ pub fn stack() -> StackDefinition {
         .helm_per_cloud(helm)
 }
 
-/// The Helm settings: the API is public at `recs.<domain>` and reads the
-/// `features` database; the batch scorer is heavy and serves nothing; on AWS
+/// The Helm settings: the API is public at `recs.<domain>` (the
+/// `features` database it reads is the platform spec's); the batch scorer is heavy and serves nothing; on AWS
 /// `ingest` gets the URL of its events queue (an output the customize hook
 /// declares there).
 fn helm(env: Environment, cloud: Cloud) -> HelmSettings {
@@ -40,7 +40,6 @@ fn helm(env: Environment, cloud: Cloud) -> HelmSettings {
             "recommender-api",
             WorkloadSettings {
                 public_host: Some("recs".into()),
-                database: Some("features".into()),
                 ..WorkloadSettings::default()
             },
         )
@@ -117,7 +116,11 @@ pub fn platform(env: Environment) -> Platform {
         bucket("model-registry", None, None),
     ];
     p.workloads = vec![
-        workload("ingest", &[("raw-events", Access::ReadWrite)]),
+        // The data each uses, and nothing more: `ingest` writes orders,
+        // `trainer` writes features, the API reads features and caches,
+        // the scorer reads features.
+        workload("ingest", &[("raw-events", Access::ReadWrite)])
+            .database("orders", Access::ReadWrite),
         workload(
             "trainer",
             &[
@@ -125,12 +128,17 @@ pub fn platform(env: Environment) -> Platform {
                 ("features", Access::ReadWrite),
                 ("model-registry", Access::ReadWrite),
             ],
-        ),
-        workload("recommender-api", &[("model-registry", Access::Read)]),
+        )
+        .database("features", Access::ReadWrite)
+        .database("orders", Access::Read),
+        workload("recommender-api", &[("model-registry", Access::Read)])
+            .database("features", Access::Read)
+            .cache(),
         workload(
             "batch-scorer",
             &[("features", Access::Read), ("model-registry", Access::Read)],
-        ),
+        )
+        .database("features", Access::Read),
     ];
     p.tags.insert("Team".into(), "recsys".into());
     p
@@ -151,6 +159,8 @@ fn workload(name: &str, buckets: &[(&str, Access)]) -> WorkloadSpec {
         name: name.into(),
         namespace: NAMESPACE.into(),
         service_account: name.into(),
+        databases: Vec::new(),
+        uses_cache: false,
         buckets: buckets.iter().map(|(b, a)| (b.to_string(), *a)).collect(),
     }
 }

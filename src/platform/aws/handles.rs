@@ -30,6 +30,8 @@ use crate::aws::vpc::VpcHandle;
 ///     name: "ingest".into(),
 ///     namespace: "shop".into(),
 ///     service_account: "ingest".into(),
+///     databases: Vec::new(),
+///     uses_cache: false,
 ///     buckets: Vec::new(),
 /// });
 /// let (mut stack, aws) = platform::realize_aws(&spec);
@@ -69,8 +71,12 @@ pub struct AwsPlatform {
     /// (`access_logs`); `None` when the platform has no buckets.
     pub access_logs: Option<AccessLogBucketHandle>,
     /// Every workload's IRSA role (`aws_iam_role.workload_<name>`) with its
-    /// inline policies (`buckets`, `cache`), by workload name.
+    /// inline policies (`buckets`, `database`, `cache`), by workload name.
     pub workloads: BTreeMap<String, IamRoleHandle>,
+    /// The database bootstrap Job's role (`aws_iam_role.database_bootstrap`,
+    /// inline policy `secrets`: the master user secret); `None` when no
+    /// workload uses a database.
+    pub database_bootstrap: Option<IamRoleHandle>,
 }
 
 /// The realization's KMS keys (`aws_kms_key.<purpose>`, alias

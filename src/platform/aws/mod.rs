@@ -18,17 +18,18 @@ use crate::aws::bucket::{Bucket, BucketHandle};
 use crate::aws::eks::{EksCluster, EksClusterHandle, EksClusterProps, NodeGroup, NodeGroupProps};
 use crate::aws::iam::IamRoleHandle;
 use crate::aws::irsa::{WorkloadRole, WorkloadRoleProps};
+use crate::aws::kind::ArnParts;
 use crate::aws::kms::{KmsKey, KmsKeyHandle};
 use crate::aws::postgres::{DatabaseNetwork, Postgres, PostgresHandle, PostgresProps};
-use crate::aws::provider::{partition, AwsProvider};
+use crate::aws::provider::{arn_parts, partition, AwsProvider};
 use crate::aws::redis::{Redis, RedisHandle, RedisProps};
 use crate::aws::vpc::{Vpc, VpcHandle};
-use crate::core::reference::{Arn, Attr};
+use crate::core::reference::{Arn, Attr, Ref};
 use crate::core::stack::Stack;
-use crate::core::value::{Expr, TemplatePart};
+use crate::core::value::{Expr, TemplatePart, Value};
 use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{logical, ApiAccess, BucketSpec, Capacity, Platform};
+use crate::platform::{data_access, logical, ApiAccess, BucketSpec, Capacity, Platform};
 
 // The context and what the steps pass on.
 
@@ -39,6 +40,13 @@ pub(crate) struct Aws<'p> {
     prefix: String,
     log_retention: u32,
     logs_key: KmsKeyHandle,
+}
+
+/// What `workload_access` made: a role per workload, and the database
+/// bootstrap's role when some workload uses a database.
+pub(crate) struct AwsWorkloads {
+    roles: BTreeMap<String, IamRoleHandle>,
+    bootstrap: Option<IamRoleHandle>,
 }
 
 /// The buckets of the spec, in its order (the access-log bucket's policy
@@ -60,11 +68,28 @@ impl<'p> Realization<'p> for Aws<'p> {
     type Database = PostgresHandle;
     type Cache = RedisHandle;
     type Buckets = AwsBuckets;
-    type Workloads = BTreeMap<String, IamRoleHandle>;
+    /// Each workload's role, and the database bootstrap's.
+    type Workloads = AwsWorkloads;
     type Handles = AwsPlatform;
 
     /// The provider, and the logs key the VPC's flow logs, EKS and the
     /// access-log bucket share.
+    /// The region, and the zone count against it (the VPC builder's own
+    /// checks, run once here).
+    fn check_input(platform: &Platform, stack: &mut Stack) {
+        let region =
+            crate::aws::Region::resolve(stack, "provider", "region", &platform.regions.aws);
+        // Zero zones is the platform check's mistake, reported already.
+        if let (Some(region), 1..) = (region, platform.network.zones) {
+            region.zones(
+                stack,
+                "network",
+                "zones",
+                usize::from(platform.network.zones),
+            );
+        }
+    }
+
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
         let region = platform.regions.aws.as_str();
         let prefix = platform.name_prefix();
@@ -282,17 +307,21 @@ impl<'p> Realization<'p> for Aws<'p> {
         }
     }
 
-    /// One IRSA role per workload, with its bucket and cache grants.
+    /// One IRSA role per workload with its bucket grants, `rds-db:connect`
+    /// as its own database user when it uses a database, and
+    /// `elasticache:Connect` when it uses the cache; and the bootstrap's role,
+    /// which may read the master user secret.
     fn workload_access(
         &self,
         keys: &KmsKeys,
         cluster: &EksClusterHandle,
         _identities: &(),
-        cache: &RedisHandle,
+        (database, cache): (&PostgresHandle, &RedisHandle),
         buckets: &AwsBuckets,
         stack: &mut Stack,
-    ) -> BTreeMap<String, IamRoleHandle> {
+    ) -> AwsWorkloads {
         let mut roles = BTreeMap::new();
+        let instance_arn = arn_parts(stack, "database", &database.instance);
         for workload in &self.platform.workloads {
             let mut role = WorkloadRole::new(WorkloadRoleProps {
                 logical_name: &format!("workload_{}", logical(&workload.name)),
@@ -307,19 +336,40 @@ impl<'p> Realization<'p> for Aws<'p> {
                     role = role.bucket(handle.arn(), keys.storage.arn(), *access);
                 }
             }
-            // Before IAM authentication any pod reaching the cache's security
-            // group could use it; now only the platform's workloads can. The
-            // spec does not say which of them use the cache, so each may
-            // connect.
-            role = role.cache(cache.group.arn(), cache.user.arn());
+            // One database user per workload: which databases it may use is
+            // the bootstrap's GRANTs, so the IAM side is the login only.
+            if workload.uses_database() {
+                role = role.database_login(database_user_arn(
+                    &instance_arn,
+                    database,
+                    &workload.database_user(),
+                ));
+            }
+            if workload.uses_cache {
+                role = role.cache(cache.group.arn(), cache.user.arn());
+            }
             roles.insert(workload.name.clone(), stack.add(role));
         }
-        roles
+        let bootstrap = data_access::needs_bootstrap(self.platform).then(|| {
+            let namespace = data_access::bootstrap_namespace(self.platform);
+            let service_account = data_access::bootstrap_service_account(self.platform);
+            stack.add(
+                WorkloadRole::new(WorkloadRoleProps {
+                    logical_name: "database_bootstrap",
+                    role_name: data_access::bootstrap_identity_name(self.platform),
+                    oidc: &cluster.oidc,
+                    namespace: &namespace,
+                    service_account: &service_account,
+                })
+                .secret(database.master_user_secret_arn(), keys.database.arn()),
+            )
+        });
+        AwsWorkloads { roles, bootstrap }
     }
 
     /// Besides the shared outputs: the master user secret, the Redis user,
-    /// the cluster's CA and OIDC provider, the access-log bucket, the VPC and
-    /// the KMS keys.
+    /// the cluster's CA and OIDC provider, the Cluster Autoscaler's role, the
+    /// access-log bucket, the VPC and the KMS keys.
     fn outputs(&self, parts: &Parts<'p, Self>, stack: &mut Stack) -> Outputs {
         let (cluster, postgres, cache) = (&parts.cluster, &parts.database, &parts.cache);
         stack.output(
@@ -327,6 +377,18 @@ impl<'p> Realization<'p> for Aws<'p> {
             postgres.master_user_secret_arn(),
             "Secrets Manager secret holding the master credentials (generated by RDS)",
         );
+        if let Some(bootstrap) = &parts.workloads.bootstrap {
+            stack.output(
+                data_access::BOOTSTRAP_IDENTITY,
+                bootstrap.arn(),
+                "IAM role ARN of the database bootstrap Job (reads the master user secret)",
+            );
+            stack.output(
+                data_access::BOOTSTRAP_ADMIN_SECRET,
+                postgres.master_user_secret_arn(),
+                "Secrets Manager secret with the master user login (made by RDS), readable by the bootstrap Job only",
+            );
+        }
         stack.output(
             "redis_user",
             cache.user_name(),
@@ -343,6 +405,11 @@ impl<'p> Realization<'p> for Aws<'p> {
             "cluster_oidc_issuer_url",
             &cluster.oidc.issuer,
             "OIDC issuer of the cluster",
+        );
+        stack.output(
+            "cluster_autoscaler_role_arn",
+            cluster.cluster_autoscaler_role.arn(),
+            "IAM role ARN of kube-system/cluster-autoscaler (scales every node group between its min and max)",
         );
         stack.output(
             "cluster_oidc_provider_arn",
@@ -398,15 +465,19 @@ impl<'p> Realization<'p> for Aws<'p> {
                     .map(|(name, bucket)| (name, bucket)),
                 |_, bucket| Output::new(bucket.name(), "S3 bucket name"),
             ),
-            workload_identities: per_workload(self.platform, &parts.workloads, |workload, role| {
-                Output::new(
+            workload_identities: per_workload(
+                self.platform,
+                &parts.workloads.roles,
+                |workload, role| {
+                    Output::new(
                     role.arn(),
                     format!(
                         "IAM role ARN for {}/{} (annotate the service account with eks.amazonaws.com/role-arn)",
                         workload.namespace, workload.service_account
                     ),
                 )
-            }),
+                },
+            ),
         }
     }
 
@@ -419,12 +490,32 @@ impl<'p> Realization<'p> for Aws<'p> {
             cache: parts.cache,
             buckets: parts.buckets.by_spec.into_iter().collect(),
             access_logs: parts.buckets.access_logs,
-            workloads: parts.workloads,
+            workloads: parts.workloads.roles,
+            database_bootstrap: parts.workloads.bootstrap,
         }
     }
 }
 
 // Helpers of the steps.
+
+/// `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`,
+/// the resource of `rds-db:connect` (RDS User Guide, "Creating and using an
+/// IAM policy for IAM database access"); the instance's `resource_id` is its
+/// DbiResourceId, the other parts come from its own ARN.
+fn database_user_arn(instance_arn: &Ref<ArnParts>, database: &PostgresHandle, user: &str) -> Value {
+    let part = |name: &str| TemplatePart::from(instance_arn.attr::<String>(name).to_text());
+    Value::Expr(Expr::concat([
+        TemplatePart::from("arn:"),
+        part("partition"),
+        TemplatePart::from(":rds-db:"),
+        part("region"),
+        TemplatePart::from(":"),
+        part("account"),
+        TemplatePart::from(":dbuser:"),
+        TemplatePart::from(database.instance.attr::<String>("resource_id").to_text()),
+        TemplatePart::Literal(format!("/{user}")),
+    ]))
+}
 
 /// RDS and ElastiCache take the database subnets and admit only the cluster
 /// security group, which managed nodes and their pods use.

@@ -33,6 +33,8 @@ use crate::core::reference::Ref;
 ///     name: "ingest".into(),
 ///     namespace: "shop".into(),
 ///     service_account: "ingest".into(),
+///     databases: Vec::new(),
+///     uses_cache: false,
 ///     buckets: Vec::new(),
 /// });
 /// let (mut stack, azure) = platform::realize_azure(&spec);
@@ -80,6 +82,9 @@ pub struct AzurePlatform {
     /// Every workload's managed identity and role assignments, by workload
     /// name.
     pub workloads: BTreeMap<String, AzureWorkload>,
+    /// The database bootstrap's identity and administrator entry; `None`
+    /// when no workload uses a database.
+    pub database_bootstrap: Option<AzureBootstrap>,
 }
 
 /// The private DNS zones, each linked to the virtual network.
@@ -150,4 +155,17 @@ pub struct AzureWorkload {
     pub container_roles: BTreeMap<String, Ref<kind::RoleAssignment>>,
     /// Its Key Vault Secrets User role on the vault.
     pub secrets_role: Ref<kind::RoleAssignment>,
+    /// Its access policy assignment on the cache's default database
+    /// (`azapi_resource.redis_access_<name>`), when it uses the cache.
+    pub cache_access: Option<Ref<crate::core::stack::RawKind>>,
+}
+
+/// What the database bootstrap Job runs as.
+#[derive(Clone, Debug)]
+pub struct AzureBootstrap {
+    /// Its managed identity (`database_bootstrap`), federated with its
+    /// Kubernetes service account.
+    pub identity: Ref<kind::UserAssignedIdentity>,
+    /// It as an Entra administrator of the PostgreSQL server.
+    pub administrator: Ref<kind::PostgresqlFlexibleServerAdministrator>,
 }

@@ -9,7 +9,9 @@
 mod handles;
 pub mod sizes;
 
-pub use handles::{AksHandles, AzureKeys, AzurePlatform, AzureWorkload, PrivateDnsZones};
+pub use handles::{
+    AksHandles, AzureBootstrap, AzureKeys, AzurePlatform, AzureWorkload, PrivateDnsZones,
+};
 
 use std::collections::BTreeMap;
 
@@ -37,6 +39,7 @@ use crate::azure::postgres::{
 use crate::azure::private_dns::PrivateDnsZone;
 use crate::azure::resource_group::{ResourceGroup, ResourceGroupHandle};
 use crate::azure::storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};
+use crate::core::block::Attributes;
 use crate::core::environment::Environment;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Stack, Variable};
@@ -44,7 +47,7 @@ use crate::core::value::{Expr, Value};
 use crate::map;
 use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{logical, Access, ApiAccess, Capacity, Platform, Size};
+use crate::platform::{data_access, logical, Access, ApiAccess, Capacity, Platform, Size};
 
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
@@ -101,12 +104,24 @@ impl<'p> Realization<'p> for Azure<'p> {
     type Database = Locked<PostgresHandle>;
     type Cache = ManagedRedisHandle;
     type Buckets = Locked<StorageHandle>;
-    type Workloads = BTreeMap<String, AzureWorkload>;
+    /// Each workload's access, and the database bootstrap.
+    type Workloads = (BTreeMap<String, AzureWorkload>, Option<AzureBootstrap>);
     type Handles = AzurePlatform;
 
     /// The provider, one resource group holding everything, and the Log
     /// Analytics workspace for container insights, Defender findings and
     /// storage access logs.
+    /// The location and the zone count against it (the resource group's own
+    /// check, run once here).
+    fn check_input(platform: &Platform, stack: &mut Stack) {
+        crate::azure::location::check(
+            stack,
+            "platform",
+            &platform.regions.azure,
+            platform.network.zones,
+        );
+    }
+
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
         let env = platform.environment;
         let production = env.is_production();
@@ -575,12 +590,12 @@ impl<'p> Realization<'p> for Azure<'p> {
     fn workload_access(
         &self,
         keys: &AzureKeys,
-        _cluster: &AksHandles,
+        cluster: &AksHandles,
         identities: &BTreeMap<String, Ref<kind::UserAssignedIdentity>>,
-        _cache: &ManagedRedisHandle,
+        ((postgres, _), cache): (&Locked<PostgresHandle>, &ManagedRedisHandle),
         (storage, _): &Locked<StorageHandle>,
         stack: &mut Stack,
-    ) -> BTreeMap<String, AzureWorkload> {
+    ) -> (BTreeMap<String, AzureWorkload>, Option<AzureBootstrap>) {
         let mut workloads = BTreeMap::new();
         for workload in &self.platform.workloads {
             let Some(identity) = identities.get(&workload.name) else {
@@ -616,10 +631,15 @@ impl<'p> Realization<'p> for Azure<'p> {
                     identity: identity.clone(),
                     container_roles,
                     secrets_role,
+                    cache_access: workload
+                        .uses_cache
+                        .then(|| cache_access(stack, cache, &workload.name, identity)),
                 },
             );
         }
-        workloads
+        let bootstrap = data_access::needs_bootstrap(self.platform)
+            .then(|| self.database_bootstrap(cluster, postgres, stack));
+        (workloads, bootstrap)
     }
 
     /// Besides the shared outputs: the resource group, the Key Vault URI and
@@ -637,6 +657,28 @@ impl<'p> Realization<'p> for Azure<'p> {
             parts.keys.vault.vault.vault_uri(),
             "Key Vault for application secrets",
         );
+        // The Entra object ids `pgaadauth_create_principal_with_oid` takes
+        // (the bootstrap Job's psql variables) and Managed Redis users.
+        for workload in &self.platform.workloads {
+            let uses_data = workload.uses_database() || workload.uses_cache;
+            if let (true, Some(identity)) = (uses_data, parts.identities.get(&workload.name)) {
+                stack.output(
+                    &data_access::principal_output(&workload.name),
+                    identity.principal_id(),
+                    &format!(
+                        "Entra object id of workload `{}`'s identity (its PostgreSQL role and Redis user)",
+                        workload.name
+                    ),
+                );
+            }
+        }
+        if let Some(bootstrap) = &parts.workloads.1 {
+            stack.output(
+                data_access::BOOTSTRAP_IDENTITY,
+                bootstrap.identity.client_id(),
+                "Managed identity client id of the database bootstrap Job (a PostgreSQL Entra administrator)",
+            );
+        }
         stack.output(
             "tenant_id",
             self.tenant_id.clone(),
@@ -711,7 +753,8 @@ impl<'p> Realization<'p> for Azure<'p> {
             cache: parts.cache,
             storage: parts.buckets.0,
             storage_lock: parts.buckets.1,
-            workloads: parts.workloads,
+            workloads: parts.workloads.0,
+            database_bootstrap: parts.workloads.1,
         }
     }
 }
@@ -800,6 +843,92 @@ fn subnet_id(
     }
 }
 
+impl Azure<'_> {
+    /// The database bootstrap: a workload identity for its Kubernetes
+    /// service account, made an Entra administrator of the server beside the
+    /// operators' group, so the Job logs in with its own token and no password
+    /// exists (the server allows several Entra administrators; azurerm
+    /// 4.55.0's `azurerm_postgresql_flexible_server_active_directory_administrator`,
+    /// one per principal).
+    fn database_bootstrap(
+        &self,
+        cluster: &AksHandles,
+        postgres: &PostgresHandle,
+        stack: &mut Stack,
+    ) -> AzureBootstrap {
+        let platform = self.platform;
+        let name = data_access::bootstrap_identity_name(platform);
+        let identity = stack.add(WorkloadIdentity::new(WorkloadIdentityProps {
+            logical_name: "database_bootstrap",
+            name: &name,
+            resource_group: &self.rg,
+            oidc_issuer_url: cluster.cluster.oidc_issuer_url(),
+            namespace: &data_access::bootstrap_namespace(platform),
+            service_account: &data_access::bootstrap_service_account(platform),
+        }));
+        let administrator = stack.resource::<kind::PostgresqlFlexibleServerAdministrator>(
+            "database_bootstrap",
+            Attributes::new()
+                .set("server_name", postgres.server.name())
+                .set("resource_group_name", &self.rg.name)
+                .set("tenant_id", self.tenant_id.clone())
+                .set("object_id", identity.principal_id())
+                .set("principal_name", name.as_str())
+                .set("principal_type", "ServicePrincipal")
+                // One administrator change at a time: the server refuses a
+                // second while the first is in progress.
+                .depends_on(postgres.administrator.address()),
+        );
+        AzureBootstrap {
+            identity,
+            administrator,
+        }
+    }
+}
+
+/// The `azapi` provider's version constraint: azurerm 4.55.0 has no
+/// resource for Managed Redis access policy assignments
+/// (`azurerm_managed_redis_access_policy_assignment` arrived in 4.60), so
+/// they are ARM resources written with `azapi_resource`.
+pub const AZAPI_PROVIDER_VERSION: &str = "~> 2.5";
+
+/// The ARM type of a Managed Redis access policy assignment, at an API
+/// version that has it generally available.
+pub const REDIS_ACCESS_POLICY_ASSIGNMENT: &str =
+    "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01";
+
+/// The data access policy of `workload`'s identity on the cache's `default`
+/// database: the built-in `default` policy (read and write every key, no
+/// administrative commands), the only one Managed Redis offers. With access
+/// keys off, a principal without an assignment cannot AUTH at all.
+fn cache_access(
+    stack: &mut Stack,
+    cache: &ManagedRedisHandle,
+    workload: &str,
+    identity: &Ref<kind::UserAssignedIdentity>,
+) -> Ref<crate::core::stack::RawKind> {
+    stack.require_provider("azapi", "Azure/azapi", AZAPI_PROVIDER_VERSION);
+    stack.raw_resource(
+        "azapi_resource",
+        &format!("redis_access_{}", logical(workload)),
+        Attributes::new()
+            .set("type", REDIS_ACCESS_POLICY_ASSIGNMENT)
+            // Letters and digits only.
+            .set("name", workload.replace('-', ""))
+            .set("parent_id", cache.cache.id().suffixed("/databases/default"))
+            .set(
+                "body",
+                Value::map().with(
+                    "properties",
+                    Value::map().with("accessPolicyName", "default").with(
+                        "user",
+                        Value::map().with("objectId", identity.principal_id()),
+                    ),
+                ),
+            ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -868,6 +997,8 @@ mod tests {
                 name: "api".into(),
                 namespace: "apps".into(),
                 service_account: "api".into(),
+                databases: Vec::new(),
+                uses_cache: false,
                 buckets: vec![("data".into(), Access::Read)],
             }],
             tags: BTreeMap::new(),

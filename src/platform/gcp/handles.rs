@@ -32,6 +32,8 @@ use crate::gcp::service_agent::ServiceAgentHandle;
 ///     name: "ingest".into(),
 ///     namespace: "shop".into(),
 ///     service_account: "ingest".into(),
+///     databases: Vec::new(),
+///     uses_cache: false,
 ///     buckets: Vec::new(),
 /// });
 /// let (mut stack, gcp) = platform::realize_gcp(&spec);
@@ -71,6 +73,23 @@ pub struct GcpPlatform {
     /// Every workload's service account, workload identity binding and
     /// bucket roles, by workload name.
     pub workloads: BTreeMap<String, GcpWorkload>,
+    /// The database bootstrap's identity and admin login; `None` when no
+    /// workload uses a database.
+    pub database_bootstrap: Option<DatabaseBootstrap>,
+}
+
+/// What the database bootstrap Job runs as and logs in with.
+#[derive(Clone, Debug)]
+pub struct DatabaseBootstrap {
+    /// Its service account (`database_bootstrap`, Cloud SQL client).
+    pub service_account: ServiceAccountHandles,
+    /// The binding letting its Kubernetes service account act as it.
+    pub binding: Ref<kind::ServiceAccountIamMember>,
+    /// The built-in admin user (`google_sql_user.database_admin`).
+    pub admin_user: Ref<kind::SqlUser>,
+    /// The Secret Manager secret with the admin's password, readable by the
+    /// bootstrap's service account only.
+    pub admin_password: SecretHandles,
 }
 
 /// The customer-managed keys, present only where the environment's profile
@@ -105,7 +124,7 @@ pub struct MemorystoreHandles {
     /// The instance (`main`).
     pub instance: Ref<kind::RedisInstance>,
     /// The Secret Manager secret with the AUTH string, its version, and a
-    /// reader grant per workload.
+    /// reader grant per workload that uses the cache.
     pub auth: SecretHandles,
 }
 

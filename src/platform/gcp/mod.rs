@@ -7,7 +7,8 @@
 //! | cache | Memorystore for Redis (`STANDARD_HA` when HA) |
 //! | cluster | private GKE Standard cluster, regional outside dev, separately managed pools |
 //! | buckets | GCS buckets named `<project>-<env>-<name>-<6 hex of the GCP project id>` |
-//! | workloads | one service account each, workload identity binding, bucket roles, IAM database user, reader of the Redis AUTH secret |
+//! | workloads | one service account each, workload identity binding, bucket roles; only where declared: Cloud SQL roles and IAM database user, reader of the Redis AUTH secret |
+//! | database bootstrap | a service account (Cloud SQL client) for the app chart's bootstrap Job, the built-in admin user, its password in Secret Manager readable by that account only |
 //! | production | CMEK (Cloud KMS) for buckets, Cloud SQL, Memorystore and GKE secrets |
 //! | (project) | the Google APIs used, enabled with `google_project_service`; Data Access audit logs for Cloud Storage, Cloud SQL and Secret Manager |
 //!
@@ -18,7 +19,9 @@
 mod handles;
 pub mod sizes;
 
-pub use handles::{GcpKeys, GcpPlatform, GcpWorkload, GkeHandles, MemorystoreHandles};
+pub use handles::{
+    DatabaseBootstrap, GcpKeys, GcpPlatform, GcpWorkload, GkeHandles, MemorystoreHandles,
+};
 
 use std::collections::BTreeMap;
 
@@ -41,6 +44,7 @@ use crate::gcp::service_account::{ServiceAccount, ServiceAccountHandles, Workloa
 use crate::gcp::service_agent::ServiceAgent;
 use crate::gcp::services::ProjectServices;
 
+use crate::core::block::Attributes;
 use crate::core::environment::Environment;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
@@ -49,15 +53,20 @@ use crate::platform::outputs::{
     REDIS_CA_CERTIFICATE,
 };
 use crate::platform::realize::{Parts, Realization};
-use crate::platform::{logical, Access, ApiAccess, Capacity, Platform};
+use crate::platform::{data_access, logical, Access, ApiAccess, Capacity, Platform};
 use crate::Value;
 
 /// The provider version constraint.
 pub const GOOGLE_PROVIDER_VERSION: &str = "~> 6.50";
 
-/// The project roles every workload's service account gets: connecting to Cloud
-/// SQL and logging in with IAM database authentication (table privileges are
-/// still PostgreSQL GRANTs).
+/// The version constraint of hashicorp/random, whose `random_password`
+/// makes the database admin's password.
+pub const RANDOM_PROVIDER_VERSION: &str = "~> 3.6";
+
+/// The project roles the service account of a workload that declares a
+/// database gets: connecting to Cloud SQL and logging in with IAM database
+/// authentication (table privileges are PostgreSQL GRANTs, applied by the
+/// app chart's bootstrap Job).
 pub const WORKLOAD_ROLES: [&str; 2] = ["roles/cloudsql.client", "roles/cloudsql.instanceUser"];
 
 /// The project roles of the nodes' service account: GKE's minimal node role and
@@ -167,7 +176,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
     type Database = PostgresHandles;
     type Cache = MemorystoreHandles;
     type Buckets = BTreeMap<String, Ref<kind::Bucket>>;
-    type Workloads = BTreeMap<String, GcpWorkload>;
+    /// Each workload's access, and the database bootstrap.
+    type Workloads = (BTreeMap<String, GcpWorkload>, Option<DatabaseBootstrap>);
     type Handles = GcpPlatform;
 
     /// Project settings, the APIs the realization calls and their Data
@@ -366,7 +376,13 @@ impl<'p> Realization<'p> for Gcp<'p> {
             .workloads
             .iter()
             .map(|workload| {
-                let sa = stack.add(WORKLOAD_ROLES.iter().fold(
+                // Cloud SQL roles only for a workload that uses a database.
+                let roles: &[&str] = if workload.uses_database() {
+                    &WORKLOAD_ROLES
+                } else {
+                    &[]
+                };
+                let sa = stack.add(roles.iter().fold(
                     ServiceAccount::new(
                         &logical(&workload.name),
                         &self.account_id(&workload.name),
@@ -411,8 +427,11 @@ impl<'p> Realization<'p> for Gcp<'p> {
         for database in &db.databases {
             postgres = postgres.database(database);
         }
-        for (name, sa) in identities {
-            postgres = postgres.iam_user(&logical(name), sa.sql_user_name());
+        // An IAM database user only for a workload that uses a database.
+        for workload in data_access::database_users(self.platform) {
+            if let Some(sa) = identities.get(&workload.name) {
+                postgres = postgres.iam_user(&logical(&workload.name), sa.sql_user_name());
+            }
         }
         if let Some((key, grants)) = keys.for_purpose("sql") {
             postgres = grants
@@ -452,17 +471,23 @@ impl<'p> Realization<'p> for Gcp<'p> {
         }
         let redis = stack.add(redis);
         // Apps read the AUTH string from Secret Manager through workload
-        // identity; the platform spec has no per-workload cache access, so
-        // every workload may.
-        let auth = stack.add(identities.iter().fold(
-            Secret::new(
-                "redis_auth",
-                &format!("{}-{}-auth", self.prefix, cache.name),
-                self.region(),
-                redis.auth_string(),
-            ),
-            |secret, (name, sa)| secret.reader(&logical(name), sa.account.member()),
-        ));
+        // identity: only the workloads that use the cache. Memorystore for
+        // Redis (`google_redis_instance`) has no IAM authentication in
+        // google 6.50.0 (no such argument; IAM auth is Memorystore for Redis
+        // Cluster's `authorization_mode`), so AUTH is the only way.
+        let auth = stack.add(
+            data_access::cache_users(self.platform)
+                .filter_map(|w| identities.get(&w.name).map(|sa| (&w.name, sa)))
+                .fold(
+                    Secret::new(
+                        "redis_auth",
+                        &format!("{}-{}-auth", self.prefix, cache.name),
+                        self.region(),
+                        redis.auth_string(),
+                    ),
+                    |secret, (name, sa)| secret.reader(&logical(name), sa.account.member()),
+                ),
+        );
         MemorystoreHandles {
             instance: redis,
             auth,
@@ -510,10 +535,10 @@ impl<'p> Realization<'p> for Gcp<'p> {
         _keys: &GcpKeys,
         cluster: &GkeHandles,
         identities: &BTreeMap<String, ServiceAccountHandles>,
-        _cache: &MemorystoreHandles,
+        (database, _cache): (&PostgresHandles, &MemorystoreHandles),
         buckets: &BTreeMap<String, Ref<kind::Bucket>>,
         stack: &mut Stack,
-    ) -> BTreeMap<String, GcpWorkload> {
+    ) -> (BTreeMap<String, GcpWorkload>, Option<DatabaseBootstrap>) {
         let mut access = BTreeMap::new();
         for workload in &self.platform.workloads {
             let Some(sa) = identities.get(&workload.name) else {
@@ -551,7 +576,9 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 },
             );
         }
-        access
+        let bootstrap = data_access::needs_bootstrap(self.platform)
+            .then(|| self.database_bootstrap(cluster, database, stack));
+        (access, bootstrap)
     }
 
     /// Besides the shared outputs: the Cloud SQL connection name and the
@@ -564,6 +591,29 @@ impl<'p> Realization<'p> for Gcp<'p> {
             postgres.instance.connection_name(),
             "Cloud SQL connection name for the Auth Proxy sidecar (--auto-iam-authn --private-ip)",
         );
+        // Cloud SQL names an IAM user after its service account, in a
+        // project known at apply: the bootstrap's GRANTs and the apps read it.
+        for workload in data_access::database_users(self.platform) {
+            if let Some(access) = parts.workloads.0.get(&workload.name) {
+                stack.output(
+                    &data_access::database_user_output(&workload.name),
+                    access.service_account.sql_user_name(),
+                    &format!("Cloud SQL IAM user of workload `{}`", workload.name),
+                );
+            }
+        }
+        if let Some(bootstrap) = &parts.workloads.1 {
+            stack.output(
+                data_access::BOOTSTRAP_IDENTITY,
+                bootstrap.service_account.account.email(),
+                "Service account e-mail of the database bootstrap Job",
+            );
+            stack.output(
+                data_access::BOOTSTRAP_ADMIN_SECRET,
+                bootstrap.admin_password.secret.id(),
+                "Secret Manager secret with the database admin login, readable by the bootstrap Job only",
+            );
+        }
         stack.output(
             REDIS_AUTH_SECRET,
             redis_auth.secret.id(),
@@ -602,7 +652,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
             }),
             workload_identities: per_workload(
                 self.platform,
-                &parts.workloads,
+                &parts.workloads.0,
                 |workload, access| {
                     Output::new(
                     access.service_account.account.email(),
@@ -634,7 +684,12 @@ impl<'p> Realization<'p> for Gcp<'p> {
         if let Some(ring) = &keys.ring {
             api.needed_by(stack, ring, "cloudkms");
         }
-        for sa in parts.identities.values().chain([nodes]) {
+        let bootstrap = parts.workloads.1.as_ref();
+        if let Some(bootstrap) = bootstrap {
+            api.needed_by(stack, &bootstrap.admin_password.secret, "secretmanager");
+        }
+        let bootstrap_sa = bootstrap.map(|b| &b.service_account);
+        for sa in parts.identities.values().chain([nodes]).chain(bootstrap_sa) {
             api.needed_by(stack, &sa.account, "iam");
             for role in &sa.roles {
                 api.needed_by(stack, role, "cloudresourcemanager");
@@ -659,7 +714,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
             database: parts.database,
             cache: parts.cache,
             buckets: parts.buckets,
-            workloads: parts.workloads,
+            workloads: parts.workloads.0,
+            database_bootstrap: parts.workloads.1,
         }
     }
 }
@@ -677,6 +733,72 @@ impl Gcp<'_> {
 
     fn secondary_zone(&self) -> Option<&str> {
         self.zones.get(1).map(String::as_str)
+    }
+
+    /// The database bootstrap: its service account (Cloud SQL client),
+    /// workload identity binding, and the built-in admin user whose random
+    /// password only it may read from Secret Manager.
+    fn database_bootstrap(
+        &self,
+        cluster: &GkeHandles,
+        database: &PostgresHandles,
+        stack: &mut Stack,
+    ) -> DatabaseBootstrap {
+        let platform = self.platform;
+        let sa = stack.add(
+            ServiceAccount::new(
+                "database_bootstrap",
+                &self.account_id("db-bootstrap"),
+                "Database bootstrap Job (GRANTs to the workloads' IAM users)",
+            )
+            .project_role("roles/cloudsql.client"),
+        );
+        let binding = stack.add(
+            WorkloadIdentityBinding::new(
+                "database_bootstrap",
+                sa.account.name(),
+                &data_access::bootstrap_namespace(platform),
+                &data_access::bootstrap_service_account(platform),
+            )
+            .depends_on(cluster.cluster.address()),
+        );
+        stack.require_provider("random", "hashicorp/random", RANDOM_PROVIDER_VERSION);
+        // Kept in state like the AUTH string; Secret Manager is where the
+        // Job reads it, never an output or a values file.
+        let password = stack.raw_resource(
+            "random_password",
+            "database_admin",
+            Attributes::new()
+                .set("length", 32)
+                // psql and URLs take it without quoting.
+                .set("special", false),
+        );
+        let user = stack.resource::<kind::SqlUser>(
+            "database_admin",
+            Attributes::new()
+                .set("name", data_access::GCP_ADMIN_USER)
+                .set("instance", database.instance.name())
+                .set("type", "BUILT_IN")
+                .set("password", password.attr::<String>("result"))
+                // The user owns the grants it gave; deleting it would fail
+                // while they exist, and the instance's deletion removes it.
+                .set("deletion_policy", "ABANDON"),
+        );
+        let admin_password = stack.add(
+            Secret::new(
+                "database_admin",
+                &format!("{}-{}-admin", self.prefix, platform.database.name),
+                self.region(),
+                password.attr::<String>("result"),
+            )
+            .reader("database_bootstrap", sa.account.member()),
+        );
+        DatabaseBootstrap {
+            service_account: sa,
+            binding,
+            admin_user: user,
+            admin_password,
+        }
     }
 
     /// A service account id: `<project>-<env>-<name>`, with the short
