@@ -288,14 +288,20 @@ fn invalid_identifiers_are_all_reported_at_once() {
 }
 
 #[test]
-fn production_without_cache_replicas_is_reported() {
+fn highly_available_cache_without_read_replicas_gets_its_standby() {
+    // `cache.high_availability` is a standby in another zone on every
+    // cloud; ElastiCache's standby is a replica (Multi-AZ with automatic
+    // failover needs num_cache_clusters >= 2, aws 5.100.0
+    // `aws_elasticache_replication_group`), so `replicas = 0` gets one.
     let mut platform = mlops::platform(Environment::PRODUCTION);
     platform.cache.replicas = 0;
-    let text = errors_of(&platform);
-    assert!(
-        text.contains("resource `aws_elasticache_replication_group.cache`, field `replicas`"),
-        "{text}"
-    );
+    let (stack, _) =
+        infrasynth::platform::realize_as_of(&platform, Cloud::Aws, common::SUPPORT_DATE);
+    let synthesized = stack.synth().unwrap_or_else(|d| panic!("{d}"));
+    let doc: Json = serde_json::from_str(synthesized.main_tf_json()).unwrap();
+    let group = &doc["resource"]["aws_elasticache_replication_group"]["cache"];
+    assert_eq!(group["num_cache_clusters"], 2, "{group}");
+    assert_eq!(group["automatic_failover_enabled"], true, "{group}");
 }
 
 #[test]

@@ -623,3 +623,63 @@ fn collect_refs(value: &Json, refs: &mut Vec<(&'static str, String)>) {
         _ => {}
     }
 }
+
+/// The issue's case: `database.databases = ["orders", "features"]` and no
+/// workload that uses a database. Every database exists after deploy on
+/// every cloud, and each `database_name_*` output names one that does:
+/// GCP and Azure create each with Terraform (`google_sql_database`,
+/// `azurerm_postgresql_flexible_server_database`); RDS creates only
+/// `db_name`, the first (aws 5.100.0 `aws_db_instance`: "The name of the
+/// database to create when the DB instance is created"), so the bootstrap
+/// Job runs even without database users and creates `features`. Before,
+/// AWS declared `database_name_features` for a database that never existed.
+#[test]
+fn every_declared_database_exists_after_deploy_on_every_cloud() {
+    let mut p = common::stacks::mlops::platform(Environment::DEV);
+    p.database.databases = vec!["orders".into(), "features".into()];
+    for workload in &mut p.workloads {
+        workload.databases.clear();
+    }
+    for cloud in Cloud::ALL {
+        let doc = doc(&p, cloud);
+        let outputs = declared_outputs(&doc);
+        let created: BTreeSet<String> = match cloud {
+            Cloud::Aws => {
+                let instance = blocks(&doc, "aws_db_instance");
+                let first = instance.values().next().unwrap()["db_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let bootstrap = database_bootstrap::values(&p, cloud);
+                assert!(bootstrap.is_some(), "no bootstrap Job to create the others");
+                let sql = database_bootstrap::sql(&p, cloud);
+                let mut created = BTreeSet::from([first]);
+                for database in &p.database.databases {
+                    if sql.contains(&format!("'CREATE DATABASE \"{database}\"'")) {
+                        created.insert(database.clone());
+                    }
+                }
+                created
+            }
+            Cloud::Gcp => blocks(&doc, "google_sql_database")
+                .values()
+                .map(|b| b["name"].as_str().unwrap().to_string())
+                .collect(),
+            Cloud::Azure => blocks(&doc, "azurerm_postgresql_flexible_server_database")
+                .values()
+                .map(|b| b["name"].as_str().unwrap().to_string())
+                .collect(),
+        };
+        let wanted: BTreeSet<String> = p.database.databases.iter().cloned().collect();
+        assert_eq!(created, wanted, "{cloud}: databases created");
+        let declared: BTreeSet<String> = outputs
+            .iter()
+            .filter_map(|o| o.strip_prefix("database_name_"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(declared, wanted, "{cloud}: database_name_* outputs");
+    }
+    // With one database and no users, AWS needs no Job either.
+    p.database.databases.truncate(1);
+    assert!(database_bootstrap::values(&p, Cloud::Aws).is_none());
+}

@@ -171,11 +171,16 @@ fn too_small_a_network_for_the_pools_is_an_error() {
     platform.network.cidr = "10.30.0.0/20".to_string();
     let (stack, _) = realize(&platform, Cloud::Gcp);
     let diagnostics = stack.diagnostics().to_string();
+    // The fix is the user's `network.cidr`: 58 nodes need 64 /24s of pods,
+    // the upper half of a /17.
     assert!(
-        diagnostics.contains("field `pools.max_nodes`"),
+        diagnostics.contains("field `network.cidr`"),
         "{diagnostics}"
     );
-    assert!(diagnostics.contains("larger network CIDR"), "{diagnostics}");
+    assert!(
+        diagnostics.contains("larger network CIDR such as 10.30.0.0/17"),
+        "{diagnostics}"
+    );
 }
 
 #[test]

@@ -399,6 +399,7 @@ impl StackDefinition {
                     self.name()
                 ),
                 hint: "declare a remote backend for this environment with StackDefinition::state (see docs/operations.md)".to_string(),
+                fix: None,
             });
             return Err(diagnostics);
         };

@@ -37,6 +37,7 @@ pub fn rename_warnings(dir: &Path, stack: &str, synthesized: &Synthesized) -> Di
                 rename.moved_line(),
                 rename.moved_json()
             ),
+            fix: None,
         });
     }
     warnings

@@ -16,6 +16,7 @@ use super::kind;
 use super::kms::KmsKeyHandle;
 use crate::core::block::Attributes;
 use crate::core::capacity::Capacity;
+use crate::core::naming::fit;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
 use crate::core::taint::Taint;
@@ -398,7 +399,8 @@ impl Construct for EksCluster {
         let cluster_role = stack.add(
             IamRole::new(
                 &format!("{l}_cluster"),
-                format!("{name}-cluster"),
+                // IAM role names have at most 64 characters.
+                fit(&format!("{name}-cluster"), 64),
                 service_trust("eks.amazonaws.com").to_json(),
             )
             .description("EKS control plane")
@@ -465,7 +467,8 @@ impl Construct for EksCluster {
         let node_role = stack.add(
             IamRole::new(
                 &format!("{l}_node"),
-                format!("{name}-node"),
+                // IAM role names have at most 64 characters.
+                fit(&format!("{name}-node"), 64),
                 service_trust("ec2.amazonaws.com").to_json(),
             )
             .description("EKS managed nodes")
@@ -638,7 +641,7 @@ impl Construct for EksCluster {
         let ebs_csi = stack.add(
             WorkloadRole::new(WorkloadRoleProps {
                 logical_name: &format!("{l}_ebs_csi"),
-                role_name: format!("{name}-ebs-csi"),
+                role_name: fit(&format!("{name}-ebs-csi"), 64),
                 oidc: &oidc,
                 namespace: "kube-system",
                 service_account: "ebs-csi-controller-sa",
@@ -649,7 +652,7 @@ impl Construct for EksCluster {
         let cluster_autoscaler = stack.add(
             WorkloadRole::new(WorkloadRoleProps {
                 logical_name: &format!("{l}_cluster_autoscaler"),
-                role_name: format!("{name}-cluster-autoscaler"),
+                role_name: fit(&format!("{name}-cluster-autoscaler"), 64),
                 oidc: &oidc,
                 namespace: cluster_autoscaler::NAMESPACE,
                 service_account: cluster_autoscaler::SERVICE_ACCOUNT,

@@ -549,7 +549,8 @@ impl Construct for Postgres {
                 .add(
                     IamRole::new(
                         &format!("{l}_rds_monitoring"),
-                        format!("{id}-rds-monitoring"),
+                        // IAM role names have at most 64 characters.
+                        crate::core::naming::fit(&format!("{id}-rds-monitoring"), 64),
                         service_trust("monitoring.rds.amazonaws.com").to_json(),
                     )
                     .description("RDS enhanced monitoring")

@@ -279,11 +279,12 @@ impl Construct for Redis {
         }
         .filter(|m| (6..=7).contains(m));
         if major.is_none() {
-            stack.error(
+            stack.error_with_fix(
                 &address,
                 "engine_version",
                 &format!("`{}` is not a supported Redis version", self.engine_version),
                 "use 7.0 or 7.1 (major.minor only: ElastiCache applies patch releases itself)",
+                "7.1",
             );
         }
         if major.is_some_and(|m| m < 7) {

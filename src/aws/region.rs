@@ -56,11 +56,15 @@ impl Region {
         let found = Region::find(name);
         if found.is_none() {
             let known: Vec<&str> = REGIONS.iter().map(|r| r.name).collect();
-            stack.error(
+            // The closest known name, or the first: a value that passes.
+            let fix = crate::core::environment::closest(name, known.iter().copied())
+                .unwrap_or_else(|| known[0].to_string());
+            stack.error_with_fix(
                 resource,
                 field,
                 &format!("`{name}` is not a known AWS region"),
                 &format!("use one of: {}", known.join(", ")),
+                &fix,
             );
         }
         found
@@ -86,7 +90,7 @@ impl Region {
         count: usize,
     ) -> Option<Vec<String>> {
         if count == 0 || count > self.zones.len() {
-            stack.error(
+            stack.error_with_fix(
                 resource,
                 field,
                 &format!(
@@ -99,6 +103,7 @@ impl Region {
                     self.zones.len(),
                     self.name
                 ),
+                &self.zones.len().to_string(),
             );
             return None;
         }

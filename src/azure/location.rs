@@ -107,20 +107,35 @@ pub fn check(stack: &mut Stack, resource: &str, location: &str, wanted_zones: u8
                 close.join(", ")
             )
         };
-        stack.error(
+        // The closest name by edit distance (`westeurope2` is `westeurope`,
+        // not the first `west*` of the table), with zones when zones are
+        // asked for.
+        let normalized = location.to_ascii_lowercase().replace([' ', '-', '_'], "");
+        let candidates = LOCATIONS
+            .iter()
+            .filter(|(_, zoned)| *zoned || wanted_zones <= 1)
+            .map(|(name, _)| *name);
+        let closest = crate::core::environment::closest(&normalized, candidates);
+        let fix = closest
+            .as_deref()
+            .or(close.first().copied())
+            .unwrap_or("westeurope");
+        stack.error_with_fix(
             resource,
             "location",
             &format!("`{location}` is not an Azure location"),
             &hint,
+            fix,
         );
         return false;
     }
     if wanted_zones > 3 {
-        stack.error(
+        stack.error_with_fix(
             resource,
             "zones",
             &format!("{wanted_zones} zones requested, Azure regions have at most 3"),
             "use 1 to 3 zones",
+            "3",
         );
     } else if wanted_zones > 1 && !has_zones(location) {
         stack.warning(

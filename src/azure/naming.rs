@@ -4,7 +4,8 @@
 //! Storage accounts, Key Vaults, PostgreSQL servers and Redis caches have
 //! names that are DNS labels under a shared Azure domain, so they must be
 //! unique across all of Azure. Their names end in [`stable_suffix`]: six base-36
-//! characters of a FNV-1a 64-bit hash of `project/env/location`. The same
+//! characters of a FNV-1a 64-bit hash of `project/env/location`
+//! ([`crate::core::naming::stable_suffix`], shared by every cloud). The same
 //! inputs always give the same name (byte-identical synth, no state needed),
 //! and different projects, environments or locations get different names.
 
@@ -24,18 +25,7 @@ pub fn prefix(project: &str, env: &str, location: &str) -> String {
 /// );
 /// ```
 pub fn stable_suffix(project: &str, env: &str, location: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in format!("{project}/{env}/{location}").bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut out = String::with_capacity(6);
-    for _ in 0..6 {
-        out.push(char::from(DIGITS[(hash % 36) as usize]));
-        hash /= 36;
-    }
-    out
+    crate::core::naming::stable_suffix(&format!("{project}/{env}/{location}"))
 }
 
 /// A storage account name: `<project><env>` reduced to lowercase letters and

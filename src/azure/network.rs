@@ -240,12 +240,35 @@ impl Network {
                 Ok(net) => {
                     let overlapped_space = space.filter(|space| cidr::overlaps(space, &net));
                     if let Some(space) = overlapped_space {
-                        stack.error(
-                            resource,
-                            &format!("reserved.{label}"),
-                            &format!("{label} {net} overlaps the network's address space {space}"),
-                            "pick a range outside the virtual network, such as 100.64.0.0/16 or 172.16.0.0/16",
+                        // A free range of the same size: outside the space,
+                        // every subnet and every other reserved range.
+                        let mut taken: Vec<Ipv4Net> = nets.iter().map(|(_, n)| *n).collect();
+                        taken.push(space);
+                        taken.extend(
+                            self.reserved
+                                .iter()
+                                .filter(|(other, _)| other != label)
+                                .filter_map(|(_, text)| text.parse::<Ipv4Net>().ok()),
                         );
+                        let message =
+                            format!("{label} {net} overlaps the network's address space {space}");
+                        match cidr::free_range(net.prefix_len(), &taken) {
+                            Some(free) => stack.error_with_fix(
+                                resource,
+                                &format!("reserved.{label}"),
+                                &message,
+                                &format!(
+                                    "pick a range outside the virtual network, such as {free}"
+                                ),
+                                &free.to_string(),
+                            ),
+                            None => stack.error(
+                                resource,
+                                &format!("reserved.{label}"),
+                                &message,
+                                "pick a range outside the virtual network",
+                            ),
+                        }
                     }
                     // Overlapping the space is reported once, not once per subnet.
                     if overlapped_space.is_none() {
@@ -566,5 +589,34 @@ mod tests {
         let text = stack.diagnostics().to_string();
         assert!(text.contains("outside the address space"), "{text}");
         assert!(text.contains("pod_cidr 10.0.128.0/17 overlaps"), "{text}");
+    }
+
+    /// The wrong hint: the network `100.64.0.0/16` overlapping the
+    /// pod range was told to use "such as 100.64.0.0/16", the range itself.
+    /// The suggestion is now a free range of the same size, outside the
+    /// space and every range reserved so far, and it passes.
+    #[test]
+    fn an_overlapping_reserved_range_suggests_a_free_one() {
+        let mut stack = Stack::new("t");
+        let first = rg(&mut stack);
+        stack.add(
+            Network::standard("main", "p", &first, "100.64.0.0/16")
+                .reserve("pod_cidr", "100.64.0.0/16")
+                .reserve("service_cidr", "172.16.0.0/16"),
+        );
+        let fix = stack
+            .diagnostics()
+            .errors()
+            .find_map(|d| d.fix.clone())
+            .expect("a suggested range");
+        assert_eq!(fix, "192.168.0.0/16", "{}", stack.diagnostics());
+        let mut stack = Stack::new("t");
+        let group = rg(&mut stack);
+        stack.add(
+            Network::standard("main", "p", &group, "100.64.0.0/16")
+                .reserve("pod_cidr", &fix)
+                .reserve("service_cidr", "172.16.0.0/16"),
+        );
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
     }
 }

@@ -53,6 +53,26 @@ pub fn overlapping_pairs(nets: &[Ipv4Net]) -> Vec<(usize, usize)> {
     pairs
 }
 
+/// The first candidate range (each moved to `prefix_len`) that overlaps
+/// none of `taken`: a free range to suggest or to use, deterministically.
+/// The candidates are private and shared address space outside the ranges
+/// platforms usually pick first: `100.64.0.0` (RFC 6598), `172.16.0.0`,
+/// `192.168.0.0`, `10.0.0.0`.
+///
+/// ```
+/// use infrasynth::core::cidr::free_range;
+/// let taken = ["100.64.0.0/16".parse().unwrap()];
+/// assert_eq!(free_range(16, &taken).unwrap().to_string(), "172.16.0.0/16");
+/// ```
+pub fn free_range(prefix_len: u8, taken: &[Ipv4Net]) -> Option<Ipv4Net> {
+    ["100.64.0.0", "172.16.0.0", "192.168.0.0", "10.0.0.0"]
+        .iter()
+        .filter_map(|addr| addr.parse().ok())
+        .filter_map(|addr| Ipv4Net::new(addr, prefix_len.max(8)).ok())
+        .map(|net| net.trunc())
+        .find(|net| !taken.iter().any(|t| overlaps(t, net)))
+}
+
 /// The smallest prefix length whose block holds at least `addresses` addresses.
 pub fn prefix_for(addresses: u32) -> u8 {
     let bits = 32 - addresses.max(1).saturating_sub(1).leading_zeros();

@@ -30,6 +30,12 @@ pub struct Diagnostic {
     pub message: String,
     /// What would be valid.
     pub hint: String,
+    /// A value of the user's field that passes, as the hint suggests it,
+    /// when one value fixes the mistake (`10.20.0.0/16` for a CIDR, `16`
+    /// for a database version); `None` when the fix is not one value (remove
+    /// a duplicate, rename one of two). Machine-applicable: tools and tests
+    /// set the field to it and synthesize again.
+    pub fix: Option<String>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -45,6 +51,9 @@ impl fmt::Display for Diagnostic {
         )?;
         if !self.hint.is_empty() {
             write!(f, "\n  help: {}", self.hint)?;
+        }
+        if let Some(fix) = &self.fix {
+            write!(f, "\n  fix: `{fix}`")?;
         }
         Ok(())
     }

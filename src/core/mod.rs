@@ -14,6 +14,7 @@ pub mod dot;
 pub mod environment;
 pub mod graph;
 mod json;
+pub mod naming;
 pub mod output;
 pub mod policy;
 pub mod refactor;

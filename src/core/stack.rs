@@ -528,6 +528,24 @@ impl Stack {
         self.diagnose(Severity::Error, resource, field, message, hint);
     }
 
+    /// [`Stack::error`] with a value of the user's field that passes
+    /// ([`Diagnostic::fix`]): what `hint` suggests, machine-applicable.
+    pub fn error_with_fix(
+        &mut self,
+        resource: &str,
+        field: &str,
+        message: &str,
+        hint: &str,
+        fix: &str,
+    ) {
+        if self.input_failed {
+            return;
+        }
+        let mut diagnostic = self.diagnostic(Severity::Error, resource, field, message, hint);
+        diagnostic.fix = Some(fix.to_string());
+        self.diagnostics.push(diagnostic);
+    }
+
     /// Records a warning against `resource`'s `field`.
     pub fn warning(&mut self, resource: &str, field: &str, message: &str, hint: &str) {
         self.diagnose(Severity::Warning, resource, field, message, hint);
@@ -581,6 +599,7 @@ impl Stack {
             field: field.to_string(),
             message: message.into(),
             hint: hint.to_string(),
+            fix: None,
         }
     }
 

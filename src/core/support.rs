@@ -133,11 +133,13 @@ impl SupportTable {
         let Some(day) = stack.support_date() else {
             if self.release(version).is_none() {
                 let all: Vec<&str> = self.releases.iter().map(|r| r.version).collect();
-                stack.error(
+                let newest = all.last().copied().unwrap_or_default();
+                stack.error_with_fix(
                     resource,
                     field,
                     &format!("`{version}` is not a {} {} offers", self.kind, self.product),
                     &format!("use one of {} ({})", all.join(", "), self.source),
+                    newest,
                 );
             }
             return;
@@ -158,31 +160,25 @@ impl SupportTable {
                 )
             }
         };
+        // The newest supported version lasts longest: the value the hint
+        // leads with, applied as is by tools.
+        let newest = self.supported_on(day).last().copied();
+        let mut error = |message: String| match newest {
+            Some(newest) => stack.error_with_fix(resource, field, &message, &supported(), newest),
+            None => stack.error(resource, field, &message, &supported()),
+        };
         match self.standing(version, day) {
-            Standing::Unknown => stack.error(
-                resource,
-                field,
-                &format!("`{version}` is not a {} {} offers", self.kind, self.product),
-                &supported(),
-            ),
-            Standing::NotYetAvailable(from) => stack.error(
-                resource,
-                field,
-                &format!(
-                    "{} {} `{version}` is not offered before {from} (today is {day})",
-                    self.product, self.kind
-                ),
-                &supported(),
-            ),
-            Standing::EndOfLife(ended) => stack.error(
-                resource,
-                field,
-                &format!(
-                    "{} {} `{version}` reached its end of support on {ended} (today is {day}); {} refuses new clusters or instances on it and upgrades existing ones",
-                    self.product, self.kind, self.product
-                ),
-                &supported(),
-            ),
+            Standing::Unknown => {
+                error(format!("`{version}` is not a {} {} offers", self.kind, self.product))
+            }
+            Standing::NotYetAvailable(from) => error(format!(
+                "{} {} `{version}` is not offered before {from} (today is {day})",
+                self.product, self.kind
+            )),
+            Standing::EndOfLife(ended) => error(format!(
+                "{} {} `{version}` reached its end of support on {ended} (today is {day}); {} refuses new clusters or instances on it and upgrades existing ones",
+                self.product, self.kind, self.product
+            )),
             Standing::Extended { ends, days_left } => {
                 let standard_end = self
                     .release(version)

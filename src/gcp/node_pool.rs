@@ -188,11 +188,18 @@ impl NodePool {
         }
         if let Some((accelerator, count)) = &self.gpu {
             if !GPU_COUNTS.contains(count) {
-                stack.error(
+                // The most GPUs offered that are not more than asked for.
+                let fix = GPU_COUNTS
+                    .iter()
+                    .filter(|c| *c <= count)
+                    .max()
+                    .unwrap_or(&1);
+                stack.error_with_fix(
                     resource,
                     "node_config.guest_accelerator.count",
                     &format!("{count} GPUs per node is not offered"),
                     "attach 1, 2 or 4 GPUs per node",
+                    &fix.to_string(),
                 );
             }
             if accelerator.contains("tesla-t4") && !self.machine_type.starts_with("n1-") {

@@ -178,11 +178,12 @@ impl Construct for Redis {
         }
         let version = memorystore_version(&self.version);
         if version.is_none() {
-            stack.error(
+            stack.error_with_fix(
                 &resource,
                 "redis_version",
                 &format!("Redis `{}` is not offered by Memorystore", self.version),
                 "use 5.0, 6.x, 7.0 or 7.2",
+                "7.2",
             );
         }
         if !(1..=300).contains(&self.memory_gb) {

@@ -95,6 +95,13 @@ impl Region {
             })
     }
 
+    /// The known region closest to `name` (edit distance), such as
+    /// `us-central1` for `us-central9`: the value a hint suggests.
+    pub fn closest(name: &str) -> Option<&'static str> {
+        let found = crate::core::environment::closest(name, REGIONS.iter().map(|(n, _)| *n))?;
+        REGIONS.iter().map(|(n, _)| *n).find(|n| *n == found)
+    }
+
     /// `us-central1`, for builders to carry on with after a bad region was
     /// reported (so one mistake is not reported by every builder again).
     pub fn stand_in() -> Region {

@@ -122,10 +122,11 @@ fn image((repository, tag): (&str, &str)) -> Image {
     }
 }
 
-/// The bootstrap Job of `platform` on `cloud`; `None` when no workload uses a
-/// database (then nothing needs an administrator).
+/// The bootstrap Job of `platform` on `cloud`; `None` when it has nothing to
+/// do ([`data_access::needs_bootstrap`]: no workload uses a database, and on
+/// AWS the server has one database).
 pub fn values(platform: &Platform, cloud: Cloud) -> Option<DatabaseBootstrap> {
-    if !data_access::needs_bootstrap(platform) {
+    if !data_access::needs_bootstrap(platform, cloud) {
         return None;
     }
     let mut variables = BTreeMap::new();

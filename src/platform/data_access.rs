@@ -11,6 +11,7 @@
 //! | Azure | managed identity `<project>-<env>-db-bootstrap` | itself: a second Entra administrator of the server |
 
 use super::{Platform, WorkloadSpec};
+use crate::core::environment::Cloud;
 
 /// The output holding the identity the bootstrap Job runs as (IAM role ARN,
 /// service account e-mail, managed identity client id), declared when some
@@ -52,10 +53,15 @@ pub fn cache_users(platform: &Platform) -> impl Iterator<Item = &WorkloadSpec> {
     platform.workloads.iter().filter(|w| w.uses_cache)
 }
 
-/// Whether the platform needs the database bootstrap: some workload uses a
-/// database.
-pub fn needs_bootstrap(platform: &Platform) -> bool {
+/// Whether the platform needs the database bootstrap on `cloud`: some
+/// workload uses a database, or, on AWS, the server has databases beyond
+/// the first (RDS creates only `db_name`, the first; the bootstrap Job
+/// creates the others, so every database in `database.databases` exists
+/// after deploy and every `database_name_*` output names one). GCP and
+/// Azure create every database with Terraform.
+pub fn needs_bootstrap(platform: &Platform, cloud: Cloud) -> bool {
     database_users(platform).next().is_some()
+        || (cloud == Cloud::Aws && platform.database.databases.len() > 1)
 }
 
 /// The Kubernetes namespace of the bootstrap Job: that of the first workload

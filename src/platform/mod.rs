@@ -10,6 +10,7 @@ pub mod gcp;
 pub mod outputs;
 pub mod realize;
 pub mod spec;
+pub mod tags;
 pub mod validate;
 
 pub use spec::*;

@@ -24,6 +24,7 @@ use crate::aws::postgres::{DatabaseNetwork, Postgres, PostgresHandle, PostgresPr
 use crate::aws::provider::{arn_parts, partition, AwsProvider};
 use crate::aws::redis::{Redis, RedisHandle, RedisProps};
 use crate::aws::vpc::{Vpc, VpcHandle};
+use crate::core::naming::fit;
 use crate::core::reference::{Arn, Attr, Ref};
 use crate::core::stack::Stack;
 use crate::core::value::{Expr, TemplatePart, Value};
@@ -77,6 +78,7 @@ impl<'p> Realization<'p> for Aws<'p> {
     /// The region, and the zone count against it (the VPC builder's own
     /// checks, run once here).
     fn check_input(platform: &Platform, stack: &mut Stack) {
+        crate::platform::tags::check(platform, crate::core::environment::Cloud::Aws, stack);
         let region =
             crate::aws::Region::resolve(stack, "provider", "region", &platform.regions.aws);
         // Zero zones is the platform check's mistake, reported already.
@@ -145,7 +147,8 @@ impl<'p> Realization<'p> for Aws<'p> {
         let spec = &self.platform.cluster;
         let mut cluster = EksCluster::new(EksClusterProps {
             logical_name: &logical(&spec.name),
-            name: &format!("{}-{}", self.prefix, spec.name),
+            // EKS cluster names have at most 100 characters.
+            name: &fit(&format!("{}-{}", self.prefix, spec.name), 100),
             kubernetes_version: &spec.kubernetes_version,
             subnet_ids: network.private_subnet_ids(),
             secrets_key: &keys.eks,
@@ -158,11 +161,12 @@ impl<'p> Realization<'p> for Aws<'p> {
         for pool in &spec.pools {
             let instance_types = match pool.gpus {
                 Some(gpus) => vec![sizes::gpu_instance_type(gpus).unwrap_or_else(|| {
-                    stack.error(
+                    stack.error_with_fix(
                         &spec.name,
                         &format!("pools.{}.gpus", pool.name),
                         &format!("{gpus} GPUs per node is more than an AWS GPU instance has"),
                         "use 1-8 GPUs per node",
+                        "8",
                     );
                     "g5.xlarge"
                 })],
@@ -207,7 +211,8 @@ impl<'p> Realization<'p> for Aws<'p> {
         let db = &self.platform.database;
         let mut postgres = Postgres::new(PostgresProps {
             logical_name: &logical(&db.name),
-            identifier: &format!("{}-{}", self.prefix, db.name),
+            // RDS identifiers have at most 63 characters.
+            identifier: &fit(&format!("{}-{}", self.prefix, db.name), 63),
             engine_version: &db.version,
             instance_class: sizes::database_instance_class(db.size),
             network: reachable_from_cluster(network, cluster),
@@ -238,13 +243,22 @@ impl<'p> Realization<'p> for Aws<'p> {
         stack.add(
             Redis::new(RedisProps {
                 logical_name: &logical(&cache.name),
-                replication_group_id: &format!("{}-{}", self.prefix, cache.name),
+                // Replication group ids have at most 40 characters.
+                replication_group_id: &fit(&format!("{}-{}", self.prefix, cache.name), 40),
                 engine_version: &cache.version,
                 node_type: sizes::cache_node_type(cache.size),
                 network: reachable_from_cluster(network, cluster),
                 kms_key_arn: keys.cache.arn(),
             })
-            .replicas(cache.replicas)
+            // High availability is a standby in another zone on every
+            // cloud: Memorystore's STANDARD_HA and Managed Redis have one
+            // besides any read replicas; ElastiCache's standby is a
+            // replica, so HA means at least one.
+            .replicas(if cache.high_availability {
+                cache.replicas.max(1)
+            } else {
+                cache.replicas
+            })
             .high_availability(cache.high_availability),
         )
     }
@@ -263,7 +277,8 @@ impl<'p> Realization<'p> for Aws<'p> {
                 let handle = stack.add(
                     bucket_from_spec(
                         &logical(&spec.name),
-                        &format!("{prefix}-{}", spec.name),
+                        // S3 bucket names have at most 63 characters.
+                        &fit(&format!("{prefix}-{}", spec.name), 63),
                         spec,
                         keys.storage.arn(),
                     )
@@ -325,7 +340,8 @@ impl<'p> Realization<'p> for Aws<'p> {
         for workload in &self.platform.workloads {
             let mut role = WorkloadRole::new(WorkloadRoleProps {
                 logical_name: &format!("workload_{}", logical(&workload.name)),
-                role_name: format!("{}-{}", self.prefix, workload.name),
+                // IAM role names have at most 64 characters.
+                role_name: fit(&format!("{}-{}", self.prefix, workload.name), 64),
                 oidc: &cluster.oidc,
                 namespace: &workload.namespace,
                 service_account: &workload.service_account,
@@ -350,20 +366,23 @@ impl<'p> Realization<'p> for Aws<'p> {
             }
             roles.insert(workload.name.clone(), stack.add(role));
         }
-        let bootstrap = data_access::needs_bootstrap(self.platform).then(|| {
-            let namespace = data_access::bootstrap_namespace(self.platform);
-            let service_account = data_access::bootstrap_service_account(self.platform);
-            stack.add(
-                WorkloadRole::new(WorkloadRoleProps {
-                    logical_name: "database_bootstrap",
-                    role_name: data_access::bootstrap_identity_name(self.platform),
-                    oidc: &cluster.oidc,
-                    namespace: &namespace,
-                    service_account: &service_account,
-                })
-                .secret(database.master_user_secret_arn(), keys.database.arn()),
-            )
-        });
+        let bootstrap =
+            data_access::needs_bootstrap(self.platform, crate::core::environment::Cloud::Aws).then(
+                || {
+                    let namespace = data_access::bootstrap_namespace(self.platform);
+                    let service_account = data_access::bootstrap_service_account(self.platform);
+                    stack.add(
+                        WorkloadRole::new(WorkloadRoleProps {
+                            logical_name: "database_bootstrap",
+                            role_name: data_access::bootstrap_identity_name(self.platform),
+                            oidc: &cluster.oidc,
+                            namespace: &namespace,
+                            service_account: &service_account,
+                        })
+                        .secret(database.master_user_secret_arn(), keys.database.arn()),
+                    )
+                },
+            );
         AwsWorkloads { roles, bootstrap }
     }
 

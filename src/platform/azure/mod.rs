@@ -41,6 +41,7 @@ use crate::azure::resource_group::{ResourceGroup, ResourceGroupHandle};
 use crate::azure::storage::{ContainerSpec, Replication, StorageAccount, StorageHandle};
 use crate::core::block::Attributes;
 use crate::core::environment::Environment;
+use crate::core::naming::fit;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Stack, Variable};
 use crate::core::value::{Expr, Value};
@@ -48,6 +49,7 @@ use crate::map;
 use crate::platform::outputs::{by_name, per_workload, Output, Outputs};
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{data_access, logical, Access, ApiAccess, Capacity, Platform, Size};
+use ipnet::Ipv4Net;
 
 /// The azurerm provider version constraint.
 pub const PROVIDER_VERSION: &str = "~> 4.55";
@@ -58,11 +60,68 @@ pub const PROVIDER_VERSION: &str = "~> 4.55";
 /// get-credentials` needs (Azure built-in roles, Containers).
 pub const AKS_ADMIN_ROLE: &str = "Azure Kubernetes Service RBAC Cluster Admin";
 
-/// AKS overlay pod range: outside any RFC 1918 network a platform would use.
+/// AKS overlay pod range: outside any RFC 1918 network (the platform's
+/// `network.cidr` is one, `platform::validate`).
 const POD_CIDR: &str = "100.64.0.0/16";
-/// AKS service range and its DNS address.
+/// AKS service range, unless the network overlaps it (see [`aks_ranges`]).
 const SERVICE_CIDR: &str = "172.16.0.0/16";
-const DNS_SERVICE_IP: &str = "172.16.0.10";
+
+/// The Redis version Azure Managed Redis runs (it takes no version:
+/// `azurerm_managed_redis` 4.55 has no version argument; Microsoft's
+/// "What is Azure Managed Redis?" names Redis 7.4).
+pub const MANAGED_REDIS_VERSION: (u32, u32) = (7, 4);
+
+/// `cache.version` must be one Managed Redis can stand for: the same major
+/// and no newer minor than [`MANAGED_REDIS_VERSION`] (a client asking for
+/// 7.1 gets 7.4, as Memorystore gives 7.2 for 7.1). A version that is not
+/// `major.minor` is the platform check's to report.
+fn check_cache_version(version: &str, stack: &mut Stack) {
+    let Some((major, minor)) = version
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+    else {
+        return;
+    };
+    let (runs_major, runs_minor) = MANAGED_REDIS_VERSION;
+    if major != runs_major || minor > runs_minor {
+        stack.error_with_fix(
+            "cache",
+            "version",
+            &format!(
+                "Azure Managed Redis runs Redis {runs_major}.{runs_minor}, which cannot stand for `{version}`"
+            ),
+            &format!("use a {runs_major}.x version up to {runs_major}.{runs_minor}, such as 7.1"),
+            "7.1",
+        );
+    }
+}
+
+/// The AKS pod range, service range and DNS service address (the tenth
+/// address of the service range): 100.64.0.0/16 and 172.16.0.0/16, or,
+/// for a network overlapping one of them, the first free /16
+/// ([`crate::core::cidr::free_range`]), so every RFC 1918 `network.cidr`
+/// that AWS and GCP accept is accepted here too (a platform at
+/// `172.16.0.0/16` gets services at `192.168.0.0/16`).
+pub fn aks_ranges(network_cidr: &str) -> (String, String, String) {
+    let network: Vec<Ipv4Net> = network_cidr.parse::<Ipv4Net>().into_iter().collect();
+    let pick = |preferred: &str, taken: &[Ipv4Net]| -> Ipv4Net {
+        let preferred: Ipv4Net = preferred.parse().expect("a valid constant CIDR");
+        if taken
+            .iter()
+            .any(|t| crate::core::cidr::overlaps(t, &preferred))
+        {
+            crate::core::cidr::free_range(16, taken).unwrap_or(preferred)
+        } else {
+            preferred
+        }
+    };
+    let pods = pick(POD_CIDR, &network);
+    let mut taken = network.clone();
+    taken.push(pods);
+    let services = pick(SERVICE_CIDR, &taken);
+    let dns = std::net::Ipv4Addr::from(u32::from(services.network()) + 10);
+    (pods.to_string(), services.to_string(), dns.to_string())
+}
 
 // The context and what the steps pass on.
 
@@ -120,6 +179,8 @@ impl<'p> Realization<'p> for Azure<'p> {
             &platform.regions.azure,
             platform.network.zones,
         );
+        crate::platform::tags::check(platform, crate::core::environment::Cloud::Azure, stack);
+        check_cache_version(&platform.cache.version, stack);
     }
 
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
@@ -160,10 +221,11 @@ impl<'p> Realization<'p> for Azure<'p> {
     /// services' private endpoints.
     fn network(&self, stack: &mut Stack) -> AzureNetwork {
         let rg = &self.rg;
+        let (pods, services, _) = aks_ranges(&self.platform.network.cidr);
         let network = stack.add(
             Network::standard("main", &self.prefix, rg, &self.platform.network.cidr)
-                .reserve("pod_cidr", POD_CIDR)
-                .reserve("service_cidr", SERVICE_CIDR)
+                .reserve("pod_cidr", &pods)
+                .reserve("service_cidr", &services)
                 // Whether a public ingress runs is the Helm layer's to decide
                 // (ingress-nginx, a public LoadBalancer, is on unless a stack
                 // turns it off), which this layer cannot see; cert-manager's
@@ -304,6 +366,7 @@ impl<'p> Realization<'p> for Azure<'p> {
             ApiAccess::Private => ApiServerAccess::Private,
             ApiAccess::Restricted(cidrs) => ApiServerAccess::AuthorizedRanges(cidrs.clone()),
         };
+        let (pods, services, dns) = aks_ranges(&self.platform.network.cidr);
         let mut cluster = AksCluster::new(AksClusterProps {
             logical_name: &spec.name,
             name: &format!("{prefix}-aks"),
@@ -321,7 +384,7 @@ impl<'p> Realization<'p> for Azure<'p> {
             min_nodes: env.pick(1, 2, 3),
             max_nodes: env.pick(3, 3, 5),
         })
-        .cidrs(POD_CIDR, SERVICE_CIDR, DNS_SERVICE_IP)
+        .cidrs(&pods, &services, &dns)
         .monitoring(self.workspace.id())
         .defender(self.production)
         .disk_encryption_set(disk_encryption.id())
@@ -350,11 +413,12 @@ impl<'p> Realization<'p> for Azure<'p> {
             let vm_size = match pool.gpus {
                 None => sizes::vm_size_for(pool.size),
                 Some(gpus) => aks::gpu_vm_size_for(gpus).unwrap_or_else(|| {
-                    stack.error(
+                    stack.error_with_fix(
                         &spec.name,
                         &format!("pools.{}.gpus", pool.name),
                         &format!("{gpus} GPUs per node has no Azure T4 VM size"),
                         "use 1 GPU (Standard_NC4as_T4_v3) or 2-4 (Standard_NC64as_T4_v3, 4 GPUs)",
+                        "4",
                     );
                     aks::gpu_vm_size_for(1).unwrap_or_default()
                 }),
@@ -480,7 +544,9 @@ impl<'p> Realization<'p> for Azure<'p> {
         );
         let mut server = PostgresServer::new(PostgresServerProps {
             logical_name: &db.name,
-            name: &format!("{prefix}-{}-{suffix}", db.name),
+            // Server names are DNS labels of at most 63 characters, the
+            // last 7 the `-<suffix>` that makes them globally unique.
+            name: &format!("{}-{suffix}", fit(&format!("{prefix}-{}", db.name), 56)),
             resource_group: &self.rg,
             delegated_subnet_id: network.pg_subnet.clone(),
             dns_zone: &network.dns_zones.postgres,
@@ -529,7 +595,8 @@ impl<'p> Realization<'p> for Azure<'p> {
         stack.add(
             ManagedRedis::new(ManagedRedisProps {
                 logical_name: &cache.name,
-                name: &format!("{prefix}-{}-{suffix}", cache.name),
+                // As the PostgreSQL server's: at most 63 with the suffix.
+                name: &format!("{}-{suffix}", fit(&format!("{prefix}-{}", cache.name), 56)),
                 resource_group: &self.rg,
                 endpoint_subnet_id: network.endpoints.clone(),
                 dns_zone: &network.dns_zones.redis,
@@ -637,8 +704,9 @@ impl<'p> Realization<'p> for Azure<'p> {
                 },
             );
         }
-        let bootstrap = data_access::needs_bootstrap(self.platform)
-            .then(|| self.database_bootstrap(cluster, postgres, stack));
+        let bootstrap =
+            data_access::needs_bootstrap(self.platform, crate::core::environment::Cloud::Azure)
+                .then(|| self.database_bootstrap(cluster, postgres, stack));
         (workloads, bootstrap)
     }
 
@@ -1033,12 +1101,31 @@ mod tests {
         assert!(text.contains("Standard_NC4as_T4_v3"), "{text}");
     }
 
+    /// A network on AKS's default service range (any RFC 1918 range AWS
+    /// and GCP accept) moves the service range to the first free /16, its
+    /// DNS address the tenth of it; the pod range stays.
     #[test]
-    fn a_network_overlapping_the_pod_range_is_an_error() {
+    fn a_network_overlapping_the_service_range_moves_it() {
+        assert_eq!(
+            aks_ranges("10.20.0.0/16"),
+            (
+                "100.64.0.0/16".into(),
+                "172.16.0.0/16".into(),
+                "172.16.0.10".into()
+            )
+        );
+        assert_eq!(
+            aks_ranges("172.16.0.0/16"),
+            (
+                "100.64.0.0/16".into(),
+                "192.168.0.0/16".into(),
+                "192.168.0.10".into()
+            )
+        );
         let mut spec = platform(Environment::DEV);
-        spec.network.cidr = "100.64.0.0/16".into();
-        let text = realize(&spec).diagnostics().to_string();
-        assert!(text.contains("pod_cidr 100.64.0.0/16 overlaps"), "{text}");
+        spec.network.cidr = "172.16.0.0/16".into();
+        let stack = realize(&spec);
+        assert!(!stack.diagnostics().has_errors(), "{}", stack.diagnostics());
     }
 
     #[test]

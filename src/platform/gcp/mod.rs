@@ -46,6 +46,7 @@ use crate::gcp::services::ProjectServices;
 
 use crate::core::block::Attributes;
 use crate::core::environment::Environment;
+use crate::core::naming::fit;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
 use crate::platform::outputs::{
@@ -180,6 +181,12 @@ impl<'p> Realization<'p> for Gcp<'p> {
     type Workloads = (BTreeMap<String, GcpWorkload>, Option<DatabaseBootstrap>);
     type Handles = GcpPlatform;
 
+    /// The tags, each a GCP label unchanged but for lowercasing
+    /// ([`crate::platform::tags`]).
+    fn check_input(platform: &Platform, stack: &mut Stack) {
+        crate::platform::tags::check(platform, crate::core::environment::Cloud::Gcp, stack);
+    }
+
     /// Project settings, the APIs the realization calls and their Data
     /// Access audit logs.
     fn foundation(platform: &'p Platform, stack: &mut Stack) -> Self {
@@ -294,7 +301,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
         let pool_zones = location.zone_count() as u32;
         let mut cluster = GkeCluster::new(GkeClusterProps {
             logical_name: "main",
-            name: &format!("{}-{}", self.prefix, spec.name),
+            // GKE cluster names have at most 40 characters (`gcp::gke`).
+            name: &fit(&format!("{}-{}", self.prefix, spec.name), 40),
             location,
             network: network.network.id(),
             subnetwork: network.subnetwork.id(),
@@ -411,7 +419,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
         let (db, psa) = (&self.platform.database, &network.psa);
         let mut postgres = Postgres::new(PostgresProps {
             logical_name: "main",
-            name: &format!("{}-{}", self.prefix, db.name),
+            // Cloud SQL instance names have at most 98 characters.
+            name: &fit(&format!("{}-{}", self.prefix, db.name), 98),
             region: self.region(),
             private_network: network.network.network.id(),
             allocated_ip_range: psa.range.name(),
@@ -453,7 +462,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
         let (cache, psa) = (&self.platform.cache, &network.psa);
         let mut redis = Redis::new(RedisProps {
             logical_name: "main",
-            name: &format!("{}-{}", self.prefix, cache.name),
+            // Memorystore instance names have at most 40 characters.
+            name: &fit(&format!("{}-{}", self.prefix, cache.name), 40),
             region: self.region(),
             authorized_network: network.network.network.id(),
             reserved_ip_range: psa.range.name(),
@@ -509,7 +519,8 @@ impl<'p> Realization<'p> for Gcp<'p> {
             .map(|spec| {
                 let mut bucket = Bucket::new(
                     &logical(&spec.name),
-                    format!("{}-{}", self.prefix, spec.name),
+                    // At most 63 characters with the `-<6 hex>` suffix.
+                    fit(&format!("{}-{}", self.prefix, spec.name), 56),
                     &location,
                 )
                 .unique_suffix()
@@ -576,8 +587,9 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 },
             );
         }
-        let bootstrap = data_access::needs_bootstrap(self.platform)
-            .then(|| self.database_bootstrap(cluster, database, stack));
+        let bootstrap =
+            data_access::needs_bootstrap(self.platform, crate::core::environment::Cloud::Gcp)
+                .then(|| self.database_bootstrap(cluster, database, stack));
         (access, bootstrap)
     }
 
@@ -802,10 +814,15 @@ impl Gcp<'_> {
     }
 
     /// A service account id: `<project>-<env>-<name>`, with the short
-    /// environment tag because ids have at most 30 characters.
+    /// environment tag because ids have 6-30 characters (IAM
+    /// `projects.serviceAccounts.create`: `accountId` matches
+    /// `[a-z]([-a-z0-9]*[a-z0-9])`, 6-30 characters); a longer one is
+    /// fitted with a stable hash suffix ([`fit`]). The shortest is 7
+    /// characters (`p-dev-x`: the project, the environment's short name and
+    /// the workload each have at least one).
     fn account_id(&self, name: &str) -> String {
         let env = self.platform.environment.short_name();
-        format!("{}-{env}-{name}", self.platform.project)
+        fit(&format!("{}-{env}-{name}", self.platform.project), 30)
     }
 
     /// The pods range holds a /24 per node (GKE's default of 110 pods per
@@ -815,15 +832,33 @@ impl Gcp<'_> {
         let capacity = plan.node_capacity();
         let wanted: u64 = spec.pools.iter().map(|p| u64::from(p.max_nodes)).sum();
         if wanted > capacity {
-            stack.error(
-                &spec.name,
-                "pools.max_nodes",
-                &format!(
-                    "the pools scale to {wanted} nodes but the pods range {} holds {capacity} (a /24 per node)",
-                    plan.pods
-                ),
-                "use a larger network CIDR (the pods range is its upper half) or lower max_nodes",
+            let message = format!(
+                "the pools scale to {wanted} nodes but the pods range {} holds {capacity} (a /24 per node)",
+                plan.pods
             );
+            // The pods range is the upper half of the network: a /p network
+            // holds 2^(23-p) nodes; the platform allows /16 at the widest.
+            let bits = u64::BITS - (wanted - 1).leading_zeros();
+            let wider = 23u32
+                .checked_sub(bits)
+                .filter(|p| *p >= 16)
+                .and_then(|p| Ipv4Net::new(plan.nodes.network(), p as u8).ok())
+                .map(|net| net.trunc());
+            match wider {
+                Some(net) => stack.error_with_fix(
+                    &spec.name,
+                    "network.cidr",
+                    &message,
+                    &format!("use a larger network CIDR such as {net} (the pods range is its upper half), or lower max_nodes"),
+                    &net.to_string(),
+                ),
+                None => stack.error(
+                    &spec.name,
+                    "pools.max_nodes",
+                    &message,
+                    "lower max_nodes: even a /16 network holds 128 nodes' pods",
+                ),
+            }
         }
     }
 }
@@ -833,17 +868,19 @@ impl Gcp<'_> {
 /// stack has an error and will not synthesize either way).
 fn region_and_zones(platform: &Platform, stack: &mut Stack) -> (Region, Vec<String>) {
     let region = Region::parse(&platform.regions.gcp).unwrap_or_else(|message| {
-        stack.error(
+        let fix = Region::closest(&platform.regions.gcp).unwrap_or(Region::stand_in().name());
+        stack.error_with_fix(
             "platform",
             "regions.gcp",
             &message.message,
-            "pick the GCP region the platform runs in",
+            &format!("pick the GCP region the platform runs in, such as {fix}"),
+            fix,
         );
         Region::stand_in()
     });
     let zone_count = usize::from(platform.network.zones.max(1));
     if zone_count > region.zone_count() {
-        stack.error(
+        stack.error_with_fix(
             "network",
             "zones",
             &format!(
@@ -856,6 +893,7 @@ fn region_and_zones(platform: &Platform, stack: &mut Stack) -> (Region, Vec<Stri
                 region.zone_count(),
                 region.name()
             ),
+            &region.zone_count().to_string(),
         );
     }
     let mut zones = region.zones(zone_count);
