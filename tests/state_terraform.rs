@@ -12,16 +12,15 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use infrasynth::app::write;
 use infrasynth::{Cloud, Environment};
 use serde_json::{json, Value as Json};
 
+use common::moto::{provider_override, python, Moto};
 use common::{skip, terraform, PLUGIN_DIR};
 
 /// One terraform at a time: the machine is small.
@@ -155,132 +154,6 @@ fn the_gcs_and_azurerm_blocks_are_accepted_by_terraforms_own_backends() {
     }
 }
 
-/// The Python with moto[server] and boto3.
-fn python() -> Option<PathBuf> {
-    let cache = std::env::var("INFRASYNTH_TOOLS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::env::var("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| {
-                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
-                })
-                .join("infrasynth")
-        });
-    let candidates = [
-        std::env::var("E2E_PYTHON").map(PathBuf::from).ok(),
-        Some(cache.join("venv/bin/python")),
-        Some(PathBuf::from("python3")),
-    ];
-    candidates.into_iter().flatten().find(|python| {
-        Command::new(python)
-            .args(["-c", "import moto.server, boto3"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
-/// A moto server, stopped (by its own pid) when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start(python: &Path, log: &Path) -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(python)
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(std::fs::File::create(log).expect("moto log"))
-            .stderr(std::fs::File::create(log.with_extension("err")).expect("moto log"))
-            .spawn()
-            .expect("start moto");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let mut moto = Moto { child, endpoint };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "moto did not start"
-            );
-            assert!(
-                moto.child.try_wait().ok().flatten().is_none(),
-                "moto exited"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        moto
-    }
-
-    /// Runs a boto3 snippet against this server (`s3` is a client) and
-    /// returns what it printed.
-    fn boto3(&self, python: &Path, code: &str) -> String {
-        let script = format!(
-            "import boto3, json\ns3 = boto3.client('s3', endpoint_url='{}', region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n{code}",
-            self.endpoint
-        );
-        let out = Command::new(python)
-            .args(["-c", &script])
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "boto3 failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The test-only provider settings pointing every service at moto.
-fn provider_override(endpoint: &str, resources: Json) -> String {
-    let services = [
-        "s3",
-        "kms",
-        "sts",
-        "iam",
-        "ec2",
-        "logs",
-        "eks",
-        "rds",
-        "elasticache",
-    ];
-    let endpoints: serde_json::Map<String, Json> = services
-        .iter()
-        .map(|s| (s.to_string(), json!(endpoint)))
-        .collect();
-    let mut doc = json!({"provider": {"aws": {
-        "access_key": "testing",
-        "secret_key": "testing",
-        "skip_credentials_validation": true,
-        "skip_metadata_api_check": true,
-        "skip_requesting_account_id": true,
-        "s3_use_path_style": true,
-        "endpoints": [endpoints],
-    }}});
-    if resources.is_object() {
-        doc["resource"] = resources;
-    }
-    serde_json::to_string_pretty(&doc).expect("JSON")
-}
-
 /// Test-only additions to the S3 backend block, merged by `terraform init
 /// -backend-config=<file>` with what `main.tf.json` declares.
 fn backend_config(endpoint: &str) -> String {
@@ -353,7 +226,6 @@ fn on_moto_the_bootstrap_holds_its_own_state_and_a_stacks_locked_and_encrypted()
         started.elapsed().as_secs_f64()
     );
     let versioning = moto.boto3(
-        &python,
         &format!("print(s3.get_bucket_versioning(Bucket='{bucket}')['Status'], s3.get_bucket_encryption(Bucket='{bucket}')['ServerSideEncryptionConfiguration']['Rules'][0]['ApplyServerSideEncryptionByDefault']['SSEAlgorithm'], s3.get_public_access_block(Bucket='{bucket}')['PublicAccessBlockConfiguration']['RestrictPublicBuckets'])"),
     );
     assert_eq!(versioning, "Enabled aws:kms True");
@@ -374,7 +246,6 @@ fn on_moto_the_bootstrap_holds_its_own_state_and_a_stacks_locked_and_encrypted()
     );
     let key = "mlops/bootstrap/aws/production/terraform.tfstate";
     let object = moto.boto3(
-        &python,
         &format!("h = s3.head_object(Bucket='{bucket}', Key='{key}'); print(h['ServerSideEncryption'], h['SSEKMSKeyId'])"),
     );
     assert_eq!(object, "aws:kms alias/mlops-tfstate-production");
@@ -412,7 +283,6 @@ fn on_moto_the_bootstrap_holds_its_own_state_and_a_stacks_locked_and_encrypted()
     // 3. The lock file: while another run holds the lock, this one waits and fails.
     let lock = format!("{key}.tflock");
     let refused = moto.boto3(
-        &python,
         &format!(
             "s3.put_object(Bucket='{bucket}', Key='{lock}', Body=json.dumps({{'ID': 'held-by-test', 'Operation': 'OperationTypeApply', 'Who': 'ci@elsewhere', 'Version': '1.11.4', 'Created': '2026-01-01T00:00:00Z', 'Path': '{key}'}}).encode())\ntry:\n    s3.put_object(Bucket='{bucket}', Key='{lock}', Body=b'x', IfNoneMatch='*')\n    print('conditional write accepted')\nexcept Exception as e:\n    print(type(e).__name__, e.response['Error']['Code'])"
         ),
@@ -431,10 +301,9 @@ fn on_moto_the_bootstrap_holds_its_own_state_and_a_stacks_locked_and_encrypted()
     println!(
         "plan while another run holds the lock: Error acquiring the state lock (ID held-by-test)"
     );
-    moto.boto3(
-        &python,
-        &format!("s3.delete_object(Bucket='{bucket}', Key='{lock}')"),
-    );
+    moto.boto3(&format!(
+        "s3.delete_object(Bucket='{bucket}', Key='{lock}')"
+    ));
 
     // 4. A stack's state in the bucket: the reference dev stack with the
     //    production bucket as its backend (dev keeps local state otherwise).
@@ -467,7 +336,6 @@ fn on_moto_the_bootstrap_holds_its_own_state_and_a_stacks_locked_and_encrypted()
     assert!(ok && listed.contains("aws_vpc.main"), "{listed}");
     let key = "mlops/aws/dev/terraform.tfstate";
     let object = moto.boto3(
-        &python,
         &format!("h = s3.head_object(Bucket='{bucket}', Key='{key}'); print(h['ServerSideEncryption'], h['SSEKMSKeyId'])\nprint(sorted(o['Key'] for o in s3.list_objects_v2(Bucket='{bucket}')['Contents']))"),
     );
     assert!(

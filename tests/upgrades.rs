@@ -155,3 +155,128 @@ fn azure_pools_follow_the_control_plane_version() {
         );
     }
 }
+
+/// AWS (hashicorp/aws 5.100.0): EKS does not move add-ons when the control
+/// plane is upgraded, and each add-on version supports a range of Kubernetes
+/// versions (EKS user guide, "Update an Amazon EKS add-on"). Every
+/// `aws_eks_addon` takes its `addon_version` from
+/// `data.aws_eks_addon_version` for the cluster's own `version`
+/// (d/eks_addon_version.html.markdown: `kubernetes_version`, `most_recent`
+/// false = the default version), so `cluster.kubernetes_version` is the one
+/// edit; `depends_on` on the cluster makes Terraform read the default version
+/// after the cluster's upgrade, then update each add-on.
+#[test]
+fn aws_eks_addons_take_the_default_version_of_the_clusters_kubernetes_version() {
+    let doc = document(&upgraded(Environment::PRODUCTION), Cloud::Aws);
+    let cluster_name = doc["resource"]["aws_eks_cluster"]
+        .as_object()
+        .and_then(|all| all.keys().next())
+        .expect("one aws_eks_cluster")
+        .clone();
+    let addons = doc["resource"]["aws_eks_addon"]
+        .as_object()
+        .expect("aws_eks_addon");
+    assert_eq!(addons.len(), 4, "{:?}", addons.keys());
+    for (name, addon) in addons {
+        let version = addon["addon_version"].as_str().unwrap_or_default();
+        let source = version
+            .strip_prefix("${data.aws_eks_addon_version.")
+            .and_then(|v| v.strip_suffix(".version}"))
+            .unwrap_or_else(|| panic!("{name}: addon_version {version}"));
+        let data = &doc["data"]["aws_eks_addon_version"][source];
+        assert_eq!(data["addon_name"], addon["addon_name"], "{name}");
+        assert_eq!(
+            data["kubernetes_version"],
+            format!("${{aws_eks_cluster.{cluster_name}.version}}"),
+            "{name}"
+        );
+        assert_eq!(data["most_recent"], false, "{name}");
+        let after: Vec<&str> = data["depends_on"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        assert!(
+            after.contains(&format!("aws_eks_cluster.{cluster_name}").as_str()),
+            "{name}: {after:?}"
+        );
+    }
+}
+
+/// Azure (hashicorp/azurerm 4.55.0): a higher `version` on
+/// `azurerm_postgresql_flexible_server` is an in-place major upgrade; only a
+/// lower one forces a new server (postgresql_flexible_server_resource.go at
+/// v4.55.0, CustomizeDiff: `ForceNew("version")` when old > new, Update sends
+/// the new version in the PATCH; docs: "Downgrading `version` isn't supported
+/// and will force a new PostgreSQL Flexible Server to be created"; since
+/// provider PR #28559 `create_mode = "Update"` is no longer needed, as
+/// TestAccPostgresqlFlexibleServer_updateVersion upgrades 15 -> 16 without
+/// it). `create_mode` stays unset: Create sends it to the service, and
+/// `Update` is not a mode to create a server in.
+#[test]
+fn azure_postgres_major_upgrade_is_in_place_without_create_mode() {
+    let before = document(&mlops::platform(Environment::PRODUCTION), Cloud::Azure);
+    let after = document(&upgraded(Environment::PRODUCTION), Cloud::Azure);
+    let (server, server_after) = (
+        only(&before, "azurerm_postgresql_flexible_server"),
+        only(&after, "azurerm_postgresql_flexible_server"),
+    );
+    assert_eq!(server["version"], "16");
+    assert_eq!(server_after["version"], "17");
+    for s in [server, server_after] {
+        assert!(s["create_mode"].is_null(), "{s}");
+        let ignored = s["lifecycle"]["ignore_changes"]
+            .as_array()
+            .expect("the server ignores zone moves after a failover");
+        assert!(
+            !ignored.iter().any(|i| i == "version"),
+            "version must not be ignored: {ignored:?}"
+        );
+        // A mistaken downgrade would replace the server: in production the
+        // plan fails instead.
+        assert_eq!(s["lifecycle"]["prevent_destroy"], true, "{s}");
+    }
+    // Everything but the version stays as it was: the edit is one value.
+    let mut unchanged = server_after.clone();
+    unchanged["version"] = server["version"].clone();
+    assert_eq!(&unchanged, server);
+}
+
+/// GCP (hashicorp/google 6.50.0): a higher `redis_version` on
+/// `google_redis_instance` upgrades in place (resource_redis_instance.go at
+/// v6.50.0: Update calls `instances/{name}:upgrade`; CustomizeDiff forces a
+/// new instance only when the version decreases, isRedisVersionDecreasing).
+/// The platform's `cache.version` maps to Memorystore's newest patch line of
+/// that minor.
+#[test]
+fn gcp_memorystore_moves_redis_forward_in_place_by_one_edit() {
+    let mut before = mlops::platform(Environment::STAGING);
+    before.cache.version = "7.0".into();
+    let mut after = mlops::platform(Environment::STAGING);
+    after.cache.version = "7.2".into();
+    let (doc, doc_after) = (document(&before, Cloud::Gcp), document(&after, Cloud::Gcp));
+    let (redis, redis_after) = (
+        only(&doc, "google_redis_instance"),
+        only(&doc_after, "google_redis_instance"),
+    );
+    assert_eq!(redis["redis_version"], "REDIS_7_0");
+    assert_eq!(redis_after["redis_version"], "REDIS_7_2");
+    assert_eq!(redis["name"], redis_after["name"], "the same instance");
+}
+
+/// Azure (hashicorp/azurerm 4.55.0): Azure Managed Redis takes no Redis
+/// version (`azurerm_managed_redis` has none to set; the module `version`
+/// is read-only, managed_redis.html.markdown "Attributes Reference"): Azure
+/// upgrades Redis itself, so `cache.version` changes nothing on Azure.
+#[test]
+fn azure_managed_redis_is_upgraded_by_azure_and_takes_no_version() {
+    let before = document(&mlops::platform(Environment::STAGING), Cloud::Azure);
+    let mut platform = mlops::platform(Environment::STAGING);
+    platform.cache.version = "7.2".into();
+    let after = document(&platform, Cloud::Azure);
+    let redis = only(&before, "azurerm_managed_redis");
+    assert!(redis["version"].is_null(), "{redis}");
+    assert!(redis["default_database"][0]["version"].is_null(), "{redis}");
+    assert_eq!(redis, only(&after, "azurerm_managed_redis"));
+}

@@ -493,9 +493,28 @@ impl Construct for EksCluster {
                      addon: &str,
                      role: Option<&Ref<kind::IamRole>>,
                      after: &[Ref<kind::EksNodeGroup>]| {
+            // The add-on version follows the cluster's: EKS does not update
+            // add-ons when the control plane is upgraded, and each add-on
+            // version supports a range of Kubernetes versions. The default
+            // version for the cluster's Kubernetes version
+            // (data.aws_eks_addon_version with most_recent = false,
+            // hashicorp/aws 5.100.0 eks_addon_version.html.markdown) is read
+            // after the cluster: depends_on defers the read to apply while
+            // the cluster has changes, so an upgrade updates the cluster
+            // first and then each add-on, and a plan of a new stack needs no
+            // AWS call.
+            let default_version = stack.data::<kind::EksAddonVersion>(
+                &format!("{l}_{}", addon.replace('-', "_")),
+                Attributes::new()
+                    .set("addon_name", addon)
+                    .set("kubernetes_version", cluster.attr::<String>("version"))
+                    .set("most_recent", false)
+                    .depends_on(cluster.address()),
+            );
             let mut attributes = Attributes::new()
                 .set("cluster_name", cluster.name())
                 .set("addon_name", addon)
+                .set("addon_version", default_version.attr::<String>("version"))
                 .set("resolve_conflicts_on_create", "OVERWRITE")
                 .set("resolve_conflicts_on_update", "PRESERVE")
                 .set_opt("service_account_role_arn", role.map(|r| r.arn()));

@@ -104,4 +104,7 @@ kinds! {
     ArnParts = "aws_arn";
     /// `data.aws_iam_policy_document`.
     PolicyDocument = "aws_iam_policy_document";
+    /// `data.aws_eks_addon_version`: the add-on version EKS makes the
+    /// default for a Kubernetes version.
+    EksAddonVersion = "aws_eks_addon_version";
 }

@@ -175,6 +175,12 @@ impl PostgresServer {
 
     /// Major version, one flexible server supports on the stack's support
     /// date ([`crate::azure::versions::AZURE_POSTGRES`]).
+    ///
+    /// Raising it later is an in-place major upgrade: azurerm 4.55.0 forces
+    /// a new server only when `version` goes down
+    /// (`postgresql_flexible_server_resource.go`, CustomizeDiff) and needs
+    /// no `create_mode = "Update"` for an upgrade, so none is written (the
+    /// create call would send it).
     pub fn version(mut self, version: &str) -> Self {
         self.version = version.to_string();
         self

@@ -5,6 +5,8 @@
 #[path = "../../stacks/mod.rs"]
 pub mod stacks;
 
+pub mod moto;
+
 use std::path::PathBuf;
 
 use infrasynth::app::StackDefinition;
@@ -189,6 +191,18 @@ pub fn terraform(
     args: &[&str],
     extra_env: &[(&str, &str)],
 ) -> (bool, String) {
+    let (code, text) = terraform_status(dir, args, extra_env);
+    (code == Some(0), text)
+}
+
+/// [`terraform`], returning Terraform's exit code (`None` when killed), for
+/// commands whose code carries meaning (`plan -detailed-exitcode`: 0 no
+/// changes, 1 error, 2 changes).
+pub fn terraform_status(
+    dir: &std::path::Path,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+) -> (Option<i32>, String) {
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("terraform-cli");
     std::fs::create_dir_all(&scratch).expect("terraform scratch dir");
     let config = scratch.join("empty.tfrc");
@@ -220,5 +234,5 @@ pub fn terraform(
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    (output.status.success(), text)
+    (output.status.code(), text)
 }

@@ -1,0 +1,151 @@
+//! A local moto server for tests that apply Terraform against emulated AWS
+//! APIs: the Python that has it, the server (stopped by its own pid when
+//! dropped), boto3 snippets against it, and the test-only provider override
+//! that points the aws provider at it.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value as Json};
+
+/// The Python with moto[server] and boto3: `E2E_PYTHON`, the venv
+/// `scripts/install-tools.sh` makes, or `python3`.
+pub fn python() -> Option<PathBuf> {
+    let cache = std::env::var("INFRASYNTH_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::env::var("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| {
+                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
+                })
+                .join("infrasynth")
+        });
+    let candidates = [
+        std::env::var("E2E_PYTHON").map(PathBuf::from).ok(),
+        Some(cache.join("venv/bin/python")),
+        Some(PathBuf::from("python3")),
+    ];
+    candidates.into_iter().flatten().find(|python| {
+        Command::new(python)
+            .args(["-c", "import moto.server, boto3"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// A moto server on a free port, stopped (by its own pid) when dropped.
+pub struct Moto {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    python: PathBuf,
+}
+
+impl Moto {
+    /// Starts moto with `python`, logging to `log` (and `log` with the
+    /// extension `err`), and waits until it accepts connections.
+    pub fn start(python: &Path, log: &Path) -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(python)
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::fs::File::create(log).expect("moto log"))
+            .stderr(std::fs::File::create(log.with_extension("err")).expect("moto log"))
+            .spawn()
+            .expect("start moto");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let mut moto = Moto {
+            child,
+            endpoint,
+            python: python.to_path_buf(),
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto did not start"
+            );
+            assert!(
+                moto.child.try_wait().ok().flatten().is_none(),
+                "moto exited"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        moto
+    }
+
+    /// Runs a boto3 snippet against this server and returns what it printed.
+    /// `s3`, `rds` are clients, `client(name)` makes any other; `json` is
+    /// imported.
+    pub fn boto3(&self, code: &str) -> String {
+        let script = format!(
+            "import boto3, json\ndef client(name):\n    return boto3.client(name, endpoint_url='{}', region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\ns3 = client('s3')\nrds = client('rds')\n{code}",
+            self.endpoint
+        );
+        let out = Command::new(&self.python)
+            .args(["-c", &script])
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "boto3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The test-only provider settings pointing every service at moto, with
+/// `resources` (test-only resource overrides, such as `count = 0` on a type
+/// moto lacks) merged in when it is an object. Written beside a stack as
+/// `zz_moto_override.tf.json`; never part of a synthesized document.
+pub fn provider_override(endpoint: &str, resources: Json) -> String {
+    let services = [
+        "s3",
+        "kms",
+        "sts",
+        "iam",
+        "ec2",
+        "logs",
+        "eks",
+        "rds",
+        "elasticache",
+        "secretsmanager",
+    ];
+    let endpoints: serde_json::Map<String, Json> = services
+        .iter()
+        .map(|s| (s.to_string(), json!(endpoint)))
+        .collect();
+    let mut doc = json!({"provider": {"aws": {
+        "access_key": "testing",
+        "secret_key": "testing",
+        "skip_credentials_validation": true,
+        "skip_metadata_api_check": true,
+        "skip_requesting_account_id": true,
+        "s3_use_path_style": true,
+        "endpoints": [endpoints],
+    }}});
+    if resources.is_object() {
+        doc["resource"] = resources;
+    }
+    serde_json::to_string_pretty(&doc).expect("JSON")
+}
