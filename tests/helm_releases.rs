@@ -735,3 +735,45 @@ fn a_public_host_the_gateway_does_not_serve_is_an_error() {
     );
     assert_eq!(ctx.route("app").unwrap().listener, "https-app");
 }
+
+/// The monitoring release names only Secrets it creates: Alertmanager
+/// mounts every Secret of `alertmanagerSpec.secrets` and its pod does not
+/// start while one is missing (Prometheus Operator, Alertmanager spec
+/// `secrets`), so each is one of the release's `extraManifests`; Grafana's
+/// admin Secret is the one its chart makes when `admin.existingSecret` is
+/// unset (grafana chart 12.11.1, `templates/secret.yaml`).
+#[test]
+fn the_monitoring_release_creates_every_secret_its_values_name() {
+    for (cloud, env, out) in synthesized() {
+        let values = values_of(&out, "kube-prometheus-stack");
+        let mounted: Vec<&str> = values["alertmanager"]["alertmanagerSpec"]["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert_eq!(mounted, ["alertmanager-receivers"], "{cloud} {env}");
+        let created: Vec<&Json> = values["extraManifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "Secret")
+            .collect();
+        for name in &mounted {
+            let secret = created
+                .iter()
+                .find(|m| m["metadata"]["name"] == *name)
+                .unwrap_or_else(|| panic!("{cloud} {env}: {name} is not created"));
+            // Credentials are added out of band, never in values.
+            assert!(secret.get("data").is_none() && secret.get("stringData").is_none());
+            assert_eq!(
+                secret["metadata"]["annotations"]["helm.sh/resource-policy"],
+                "keep"
+            );
+        }
+        assert!(
+            values["grafana"].get("admin").is_none(),
+            "{cloud} {env}: Grafana's admin Secret is the chart's own"
+        );
+    }
+}

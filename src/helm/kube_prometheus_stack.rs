@@ -19,10 +19,10 @@ pub const SOURCE: &str = "prometheus-community/kube-prometheus-stack";
 /// The namespace the monitoring stack is installed in.
 pub const NAMESPACE: &str = "monitoring";
 /// The Secret holding the Alertmanager receivers' URLs and keys (files
-/// `slack-url` and `pagerduty-routing-key`), mounted into Alertmanager.
+/// `slack-url` and `pagerduty-routing-key`), mounted into Alertmanager. The
+/// release creates it empty ([`receivers_secret`]); the keys are filled out of
+/// band and survive upgrades (see docs/helm.md, "Alert receivers").
 pub const RECEIVERS_SECRET: &str = "alertmanager-receivers";
-/// The Secret holding Grafana's admin credentials.
-pub const GRAFANA_ADMIN_SECRET: &str = "grafana-admin";
 /// Grafana's public host prefix: `grafana.<domain>`.
 pub const GRAFANA_HOST: &str = "grafana";
 
@@ -40,6 +40,34 @@ pub struct KubePrometheusStackValues {
     pub grafana: Grafana,
     /// The platform's PrometheusRules, by object name.
     pub additional_prometheus_rules_map: BTreeMap<String, RuleFile>,
+    /// Objects the release creates besides the chart's own: the receivers'
+    /// Secret ([`receivers_secret`]).
+    pub extra_manifests: Vec<serde_json::Value>,
+}
+
+/// The receivers' Secret as the release creates it: no data, and
+/// `helm.sh/resource-policy: keep`. Alertmanager mounts every Secret of
+/// `alertmanagerSpec.secrets` and its pod does not start while one is
+/// missing (Prometheus Operator's Alertmanager spec: "Secrets is a list of
+/// Secrets in the same namespace as the Alertmanager object, which shall be
+/// mounted into the Alertmanager Pods"), so the release must create it; the
+/// keys `slack-url` and `pagerduty-routing-key` are added out of band (they
+/// are credentials, which never go into values files). Helm's three-way
+/// merge keeps data that neither the old nor the new manifest names, so an
+/// upgrade leaves the added keys alone; `keep` leaves the Secret when the
+/// release is uninstalled. Alertmanager reads `api_url_file` and
+/// `routing_key_file` when it sends, so it starts before the keys exist.
+pub fn receivers_secret() -> serde_json::Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": RECEIVERS_SECRET,
+            "namespace": NAMESPACE,
+            "annotations": {"helm.sh/resource-policy": "keep"},
+        },
+        "type": "Opaque",
+    })
 }
 
 /// `defaultRules`.
@@ -230,12 +258,14 @@ pub struct PagerDutyConfig {
     pub send_resolved: bool,
 }
 
-/// `grafana`.
+/// `grafana`. No `admin.existingSecret`: the Grafana chart creates the
+/// admin Secret (`<release>-grafana`, keys `admin-user` and `admin-password`)
+/// with a random 40-character password it keeps across upgrades (grafana
+/// chart 12.11.1, `templates/secret.yaml` and `grafana.secretsData` in
+/// `_helpers.tpl`: `lookup` of the existing Secret, else `randAlphaNum 40`).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Grafana {
-    /// Admin credentials from a Secret.
-    pub admin: GrafanaAdmin,
     /// `Recreate`: the ReadWriteOnce volume cannot be attached to a second
     /// pod on another node, so a rolling update would stall.
     pub deployment_strategy: DeploymentStrategy,
@@ -247,18 +277,6 @@ pub struct Grafana {
     pub dashboard_providers: BTreeMap<String, serde_json::Value>,
     /// Dashboards by provider, then name.
     pub dashboards: BTreeMap<String, BTreeMap<String, Dashboard>>,
-}
-
-/// `grafana.admin`.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GrafanaAdmin {
-    /// The Secret.
-    pub existing_secret: String,
-    /// Key of the user name.
-    pub user_key: String,
-    /// Key of the password.
-    pub password_key: String,
 }
 
 /// `grafana.persistence`.
@@ -604,11 +622,6 @@ pub fn values(
             },
         },
         grafana: Grafana {
-            admin: GrafanaAdmin {
-                existing_secret: GRAFANA_ADMIN_SECRET.to_string(),
-                user_key: "admin-user".to_string(),
-                password_key: "admin-password".to_string(),
-            },
             deployment_strategy: DeploymentStrategy {
                 kind: "Recreate".to_string(),
             },
@@ -666,5 +679,6 @@ pub fn values(
                 }],
             },
         )]),
+        extra_manifests: vec![receivers_secret()],
     }
 }
