@@ -163,6 +163,7 @@ pub struct GkeCluster {
     deletion_protection: bool,
     node_service_account: Attr<Email>,
     secrets_key: Option<Attr<Id<kind::CryptoKey>>>,
+    boot_disk_key: Option<Attr<Id<kind::CryptoKey>>>,
     depends_on: Vec<Address>,
 }
 
@@ -190,6 +191,7 @@ impl GkeCluster {
             deletion_protection: true,
             node_service_account: props.node_service_account,
             secrets_key: None,
+            boot_disk_key: None,
             depends_on: Vec::new(),
         }
     }
@@ -247,6 +249,16 @@ impl GkeCluster {
     /// Encrypt Kubernetes secrets in etcd with a customer-managed key.
     pub fn secrets_encryption_key(mut self, key: Attr<Id<kind::CryptoKey>>) -> Self {
         self.secrets_key = Some(key);
+        self
+    }
+
+    /// Encrypt the default node pool's boot disks (which exist for minutes,
+    /// before its removal) with a customer-managed key
+    /// (`node_config.boot_disk_kms_key`, google 6.50.0); Compute Engine's
+    /// service agent must be able to use it (add its grant with
+    /// [`GkeCluster::depends_on`]).
+    pub fn boot_disk_kms_key(mut self, key: Attr<Id<kind::CryptoKey>>) -> Self {
+        self.boot_disk_key = Some(key);
         self
     }
 
@@ -370,6 +382,18 @@ impl Construct for GkeCluster {
         if !cidr_blocks.is_empty() {
             authorized.insert("cidr_blocks", cidr_blocks);
         }
+        let mut default_pool = map! {
+            "service_account" => &self.node_service_account,
+            "oauth_scopes" => vec!["https://www.googleapis.com/auth/cloud-platform"],
+            "shielded_instance_config" => vec![map! {
+                "enable_secure_boot" => true,
+                "enable_integrity_monitoring" => true,
+            }],
+            "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
+        };
+        if let Some(key) = &self.boot_disk_key {
+            default_pool.insert("boot_disk_kms_key", key);
+        }
         let mut attributes = Attributes::new()
             .set("name", self.name.as_str())
             .set("location", self.location.name())
@@ -449,18 +473,7 @@ impl Construct for GkeCluster {
             )
             // The default pool exists for minutes before removal; it still runs
             // as the least-privilege account, hardened.
-            .block(
-                "node_config",
-                map! {
-                    "service_account" => &self.node_service_account,
-                    "oauth_scopes" => vec!["https://www.googleapis.com/auth/cloud-platform"],
-                    "shielded_instance_config" => vec![map! {
-                        "enable_secure_boot" => true,
-                        "enable_integrity_monitoring" => true,
-                    }],
-                    "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
-                },
-            )
+            .block("node_config", default_pool)
             // The default pool is gone after creation; a change to its
             // node_config would otherwise recreate the whole cluster.
             .set("lifecycle", map! { "ignore_changes" => vec!["node_config"] })

@@ -40,4 +40,4 @@ pub use redis::{Redis, RedisProps};
 pub use region::Region;
 pub use secret::Secret;
 pub use service_account::{ServiceAccount, WorkloadIdentityBinding};
-pub use service_agent::{ServiceAgent, ServiceAgentHandle};
+pub use service_agent::{AgentOrigin, ServiceAgent, ServiceAgentHandle};

@@ -110,6 +110,9 @@ pub mod service_agents {
     pub const REDIS: &str = "cloud-redis.iam.gserviceaccount.com";
     /// GKE (application-layer secrets encryption).
     pub const GKE: &str = "container-engine-robot.iam.gserviceaccount.com";
+    /// Compute Engine (persistent disks, node boot disks), created when
+    /// `compute.googleapis.com` is enabled.
+    pub const COMPUTE: &str = "compute-system.iam.gserviceaccount.com";
 }
 
 #[cfg(test)]

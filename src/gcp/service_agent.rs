@@ -20,6 +20,15 @@
 //!   the agent by its documented e-mail (the resource's own `member` may be
 //!   empty: the API need not return it) and waits for the resource.
 //!
+//! - Compute Engine's agent (`compute-system.iam.gserviceaccount.com`) is
+//!   created by Google when `compute.googleapis.com` is enabled; Service
+//!   Usage's `generateServiceIdentity` does not make it. GKE's "Using
+//!   customer-managed encryption keys (CMEK)" page has the user "grant the
+//!   Compute Engine Service Agent the Cloud KMS CryptoKey Encrypter/Decrypter
+//!   role" with no step to create it. Such an agent
+//!   ([`ServiceAgent::enabled_with`]) is the enabled API itself: the grant
+//!   names the agent by its documented e-mail and waits for the API.
+//!
 //! Either way the agent waits for its API (`after`), and what grants it a role
 //! must wait for [`ServiceAgentHandle::block`].
 
@@ -51,6 +60,7 @@ pub struct ServiceAgentHandle {
 enum MadeBy {
     Storage(Ref<kind::StorageProjectServiceAccount>),
     Identity(Ref<kind::ProjectServiceIdentity>),
+    Api(Ref<kind::ProjectService>),
 }
 
 impl ServiceAgentHandle {
@@ -60,6 +70,7 @@ impl ServiceAgentHandle {
         match &self.made_by {
             MadeBy::Storage(account) => stack.depends_on(grant, account),
             MadeBy::Identity(identity) => stack.depends_on(grant, identity),
+            MadeBy::Api(api) => stack.depends_on(grant, api),
         }
     }
 }
@@ -69,6 +80,25 @@ enum Agent {
     Storage,
     /// Any other service, through `google_project_service_identity`.
     Identity { service: String, domain: String },
+    /// A service whose agent appears when its API is enabled.
+    Api {
+        api: Ref<kind::ProjectService>,
+        domain: String,
+    },
+}
+
+/// How the agent of a service comes to exist, for tables of agents such as
+/// the platform's customer-managed keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentOrigin {
+    /// Cloud Storage's: made when asked for ([`ServiceAgent::storage`]).
+    StorageLookup,
+    /// Made on demand through google-beta's `google_project_service_identity`
+    /// ([`ServiceAgent::for_service`]); the agent's e-mail domain.
+    Identity(&'static str),
+    /// Made by Google when the service's API is enabled
+    /// ([`ServiceAgent::enabled_with`]); the agent's e-mail domain.
+    EnabledApi(&'static str),
 }
 
 /// A service agent made to exist before it is granted anything.
@@ -114,6 +144,20 @@ impl ServiceAgent {
                 domain: domain.to_string(),
             },
             after: None,
+        }
+    }
+
+    /// The agent Google creates when `api` is enabled (Compute Engine's:
+    /// domain [`service_agents::COMPUTE`](super::project::service_agents::COMPUTE)):
+    /// no resource makes it, so the enabled API is its [`ServiceAgentHandle::block`].
+    pub fn enabled_with(logical: &str, api: &Ref<kind::ProjectService>, domain: &str) -> Self {
+        ServiceAgent {
+            logical: logical.to_string(),
+            agent: Agent::Api {
+                api: api.clone(),
+                domain: domain.to_string(),
+            },
+            after: Some(api.address().clone()),
         }
     }
 
@@ -166,6 +210,11 @@ impl Construct for ServiceAgent {
                     made_by: MadeBy::Identity(identity),
                 }
             }
+            Agent::Api { api, domain } => ServiceAgentHandle {
+                block: api.address().clone(),
+                member: Project::service_agent(domain),
+                made_by: MadeBy::Api(api.clone()),
+            },
         }
     }
 }
@@ -220,6 +269,35 @@ mod tests {
             .count();
         assert_eq!(betas, 1);
         assert!(stack
+            .terraform_settings()
+            .required_providers
+            .contains_key("google-beta"));
+    }
+
+    /// Compute Engine's agent is created by enabling compute.googleapis.com
+    /// (GKE docs "Using customer-managed encryption keys (CMEK)" grant it with
+    /// no creation step): no block makes it, a grant to it waits for the API.
+    #[test]
+    fn an_agent_made_by_its_api_is_granted_after_the_api() {
+        let mut stack = Stack::new("t");
+        let api = stack.resource::<kind::ProjectService>("compute", Attributes::new());
+        let agent = stack.add(ServiceAgent::enabled_with(
+            "disks",
+            &api,
+            service_agents::COMPUTE,
+        ));
+        assert_eq!(&agent.block, api.address());
+        assert_eq!(
+            agent.member.expr().template(),
+            "serviceAccount:service-${var.project_number}@compute-system.iam.gserviceaccount.com"
+        );
+        let grant = stack.resource::<kind::CryptoKeyIamMember>("grant", Attributes::new());
+        agent.needed_by(&mut stack, &grant);
+        assert_eq!(
+            stack.block(grant.address()).unwrap().depends_on(),
+            [api.address().clone()]
+        );
+        assert!(!stack
             .terraform_settings()
             .required_providers
             .contains_key("google-beta"));

@@ -7,7 +7,7 @@
 //! | cloud | provisioner | parameters |
 //! |---|---|---|
 //! | AWS | `ebs.csi.aws.com` | `type: gp3`, `encrypted: "true"`, `kmsKeyId`: the platform's storage key (output `kms_key_arn_storage`; the driver's IRSA role may use it, see `aws::EksCluster::volumes_key`) |
-//! | GCP | `pd.csi.storage.gke.io` | `type: pd-balanced` (`pd-ssd` in production); Persistent Disks are always encrypted at rest (Google-managed keys) |
+//! | GCP | `pd.csi.storage.gke.io` | `type: pd-balanced` (`pd-ssd` in production); where the environment's profile asks for CMEK (production), `disk-encryption-kms-key`: the platform's disks key (output `kms_key_disks`, granted to the Compute Engine service agent); elsewhere Google-managed keys (Persistent Disks are always encrypted at rest) |
 //! | Azure | `disk.csi.azure.com` | `skuName: StandardSSD_LRS` (`Premium_LRS` in production), `diskEncryptionSetID`: the platform's disk encryption set (customer-managed key, output `disk_encryption_set_id`) |
 //!
 //! Parameters: aws-ebs-csi-driver `docs/parameters.md` (`type`, `encrypted`,
@@ -22,6 +22,7 @@ use serde_json::{json, Value as Json};
 use super::objects::ObjectsValues;
 use super::placeholder::FromOutput;
 use crate::core::environment::{Cloud, Environment};
+use crate::platform::gcp::Profile as GcpProfile;
 use crate::platform::outputs;
 
 /// The StorageClass every platform volume uses.
@@ -55,7 +56,20 @@ pub fn parameters(cloud: Cloud, env: Environment) -> BTreeMap<String, Json> {
             );
             parameters
         }
-        Cloud::Gcp => known(&[("type", env.pick("pd-balanced", "pd-balanced", "pd-ssd"))]),
+        Cloud::Gcp => {
+            let mut parameters =
+                known(&[("type", env.pick("pd-balanced", "pd-balanced", "pd-ssd"))]);
+            // The key exists (and is an output) exactly where the profile asks
+            // for CMEK: `platform::gcp`'s `disks` key.
+            if GcpProfile::for_environment(env).cmek {
+                parameters.insert(
+                    "disk-encryption-kms-key".to_string(),
+                    serde_json::to_value(FromOutput::string(outputs::GCP_DISKS_KEY))
+                        .unwrap_or_default(),
+                );
+            }
+            parameters
+        }
         Cloud::Azure => {
             let mut parameters = known(&[(
                 "skuName",

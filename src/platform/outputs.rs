@@ -172,3 +172,9 @@ pub const AWS_STORAGE_KEY_ARN: &str = "kms_key_arn_storage";
 /// disks, which the Helm values' StorageClass uses for every
 /// PersistentVolume (`diskEncryptionSetID`).
 pub const DISK_ENCRYPTION_SET_ID: &str = "disk_encryption_set_id";
+
+/// GCP only, where the profile asks for CMEK: the Cloud KMS key
+/// (`projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>`) of the node boot
+/// disks and the PersistentVolumes, which the Helm values' StorageClass names
+/// as `disk-encryption-kms-key`.
+pub const GCP_DISKS_KEY: &str = "kms_key_disks";

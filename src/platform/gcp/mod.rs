@@ -41,7 +41,7 @@ use crate::gcp::redis::{Redis, RedisProps};
 use crate::gcp::region::Region;
 use crate::gcp::secret::Secret;
 use crate::gcp::service_account::{ServiceAccount, ServiceAccountHandles, WorkloadIdentityBinding};
-use crate::gcp::service_agent::ServiceAgent;
+use crate::gcp::service_agent::{AgentOrigin, ServiceAgent};
 use crate::gcp::services::ProjectServices;
 
 use crate::core::block::Attributes;
@@ -50,7 +50,7 @@ use crate::core::naming::fit;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
 use crate::platform::outputs::{
-    by_name, per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, REDIS_AUTH_SECRET,
+    by_name, per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, GCP_DISKS_KEY, REDIS_AUTH_SECRET,
     REDIS_CA_CERTIFICATE,
 };
 use crate::platform::realize::{Parts, Realization};
@@ -106,25 +106,40 @@ pub const DATA_ACCESS_AUDIT_LOGS: [(&str, &[LogType]); 3] = [
 ];
 
 /// The Google service agents the customer-managed keys are granted to, by key
-/// purpose: `(purpose, API, agent e-mail domain)`. Cloud Storage's agent (no
-/// domain here) comes from `data.google_storage_project_service_account`,
-/// which creates it; the others from google-beta's
+/// purpose: `(purpose, API, how the agent comes to exist)`. Cloud Storage's
+/// agent comes from `data.google_storage_project_service_account`, which
+/// creates it; Compute Engine's (`disks`: PersistentVolumes and node boot
+/// disks) exists once its API is enabled; the others come from google-beta's
 /// `google_project_service_identity` (see [`crate::gcp::service_agent`]).
-pub const CMEK_AGENTS: [(&str, &str, Option<&str>); 4] = [
-    ("storage", "storage.googleapis.com", None),
+pub const CMEK_AGENTS: [(&str, &str, AgentOrigin); 5] = [
+    ("storage", "storage.googleapis.com", AgentOrigin::StorageLookup),
     (
         "sql",
         "sqladmin.googleapis.com",
-        Some(service_agents::CLOUD_SQL),
+        AgentOrigin::Identity(service_agents::CLOUD_SQL),
     ),
-    ("redis", "redis.googleapis.com", Some(service_agents::REDIS)),
-    ("gke", "container.googleapis.com", Some(service_agents::GKE)),
+    (
+        "redis",
+        "redis.googleapis.com",
+        AgentOrigin::Identity(service_agents::REDIS),
+    ),
+    (
+        "gke",
+        "container.googleapis.com",
+        AgentOrigin::Identity(service_agents::GKE),
+    ),
+    (
+        "disks",
+        "compute.googleapis.com",
+        AgentOrigin::EnabledApi(service_agents::COMPUTE),
+    ),
 ];
 
 /// What each environment asks of GCP beyond the platform spec's own fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Profile {
-    /// Customer-managed keys for buckets, Cloud SQL, Memorystore and GKE secrets.
+    /// Customer-managed keys for buckets, Cloud SQL, Memorystore, GKE secrets,
+    /// node boot disks and PersistentVolumes.
     pub cmek: bool,
     /// A regional GKE control plane with nodes in every zone (zonal otherwise).
     pub regional_cluster: bool,
@@ -246,12 +261,20 @@ impl<'p> Realization<'p> for Gcp<'p> {
         let ring = stack.add(KeyRing::new("main", &self.prefix, self.region()));
         let mut keys = BTreeMap::new();
         let mut agents = BTreeMap::new();
-        for (purpose, api, domain) in CMEK_AGENTS {
-            let mut agent = match domain {
-                None => ServiceAgent::storage(purpose),
-                Some(domain) => ServiceAgent::for_service(purpose, api, domain),
+        for (purpose, api_name, origin) in CMEK_AGENTS {
+            let api = self.services.get(api_name);
+            let mut agent = match (origin, api) {
+                (AgentOrigin::StorageLookup, _) => ServiceAgent::storage(purpose),
+                (AgentOrigin::Identity(domain), _) => {
+                    ServiceAgent::for_service(purpose, api_name, domain)
+                }
+                (AgentOrigin::EnabledApi(domain), Some(api)) => {
+                    ServiceAgent::enabled_with(purpose, api, domain)
+                }
+                // Every agent's API is required under CMEK (a unit test
+                // checks it); without the API the agent would not exist.
+                (AgentOrigin::EnabledApi(_), None) => continue,
             };
-            let api = self.services.get(api);
             if let Some(api) = api {
                 agent = agent.after(api);
             }
@@ -332,6 +355,17 @@ impl<'p> Realization<'p> for Gcp<'p> {
                     c.depends_on(grant)
                 });
         }
+        // Boot disks (the default pool's too, for its minutes) and
+        // PersistentVolumes use the disks key where the profile asks for
+        // CMEK; Compute Engine's agent must hold the key before a disk exists.
+        let disks_key = keys.for_purpose("disks");
+        if let Some((key, grants)) = &disks_key {
+            cluster = grants
+                .iter()
+                .fold(cluster.boot_disk_kms_key(key.clone()), |c, grant| {
+                    c.depends_on(grant)
+                });
+        }
         // Nodes that register before their roles exist cannot log or pull images.
         for role in &nodes.roles {
             cluster = cluster.depends_on(role.address());
@@ -357,6 +391,13 @@ impl<'p> Realization<'p> for Gcp<'p> {
             .spot(pool.capacity == Capacity::Spot);
             if let Some(gpus) = pool.gpus {
                 builder = builder.gpu(sizes::GPU_ACCELERATOR, gpus);
+            }
+            if let Some((key, grants)) = &disks_key {
+                builder = grants
+                    .iter()
+                    .fold(builder.boot_disk_kms_key(key.clone()), |b, grant| {
+                        b.depends_on(grant)
+                    });
             }
             for taint in &pool.taints {
                 builder = builder.taint(taint.clone());
@@ -638,6 +679,15 @@ impl<'p> Realization<'p> for Gcp<'p> {
             redis.server_ca_pem(),
             "PEM of the Memorystore server CA certificates (all of them: two during a CA rotation); Redis clients verify TLS against it",
         );
+        // The StorageClass names this key where the profile asks for CMEK
+        // (`helm::storage`).
+        if let Some(key) = parts.keys.keys.get("disks") {
+            stack.output(
+                GCP_DISKS_KEY,
+                key.key.id(),
+                "Cloud KMS key of the node boot disks and PersistentVolumes (the StorageClass's disk-encryption-kms-key)",
+            );
+        }
         Outputs {
             database_address: Output::new(
                 postgres.instance.private_ip_address(),
@@ -982,5 +1032,16 @@ mod tests {
         assert!(prod.cmek && prod.regional_cluster && prod.protected);
         assert_eq!(prod.release_channel, "STABLE");
         assert!(Profile::for_environment(Environment::STAGING).regional_cluster);
+    }
+
+    /// A CMEK agent whose API is off does not exist (Compute Engine's is
+    /// created by enabling compute.googleapis.com), so each key's API is
+    /// among the APIs the CMEK profile enables.
+    #[test]
+    fn every_cmek_agent_has_its_api_enabled() {
+        let apis = required_apis(&Profile::for_environment(Environment::PRODUCTION));
+        for (purpose, api, _) in CMEK_AGENTS {
+            assert!(apis.contains(&api), "{purpose}: {api} is not enabled");
+        }
     }
 }
