@@ -117,11 +117,13 @@ fn values_are_deterministic() {
 }
 
 /// The values files of every built-in release plus `app` (the app chart's
-/// file), in the order `helm::values` returns them: the app chart and, on
-/// AWS and Azure, the StorageClass (the storage key's ARN, the disk
-/// encryption set's id) wait for outputs.
-fn builtin_paths(cloud: Cloud, app: &str) -> Vec<String> {
-    let storage = if cloud == Cloud::Gcp {
+/// file), in the order `helm::values` returns them in `env`: the app chart
+/// and, on AWS and Azure, the StorageClass (the storage key's ARN, the disk
+/// encryption set's id) wait for outputs; on GCP the StorageClass does where
+/// CMEK is on (the disks key, output `kms_key_disks`).
+fn builtin_paths(cloud: Cloud, env: Environment, app: &str) -> Vec<String> {
+    let gcp_cmek = platform::gcp::Profile::for_environment(env).cmek;
+    let storage = if cloud == Cloud::Gcp && !gcp_cmek {
         "helm/platform-storage.values.yaml"
     } else {
         "helm/platform-storage.values.yaml.hbs"
@@ -162,8 +164,8 @@ const INSTALL_FILES: [&str; 4] = [
 ];
 
 /// Every file of a synthesized stack, sorted as `Synthesized::files` keys.
-fn synthesized_paths(cloud: Cloud, app: &str) -> Vec<String> {
-    let mut paths = builtin_paths(cloud, app);
+fn synthesized_paths(cloud: Cloud, env: Environment, app: &str) -> Vec<String> {
+    let mut paths = builtin_paths(cloud, env, app);
     paths.extend(INSTALL_FILES.iter().map(|s| s.to_string()));
     paths.push("main.tf.json".to_string());
     paths.sort();
@@ -175,7 +177,7 @@ fn only_the_app_chart_and_the_storage_class_wait_for_terraform_outputs() {
     for cloud in Cloud::ALL {
         for env in Environment::DEFAULTS {
             let paths: Vec<String> = files(cloud, env).iter().map(ValuesFile::path).collect();
-            assert_eq!(paths, builtin_paths(cloud, "helm/mlops.values.yaml.hbs"));
+            assert_eq!(paths, builtin_paths(cloud, env, "helm/mlops.values.yaml.hbs"));
         }
     }
 }
@@ -183,7 +185,8 @@ fn only_the_app_chart_and_the_storage_class_wait_for_terraform_outputs() {
 /// The outputs Helm values may read on `cloud`: the database, Redis and
 /// object store connection outputs, the bucket, identity and database names,
 /// and the cloud's own extras (AWS: the Redis user; GCP: the Cloud SQL
-/// connection name for the Auth Proxy and Memorystore's server CA).
+/// connection name for the Auth Proxy, Memorystore's server CA and, where
+/// CMEK is on, the disks key).
 fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
     use infrasynth::platform::data_access;
     let extra: &[&str] = match cloud {
@@ -199,6 +202,7 @@ fn helm_outputs(p: &Platform, cloud: Cloud) -> Vec<String> {
             "database_connection_name",
             "redis_ca_certificate",
             "redis_auth_secret",
+            platform::outputs::GCP_DISKS_KEY,
             data_access::BOOTSTRAP_IDENTITY,
             data_access::BOOTSTRAP_ADMIN_SECRET,
         ],
@@ -635,7 +639,7 @@ fn finish_attaches_the_values_files_beside_main_tf_json() {
     let names: Vec<String> = out.files().keys().cloned().collect();
     assert_eq!(
         names,
-        synthesized_paths(Cloud::Aws, "helm/mlops.values.yaml.hbs")
+        synthesized_paths(Cloud::Aws, Environment::DEV, "helm/mlops.values.yaml.hbs")
     );
 }
 
@@ -872,7 +876,7 @@ fn a_user_platform_gets_values_for_exactly_its_own_workloads() {
             let names: Vec<String> = out.files().keys().cloned().collect();
             assert_eq!(
                 names,
-                synthesized_paths(cloud, "helm/retail.values.yaml.hbs"),
+                synthesized_paths(cloud, env, "helm/retail.values.yaml.hbs"),
                 "{cloud} {env}"
             );
             for (path, bytes) in out.files().iter().filter(|(p, _)| p.starts_with("helm/")) {

@@ -459,6 +459,78 @@ fn storage_class_names(values: &Json, found: &mut Vec<String>) {
 /// Persistent Disks are always encrypted at rest, GCP docs "Default
 /// encryption at rest"), and every volume claim in every values file uses
 /// that class. Read from the values and the Terraform document synth wrote.
+/// GCP, where the environment's profile asks for CMEK (production): the
+/// StorageClass names the platform's `disks` key as `disk-encryption-kms-key`
+/// (GKE docs "Using the Compute Engine persistent disk CSI Driver"), the key is
+/// the output `kms_key_disks`, the node boot disks use it
+/// (`node_config.boot_disk_kms_key`, google 6.50.0), and the Compute Engine
+/// service agent holds Encrypter/Decrypter on it after compute.googleapis.com
+/// is enabled (GKE docs "Using customer-managed encryption keys (CMEK)":
+/// "grant the Compute Engine Service Agent the Cloud KMS CryptoKey
+/// Encrypter/Decrypter role"). Elsewhere: Google-managed keys, no key, no output.
+fn gcp_volumes_use_the_disks_key_where_cmek_is_on(env: Environment, out: &Synthesized) {
+    let cmek = infrasynth::platform::gcp::Profile::for_environment(env).cmek;
+    assert_eq!(cmek, env == Environment::PRODUCTION, "{env}");
+    // A values file that reads no output is plain YAML, not a template.
+    let template = ["helm/platform-storage.values.yaml.hbs", "helm/platform-storage.values.yaml"]
+        .iter()
+        .find(|path| out.files().contains_key(**path))
+        .map(|path| text(out, path))
+        .unwrap_or_else(|| panic!("gcp {env}: no platform-storage values"));
+    let main: Json = serde_json::from_str(out.main_tf_json()).unwrap();
+    let names_key = template.contains("disk-encryption-kms-key: {{output \"kms_key_disks\"");
+    assert_eq!(names_key, cmek, "gcp {env}: {template}");
+    let output = &main["output"]["kms_key_disks"];
+    let pools = main["resource"]["google_container_node_pool"]
+        .as_object()
+        .unwrap_or_else(|| panic!("gcp {env}: no node pools"));
+    let default_pool = &main["resource"]["google_container_cluster"]["main"]["node_config"][0];
+    if !cmek {
+        assert!(output.is_null(), "gcp {env}: {output}");
+        assert!(main["resource"]["google_kms_crypto_key"]["disks"].is_null());
+        for (name, pool) in pools {
+            assert!(pool["node_config"][0]["boot_disk_kms_key"].is_null(), "{name}");
+        }
+        assert!(default_pool["boot_disk_kms_key"].is_null());
+        return;
+    }
+    let key = "${google_kms_crypto_key.disks.id}";
+    assert_eq!(output["value"], key, "gcp {env}");
+    assert_eq!(default_pool["boot_disk_kms_key"], key, "gcp {env}");
+    assert!(!pools.is_empty());
+    let grants = main["resource"]["google_kms_crypto_key_iam_member"]
+        .as_object()
+        .unwrap();
+    let (grant_name, grant) = grants
+        .iter()
+        .find(|(_, g)| g["crypto_key_id"] == key)
+        .unwrap_or_else(|| panic!("gcp {env}: no grant on the disks key: {grants:?}"));
+    assert_eq!(
+        grant["member"],
+        "serviceAccount:service-${var.project_number}@compute-system.iam.gserviceaccount.com"
+    );
+    assert_eq!(grant["role"], "roles/cloudkms.cryptoKeyEncrypterDecrypter");
+    let depends: Vec<&str> = grant["depends_on"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    assert!(
+        depends.iter().any(|d| d.starts_with("google_project_service.") && d.contains("compute")),
+        "gcp {env}: {depends:?}"
+    );
+    let grant_address = format!("google_kms_crypto_key_iam_member.{grant_name}");
+    for (name, pool) in pools {
+        assert_eq!(pool["node_config"][0]["boot_disk_kms_key"], key, "{name}");
+        let depends = pool["depends_on"].as_array().unwrap();
+        assert!(
+            depends.iter().any(|d| d == grant_address.as_str()),
+            "gcp {env} pool {name}: {depends:?}"
+        );
+    }
+}
+
 #[test]
 fn every_platform_volume_is_on_the_encrypted_storage_class() {
     for (cloud, env, out) in synthesized() {
@@ -496,7 +568,10 @@ fn every_platform_volume_is_on_the_encrypted_storage_class() {
                     );
                 }
             }
-            Cloud::Gcp => assert_eq!(class["provisioner"], "pd.csi.storage.gke.io"),
+            Cloud::Gcp => {
+                assert_eq!(class["provisioner"], "pd.csi.storage.gke.io");
+                gcp_volumes_use_the_disks_key_where_cmek_is_on(env, &out);
+            }
             Cloud::Azure => {
                 assert_eq!(class["provisioner"], "disk.csi.azure.com");
                 let template = text(&out, "helm/platform-storage.values.yaml.hbs");
