@@ -177,7 +177,10 @@ fn only_the_app_chart_and_the_storage_class_wait_for_terraform_outputs() {
     for cloud in Cloud::ALL {
         for env in Environment::DEFAULTS {
             let paths: Vec<String> = files(cloud, env).iter().map(ValuesFile::path).collect();
-            assert_eq!(paths, builtin_paths(cloud, env, "helm/mlops.values.yaml.hbs"));
+            assert_eq!(
+                paths,
+                builtin_paths(cloud, env, "helm/mlops.values.yaml.hbs")
+            );
         }
     }
 }
@@ -275,11 +278,12 @@ fn no_unresolved_placeholder_remains_for_any_cloud_or_environment() {
             let files = files(cloud, env);
             let rendered = helm::render_all(&templates(&files), &synthetic_outputs(cloud, &files))
                 .unwrap_or_else(|e| panic!("{cloud} {env}: {e}"));
-            // The app chart, on AWS and Azure the StorageClass, on AWS the
-            // Cluster Autoscaler.
+            // The app chart, on AWS and Azure the StorageClass (on GCP where
+            // CMEK is on: the disks key), on AWS the Cluster Autoscaler.
+            let gcp_cmek = platform::gcp::Profile::for_environment(env).cmek;
             let expected = match cloud {
                 Cloud::Aws => 3,
-                Cloud::Gcp => 1,
+                Cloud::Gcp => 1 + usize::from(gcp_cmek),
                 Cloud::Azure => 2,
             };
             assert_eq!(rendered.len(), expected);
@@ -1125,7 +1129,9 @@ fn turning_a_chart_off_removes_its_file() {
             "helm/envoy-gateway.values.yaml",
             "helm/kube-prometheus-stack.values.yaml",
             "helm/platform-gateway.values.yaml",
-            "helm/platform-storage.values.yaml",
+            // Production on GCP uses CMEK: the StorageClass waits for the
+            // disks key (output `kms_key_disks`).
+            "helm/platform-storage.values.yaml.hbs",
         ]
     );
 }

@@ -472,11 +472,14 @@ fn gcp_volumes_use_the_disks_key_where_cmek_is_on(env: Environment, out: &Synthe
     let cmek = infrasynth::platform::gcp::Profile::for_environment(env).cmek;
     assert_eq!(cmek, env == Environment::PRODUCTION, "{env}");
     // A values file that reads no output is plain YAML, not a template.
-    let template = ["helm/platform-storage.values.yaml.hbs", "helm/platform-storage.values.yaml"]
-        .iter()
-        .find(|path| out.files().contains_key(**path))
-        .map(|path| text(out, path))
-        .unwrap_or_else(|| panic!("gcp {env}: no platform-storage values"));
+    let template = [
+        "helm/platform-storage.values.yaml.hbs",
+        "helm/platform-storage.values.yaml",
+    ]
+    .iter()
+    .find(|path| out.files().contains_key(**path))
+    .map(|path| text(out, path))
+    .unwrap_or_else(|| panic!("gcp {env}: no platform-storage values"));
     let main: Json = serde_json::from_str(out.main_tf_json()).unwrap();
     let names_key = template.contains("disk-encryption-kms-key: {{output \"kms_key_disks\"");
     assert_eq!(names_key, cmek, "gcp {env}: {template}");
@@ -489,7 +492,10 @@ fn gcp_volumes_use_the_disks_key_where_cmek_is_on(env: Environment, out: &Synthe
         assert!(output.is_null(), "gcp {env}: {output}");
         assert!(main["resource"]["google_kms_crypto_key"]["disks"].is_null());
         for (name, pool) in pools {
-            assert!(pool["node_config"][0]["boot_disk_kms_key"].is_null(), "{name}");
+            assert!(
+                pool["node_config"][0]["boot_disk_kms_key"].is_null(),
+                "{name}"
+            );
         }
         assert!(default_pool["boot_disk_kms_key"].is_null());
         return;
@@ -517,7 +523,9 @@ fn gcp_volumes_use_the_disks_key_where_cmek_is_on(env: Environment, out: &Synthe
         .filter_map(Json::as_str)
         .collect();
     assert!(
-        depends.iter().any(|d| d.starts_with("google_project_service.") && d.contains("compute")),
+        depends
+            .iter()
+            .any(|d| d.starts_with("google_project_service.") && d.contains("compute")),
         "gcp {env}: {depends:?}"
     );
     let grant_address = format!("google_kms_crypto_key_iam_member.{grant_name}");

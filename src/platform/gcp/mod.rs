@@ -50,8 +50,8 @@ use crate::core::naming::fit;
 use crate::core::reference::{Address, Attr, Id, Ref};
 use crate::core::stack::Stack;
 use crate::platform::outputs::{
-    by_name, per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, GCP_DISKS_KEY, REDIS_AUTH_SECRET,
-    REDIS_CA_CERTIFICATE,
+    by_name, per_workload, Output, Outputs, DATABASE_CONNECTION_NAME, GCP_DISKS_KEY,
+    REDIS_AUTH_SECRET, REDIS_CA_CERTIFICATE,
 };
 use crate::platform::realize::{Parts, Realization};
 use crate::platform::{data_access, logical, Access, ApiAccess, Capacity, Platform};
@@ -112,7 +112,11 @@ pub const DATA_ACCESS_AUDIT_LOGS: [(&str, &[LogType]); 3] = [
 /// disks) exists once its API is enabled; the others come from google-beta's
 /// `google_project_service_identity` (see [`crate::gcp::service_agent`]).
 pub const CMEK_AGENTS: [(&str, &str, AgentOrigin); 5] = [
-    ("storage", "storage.googleapis.com", AgentOrigin::StorageLookup),
+    (
+        "storage",
+        "storage.googleapis.com",
+        AgentOrigin::StorageLookup,
+    ),
     (
         "sql",
         "sqladmin.googleapis.com",
