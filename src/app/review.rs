@@ -130,13 +130,41 @@ pub fn diff_against_dir(
     })
 }
 
-/// A values file as YAML (a template's `{{...}}` sit inside quoted strings,
-/// so templates parse too); text lines when it does not parse.
+/// A values file as YAML, so changes are reported by key path
+/// (`components.model-server.env.BUCKET_MODELS_ACCESS`); a template's
+/// placeholders (`{{output "NAME" ...}}`) read as the string `<output NAME>`
+/// and its handlebars comment line is dropped. Numbered text lines (from 1)
+/// when it still does not parse.
 fn parse_values(bytes: &[u8]) -> Json {
     let text = String::from_utf8_lossy(bytes);
-    serde_saphyr::from_str::<Json>(&text).unwrap_or_else(|_| {
-        Json::Array(text.lines().map(|l| Json::String(l.to_string())).collect())
+    let yaml = placeholders_as_strings(&text);
+    serde_saphyr::from_str::<Json>(&yaml).unwrap_or_else(|_| {
+        Json::Object(
+            text.lines()
+                .enumerate()
+                .map(|(i, l)| (format!("line {}", i + 1), Json::String(l.to_string())))
+                .collect(),
+        )
     })
+}
+
+/// `text` with every `{{output "NAME" ...}}` replaced by `"<output NAME>"`,
+/// handlebars escapes (`\{{`) undone and comment lines (`{{!--`) dropped.
+fn placeholders_as_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().filter(|l| !l.starts_with("{{!--")) {
+        let mut rest = line;
+        while let Some(at) = rest.find("{{output \"") {
+            out.push_str(&rest[..at].replace("\\{{", "{{"));
+            let after = &rest[at + "{{output \"".len()..];
+            let name = after.split('"').next().unwrap_or_default();
+            out.push_str(&format!("\"<output {name}>\""));
+            rest = after.find("}}").map(|end| &after[end + 2..]).unwrap_or("");
+        }
+        out.push_str(&rest.replace("\\{{", "{{"));
+        out.push('\n');
+    }
+    out
 }
 
 fn file_change(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Option<Change> {
@@ -159,4 +187,22 @@ fn file_change(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Option<Cha
         attributes,
         note: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_values_template_is_compared_by_key_path() {
+        let old = b"{{!-- Template: ... --~}}\ncomponents:\n  api:\n    env:\n      ACCESS: read\n    role: {{output \"workload_identity_api\" type=\"string\" key=\"k\"}}\n";
+        let new = b"{{!-- Template: ... --~}}\ncomponents:\n  api:\n    env:\n      ACCESS: read-write\n    role: {{output \"workload_identity_api\" type=\"string\" key=\"k\"}}\n";
+        let change = file_change("helm/app.values.yaml.hbs", Some(old), Some(new)).unwrap();
+        assert_eq!(change.attributes.len(), 1, "{:?}", change.attributes);
+        assert_eq!(change.attributes[0].path, "components.api.env.ACCESS");
+        assert_eq!(
+            parse_values(old)["components"]["api"]["role"],
+            "<output workload_identity_api>"
+        );
+    }
 }

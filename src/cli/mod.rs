@@ -406,9 +406,14 @@ impl App {
             Shell::Zsh => clap_complete::Shell::Zsh,
             Shell::Fish => clap_complete::Shell::Fish,
         };
-        clap_complete::generate(generator, &mut command, name, &mut stdout);
-        stdout.flush()?;
-        Ok(ExitCode::SUCCESS)
+        // clap_complete panics when its writer fails; a reader that closes
+        // early (`| head`) is not an error of ours.
+        let mut script = Vec::new();
+        clap_complete::generate(generator, &mut command, name, &mut script);
+        match stdout.write_all(&script).and_then(|()| stdout.flush()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+            result => result.map(|()| ExitCode::SUCCESS),
+        }
     }
 
     fn list(&self, json: bool) -> io::Result<()> {

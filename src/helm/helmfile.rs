@@ -7,7 +7,7 @@
 //! | release | needs | why |
 //! |---|---|---|
 //! | `platform-storage` | - | the StorageClass must exist before any volume claim |
-//! | `cluster-autoscaler` (AWS) | - | nodes for every later release's pods; it needs nothing but its IRSA role |
+//! | `cluster-autoscaler` (AWS) | - | it needs nothing but its IRSA role; nothing waits for it (pods pending for room wait by themselves; the first nodes are the groups' `desired_size`) |
 //! | `envoy-gateway` | - | installs the Gateway API CRDs |
 //! | `kube-prometheus-stack` | `platform-storage`, `envoy-gateway` | its volumes use the class; Grafana's HTTPRoute needs the Gateway API CRDs; it installs the monitoring CRDs every other chart's monitors need |
 //! | `cert-manager` | `kube-prometheus-stack`, `envoy-gateway` | it renders a ServiceMonitor; with Gateway API support on, its controller does not become ready without the Gateway API CRDs (nginx/nginx-gateway-fabric discussion #4290: install the CRDs first) |
