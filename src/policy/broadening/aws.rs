@@ -6,26 +6,10 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use super::ingress::{protocol, report_new_ingress, Ingress, ALL_PORTS};
-use super::{boxed, iam, ResourcesOnly};
+use super::{boxed, flag, iam, ResourcesOnly};
 use crate::core::diff::{
     lookup, strings, Broad, Broadening, BroadeningRule, FlagRule, RemovedRule, ResourceDelta,
 };
-
-const fn flag(
-    resource_type: &'static str,
-    path: &'static str,
-    broad: Broad,
-    absent_is_broad: bool,
-    what: &'static str,
-) -> FlagRule {
-    FlagRule {
-        resource_type,
-        path,
-        broad,
-        absent_is_broad,
-        what,
-    }
-}
 
 /// Attributes turned to their open value. `absent_is_broad` follows the
 /// provider default named in each line's documentation.

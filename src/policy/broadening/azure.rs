@@ -6,26 +6,10 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use super::ingress::{port_range, protocol, report_new_ingress, Ingress};
-use super::{boxed, ResourcesOnly};
+use super::{boxed, flag, ResourcesOnly};
 use crate::core::diff::{
     lookup, strings, Broad, Broadening, BroadeningRule, FlagRule, RemovedRule, ResourceDelta,
 };
-
-const fn flag(
-    resource_type: &'static str,
-    path: &'static str,
-    broad: Broad,
-    absent_is_broad: bool,
-    what: &'static str,
-) -> FlagRule {
-    FlagRule {
-        resource_type,
-        path,
-        broad,
-        absent_is_broad,
-        what,
-    }
-}
 
 /// Attributes turned to their open value.
 const FLAGS: &[FlagRule] = &[

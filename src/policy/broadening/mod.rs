@@ -14,7 +14,7 @@ mod gcp;
 mod iam;
 mod ingress;
 
-use crate::core::diff::{Broadening, BroadeningRule, ResourceDelta};
+use crate::core::diff::{Broad, Broadening, BroadeningRule, FlagRule, ResourceDelta};
 use crate::core::environment::Cloud;
 
 pub use ingress::{is_open_source, Ingress};
@@ -50,4 +50,23 @@ fn boxed<R: BroadeningRule + 'static>(
         .into_iter()
         .map(|r| Box::new(r) as Box<dyn BroadeningRule>)
         .collect()
+}
+
+/// A [`FlagRule`] in one line of a cloud's table: `path` of `resource_type`
+/// turned to its `broad` value (or left unset, when `absent_is_broad`) is
+/// reported as `what`.
+const fn flag(
+    resource_type: &'static str,
+    path: &'static str,
+    broad: Broad,
+    absent_is_broad: bool,
+    what: &'static str,
+) -> FlagRule {
+    FlagRule {
+        resource_type,
+        path,
+        broad,
+        absent_is_broad,
+        what,
+    }
 }
