@@ -503,8 +503,9 @@ impl App {
                 Ok(ExitCode::SUCCESS)
             }
             Err(message) => {
+                // Like every other error of the command line: exit 2.
                 eprintln!("error: {message}");
-                Ok(ExitCode::FAILURE)
+                Ok(ExitCode::from(2))
             }
         }
     }

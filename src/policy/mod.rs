@@ -66,7 +66,15 @@ impl Policy for RuleSet {
                 } else {
                     Severity::Warning
                 };
-                let mut hint = rule.wanted();
+                // An acknowledged exception says so, and what closing it takes.
+                let mut hint = if acknowledged {
+                    format!(
+                        "acknowledged on the stack; to close the exception: {}",
+                        rule.wanted()
+                    )
+                } else {
+                    rule.wanted()
+                };
                 if severity == Severity::Error {
                     hint.push_str(&format!(
                         ", or acknowledge the exception with stack.acknowledge(&resource, \"{}\", reason)",
