@@ -1,6 +1,8 @@
 //! The app layer as a user's program meets it: declared environments, stacks
 //! in their own directories, closures, the command line's edges.
 
+mod common;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 
@@ -450,4 +452,33 @@ fn plan_apply_destroy_run_terraform_in_the_stacks_directory_and_pass_its_code_th
         &out,
     );
     assert_eq!(local_apply.status.code(), Some(2));
+}
+
+/// The helmfile names the app chart by a path relative to itself that holds
+/// only with `--out` at the repository's root; elsewhere synth says so, once
+/// per release whose chart cannot be reached (a new user's `--out /tmp/hcl`
+/// wrote a helmfile `helmfile apply` could not use, without a word).
+#[test]
+fn an_output_away_from_the_repository_root_warns_about_unreachable_charts() {
+    let root = tempfile::tempdir().unwrap();
+    let definition = common::definition();
+    let report = synth_to_dir(&definition, Cloud::Aws, Environment::DEV, root.path()).unwrap();
+    let unreachable: Vec<String> = report
+        .warnings
+        .warnings()
+        .filter(|w| w.resource == "helm/helmfile.yaml")
+        .map(|w| w.field.clone())
+        .collect();
+    assert_eq!(unreachable, ["releases.mlops.chart"], "{}", report.warnings);
+    // At the repository's root the same path is the chart: no warning.
+    let at_root = common::root().join("out");
+    let report = synth_to_dir(&definition, Cloud::Aws, Environment::DEV, &at_root).unwrap();
+    assert!(
+        !report
+            .warnings
+            .warnings()
+            .any(|w| w.resource == "helm/helmfile.yaml"),
+        "{}",
+        report.warnings
+    );
 }

@@ -151,12 +151,49 @@ pub fn synth_to_dir_with(
         );
     }
     let dir = output_dir(root, definition.name(), cloud, env);
-    let warnings = with_renames(
-        &dir,
-        &format!("{}-{}", definition.name(), env),
-        &synthesized,
-    );
+    let stack = format!("{}-{}", definition.name(), env);
+    let mut warnings = with_renames(&dir, &stack, &synthesized);
+    for warning in unreachable_charts(&dir, &stack, &synthesized) {
+        warnings.push(warning);
+    }
     write_report(&dir, root, label, &synthesized, started, state, warnings)
+}
+
+/// A warning per helmfile release whose chart is a path (`../../../../../
+/// charts/<project>`, written for `--out` at the repository's root) that
+/// does not lead to a directory from where the helmfile is written: with
+/// `--out` elsewhere, `helmfile apply` would fail to find the chart.
+fn unreachable_charts(
+    dir: &Path,
+    stack: &str,
+    synthesized: &crate::core::synth::Synthesized,
+) -> Vec<crate::core::diagnostics::Diagnostic> {
+    let Some(text) = synthesized.file("helm/helmfile.yaml") else {
+        return Vec::new();
+    };
+    let Ok(helmfile) = crate::helm::helmfile::Helmfile::parse(&String::from_utf8_lossy(text))
+    else {
+        return Vec::new();
+    };
+    let helm_dir = dir.join(crate::helm::HELM_DIR);
+    helmfile
+        .releases
+        .iter()
+        .filter(|r| r.chart.starts_with("../") && !helm_dir.join(&r.chart).is_dir())
+        .map(|r| crate::core::diagnostics::Diagnostic {
+            severity: crate::core::diagnostics::Severity::Warning,
+            stack: stack.to_string(),
+            resource: "helm/helmfile.yaml".to_string(),
+            field: format!("releases.{}.chart", r.name),
+            message: format!(
+                "chart `{}` is not a directory from {}: the helmfile's local chart paths assume `--out` is a directory at the repository's root",
+                r.chart,
+                helm_dir.display()
+            ),
+            hint: "synthesize with `--out` at the repository's root (the default `out`), or install that release by hand".to_string(),
+            fix: None,
+        })
+        .collect()
 }
 
 /// Synthesizes the bootstrap of `definition`'s state storage in `env` on
