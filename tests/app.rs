@@ -470,8 +470,10 @@ fn an_output_away_from_the_repository_root_warns_about_unreachable_charts() {
         .map(|w| w.field.clone())
         .collect();
     assert_eq!(unreachable, ["releases.mlops.chart"], "{}", report.warnings);
-    // At the repository's root the same path is the chart: no warning.
+    // At the repository's root the same path is the chart: no warning, also
+    // on the first synth, when the output directory does not exist yet.
     let at_root = common::root().join("out");
+    let _ = std::fs::remove_dir_all(at_root.join("mlops/aws/dev"));
     let report = synth_to_dir(&definition, Cloud::Aws, Environment::DEV, &at_root).unwrap();
     assert!(
         !report

@@ -159,6 +159,23 @@ pub fn synth_to_dir_with(
     write_report(&dir, root, label, &synthesized, started, state, warnings)
 }
 
+/// `path` without `.` and `..`, resolved by name: the output directory may
+/// not exist yet (the first synth), and the OS resolves `..` only through
+/// directories that do.
+fn lexical(path: &Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A warning per helmfile release whose chart is a path (`../../../../../
 /// charts/<project>`, written for `--out` at the repository's root) that
 /// does not lead to a directory from where the helmfile is written: with
@@ -175,11 +192,14 @@ fn unreachable_charts(
     else {
         return Vec::new();
     };
-    let helm_dir = dir.join(crate::helm::HELM_DIR);
+    // Absolute first, so `..` past a relative `--out` (such as `.`) is kept.
+    let helm_dir = std::path::absolute(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .join(crate::helm::HELM_DIR);
     helmfile
         .releases
         .iter()
-        .filter(|r| r.chart.starts_with("../") && !helm_dir.join(&r.chart).is_dir())
+        .filter(|r| r.chart.starts_with("../") && !lexical(&helm_dir.join(&r.chart)).is_dir())
         .map(|r| crate::core::diagnostics::Diagnostic {
             severity: crate::core::diagnostics::Severity::Warning,
             stack: stack.to_string(),
