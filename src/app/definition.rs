@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use crate::core::backend::{local_backend_override, LOCAL_BACKEND_OVERRIDE};
 use crate::core::calendar::Date;
+use crate::core::context::Context;
 use crate::core::diagnostics::{Diagnostics, InvalidValue, Severity};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::stack::Stack;
 use crate::core::synth::Synthesized;
 use crate::helm::HelmSettings;
+use crate::platform::facts::CloudFacts;
 use crate::platform::{Platform, Realized, Regions};
 use crate::state::{StateBackend, StateTarget};
 
@@ -26,7 +28,7 @@ type StateFn = dyn Fn(Environment, Cloud) -> StateBackend + Send + Sync;
 /// let options = SynthOptions::new().with_local_backend(true);
 /// assert!(options.local_backend);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SynthOptions {
     /// Also write `backend_override.tf.json`, which replaces a remote backend
@@ -37,6 +39,10 @@ pub struct SynthOptions {
     pub local_backend: bool,
     /// Which syntax the Terraform document is written in.
     pub format: DocumentFormat,
+    /// The context file's facts (`lookup`), of which each synth takes the
+    /// entry of its `<stack>/<cloud>/<env>`; `None`, or no entry, uses the
+    /// built-in tables.
+    pub context: Option<Arc<Context>>,
 }
 
 /// The syntax of the Terraform document a synth writes.
@@ -67,6 +73,12 @@ impl SynthOptions {
     /// Sets [`SynthOptions::format`].
     pub fn with_format(mut self, format: DocumentFormat) -> Self {
         self.format = format;
+        self
+    }
+
+    /// Sets [`SynthOptions::context`].
+    pub fn with_context(mut self, context: Option<Arc<Context>>) -> Self {
+        self.context = context;
         self
     }
 }
@@ -338,7 +350,7 @@ impl StackDefinition {
         env: Environment,
         options: &SynthOptions,
     ) -> Result<Synthesized, Diagnostics> {
-        let (platform, stack) = self.realize(cloud, env);
+        let (platform, stack) = self.realize_in(cloud, env, options.context.as_deref());
         let mut synthesized =
             super::finish(&platform, cloud, &stack, &self.helm_settings(env, cloud))?;
         if options.local_backend && stack.backend().is_some_and(|b| !b.is_local()) {
@@ -392,14 +404,43 @@ impl StackDefinition {
     /// the stack as `synth` would check it, for tools that read its blocks
     /// (such as `graph`). Problems are recorded on the stack's diagnostics.
     pub fn realize(&self, cloud: Cloud, env: Environment) -> (Platform, Stack) {
+        self.realize_in(cloud, env, None)
+    }
+
+    /// [`StackDefinition::realize`] with the facts `context` holds for this
+    /// stack on `cloud` in `env` (`lookup`): on the stack before the
+    /// builders run, and every node pool checked against them after the
+    /// customize hooks ([`crate::platform::facts::check`]). An entry that
+    /// does not read is the stack's error, naming the context file's key.
+    pub fn realize_in(
+        &self,
+        cloud: Cloud,
+        env: Environment,
+        context: Option<&Context>,
+    ) -> (Platform, Stack) {
         let platform = self.platform(env);
         // The one place a synth learns the day it judges versions on; a bad
         // SOURCE_DATE_EPOCH is the stack's error, so it never synthesizes.
         let day = self.support_date.map_or_else(super::support_date, Ok);
-        let (mut stack, realized) = match &day {
-            Ok(day) => crate::platform::realize_as_of(&platform, cloud, *day),
-            Err(_) => crate::platform::realize(&platform, cloud),
-        };
+        let key = Context::key(self.name(), cloud, env);
+        let facts = context.map(|c| CloudFacts::from_context(c, &key, cloud));
+        let (mut stack, realized) = crate::platform::realize_with(
+            &platform,
+            cloud,
+            day.as_ref().ok().copied(),
+            facts
+                .as_ref()
+                .and_then(|f| f.as_ref().ok())
+                .and_then(Option::as_ref),
+        );
+        if let Some(Err(problem)) = facts {
+            stack.error(
+                "context",
+                &key,
+                &problem,
+                "run `lookup` for this stack, cloud and environment with --refresh",
+            );
+        }
         if let Err(problem) = day {
             stack.error(
                 "app",
@@ -422,6 +463,7 @@ impl StackDefinition {
                 realized: &realized,
             });
         }
+        crate::platform::facts::check(&mut stack);
         (platform, stack)
     }
 

@@ -20,9 +20,9 @@ pub use output::{bootstrap_dir, output_dir, write, write_owned};
 pub use program::{App, AppError};
 pub use renames::rename_warnings;
 pub use report::{bootstrap_to_dir, synth_to_dir, synth_to_dir_with, SynthFailure, SynthReport};
-pub use review::{diff_against_dir, StackDiff};
+pub use review::{diff_against_dir, diff_against_dir_with, StackDiff};
 pub use support_date::{support_date, SOURCE_DATE_EPOCH};
-pub use validate::{check_stack, Check, Outcome, StackChecks};
+pub use validate::{check_stack, check_stack_in, Check, Outcome, StackChecks};
 pub use values::{render_values, ValuesError};
 
 use crate::core::diagnostics::{Diagnostics, Severity};

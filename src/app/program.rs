@@ -35,6 +35,7 @@ pub struct App {
     about: Option<String>,
     environments: Option<Vec<Environment>>,
     stacks: Vec<StackDefinition>,
+    context_file: std::path::PathBuf,
 }
 
 /// A mistake in how the program declares or selects stacks and environments.
@@ -115,6 +116,7 @@ impl App {
             about: None,
             environments: None,
             stacks: Vec::new(),
+            context_file: std::path::PathBuf::from(crate::core::context::CONTEXT_FILE),
         }
     }
 
@@ -134,6 +136,20 @@ impl App {
     pub fn environments(mut self, environments: impl IntoIterator<Item = Environment>) -> Self {
         self.environments = Some(environments.into_iter().collect());
         self
+    }
+
+    /// Where `lookup` writes the live cloud facts and every synth reads them
+    /// (default `infrasynth.context.json`, relative to the working
+    /// directory: the crate's root under `cargo run`). Commit it beside the
+    /// stacks; see `docs/lookups-and-drift.md`.
+    pub fn context_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.context_file = path.into();
+        self
+    }
+
+    /// The context file's path (see [`App::context_file`]).
+    pub fn context_path(&self) -> &std::path::Path {
+        &self.context_file
     }
 
     /// Adds a stack.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
-use super::definition::StackDefinition;
+use super::definition::{StackDefinition, SynthOptions};
 use super::output::{output_dir, owner};
 use super::report::SynthFailure;
 use crate::core::diff::{
@@ -69,14 +69,29 @@ pub fn diff_against_dir(
     env: Environment,
     root: &Path,
 ) -> Result<StackDiff, SynthFailure> {
+    diff_against_dir_with(definition, cloud, env, root, &SynthOptions::default())
+}
+
+/// [`diff_against_dir`], synthesizing with `options` (such as the context
+/// file's facts, so the comparison is with what `synth` would write).
+///
+/// # Errors
+///
+/// As [`diff_against_dir`].
+pub fn diff_against_dir_with(
+    definition: &StackDefinition,
+    cloud: Cloud,
+    env: Environment,
+    root: &Path,
+    options: &SynthOptions,
+) -> Result<StackDiff, SynthFailure> {
     let label = owner(definition.name(), cloud, env);
-    let synthesized =
-        definition
-            .synthesize(cloud, env)
-            .map_err(|diagnostics| SynthFailure::Invalid {
-                label: label.clone(),
-                diagnostics,
-            })?;
+    let synthesized = definition
+        .synthesize_with(cloud, env, options)
+        .map_err(|diagnostics| SynthFailure::Invalid {
+            label: label.clone(),
+            diagnostics,
+        })?;
     let dir = output_dir(root, definition.name(), cloud, env);
     let main = dir.join(MAIN_FILE);
     let old = match std::fs::read_to_string(&main) {

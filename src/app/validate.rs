@@ -103,8 +103,19 @@ impl StackChecks {
 /// type the bundled subset lacks is a warning, as `terraform validate`
 /// knows it and the bundled schema does not).
 pub fn check_stack(definition: &StackDefinition, cloud: Cloud, env: Environment) -> StackChecks {
+    check_stack_in(definition, cloud, env, None)
+}
+
+/// [`check_stack`] with the facts `context` holds for the stack (`lookup`),
+/// as `synth` realizes it.
+pub fn check_stack_in(
+    definition: &StackDefinition,
+    cloud: Cloud,
+    env: Environment,
+    context: Option<&crate::core::context::Context>,
+) -> StackChecks {
     let label = owner(definition.name(), cloud, env);
-    let (platform, stack) = definition.realize(cloud, env);
+    let (platform, stack) = definition.realize_in(cloud, env, context);
     let mut checks = Vec::new();
 
     let policies = crate::policy::for_cloud(cloud);

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 use super::cluster_autoscaler;
+use super::facts::AwsFacts;
 use super::iam::{service_trust, IamRole, IamRoleHandle, NameTag};
 use super::irsa::{OidcHandle, WorkloadRole, WorkloadRoleProps};
 use super::kind;
@@ -489,6 +490,7 @@ impl Construct for EksCluster {
         );
 
         let mut addons = BTreeMap::new();
+        let version = self.version.clone();
         let addon = |stack: &mut Stack,
                      addon: &str,
                      role: Option<&Ref<kind::IamRole>>,
@@ -503,18 +505,33 @@ impl Construct for EksCluster {
             // the cluster has changes, so an upgrade updates the cluster
             // first and then each add-on, and a plan of a new stack needs no
             // AWS call.
-            let default_version = stack.data::<kind::EksAddonVersion>(
-                &format!("{l}_{}", addon.replace('-', "_")),
-                Attributes::new()
-                    .set("addon_name", addon)
-                    .set("kubernetes_version", cluster.attr::<String>("version"))
-                    .set("most_recent", false)
-                    .depends_on(cluster.address()),
-            );
+            //
+            // With live facts (`lookup aws`, `aws::facts`), the version EKS
+            // recommended for this Kubernetes version when it was looked up
+            // is pinned instead: the plan shows it, and it changes only with
+            // the context file.
+            let recorded = stack
+                .facts::<AwsFacts>()
+                .and_then(|facts| facts.addon_version(&version, addon))
+                .map(str::to_string);
+            let addon_version = match recorded {
+                Some(version) => Value::from(version),
+                None => {
+                    let default_version = stack.data::<kind::EksAddonVersion>(
+                        &format!("{l}_{}", addon.replace('-', "_")),
+                        Attributes::new()
+                            .set("addon_name", addon)
+                            .set("kubernetes_version", cluster.attr::<String>("version"))
+                            .set("most_recent", false)
+                            .depends_on(cluster.address()),
+                    );
+                    Value::from(default_version.attr::<String>("version"))
+                }
+            };
             let mut attributes = Attributes::new()
                 .set("cluster_name", cluster.name())
                 .set("addon_name", addon)
-                .set("addon_version", default_version.attr::<String>("version"))
+                .set("addon_version", addon_version)
                 .set("resolve_conflicts_on_create", "OVERWRITE")
                 .set("resolve_conflicts_on_update", "PRESERVE")
                 .set_opt("service_account_role_arn", role.map(|r| r.arn()));

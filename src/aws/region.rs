@@ -3,8 +3,10 @@
 //! Zones are listed here instead of read with `data "aws_availability_zones"` so
 //! synth stays offline and a plan needs no API call; the letters are those open
 //! to every account (some accounts see other letters in us-west-1 and
-//! ap-northeast-1).
+//! ap-northeast-1). The zones `lookup aws` recorded for the account
+//! ([`crate::aws::facts::AwsFacts`] on the stack) take precedence.
 
+use super::facts::AwsFacts;
 use crate::core::stack::Stack;
 
 /// A known region.
@@ -89,6 +91,29 @@ impl Region {
         field: &str,
         count: usize,
     ) -> Option<Vec<String>> {
+        // The account's own zones, when `lookup aws` recorded them for this
+        // region: its letters may differ from the table's.
+        let facts = stack
+            .facts::<AwsFacts>()
+            .and_then(|f| f.zone_names(self.name));
+        if let Some(names) = facts {
+            if (1..=names.len()).contains(&count) {
+                return Some(names[..count].iter().map(|n| n.to_string()).collect());
+            }
+            let available = names.len();
+            let listed = names.join(", ");
+            stack.error_with_fix(
+                resource,
+                field,
+                &format!(
+                    "{count} availability zones requested, but {} has {available} available to this account ({listed}, per the context file)",
+                    self.name
+                ),
+                &format!("use 1 to {available} zones in {}, or pick a region with more", self.name),
+                &available.to_string(),
+            );
+            return None;
+        }
         if count == 0 || count > self.zones.len() {
             stack.error_with_fix(
                 resource,

@@ -9,6 +9,7 @@
 pub mod aks;
 pub mod client_config;
 pub mod encryption;
+pub mod facts;
 pub mod identity;
 pub mod key_vault;
 pub mod kind;

@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::app::{diff_against_dir, App, SynthFailure};
+use crate::app::{diff_against_dir_with, App, SynthFailure};
 use crate::core::environment::Cloud;
 
 /// How `diff` prints.
@@ -33,11 +33,13 @@ impl App {
         out: &Path,
         stack: Option<&str>,
         format: Format,
+        context: Option<std::sync::Arc<crate::core::context::Context>>,
     ) -> io::Result<ExitCode> {
         let Some((definition, env)) = self.resolve(stack, env) else {
             return Ok(ExitCode::from(2));
         };
-        let found = match diff_against_dir(definition, cloud, env, out) {
+        let options = crate::app::SynthOptions::new().with_context(context);
+        let found = match diff_against_dir_with(definition, cloud, env, out, &options) {
             Ok(found) => found,
             Err(SynthFailure::Invalid { label, diagnostics }) => {
                 eprintln!("{diagnostics}\ndiff of {label}: the stack does not synthesize; nothing to compare");

@@ -1,6 +1,6 @@
 //! The command line of a user's infrastructure program: `synth`, `diff`,
 //! `validate`, `values`, `bootstrap`, `graph`, `plan`/`apply`/`destroy`,
-//! `list`, `completions`. Behind the `cli` feature (on by default).
+//! `lookup`, `list`, `completions`. Behind the `cli` feature (on by default).
 //!
 //! [`App::run`] parses the process arguments; the program's own name,
 //! version and description appear in `--help` and `--version`. Environments
@@ -9,6 +9,7 @@
 mod all;
 mod diff;
 mod json;
+mod lookup;
 mod terraform;
 mod validate;
 
@@ -16,6 +17,7 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -23,6 +25,7 @@ use crate::app::{
     bootstrap_dir, bootstrap_to_dir, output_dir, render_values, synth_to_dir_with, App,
     DocumentFormat, SynthOptions,
 };
+use crate::core::context::Context;
 use crate::core::environment::Cloud;
 
 #[derive(Debug, Parser)]
@@ -196,6 +199,28 @@ enum Command {
         #[arg(long)]
         skip_terraform: bool,
     },
+    /// Records live cloud facts in the context file (infrasynth.context.json
+    /// unless the program names another), which every synth then reads
+    /// offline: AWS zones, instance type offerings per zone and EKS add-on
+    /// versions; Azure VM sizes and their zones; the GCP state bucket's
+    /// preflight. Needs the cloud's feature and credentials.
+    ///
+    /// Facts already recorded are kept unless --refresh. The file is written
+    /// once, atomically, after every fetch succeeded: a failure (no
+    /// credentials, no network, throttling, access denied) leaves it as it
+    /// was. Exit 0 written or unchanged, 1 a call failed, 2 usage.
+    Lookup {
+        /// aws, gcp or azure.
+        cloud: Cloud,
+        /// One of the program's environments (see `list`).
+        env: String,
+        /// Only this stack (default: every stack of the program).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Fetch again the facts already recorded.
+        #[arg(long)]
+        refresh: bool,
+    },
     /// Lists the stacks, clouds and environments.
     List {
         /// As JSON.
@@ -311,7 +336,27 @@ impl App {
             }
             return ExitCode::from(2);
         }
+        // Commands that synthesize read the context file once.
+        let context = match &cli.command {
+            Command::Synth { .. }
+            | Command::Diff { .. }
+            | Command::Validate { .. }
+            | Command::Graph { .. }
+            | Command::Plan(_)
+            | Command::Apply(_)
+            | Command::Destroy(_) => match self.load_context() {
+                lookup::Loaded::Context(context) => context,
+                lookup::Loaded::Unreadable => return ExitCode::from(2),
+            },
+            _ => None,
+        };
         let result = match cli.command {
+            Command::Lookup {
+                cloud,
+                env,
+                stack,
+                refresh,
+            } => self.lookup(cloud, &env, stack.as_deref(), refresh),
             Command::Synth {
                 all: true,
                 out,
@@ -323,7 +368,8 @@ impl App {
                 &out,
                 SynthOptions::new()
                     .with_local_backend(local_backend)
-                    .with_format(format.into()),
+                    .with_format(format.into())
+                    .with_context(context),
                 json,
             ),
             Command::Synth {
@@ -342,7 +388,8 @@ impl App {
                 stack.as_deref(),
                 SynthOptions::new()
                     .with_local_backend(local_backend)
-                    .with_format(format.into()),
+                    .with_format(format.into())
+                    .with_context(context),
                 json,
             ),
             // clap requires both unless --all.
@@ -353,13 +400,13 @@ impl App {
                 out,
                 stack,
                 format,
-            } => self.diff(cloud, &env, &out, stack.as_deref(), format),
+            } => self.diff(cloud, &env, &out, stack.as_deref(), format, context),
             Command::Validate {
                 cloud,
                 env,
                 stack,
                 skip_terraform,
-            } => self.validate(cloud, &env, stack.as_deref(), skip_terraform),
+            } => self.validate(cloud, &env, stack.as_deref(), skip_terraform, context),
             Command::Completions { shell } => self.completions(shell),
             Command::Bootstrap {
                 cloud,
@@ -380,10 +427,10 @@ impl App {
                 env,
                 stack,
                 svg,
-            } => self.graph(cloud, &env, stack.as_deref(), svg.as_deref()),
-            Command::Plan(args) => self.terraform(terraform::Action::Plan, &args),
-            Command::Apply(args) => self.terraform(terraform::Action::Apply, &args),
-            Command::Destroy(args) => self.terraform(terraform::Action::Destroy, &args),
+            } => self.graph(cloud, &env, stack.as_deref(), svg.as_deref(), context),
+            Command::Plan(args) => self.terraform(terraform::Action::Plan, &args, context),
+            Command::Apply(args) => self.terraform(terraform::Action::Apply, &args, context),
+            Command::Destroy(args) => self.terraform(terraform::Action::Destroy, &args, context),
             Command::List { json } => self.list(json).map(|()| ExitCode::SUCCESS),
         };
         match result {
@@ -477,11 +524,12 @@ impl App {
         env: &str,
         stack: Option<&str>,
         svg: Option<&Path>,
+        context: Option<Arc<Context>>,
     ) -> io::Result<ExitCode> {
         let Some((definition, env)) = self.resolve(stack, env) else {
             return Ok(ExitCode::from(2));
         };
-        let (_, realized) = definition.realize(cloud, env);
+        let (_, realized) = definition.realize_in(cloud, env, context.as_deref());
         if realized.diagnostics().has_errors() {
             eprintln!(
                 "{}\ngraph of {}/{cloud}/{env}: the stack has errors (fix them as `synth` says)",
@@ -510,10 +558,16 @@ impl App {
         }
     }
 
-    fn terraform(&self, action: terraform::Action, args: &TerraformArgs) -> io::Result<ExitCode> {
+    fn terraform(
+        &self,
+        action: terraform::Action,
+        args: &TerraformArgs,
+        context: Option<Arc<Context>>,
+    ) -> io::Result<ExitCode> {
         let Some((definition, env)) = self.resolve(args.stack.as_deref(), &args.env) else {
             return Ok(ExitCode::from(2));
         };
+        self.note_missing_facts(context.as_deref(), definition, args.cloud, env);
         if args.local_backend && action != terraform::Action::Plan {
             eprintln!(
                 "error: --local-backend is for `plan` only: applying with local state would create everything anew"
@@ -524,7 +578,9 @@ impl App {
         if !terraform::confirm(action, env, &label, args.yes) {
             return Ok(ExitCode::from(2));
         }
-        let options = SynthOptions::new().with_local_backend(args.local_backend);
+        let options = SynthOptions::new()
+            .with_local_backend(args.local_backend)
+            .with_context(context);
         let report = match synth_to_dir_with(definition, args.cloud, env, &args.out, &options) {
             Ok(report) => report,
             Err(failure) => {
@@ -556,6 +612,7 @@ impl App {
         let Some((definition, env)) = self.resolve(stack, env) else {
             return Ok(ExitCode::from(2));
         };
+        self.note_missing_facts(options.context.as_deref(), definition, cloud, env);
         match synth_to_dir_with(definition, cloud, env, out, &options) {
             Ok(report) => {
                 for warning in report.warnings.iter() {

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::process::{Command, ExitCode};
 
-use crate::app::{check_stack, App, Check, Outcome};
+use crate::app::{check_stack_in, App, Check, Outcome};
 use crate::core::environment::Cloud;
 use crate::core::synth::MAIN_FILE;
 
@@ -139,11 +139,12 @@ impl App {
         env: &str,
         stack: Option<&str>,
         skip_terraform: bool,
+        context: Option<std::sync::Arc<crate::core::context::Context>>,
     ) -> io::Result<ExitCode> {
         let Some((definition, env)) = self.resolve(stack, env) else {
             return Ok(ExitCode::from(2));
         };
-        let mut found = check_stack(definition, cloud, env);
+        let mut found = check_stack_in(definition, cloud, env, context.as_deref());
         let (provider, _) = crate::schema::provider_of(cloud);
         let terraform = match (&found.synthesized, skip_terraform) {
             (_, true) => check(Outcome::Skipped("--skip-terraform".into()), Vec::new()),

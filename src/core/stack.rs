@@ -1,6 +1,7 @@
 //! The [`Stack`]: every block, variable, output and setting of one Terraform root
 //! module, plus the diagnostics found while building it.
 
+use std::any::Any;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -126,7 +127,13 @@ pub struct Stack {
     pub(crate) acknowledged: Vec<(Address, String, String)>,
     // `moved`, `import` and `removed` blocks (`core::refactor`).
     pub(crate) refactors: Refactors,
+    // Live cloud facts (`core::context`), one value per type, read by the
+    // builders of the cloud that defines the type instead of their tables.
+    facts: BTreeMap<FactsKey, Arc<dyn Any + Send + Sync>>,
 }
+
+/// A facts type's key: its `TypeId`, ordered for a `BTreeMap`.
+type FactsKey = std::any::TypeId;
 
 impl Stack {
     /// An empty stack. `name` appears in every diagnostic.
@@ -151,6 +158,7 @@ impl Stack {
             files: BTreeMap::new(),
             acknowledged: Vec::new(),
             refactors: Refactors::default(),
+            facts: BTreeMap::new(),
         }
     }
 
@@ -176,6 +184,23 @@ impl Stack {
     /// The day support windows are judged on, if set.
     pub fn support_date(&self) -> Option<Date> {
         self.support_date
+    }
+
+    /// Gives the stack's builders live cloud facts (such as
+    /// `aws::facts::AwsFacts` from the context file `lookup` writes), which
+    /// they use instead of their built-in tables; one value per type, a
+    /// second replaces the first. Set it before adding the builders that
+    /// read it.
+    pub fn insert_facts<T: Any + Send + Sync>(&mut self, facts: T) {
+        self.facts
+            .insert(std::any::TypeId::of::<T>(), Arc::new(facts));
+    }
+
+    /// The live facts of type `T`, if [`Stack::insert_facts`] gave some.
+    pub fn facts<T: Any>(&self) -> Option<&T> {
+        self.facts
+            .get(&std::any::TypeId::of::<T>())
+            .and_then(|facts| facts.downcast_ref::<T>())
     }
 
     /// The stack's name.

@@ -7,6 +7,7 @@
 
 pub mod audit_logs;
 pub mod bucket;
+pub mod facts;
 pub mod firewall;
 pub mod gke;
 pub mod kind;

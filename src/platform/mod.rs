@@ -6,6 +6,7 @@ pub mod aws;
 pub mod azure;
 pub mod data_access;
 pub mod defaults;
+pub mod facts;
 pub mod gcp;
 pub mod outputs;
 pub mod realize;
@@ -35,7 +36,7 @@ use self::gcp::GcpPlatform;
 /// None returned: problems are recorded on the stack and reported when it is
 /// synthesized; the handles exist even then.
 pub fn realize(platform: &Platform, cloud: Cloud) -> (Stack, Realized) {
-    realize_with(platform, cloud, None)
+    realize_with(platform, cloud, None, None)
 }
 
 /// [`realize()`], judging the versions of the cluster and the database on
@@ -49,21 +50,38 @@ pub fn realize(platform: &Platform, cloud: Cloud) -> (Stack, Realized) {
 ///
 /// None returned, as for [`realize()`].
 pub fn realize_as_of(platform: &Platform, cloud: Cloud, support_date: Date) -> (Stack, Realized) {
-    realize_with(platform, cloud, Some(support_date))
+    realize_with(platform, cloud, Some(support_date), None)
 }
 
-fn realize_with(platform: &Platform, cloud: Cloud, day: Option<Date>) -> (Stack, Realized) {
+/// [`realize_as_of`] (or [`realize()`] without a day) with the cloud's live
+/// facts from the context file on the stack before any builder runs
+/// ([`facts::CloudFacts::install`]): AWS zones and add-on versions come from
+/// them instead of the built-in tables. Facts of another cloud are ignored.
+/// The checks of node pools against the facts ([`facts::check`]) run later,
+/// after customize hooks, in the app pipeline.
+///
+/// # Errors
+///
+/// None returned, as for [`realize()`].
+pub fn realize_with(
+    platform: &Platform,
+    cloud: Cloud,
+    support_date: Option<Date>,
+    facts: Option<&facts::CloudFacts>,
+) -> (Stack, Realized) {
+    let facts = facts.filter(|f| f.cloud() == cloud);
     match cloud {
         Cloud::Aws => {
-            let (stack, handles) = realize::run_as_of::<aws::Aws<'_>>(platform, day);
+            let (stack, handles) = realize::run_with::<aws::Aws<'_>>(platform, support_date, facts);
             (stack, Realized::Aws(handles))
         }
         Cloud::Gcp => {
-            let (stack, handles) = realize::run_as_of::<gcp::Gcp<'_>>(platform, day);
+            let (stack, handles) = realize::run_with::<gcp::Gcp<'_>>(platform, support_date, facts);
             (stack, Realized::Gcp(handles))
         }
         Cloud::Azure => {
-            let (stack, handles) = realize::run_as_of::<azure::Azure<'_>>(platform, day);
+            let (stack, handles) =
+                realize::run_with::<azure::Azure<'_>>(platform, support_date, facts);
             (stack, Realized::Azure(handles))
         }
     }

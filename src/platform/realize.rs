@@ -209,7 +209,24 @@ pub fn run_as_of<'p, R: Realization<'p>>(
     platform: &'p Platform,
     support_date: Option<Date>,
 ) -> (Stack, R::Handles) {
+    run_with::<R>(platform, support_date, None)
+}
+
+/// [`run_as_of`] with live facts on the stack before the first check
+/// ([`super::facts::CloudFacts::install`]).
+///
+/// # Errors
+///
+/// None returned, as for [`run`].
+pub fn run_with<'p, R: Realization<'p>>(
+    platform: &'p Platform,
+    support_date: Option<Date>,
+    facts: Option<&super::facts::CloudFacts>,
+) -> (Stack, R::Handles) {
     let mut stack = super::new_stack(platform);
+    if let Some(facts) = facts {
+        facts.install(&mut stack);
+    }
     // Before any builder runs: each checks its version against this day.
     stack.set_support_date(support_date);
     // The platform's fields were checked by `new_stack`, the cloud's are
