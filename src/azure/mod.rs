@@ -10,6 +10,8 @@ pub mod aks;
 pub mod client_config;
 pub mod encryption;
 pub mod facts;
+#[cfg(feature = "azure")]
+pub mod live;
 pub mod identity;
 pub mod key_vault;
 pub mod kind;

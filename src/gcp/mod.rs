@@ -8,6 +8,8 @@
 pub mod audit_logs;
 pub mod bucket;
 pub mod facts;
+#[cfg(feature = "gcp")]
+pub mod live;
 pub mod firewall;
 pub mod gke;
 pub mod kind;
