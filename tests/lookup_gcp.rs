@@ -144,7 +144,10 @@ fn a_missing_bucket_is_exists_false_not_an_error() {
     std::env::set_var(STORAGE_EMULATOR_HOST, format!("http://{}", emulator.host));
     let facts = lookup(&query("acme-tfstate-nowhere"), &quick());
     std::env::remove_var(STORAGE_EMULATOR_HOST);
-    let bucket = facts.expect("a 404 is a fact").state_bucket.expect("a bucket");
+    let bucket = facts
+        .expect("a 404 is a fact")
+        .state_bucket
+        .expect("a bucket");
     assert!(!bucket.exists, "{bucket:?}");
     assert!(bucket.problems()[0].0.contains("does not exist"));
 }

@@ -129,7 +129,8 @@ pub fn lookup(query: &AzureLookup, policy: &RetryPolicy) -> Result<AzureFacts, L
     let client = Client {
         call: &call,
         http: new_http_client(None),
-        token: Token::from_env().map_err(|e| fail(LiveErrorKind::NoCredentials, e, NO_CREDENTIALS_FIX))?,
+        token: Token::from_env()
+            .map_err(|e| fail(LiveErrorKind::NoCredentials, e, NO_CREDENTIALS_FIX))?,
         timeout: policy.attempt_timeout,
     };
     let mut url = endpoint.clone();
@@ -141,14 +142,15 @@ pub fn lookup(query: &AzureLookup, policy: &RetryPolicy) -> Result<AzureFacts, L
         .append_pair("$filter", &format!("location eq '{location}'"));
     let mut skus = Vec::new();
     for _ in 0..MAX_PAGES {
-        let page = policy.run(|attempt| {
-            runtime.block_on(client.page(&url, attempt, policy))
-        })?;
+        let page = policy.run(|attempt| runtime.block_on(client.page(&url, attempt, policy)))?;
         skus.extend(page.value);
         match page.next_link.filter(|link| !link.is_empty()) {
             // The next page's path and query, on the configured endpoint:
             // the token is never sent to a host the answer names.
-            Some(link) => url = rebase(&endpoint, &link).map_err(|e| fail(LiveErrorKind::Other, e, "report this with the answer"))?,
+            Some(link) => {
+                url = rebase(&endpoint, &link)
+                    .map_err(|e| fail(LiveErrorKind::Other, e, "report this with the answer"))?
+            }
             None => break,
         }
     }
@@ -218,7 +220,12 @@ fn offers(skus: &[Sku], location: &str, sizes: &BTreeSet<String>) -> BTreeMap<St
                         .any(|l| in_location(l));
                 match restriction.kind.as_str() {
                     "Location" if here => {
-                        unavailable = Some(restriction.reason_code.clone().unwrap_or_else(|| "restricted".to_string()));
+                        unavailable = Some(
+                            restriction
+                                .reason_code
+                                .clone()
+                                .unwrap_or_else(|| "restricted".to_string()),
+                        );
                     }
                     "Zone" if here => {
                         for zone in &restriction.restriction_info.zones {
@@ -307,9 +314,8 @@ impl Token {
         let tenant = env_var("AZURE_TENANT_ID");
         let secret = env_var("AZURE_CLIENT_SECRET");
         if let (Some(client), Some(tenant), Some(secret)) = (client, tenant, secret) {
-            let credential =
-                ClientSecretCredential::new(&tenant, client, secret.into(), None)
-                    .map_err(|e| format!("AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET: {e}"))?;
+            let credential = ClientSecretCredential::new(&tenant, client, secret.into(), None)
+                .map_err(|e| format!("AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET: {e}"))?;
             return Ok(Token::Credential(credential));
         }
         let credential = DeveloperToolsCredential::new(None).map_err(|e| e.to_string())?;
@@ -326,7 +332,12 @@ struct Client<'a> {
 }
 
 impl Client<'_> {
-    fn error(&self, kind: LiveErrorKind, detail: impl Into<String>, fix: impl Into<String>) -> LiveError {
+    fn error(
+        &self,
+        kind: LiveErrorKind,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> LiveError {
         LiveError {
             call: self.call.to_string(),
             kind,
@@ -339,16 +350,23 @@ impl Client<'_> {
         match &self.token {
             Token::Static(token) => Ok(token.clone()),
             Token::Credential(credential) => {
-                let token = tokio::time::timeout(self.timeout, credential.get_token(&[ARM_SCOPE], None))
-                    .await
-                    .map_err(|_| {
-                        self.error(
-                            LiveErrorKind::NoCredentials,
-                            format!("no access token within {} s", self.timeout.as_secs()),
-                            NO_CREDENTIALS_FIX,
-                        )
-                    })?
-                    .map_err(|e| self.error(LiveErrorKind::NoCredentials, e.to_string(), NO_CREDENTIALS_FIX))?;
+                let token =
+                    tokio::time::timeout(self.timeout, credential.get_token(&[ARM_SCOPE], None))
+                        .await
+                        .map_err(|_| {
+                            self.error(
+                                LiveErrorKind::NoCredentials,
+                                format!("no access token within {} s", self.timeout.as_secs()),
+                                NO_CREDENTIALS_FIX,
+                            )
+                        })?
+                        .map_err(|e| {
+                            self.error(
+                                LiveErrorKind::NoCredentials,
+                                e.to_string(),
+                                NO_CREDENTIALS_FIX,
+                            )
+                        })?;
                 Ok(token.token.secret().to_string())
             }
         }

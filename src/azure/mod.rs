@@ -10,11 +10,11 @@ pub mod aks;
 pub mod client_config;
 pub mod encryption;
 pub mod facts;
-#[cfg(feature = "azure")]
-pub mod live;
 pub mod identity;
 pub mod key_vault;
 pub mod kind;
+#[cfg(feature = "azure")]
+pub mod live;
 pub mod location;
 pub mod lock;
 pub mod log_analytics;

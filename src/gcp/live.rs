@@ -80,7 +80,13 @@ pub fn lookup(query: &GcpLookup, policy: &RetryPolicy) -> Result<GcpFacts, LiveE
             let credentials = Builder::default()
                 .with_scopes([READ_ONLY_SCOPE])
                 .build()
-                .map_err(|e| fail(LiveErrorKind::NoCredentials, e.to_string(), NO_CREDENTIALS_FIX))?;
+                .map_err(|e| {
+                    fail(
+                        LiveErrorKind::NoCredentials,
+                        e.to_string(),
+                        NO_CREDENTIALS_FIX,
+                    )
+                })?;
             (ENDPOINT.to_string(), Some(credentials))
         }
     };
@@ -205,22 +211,26 @@ impl Request<'_> {
         &self,
         credentials: &Credentials,
     ) -> Result<reqwest::header::HeaderMap, LiveError> {
-        let headers = tokio::time::timeout(
-            self.timeout,
-            credentials.headers(http::Extensions::new()),
-        )
-        .await
-        .map_err(|_| {
-            self.error(
-                LiveErrorKind::NoCredentials,
-                format!(
+        let headers =
+            tokio::time::timeout(self.timeout, credentials.headers(http::Extensions::new()))
+                .await
+                .map_err(|_| {
+                    self.error(
+                        LiveErrorKind::NoCredentials,
+                        format!(
                     "no access token within {} s (no credentials file and no metadata server?)",
                     self.timeout.as_secs()
                 ),
-                NO_CREDENTIALS_FIX.to_string(),
-            )
-        })?
-        .map_err(|e| self.error(LiveErrorKind::NoCredentials, e.to_string(), NO_CREDENTIALS_FIX.to_string()))?;
+                        NO_CREDENTIALS_FIX.to_string(),
+                    )
+                })?
+                .map_err(|e| {
+                    self.error(
+                        LiveErrorKind::NoCredentials,
+                        e.to_string(),
+                        NO_CREDENTIALS_FIX.to_string(),
+                    )
+                })?;
         match headers {
             CacheableResource::New { data, .. } => Ok(data),
             // Only returned to a caller that passed an entity tag; none is.
@@ -270,7 +280,10 @@ fn message(body: &str, status: u16) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-        .map_or_else(|| format!("HTTP {status}"), |m| format!("HTTP {status}: {m}"))
+        .map_or_else(
+            || format!("HTTP {status}"),
+            |m| format!("HTTP {status}: {m}"),
+        )
 }
 
 /// The fields of a `storage#bucket` the preflight reads.
@@ -345,7 +358,8 @@ mod tests {
 
     #[test]
     fn an_error_answer_gives_its_message() {
-        let body = r#"{"error":{"code":403,"message":"x does not have storage.buckets.get access"}}"#;
+        let body =
+            r#"{"error":{"code":403,"message":"x does not have storage.buckets.get access"}}"#;
         assert_eq!(
             message(body, 403),
             "HTTP 403: x does not have storage.buckets.get access"

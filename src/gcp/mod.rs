@@ -8,12 +8,12 @@
 pub mod audit_logs;
 pub mod bucket;
 pub mod facts;
-#[cfg(feature = "gcp")]
-pub mod live;
 pub mod firewall;
 pub mod gke;
 pub mod kind;
 pub mod kms;
+#[cfg(feature = "gcp")]
+pub mod live;
 pub mod names;
 pub mod network;
 pub mod node_pool;
