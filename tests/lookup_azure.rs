@@ -303,8 +303,7 @@ fn a_pool_in_a_restricted_zone_fails_synth_naming_pool_size_and_zone() {
         )
     };
     let text = synth(&["1", "2", "3"])
-        .err()
-        .expect("zone 2 is restricted for the GPU size")
+        .expect_err("zone 2 is restricted for the GPU size")
         .to_string();
     assert!(
         text.contains("node pool `gpu`: VM size `Standard_NC4as_T4_v3` is not offered in zone 2 of westeurope (offered in: 1, 3)"),

@@ -179,7 +179,7 @@ fn synth_fails_on_the_bad_state_bucket_with_the_fix_and_passes_on_the_good_one()
     let bad = synth("shop-state-bad");
     let good = synth("shop-state-good");
     std::env::remove_var(STORAGE_EMULATOR_HOST);
-    let diagnostics = bad.err().expect("the bad bucket fails synth");
+    let diagnostics = bad.expect_err("the bad bucket fails synth");
     let text = diagnostics.to_string();
     assert_eq!(diagnostics.errors().count(), 3, "{text}");
     for fix in [
