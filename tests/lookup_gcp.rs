@@ -244,3 +244,107 @@ fn unreadable_credentials_are_no_credentials_with_the_gcloud_fix() {
         "{error}"
     );
 }
+
+/// The reference program, run in `dir` (where it keeps the context file)
+/// with `STORAGE_EMULATOR_HOST` set to `host` for that process only.
+fn infrasynth(dir: &std::path::Path, host: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_infrasynth"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", common::SUPPORT_EPOCH)
+        .env(STORAGE_EMULATOR_HOST, host)
+        .output()
+        .expect("run infrasynth")
+}
+
+/// The bucket the reference stack keeps its GCP staging state in.
+fn reference_bucket() -> String {
+    let (_, stack) = common::definition().realize(Cloud::Gcp, Environment::STAGING);
+    GcpLookup::of(&stack)
+        .state_bucket
+        .expect("the reference stack keeps staging state in GCS")
+}
+
+#[test]
+fn lookup_gcp_writes_the_context_file_and_synth_passes_with_it() {
+    let Some(emulator) = emulator("gcs-cli") else {
+        return;
+    };
+    let bucket = reference_bucket();
+    emulator.create_bucket(&bucket, &good_settings());
+    let dir = tempfile::tempdir().unwrap();
+    let run = infrasynth(dir.path(), &emulator.host, &["lookup", "gcp", "staging"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("state bucket gs://{bucket} exists, versioned")),
+        "{stdout}"
+    );
+    let context = Context::load(&dir.path().join("infrasynth.context.json"))
+        .expect("reads")
+        .expect("written");
+    let facts: GcpFacts = context
+        .get(&Context::key("mlops", Cloud::Gcp, Environment::STAGING))
+        .expect("GCP facts")
+        .expect("an entry");
+    assert!(facts.state_bucket.expect("bucket").problems().is_empty());
+    let out = dir.path().join("out");
+    let run = infrasynth(
+        dir.path(),
+        &emulator.host,
+        &["synth", "gcp", "staging", "--out", out.to_str().unwrap()],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn a_failed_lookup_leaves_the_context_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("infrasynth.context.json");
+    // A file from an earlier lookup, with facts of another target.
+    let mut earlier = Context::new();
+    earlier
+        .set(
+            &Context::key("mlops", Cloud::Gcp, Environment::DEV),
+            &GcpFacts::default(),
+        )
+        .unwrap();
+    earlier.save(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let started = Instant::now();
+    let run = infrasynth(
+        dir.path(),
+        &format!("127.0.0.1:{port}"),
+        &["lookup", "gcp", "staging", "--refresh"],
+    );
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "storage.buckets.get (gs://{}): the endpoint cannot be reached",
+            reference_bucket()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(after 4 attempts)"), "{stderr}");
+    assert!(
+        stderr.contains("infrasynth.context.json is unchanged"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // The default policy: 4 refused connections, waits of 0.5, 1 and 2 s.
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
