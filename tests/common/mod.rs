@@ -6,6 +6,7 @@
 pub mod stacks;
 
 pub mod moto;
+pub mod terraform;
 
 use std::path::PathBuf;
 
