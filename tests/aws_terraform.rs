@@ -23,7 +23,9 @@ use infrasynth::core::backend::LOCAL_BACKEND_OVERRIDE;
 use infrasynth::{Cloud, Environment};
 use serde_json::Value as Json;
 
-use common::terraform::{assert_valid, init, plugin_cache, resource_count, PROVIDER_OVERRIDE};
+use common::terraform::{
+    assert_valid, init, plugin_cache, resource_count, PLAN_OFFLINE, PROVIDER_OVERRIDE,
+};
 
 /// Only one terraform at a time: the machine is small and the plugin cache is
 /// shared between the working directories.
@@ -131,19 +133,7 @@ fn terraform_validates_and_plans_production() {
     let resources = resource_count(&doc);
     let override_file = dir.join("provider_override.tf.json");
     std::fs::write(&override_file, PROVIDER_OVERRIDE).expect("write the provider override");
-    let ((ok, text), took) = timed(|cache| {
-        common::terraform(
-            &dir,
-            &[
-                "plan",
-                "-input=false",
-                "-lock=false",
-                "-refresh=false",
-                "-no-color",
-            ],
-            cache,
-        )
-    });
+    let ((ok, text), took) = timed(|cache| common::terraform(&dir, PLAN_OFFLINE, cache));
     let _ = std::fs::remove_file(&override_file);
     assert!(ok, "terraform plan failed for production:\n{text}");
     let expected = format!("Plan: {resources} to add, 0 to change, 0 to destroy.");

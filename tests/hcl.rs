@@ -25,7 +25,7 @@ use infrasynth::core::synth::MAIN_FILE;
 use infrasynth::{Cloud, Environment};
 use serde_json::{Map, Value as Json};
 
-use common::terraform::{assert_valid, init, plugin_cache, PROVIDER_OVERRIDE};
+use common::terraform::{assert_valid, init, plugin_cache, PLAN_OFFLINE, PROVIDER_OVERRIDE};
 
 /// One terraform at a time (see tests/aws_terraform.rs).
 static TERRAFORM: Mutex<()> = Mutex::new(());
@@ -111,17 +111,7 @@ fn aws_dev_plans_the_same_from_hcl_and_json() {
         std::fs::write(dir.join("provider_override.tf.json"), PROVIDER_OVERRIDE)
             .expect("provider override");
         init(&dir, &[], &[("TF_PLUGIN_CACHE_DIR", &plugin_cache("hcl"))]);
-        let (ok, text) = terraform(
-            &dir,
-            &[
-                "plan",
-                "-input=false",
-                "-lock=false",
-                "-refresh=false",
-                "-no-color",
-                "-out=plan.bin",
-            ],
-        );
+        let (ok, text) = terraform(&dir, &[PLAN_OFFLINE, &["-out=plan.bin"]].concat());
         assert!(ok, "plan ({format:?}) failed:\n{text}");
         let (ok, shown) = terraform(&dir, &["show", "-json", "-no-color", "plan.bin"]);
         assert!(ok, "show ({format:?}) failed:\n{shown}");

@@ -26,6 +26,16 @@ pub const PROVIDER_OVERRIDE: &str = r#"{
 }
 "#;
 
+/// `terraform plan` of a fresh directory with no account: no lock, no
+/// refresh (nothing exists to read), no colors.
+pub const PLAN_OFFLINE: &[&str] = &[
+    "plan",
+    "-input=false",
+    "-lock=false",
+    "-refresh=false",
+    "-no-color",
+];
+
 /// `terraform init` in `dir` with the providers from [`PLUGIN_DIR`], then
 /// `extra` arguments (such as `-backend=false`), with `env` added to the
 /// environment. Panics with Terraform's output when it fails; returns it.
