@@ -148,23 +148,14 @@ impl Construct for KeyVault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::{ClientConfig, Network, PrivateDnsZone, ResourceGroup};
+    use crate::azure::private_endpoint::test_endpoint_network;
+    use crate::azure::{ClientConfig, ResourceGroup};
 
     fn vault(stack: &mut Stack, name: &str) -> KeyVault {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "vault",
-            "privatelink.vaultcore.azure.net",
-            &rg,
-            net.vnet_id(),
-        ));
+        let (subnet, zone) =
+            test_endpoint_network(stack, &rg, "vault", "privatelink.vaultcore.azure.net");
         let client = stack.add(ClientConfig);
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
         KeyVault::new(KeyVaultProps {
             logical_name: "kv",
             name,

@@ -239,22 +239,12 @@ impl Construct for ManagedRedis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::{Network, PrivateDnsZone, ResourceGroup};
+    use crate::azure::private_endpoint::test_endpoint_network;
+    use crate::azure::ResourceGroup;
 
     fn cache(stack: &mut Stack, name: &str) -> ManagedRedis {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "redis",
-            PRIVATE_DNS_ZONE,
-            &rg,
-            net.vnet_id(),
-        ));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
+        let (subnet, zone) = test_endpoint_network(stack, &rg, "redis", PRIVATE_DNS_ZONE);
         ManagedRedis::new(ManagedRedisProps {
             logical_name: "cache",
             name,

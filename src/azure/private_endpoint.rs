@@ -188,3 +188,24 @@ impl EndpointPlacement {
         }))
     }
 }
+
+/// For the tests of the services reached through a private endpoint: a
+/// standard network in `rg`, the private DNS zone `zone` (Terraform name
+/// `logical`) linked to it, and its private endpoint subnet.
+#[cfg(test)]
+pub(crate) fn test_endpoint_network(
+    stack: &mut Stack,
+    rg: &ResourceGroupHandle,
+    logical: &str,
+    zone: &str,
+) -> (Attr<Id<kind::Subnet>>, PrivateDnsZoneHandle) {
+    use crate::azure::{Network, PrivateDnsZone};
+    let net = stack.add(Network::standard("main", "p", rg, "10.0.0.0/16"));
+    let zone = stack.add(PrivateDnsZone::new(logical, zone, rg, net.vnet_id()));
+    let subnet = net
+        .private_endpoints
+        .clone()
+        .map(|s| s.id())
+        .expect("subnet");
+    (subnet, zone)
+}

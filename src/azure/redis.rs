@@ -252,22 +252,13 @@ impl Construct for RedisCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::{Network, PrivateDnsZone, ResourceGroup};
+    use crate::azure::private_endpoint::test_endpoint_network;
+    use crate::azure::ResourceGroup;
 
     fn cache(stack: &mut Stack) -> RedisCache {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "redis",
-            "privatelink.redis.cache.windows.net",
-            &rg,
-            net.vnet_id(),
-        ));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
+        let (subnet, zone) =
+            test_endpoint_network(stack, &rg, "redis", "privatelink.redis.cache.windows.net");
         RedisCache::new(RedisCacheProps {
             logical_name: "cache",
             name: "p-cache-abc123",

@@ -418,6 +418,7 @@ impl Construct for StorageAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::azure::private_endpoint::test_endpoint_network;
     use crate::azure::ResourceGroup;
 
     fn rg(stack: &mut Stack) -> ResourceGroupHandle {
@@ -454,23 +455,13 @@ mod tests {
 
     #[test]
     fn private_endpoint_customer_key_and_logs() {
-        use crate::azure::{LogAnalyticsWorkspace, ManagedIdentity, Network, PrivateDnsZone};
+        use crate::azure::{LogAnalyticsWorkspace, ManagedIdentity};
         let mut stack = Stack::new("t");
         let rg = rg(&mut stack);
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "blob",
-            "privatelink.blob.core.windows.net",
-            &rg,
-            net.vnet_id(),
-        ));
+        let (subnet, zone) =
+            test_endpoint_network(&mut stack, &rg, "blob", "privatelink.blob.core.windows.net");
         let workspace = stack.add(LogAnalyticsWorkspace::new("logs", "p-logs", &rg));
         let identity = stack.add(ManagedIdentity::new("cmk", "p-cmk", &rg));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
         let handle = stack.add(
             StorageAccount::new("data", "pdevabc123", &rg)
                 .private_endpoint(subnet, &zone, None)
@@ -508,21 +499,10 @@ mod tests {
 
     #[test]
     fn names_taken_from_another_resource_flow_into_every_name_derived_from_them() {
-        use crate::azure::{Network, PrivateDnsZone};
         let mut stack = Stack::new("t");
         let rg = rg(&mut stack);
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "blob",
-            "privatelink.blob.core.windows.net",
-            &rg,
-            net.vnet_id(),
-        ));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
+        let (subnet, zone) =
+            test_endpoint_network(&mut stack, &rg, "blob", "privatelink.blob.core.windows.net");
         let source = stack.add(StorageAccount::new("source", "pdevabc123", &rg).container(
             ContainerSpec {
                 name: "models".into(),
