@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use infrasynth::app::SynthOptions;
 use infrasynth::aws::facts::{AwsFacts, AwsLookup};
 use infrasynth::aws::live::client::NO_CREDENTIALS_FIX;
-use infrasynth::aws::live::lookup;
+use infrasynth::aws::live::{lookup, AwsSession};
 use infrasynth::core::context::{Context, CONTEXT_FILE};
 use infrasynth::core::live::{LiveError, LiveErrorKind, RetryPolicy};
 use infrasynth::{Cloud, Environment, Value};
@@ -759,4 +759,58 @@ fn access_denied_names_the_iam_action_to_allow() {
     );
     // Not transient: one request, no retry.
     assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn eks_json_error_codes_map_like_ec2s() {
+    // EKS is a REST-JSON API: its error code is the body's `__type`
+    // (EKS API reference, Common Errors: AccessDeniedException 403,
+    // ThrottlingException 400).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let denied = Replay::start(|_| {
+        (
+            403,
+            "application/json",
+            "{\"__type\":\"AccessDeniedException\",\"message\":\"User is not authorized to perform: eks:DescribeAddonVersions\"}".to_string(),
+        )
+    });
+    let throttled = Replay::start(|_| {
+        (
+            400,
+            "application/json",
+            "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}".to_string(),
+        )
+    });
+    let policy = quick();
+    let call = |endpoint: &str| {
+        let mut vars = base_env(&dir.path().join("missing"));
+        vars.push(("AWS_ENDPOINT_URL_EKS", endpoint.to_string()));
+        let _env = env_of(&vars);
+        let session = AwsSession::new(REGION, &policy).expect("session");
+        let result = session.block_on(
+            session
+                .eks()
+                .describe_addon_versions()
+                .kubernetes_version("1.35")
+                .addon_name("vpc-cni")
+                .send(),
+        );
+        match result {
+            Ok(output) => panic!("the call succeeded: {output:?}"),
+            Err(error) => session.error("eks:DescribeAddonVersions", error),
+        }
+    };
+    let error = call(&denied.endpoint);
+    assert_eq!(error.kind, LiveErrorKind::AccessDenied, "{error}");
+    assert_eq!(error.call, "eks:DescribeAddonVersions (us-east-1)");
+    assert!(
+        error
+            .fix
+            .contains("allow the IAM action `eks:DescribeAddonVersions`"),
+        "{error}"
+    );
+    assert_eq!(denied.requests(), 1);
+    let error = call(&throttled.endpoint);
+    assert_eq!(error.kind, LiveErrorKind::Throttled, "{error}");
+    assert_eq!(throttled.requests(), policy.max_attempts as usize);
 }
