@@ -256,3 +256,41 @@ fn lookup_without_the_feature_says_how_to_enable_it_and_writes_nothing() {
     );
     assert!(!dir.path().join(CONTEXT_FILE).exists());
 }
+
+#[test]
+fn the_test_kit_synthesizes_with_the_context_a_test_gives() {
+    use infrasynth::testing::Template;
+    let (_, stack) = common::definition().realize(Cloud::Aws, Environment::DEV);
+    let instance_type = AwsLookup::of(&stack)
+        .instance_types
+        .into_iter()
+        .next()
+        .expect("the dev stack has node groups");
+    let bad = context_with(&facts(Some((&instance_type, "us-east-1b"))));
+    let diagnostics = Template::try_synth_in(
+        &common::definition(),
+        Cloud::Aws,
+        Environment::DEV,
+        Some(&bad),
+    )
+    .expect_err("the test kit checks pools against the facts as synth does");
+    assert!(
+        diagnostics
+            .to_string()
+            .contains(&format!("`{instance_type}` is not offered in us-east-1b")),
+        "{diagnostics}"
+    );
+    let good = context_with(&facts(None));
+    let template = Template::try_synth_in(
+        &common::definition(),
+        Cloud::Aws,
+        Environment::DEV,
+        Some(&good),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    template.has_resource(
+        "aws_subnet",
+        serde_json::json!({"availability_zone": "us-east-1b"}),
+    );
+    assert!(template.data_sources("aws_eks_addon_version").is_empty());
+}

@@ -210,7 +210,10 @@ fn unreachable_charts(
                 r.chart,
                 helm_dir.display()
             ),
-            hint: "synthesize with `--out` at the repository's root (the default `out`), or install that release by hand".to_string(),
+            hint: format!(
+                "with the default `--out out`, the chart itself is missing: create `{}` at the repository's root (copy infrasynth's generic chart `charts/workloads` there, as README's Getting started says); with `--out` elsewhere, synthesize with `--out` at the repository's root, or install that release by hand",
+                r.chart.trim_start_matches("../")
+            ),
             fix: None,
         })
         .collect()

@@ -510,8 +510,7 @@ impl Construct for EksCluster {
             // recommended for this Kubernetes version when it was looked up
             // is pinned instead: the plan shows it, and it changes only with
             // the context file.
-            let recorded = stack
-                .facts::<AwsFacts>()
+            let recorded = AwsFacts::of_stack(stack)
                 .and_then(|facts| facts.addon_version(&version, addon))
                 .map(str::to_string);
             let addon_version = match recorded {

@@ -18,6 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::context::refresh_command;
+use crate::core::environment::Cloud;
 use crate::core::stack::Stack;
 use crate::core::value::Value;
 
@@ -48,6 +50,18 @@ pub struct AwsFacts {
 }
 
 impl AwsFacts {
+    /// The facts on `stack` when they are of its region: the region its
+    /// `aws` provider names, or any before the stack has a provider (a
+    /// stack of builders alone). Facts of another region (the stack moved
+    /// and was not looked up again) are not used.
+    pub fn of_stack(stack: &Stack) -> Option<&AwsFacts> {
+        let facts = stack.facts::<AwsFacts>()?;
+        match provider_region(stack) {
+            Some(region) if region != facts.region => None,
+            _ => Some(facts),
+        }
+    }
+
     /// The first `count` zone names, in name order, when these facts are of
     /// `region`.
     pub fn zone_names(&self, region: &str) -> Option<Vec<&str>> {
@@ -82,13 +96,7 @@ impl AwsLookup {
     /// literals) are left out.
     pub fn of(stack: &Stack) -> Self {
         let mut lookup = AwsLookup {
-            region: stack
-                .providers()
-                .iter()
-                .find(|p| p.name == "aws" && !p.attributes.contains_key("alias"))
-                .and_then(|p| p.attributes.get("region"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            region: provider_region(stack).map(str::to_string),
             ..AwsLookup::default()
         };
         for block in stack.blocks() {
@@ -119,6 +127,17 @@ impl AwsLookup {
         }
         lookup
     }
+}
+
+/// The `region` of the stack's default (not aliased) `aws` provider, when
+/// it is a literal.
+fn provider_region(stack: &Stack) -> Option<&str> {
+    stack
+        .providers()
+        .iter()
+        .find(|p| p.name == "aws" && !p.attributes.contains_key("alias"))
+        .and_then(|p| p.attributes.get("region"))
+        .and_then(Value::as_str)
 }
 
 /// Fails every EKS node group of `stack` whose instance type is not offered
@@ -196,6 +215,7 @@ pub fn check_instance_type_offerings(stack: &mut Stack) {
         }
     }
     let region = facts.region.clone();
+    let refresh = refresh_command(Cloud::Aws, stack);
     for finding in findings {
         match finding {
             Finding::NotOffered {
@@ -230,7 +250,7 @@ pub fn check_instance_type_offerings(stack: &mut Stack) {
                 &format!(
                     "the context file's AWS facts are of {region}, but this node group is in {zone}: its instance types are not checked"
                 ),
-                "run `lookup aws <env> --refresh` after changing the region",
+                &format!("run `{refresh}` after changing the region"),
             ),
             Finding::NotLookedUp {
                 address,
@@ -242,7 +262,7 @@ pub fn check_instance_type_offerings(stack: &mut Stack) {
                 &format!(
                     "node group `{pool}`: instance type `{instance_type}` was not looked up, so its zones are not checked"
                 ),
-                "run `lookup aws <env> --refresh` to record its offerings",
+                &format!("run `{refresh}` to record its offerings"),
             ),
         }
     }
@@ -388,6 +408,21 @@ mod tests {
     }
 
     #[test]
+    fn facts_of_another_region_pin_no_add_on() {
+        let mut stack = Stack::new("t");
+        stack.insert_facts(facts());
+        stack.add(crate::aws::AwsProvider::new("us-east-2"));
+        assert!(AwsFacts::of_stack(&stack).is_none());
+        let mut stack = Stack::new("t");
+        stack.insert_facts(facts());
+        stack.add(crate::aws::AwsProvider::new("us-west-1"));
+        assert_eq!(
+            AwsFacts::of_stack(&stack).map(|f| f.region.as_str()),
+            Some("us-west-1")
+        );
+    }
+
+    #[test]
     fn a_type_offered_in_every_zone_passes() {
         let mut stack = stack_with(&["m6i.large"]);
         check_instance_type_offerings(&mut stack);
@@ -417,6 +452,7 @@ mod tests {
         let text = stack.diagnostics().to_string();
         assert!(!stack.diagnostics().has_errors(), "{text}");
         assert!(text.contains("`c7i.large` was not looked up"), "{text}");
+        // The test stack has no environment to name.
         assert!(text.contains("lookup aws <env> --refresh"), "{text}");
     }
 

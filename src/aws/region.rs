@@ -6,17 +6,29 @@
 //! ap-northeast-1). The zones `lookup aws` recorded for the account
 //! ([`crate::aws::facts::AwsFacts`] on the stack) take precedence.
 
+use std::borrow::Cow;
+
 use super::facts::AwsFacts;
 use crate::core::stack::Stack;
 
-/// A known region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A known region: one of the table's, or one the stack's live facts
+/// ([`AwsFacts`], from `lookup aws`) are of.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Region {
-    name: &'static str,
+    name: Cow<'static, str>,
+    // The table's letters; empty for a region known only from live facts,
+    // whose zones come from the facts.
     zones: &'static [char],
 }
 
-/// Every region with its zone letters.
+/// Every region with its zone letters: the letters AWS's own
+/// instance-type-offering data (as moto 5.2.5 ships it,
+/// `moto/ec2/resources/instance_type_offerings/availability-zone/`) lists for
+/// each region, and for mx-central-1 and ap-southeast-7 (newer than that
+/// data) the three zones AWS announced at launch
+/// (<https://aws.amazon.com/about-aws/global-infrastructure/regions_az/>).
+/// Opt-in regions are included: an account that has not enabled one fails
+/// at plan, with AWS's own message.
 pub const REGIONS: &[Region] = &[
     Region::known("us-east-1", &['a', 'b', 'c', 'd', 'e', 'f']),
     Region::known("us-east-2", &['a', 'b', 'c']),
@@ -35,11 +47,29 @@ pub const REGIONS: &[Region] = &[
     Region::known("ap-southeast-2", &['a', 'b', 'c']),
     Region::known("ap-northeast-1", &['a', 'c', 'd']),
     Region::known("ap-northeast-2", &['a', 'b', 'c', 'd']),
+    Region::known("af-south-1", &['a', 'b', 'c']),
+    Region::known("ap-east-1", &['a', 'b', 'c']),
+    Region::known("ap-northeast-3", &['a', 'b', 'c']),
+    Region::known("ap-south-2", &['a', 'b', 'c']),
+    Region::known("ap-southeast-3", &['a', 'b', 'c']),
+    Region::known("ap-southeast-4", &['a', 'b', 'c']),
+    Region::known("ap-southeast-5", &['a', 'b', 'c']),
+    Region::known("ap-southeast-7", &['a', 'b', 'c']),
+    Region::known("ca-west-1", &['a', 'b', 'c']),
+    Region::known("eu-central-2", &['a', 'b', 'c']),
+    Region::known("eu-south-2", &['a', 'b', 'c']),
+    Region::known("il-central-1", &['a', 'b', 'c']),
+    Region::known("me-central-1", &['a', 'b', 'c']),
+    Region::known("me-south-1", &['a', 'b', 'c']),
+    Region::known("mx-central-1", &['a', 'b', 'c']),
 ];
 
 impl Region {
     const fn known(name: &'static str, zones: &'static [char]) -> Self {
-        Region { name, zones }
+        Region {
+            name: Cow::Borrowed(name),
+            zones,
+        }
     }
 
     /// The region named `name`, if known.
@@ -50,14 +80,25 @@ impl Region {
     /// assert!(Region::find("mars-north-1").is_none());
     /// ```
     pub fn find(name: &str) -> Option<Region> {
-        REGIONS.iter().copied().find(|r| r.name == name)
+        REGIONS.iter().find(|r| r.name == name).cloned()
     }
 
     /// The region `name`, or an error on `stack` naming `resource`'s `field`.
+    /// A region missing from the table is known when the stack's live facts
+    /// (`lookup aws`, [`AwsFacts`]) are of it: a region newer than this
+    /// table works once looked up.
     pub fn resolve(stack: &mut Stack, resource: &str, field: &str, name: &str) -> Option<Region> {
-        let found = Region::find(name);
+        let found = Region::find(name).or_else(|| {
+            let looked_up = stack
+                .facts::<AwsFacts>()
+                .is_some_and(|f| f.region == name && !f.zones.is_empty());
+            looked_up.then(|| Region {
+                name: Cow::Owned(name.to_string()),
+                zones: &[],
+            })
+        });
         if found.is_none() {
-            let known: Vec<&str> = REGIONS.iter().map(|r| r.name).collect();
+            let known: Vec<&str> = REGIONS.iter().map(|r| r.name()).collect();
             // The closest known name, or the first: a value that passes.
             let fix = crate::core::environment::closest(name, known.iter().copied())
                 .unwrap_or_else(|| known[0].to_string());
@@ -65,7 +106,10 @@ impl Region {
                 resource,
                 field,
                 &format!("`{name}` is not a known AWS region"),
-                &format!("use one of: {}", known.join(", ")),
+                &format!(
+                    "use one of: {}; or, for a region newer than this list, record its zones with `lookup aws <env>` (docs/lookups-and-drift.md)",
+                    known.join(", ")
+                ),
                 &fix,
             );
         }
@@ -73,11 +117,12 @@ impl Region {
     }
 
     /// The region's name, such as `us-east-1`.
-    pub fn name(&self) -> &'static str {
-        self.name
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    /// How many zones the region has.
+    /// How many zones the region has in the table (0 for a region known
+    /// only from live facts).
     pub fn zone_count(&self) -> usize {
         self.zones.len()
     }
@@ -95,8 +140,22 @@ impl Region {
         // region: its letters may differ from the table's.
         let facts = stack
             .facts::<AwsFacts>()
-            .and_then(|f| f.zone_names(self.name));
+            .and_then(|f| f.zone_names(&self.name));
         if let Some(names) = facts {
+            // A hand-edited or damaged entry must not place subnets in
+            // another region.
+            if let Some(stray) = names.iter().find(|n| !n.starts_with(self.name.as_ref())) {
+                let message = format!(
+                    "the context file's zones for {} include `{stray}`, which is not in {}",
+                    self.name, self.name
+                );
+                let hint = format!(
+                    "run `{}` to record the region's zones again, or remove the stray zone from the context file",
+                    crate::core::context::refresh_command(crate::core::environment::Cloud::Aws, stack)
+                );
+                stack.error(resource, field, &message, &hint);
+                return None;
+            }
             if (1..=names.len()).contains(&count) {
                 return Some(names[..count].iter().map(|n| n.to_string()).collect());
             }
@@ -168,6 +227,77 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("use 1 to 2 zones"), "{text}");
+    }
+
+    fn facts_of(region: &str, zones: &[&str]) -> AwsFacts {
+        AwsFacts {
+            region: region.to_string(),
+            zones: zones
+                .iter()
+                .map(|z| crate::aws::facts::AvailabilityZone {
+                    name: z.to_string(),
+                    zone_id: format!("id-{z}"),
+                })
+                .collect(),
+            ..AwsFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_region_newer_than_the_table_is_known_from_its_looked_up_zones() {
+        let mut stack = Stack::new("t");
+        assert!(Region::resolve(&mut stack, "provider", "region", "xx-west-9").is_none());
+        let mut stack = Stack::new("t");
+        stack.insert_facts(facts_of("xx-west-9", &["xx-west-9a", "xx-west-9b"]));
+        let region = Region::resolve(&mut stack, "provider", "region", "xx-west-9")
+            .expect("known from the facts");
+        assert_eq!(
+            region.zones(&mut stack, "vpc", "zones", 2).unwrap(),
+            vec!["xx-west-9a", "xx-west-9b"]
+        );
+        assert!(stack.diagnostics().is_empty(), "{}", stack.diagnostics());
+    }
+
+    #[test]
+    fn a_zone_of_another_region_in_the_facts_is_an_error() {
+        let mut stack = Stack::new("t");
+        stack.insert_facts(facts_of("us-west-2", &["us-west-2a", "us-east-1d"]));
+        let region = Region::find("us-west-2").unwrap();
+        assert!(region.zones(&mut stack, "vpc", "zones", 2).is_none());
+        let text = stack.diagnostics().to_string();
+        assert!(
+            text.contains("the context file's zones for us-west-2 include `us-east-1d`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_commercial_region_of_aws_is_known() {
+        // Regions AWS runs for everyone (opt-in ones included), per moto
+        // 5.2.5's offering data and AWS's regions page.
+        for name in [
+            "af-south-1",
+            "ap-east-1",
+            "ap-northeast-3",
+            "ap-south-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-7",
+            "ca-west-1",
+            "eu-central-2",
+            "eu-south-2",
+            "il-central-1",
+            "me-central-1",
+            "me-south-1",
+            "mx-central-1",
+        ] {
+            assert_eq!(
+                Region::find(name).map(|r| r.zone_count()),
+                Some(3),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -139,13 +139,12 @@ pub fn check_vm_sizes(stack: &mut Stack) {
             None => stack.error(&address, &field, &message, &hint),
         }
     }
+    let hint = format!(
+        "run `{}` to record it",
+        crate::core::context::refresh_command(crate::core::environment::Cloud::Azure, stack)
+    );
     for (address, field, message) in warnings {
-        stack.warning(
-            &address,
-            &field,
-            &message,
-            "run `lookup azure <env> --refresh` to record it",
-        );
+        stack.warning(&address, &field, &message, &hint);
     }
 }
 

@@ -130,7 +130,7 @@ impl App {
                 return Ok(ExitCode::FAILURE);
             }
             writeln!(stdout, "{key}: {}", summary(&facts))?;
-            for (problem, fix) in problems(&facts) {
+            for (problem, fix) in problems(&facts, env) {
                 writeln!(stdout, "  problem: {problem}\n    fix: {fix}")?;
             }
         }
@@ -253,13 +253,14 @@ fn summary(facts: &CloudFacts) -> String {
     }
 }
 
-/// The problems the facts show (the GCP state bucket's), with fixes.
-fn problems(facts: &CloudFacts) -> Vec<(String, String)> {
+/// The problems the facts show (the GCP state bucket's), with fixes for
+/// `env`.
+fn problems(facts: &CloudFacts, env: Environment) -> Vec<(String, String)> {
     match facts {
         CloudFacts::Gcp(gcp) => gcp
             .state_bucket
             .as_ref()
-            .map(|b| b.problems())
+            .map(|b| b.problems_for(env.name()))
             .unwrap_or_default(),
         _ => Vec::new(),
     }

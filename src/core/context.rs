@@ -62,6 +62,14 @@ impl fmt::Display for ContextError {
 
 impl std::error::Error for ContextError {}
 
+/// The command that records `cloud`'s facts for `stack`'s environment
+/// again, for a diagnostic's fix: `lookup aws dev --refresh` (`<env>` when
+/// the stack has no environment).
+pub fn refresh_command(cloud: Cloud, stack: &crate::core::stack::Stack) -> String {
+    let env = stack.environment().map_or("<env>", |e| e.name());
+    format!("lookup {} {env} --refresh", cloud.as_str())
+}
+
 impl Context {
     /// An empty context.
     pub fn new() -> Self {

@@ -35,24 +35,29 @@ impl StateBucketFacts {
     /// Each problem of the bucket with its fix, in a fixed order; empty when
     /// it is fit to hold state.
     pub fn problems(&self) -> Vec<(String, String)> {
+        self.problems_for("<env>")
+    }
+
+    /// [`StateBucketFacts::problems`], each fix naming environment `env`.
+    pub fn problems_for(&self, env: &str) -> Vec<(String, String)> {
         let name = &self.name;
         if !self.exists {
             return vec![(
                 format!("state bucket `{name}` does not exist"),
-                "create it with `infrasynth bootstrap gcp <env>` and apply that, or name an existing bucket in the stack's GcsBackend; then `lookup gcp <env> --refresh`".to_string(),
+                format!("create it with `bootstrap gcp {env}` and apply that, or name an existing bucket in the stack's GcsBackend; then `lookup gcp {env} --refresh`"),
             )];
         }
         let mut problems = Vec::new();
         if !self.versioning {
             problems.push((
                 format!("state bucket `{name}` has versioning off: a damaged state could not be restored"),
-                format!("gcloud storage buckets update gs://{name} --versioning; then `lookup gcp <env> --refresh`"),
+                format!("gcloud storage buckets update gs://{name} --versioning; then `lookup gcp {env} --refresh`"),
             ));
         }
         if !self.uniform_bucket_level_access {
             problems.push((
                 format!("state bucket `{name}` has uniform bucket-level access off: object ACLs could expose the state"),
-                format!("gcloud storage buckets update gs://{name} --uniform-bucket-level-access; then `lookup gcp <env> --refresh`"),
+                format!("gcloud storage buckets update gs://{name} --uniform-bucket-level-access; then `lookup gcp {env} --refresh`"),
             ));
         }
         if self.public_access_prevention != "enforced" {
@@ -61,7 +66,7 @@ impl StateBucketFacts {
                     "state bucket `{name}` has public access prevention `{}`, not `enforced`: the state (with secrets) could be made public",
                     self.public_access_prevention
                 ),
-                format!("gcloud storage buckets update gs://{name} --public-access-prevention; then `lookup gcp <env> --refresh`"),
+                format!("gcloud storage buckets update gs://{name} --public-access-prevention; then `lookup gcp {env} --refresh`"),
             ));
         }
         problems
@@ -118,7 +123,8 @@ pub fn check_state_bucket(stack: &mut Stack) {
     if backend_bucket != Some(bucket.name.as_str()) {
         return;
     }
-    for (message, hint) in bucket.problems() {
+    let env = stack.environment().map_or("<env>", |e| e.name());
+    for (message, hint) in bucket.problems_for(env) {
         stack.error("terraform.backend.gcs", "bucket", &message, &hint);
     }
 }

@@ -33,6 +33,7 @@ pub use matcher::Match;
 use serde_json::Value as Json;
 
 use crate::app::StackDefinition;
+use crate::core::context::{Context, CONTEXT_FILE};
 use crate::core::diagnostics::{Diagnostics, Severity};
 use crate::core::environment::{Cloud, Environment};
 use crate::core::synth::Synthesized;
@@ -46,7 +47,9 @@ pub struct Template {
 }
 
 impl Template {
-    /// Synthesizes `stack` for `cloud` and `env`.
+    /// Synthesizes `stack` for `cloud` and `env`, with the live facts of
+    /// `infrasynth.context.json` in the working directory when there is one
+    /// (as `synth` reads it; see [`Template::try_synth_in`]).
     ///
     /// # Panics
     ///
@@ -72,7 +75,43 @@ impl Template {
         cloud: Cloud,
         env: Environment,
     ) -> Result<Template, Diagnostics> {
-        let synthesized = stack.synthesize(cloud, env)?;
+        let path = std::path::Path::new(CONTEXT_FILE);
+        let context = Context::load(path).map_err(|error| {
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.push(crate::core::diagnostics::Diagnostic {
+                severity: Severity::Error,
+                stack: stack.name().to_string(),
+                resource: "context".to_string(),
+                field: CONTEXT_FILE.to_string(),
+                message: error.message,
+                hint: "fix the context file, or test with Template::try_synth_in and a Context of the test's own".to_string(),
+                fix: None,
+            });
+            diagnostics
+        })?;
+        Template::try_synth_in(stack, cloud, env, context.as_ref())
+    }
+
+    /// Synthesizes `stack` for `cloud` and `env` with the live facts of
+    /// `context` (`None`: the built-in tables), as `synth` does with its
+    /// context file. [`Template::synth`] and [`Template::try_synth`] read
+    /// `infrasynth.context.json` in the working directory (the crate's root
+    /// under `cargo test`, where `cargo run` finds it too), so a test sees
+    /// what `synth` writes; use this for a context file elsewhere
+    /// (`App::context_file`) or facts of the test's own.
+    ///
+    /// # Errors
+    ///
+    /// Every diagnostic, when the stack does not synthesize.
+    pub fn try_synth_in(
+        stack: &StackDefinition,
+        cloud: Cloud,
+        env: Environment,
+        context: Option<&Context>,
+    ) -> Result<Template, Diagnostics> {
+        let options =
+            crate::app::SynthOptions::new().with_context(context.cloned().map(std::sync::Arc::new));
+        let synthesized = stack.synthesize_with(cloud, env, &options)?;
         Ok(Template::from_synthesized(
             &format!("{}/{cloud}/{env}", stack.name()),
             synthesized,
