@@ -1,0 +1,146 @@
+//! `drift <cloud> <env>`: what changed outside Terraform, in the resources
+//! it manages (`terraform plan -refresh-only` in the output directory, every
+//! build) and, on AWS with the `aws` feature, the objects it does not manage
+//! inside the stack's VPCs and clusters. Exit 0 no drift, 1 drift, 2 error.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::app::drift::{parse_plan, refresh_only, DriftError, DriftReport, UnmanagedCheck};
+use crate::app::{output_dir, App};
+use crate::core::environment::Cloud;
+
+/// `drift --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum Format {
+    /// Readable text.
+    Text,
+    /// A stable JSON document (see `DriftReport::json`).
+    Json,
+}
+
+impl App {
+    /// The drift of one stack on `cloud` in `env` (the stack named, else the
+    /// first), from its output directory below `out`: the managed resources
+    /// changed outside Terraform and, on AWS with the `aws` feature, the
+    /// unmanaged objects in its VPCs and clusters. Terraform is `$TERRAFORM`,
+    /// else `terraform` on `PATH`, as for `plan` and `apply`.
+    ///
+    /// # Errors
+    ///
+    /// An unknown stack or environment, an output directory not synthesized
+    /// or not initialized, a Terraform command that failed, or a live call
+    /// that failed (its [`crate::core::live::LiveError`]: the call and the
+    /// fix).
+    pub fn drift_report(
+        &self,
+        cloud: Cloud,
+        env: &str,
+        stack: Option<&str>,
+        out: &Path,
+    ) -> Result<DriftReport, DriftError> {
+        let definition = self
+            .find_stack(stack)
+            .map_err(|e| DriftError::Usage(e.to_string()))?;
+        let env = self
+            .find_environment(env)
+            .map_err(|e| DriftError::Usage(e.to_string()))?;
+        let dir = output_dir(out, definition.name(), cloud, env);
+        let terraform =
+            std::env::var_os("TERRAFORM").unwrap_or_else(|| OsString::from("terraform"));
+        let plan = refresh_only(&dir, &terraform)?;
+        let managed = parse_plan(&plan).map_err(DriftError::Unreadable)?;
+        let target = format!("{}/{cloud}/{env}", definition.name());
+        let unmanaged = unmanaged(cloud, &dir, &managed, || {
+            let (_, realized) = definition.realize(cloud, env);
+            crate::aws::facts::AwsLookup::of(&realized).region
+        })?;
+        Ok(DriftReport::merge(&target, managed, unmanaged))
+    }
+
+    /// `drift`: the report on standard output; errors on standard error.
+    pub(super) fn drift(
+        &self,
+        cloud: Cloud,
+        env: &str,
+        stack: Option<&str>,
+        out: &Path,
+        format: Format,
+    ) -> io::Result<ExitCode> {
+        let report = match self.drift_report(cloud, env, stack, out) {
+            Ok(report) => report,
+            Err(error) => {
+                eprintln!("error: drift: {error}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        if let UnmanagedCheck::Skipped(why) = &report.unmanaged {
+            eprintln!("warning: unmanaged objects were NOT checked: {why}");
+        }
+        let mut stdout = io::stdout().lock();
+        match format {
+            Format::Text => write!(stdout, "{}", report.text())?,
+            Format::Json => writeln!(stdout, "{:#}", report.json())?,
+        }
+        stdout.flush()?;
+        Ok(if report.has_drift() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        })
+    }
+}
+
+/// The check of unmanaged objects on `cloud`: AWS with the `aws` feature
+/// lists them; anything else says why not. `region` gives the stack's
+/// region when the document in `dir` does not name it.
+#[allow(unused_variables)] // used only with the `aws` feature
+fn unmanaged(
+    cloud: Cloud,
+    dir: &Path,
+    managed: &crate::app::drift::ManagedDrift,
+    region: impl FnOnce() -> Option<String>,
+) -> Result<UnmanagedCheck, DriftError> {
+    match cloud {
+        #[cfg(feature = "aws")]
+        Cloud::Aws => {
+            let Some(region) = crate::app::drift::provider_region(dir, "aws").or_else(region)
+            else {
+                return Err(DriftError::Usage(format!(
+                    "{}: the aws provider names no region; synthesize the stack again",
+                    dir.display()
+                )));
+            };
+            let mut state = crate::aws::live::unmanaged::Managed::default();
+            for resource in &managed.state {
+                state.add(&resource.address, &resource.resource_type, &resource.values);
+                if let Some(recorded) = &resource.recorded {
+                    state.add_recorded_inline_rules(&resource.address, recorded);
+                }
+            }
+            let found = crate::aws::live::unmanaged::find(
+                &state,
+                &region,
+                &crate::core::live::RetryPolicy::default(),
+            )?;
+            Ok(UnmanagedCheck::Checked {
+                objects: found.objects,
+                not_checked: found.not_checked,
+            })
+        }
+        #[cfg(not(feature = "aws"))]
+        Cloud::Aws => Ok(UnmanagedCheck::Skipped(
+            "this build has no `aws` feature, so the security groups, rules, subnets, node groups and add-ons Terraform does not manage were not listed; enable it (in the crate's Cargo.toml: infrasynth = { ..., features = [\"aws\"] }; in infrasynth's own repository: cargo run --features aws -- drift aws <env>)".to_string(),
+        )),
+        Cloud::Gcp | Cloud::Azure => Ok(UnmanagedCheck::Skipped(format!(
+            "unmanaged objects are checked on AWS only: the {cloud} feature's client ({}) has no API for the cloud's networks or clusters, so only the managed resources were compared",
+            if cloud == Cloud::Gcp {
+                "google-cloud-storage: buckets only"
+            } else {
+                "azure_core + azure_identity against ARM: only the compute SKUs are called"
+            }
+        ))),
+    }
+}
