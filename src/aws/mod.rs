@@ -21,6 +21,7 @@ pub mod provider;
 
 pub mod redis;
 pub mod region;
+pub mod rule_keys;
 pub mod security_group;
 
 pub mod versions;

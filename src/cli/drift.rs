@@ -115,10 +115,12 @@ fn unmanaged(
             };
             let mut state = crate::aws::live::unmanaged::Managed::default();
             for resource in &managed.state {
-                state.add(&resource.address, &resource.resource_type, &resource.values);
-                if let Some(recorded) = &resource.recorded {
-                    state.add_recorded_inline_rules(&resource.address, recorded);
-                }
+                state.add(
+                    &resource.address,
+                    &resource.resource_type,
+                    &resource.values,
+                    resource.recorded.as_ref(),
+                );
             }
             let found = crate::aws::live::unmanaged::find(
                 &state,
