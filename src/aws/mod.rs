@@ -16,6 +16,8 @@ pub mod iam;
 pub mod irsa;
 pub mod kind;
 pub mod kms;
+#[cfg(feature = "aws")]
+pub mod live;
 pub mod postgres;
 pub mod provider;
 
