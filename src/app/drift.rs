@@ -228,7 +228,13 @@ pub fn provider_region(dir: &Path, provider: &str) -> Option<String> {
 fn run(terraform: &OsStr, dir: &Path, args: &[&str]) -> Result<String, DriftError> {
     let shown: Vec<&str> = args
         .iter()
-        .map(|a| if a.starts_with("-out=") { "-out=<temp>" } else { a })
+        .map(|a| {
+            if a.starts_with("-out=") {
+                "-out=<temp>"
+            } else {
+                a
+            }
+        })
         .collect();
     let command = format!("terraform {}", shown.join(" "));
     let output = Command::new(terraform)
@@ -336,7 +342,7 @@ pub fn parse_plan(plan: &Json) -> Result<ManagedDrift, String> {
     state.sort_by(|a, b| a.address.cmp(&b.address));
     resources.sort_by(|a, b| a.address.cmp(&b.address));
     let managed = ManagedDrift { resources, state };
-    Ok(without_managed_rules(managed))
+    Ok(without_companions(without_managed_rules(managed)))
 }
 
 /// The managed resources of a module and its children.
@@ -399,7 +405,7 @@ fn diff(
     after_mask: &Json,
     out: &mut Vec<AttributeChange>,
 ) {
-    if before == after {
+    if before == after || (unset(before) && unset(after)) {
         return;
     }
     if before_mask == &Json::Bool(true) || after_mask == &Json::Bool(true) {
@@ -425,12 +431,12 @@ fn diff(
                         child(after_mask, key),
                         out,
                     ),
-                    (Some(bv), None) if !bv.is_null() => out.push(AttributeChange {
+                    (Some(bv), None) if !unset(bv) => out.push(AttributeChange {
                         path,
                         before: shown(bv, child(before_mask, key)),
                         after: None,
                     }),
-                    (None, Some(av)) if !av.is_null() => out.push(AttributeChange {
+                    (None, Some(av)) if !unset(av) => out.push(AttributeChange {
                         path,
                         before: None,
                         after: shown(av, child(after_mask, key)),
@@ -476,6 +482,19 @@ fn diff(
             before: Some(before.clone()),
             after: Some(after.clone()),
         }),
+    }
+}
+
+/// Whether a value is unset: `null`, or an empty list, map or string. The
+/// provider fills in on read attributes it left `null` at create time
+/// (`labels: null -> {}`); no object changed.
+fn unset(value: &Json) -> bool {
+    match value {
+        Json::Null => true,
+        Json::Array(a) => a.is_empty(),
+        Json::Object(o) => o.is_empty(),
+        Json::String(s) => s.is_empty(),
+        _ => false,
     }
 }
 
@@ -531,7 +550,10 @@ fn explain_rules(
         let recorded = found.recorded.as_ref().unwrap_or(&found.values);
         for (direction, egress) in [("ingress", false), ("egress", true)] {
             let before = recorded[direction].as_array().cloned().unwrap_or_default();
-            let after = found.values[direction].as_array().cloned().unwrap_or_default();
+            let after = found.values[direction]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let (removed, added) = unmatched(&before, &after);
             if removed.is_empty() && added.is_empty() {
                 continue;
@@ -568,6 +590,84 @@ fn explain_rules(
 pub fn without_managed_rules(mut managed: ManagedDrift) -> ManagedDrift {
     let keys = managed_rule_keys(&managed.state);
     explain_rules(&mut managed.resources, &managed.state, &keys);
+    managed
+}
+
+/// The top-level attribute of a change's path: `route` of `route[0].cidr_block`.
+fn top_attribute(path: &str) -> &str {
+    let end = path.find(['.', '[']).unwrap_or(path.len());
+    &path[..end]
+}
+
+/// Drops the attribute changes that another resource of the state made
+/// (see [`crate::aws::companions`]): a route table's routes from
+/// `aws_route`, a role's policies from attachments, a key's policy from
+/// `aws_kms_key_policy`, an EIP's association from its NAT gateway.
+pub fn without_companions(mut managed: ManagedDrift) -> ManagedDrift {
+    let entries: Vec<(&str, &Json)> = managed
+        .state
+        .iter()
+        .flat_map(|s| {
+            std::iter::once((s.resource_type.as_str(), &s.values))
+                .chain(s.recorded.iter().map(|r| (s.resource_type.as_str(), r)))
+        })
+        .collect();
+    for resource in &mut managed.resources {
+        if resource.deleted {
+            continue;
+        }
+        let Some(found) = managed.state.iter().find(|s| s.address == resource.address) else {
+            continue;
+        };
+        let recorded = found.recorded.as_ref().unwrap_or(&found.values);
+        let attributes: std::collections::BTreeSet<String> = resource
+            .changes
+            .iter()
+            .map(|c| top_attribute(&c.path).to_string())
+            .collect();
+        for attribute in attributes {
+            let (before, after) = (&recorded[&attribute], &found.values[&attribute]);
+            let blocks = |v: &Json| {
+                v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Json::is_object))
+            };
+            let explained =
+                if blocks(before) && blocks(after) && !(before.is_null() && after.is_null()) {
+                    let empty = Vec::new();
+                    let b = before.as_array().unwrap_or(&empty);
+                    let a = after.as_array().unwrap_or(&empty);
+                    let (removed, added) = unmatched(b, a);
+                    removed
+                        .iter()
+                        .map(|&i| &b[i])
+                        .chain(added.iter().map(|&i| &a[i]))
+                        .all(|element| {
+                            crate::aws::companions::element_explained(
+                                &resource.resource_type,
+                                &attribute,
+                                &found.values,
+                                element,
+                                &entries,
+                            )
+                        })
+                } else {
+                    crate::aws::companions::value_explained(
+                        &resource.resource_type,
+                        &attribute,
+                        &found.values,
+                        after,
+                        &entries,
+                    )
+                };
+            if explained {
+                resource
+                    .changes
+                    .retain(|c| top_attribute(&c.path) != attribute);
+            }
+        }
+    }
+    managed
+        .resources
+        .retain(|r| r.deleted || !r.changes.is_empty());
     managed
 }
 
@@ -808,7 +908,9 @@ mod tests {
                 (
                     "aws_security_group.db".to_string(),
                     false,
-                    vec!["ingress[0].cidr_blocks: [\"10.0.0.0/16\"] -> [\"10.0.0.0/8\"]".to_string()]
+                    vec![
+                        "ingress[0].cidr_blocks: [\"10.0.0.0/16\"] -> [\"10.0.0.0/8\"]".to_string()
+                    ]
                 ),
                 ("aws_subnet.private_b".to_string(), true, vec![]),
             ]
@@ -873,7 +975,14 @@ mod tests {
         let changes: Vec<String> = managed.resources[0]
             .changes
             .iter()
-            .map(|c| format!("{}: {} -> {}", c.path, render(c.before.as_ref()), render(c.after.as_ref())))
+            .map(|c| {
+                format!(
+                    "{}: {} -> {}",
+                    c.path,
+                    render(c.before.as_ref()),
+                    render(c.after.as_ref())
+                )
+            })
             .collect();
         assert_eq!(
             changes,
@@ -918,7 +1027,14 @@ mod tests {
             id: "sgr-9".into(),
             parent: "sg-1 (aws_security_group.app)".into(),
             description: "ingress tcp 22 from 0.0.0.0/0 on sg-1 (aws_security_group.app)".into(),
-            rule: Some(RuleKey::new("sg-1", false, "tcp", 22, 22, "cidr:0.0.0.0/0".into())),
+            rule: Some(RuleKey::new(
+                "sg-1",
+                false,
+                "tcp",
+                22,
+                22,
+                "cidr:0.0.0.0/0".into(),
+            )),
         };
         let report = DriftReport::merge(
             "s/aws/dev",
@@ -931,12 +1047,16 @@ mod tests {
         assert!(report.managed.is_empty(), "{:#?}", report.managed);
         assert_eq!(report.unmanaged_objects().len(), 1);
         assert!(report.has_drift());
-        assert_eq!(report.json()["unmanaged"]["objects"][0]["kind"], "security_group_rule");
+        assert_eq!(
+            report.json()["unmanaged"]["objects"][0]["kind"],
+            "security_group_rule"
+        );
     }
 
     #[test]
     fn a_directory_never_synthesized_says_what_to_run() {
-        let dir = std::env::temp_dir().join(format!("infrasynth-drift-none-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("infrasynth-drift-none-{}", std::process::id()));
         let error = refresh_only(&dir, OsStr::new("terraform")).unwrap_err();
         let text = error.to_string();
         assert!(text.contains("has no synthesized document"), "{text}");

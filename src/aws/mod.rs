@@ -10,6 +10,7 @@
 pub mod access_logs;
 pub mod bucket;
 pub mod cluster_autoscaler;
+pub mod companions;
 pub mod eks;
 pub mod facts;
 pub mod iam;

@@ -226,8 +226,5 @@ pub fn provider_override_for(endpoint: &str, doc: &Json) -> (String, Vec<String>
     if overrides["data"].as_object().is_some_and(|d| !d.is_empty()) {
         merged["data"] = overrides["data"].clone();
     }
-    (
-        serde_json::to_string_pretty(&merged).expect("JSON"),
-        notes,
-    )
+    (serde_json::to_string_pretty(&merged).expect("JSON"), notes)
 }

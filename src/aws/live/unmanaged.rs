@@ -81,7 +81,13 @@ impl Managed {
     /// attributes (`null` when deleted outside Terraform), `recorded` the
     /// ones Terraform recorded before the refresh when they differ. Types
     /// the check does not use are ignored.
-    pub fn add(&mut self, address: &str, resource_type: &str, values: &Json, recorded: Option<&Json>) {
+    pub fn add(
+        &mut self,
+        address: &str,
+        resource_type: &str,
+        values: &Json,
+        recorded: Option<&Json>,
+    ) {
         let known = if values.is_null() {
             recorded.unwrap_or(values)
         } else {
@@ -221,9 +227,8 @@ pub fn find(managed: &Managed, region: &str, policy: &RetryPolicy) -> Result<Fou
             let id = group.group_id().unwrap_or_default().to_string();
             let rules = rules_of(&session, &ec2, &id)?;
             let name = group.group_name().unwrap_or_default();
-            let aws_made =
-                (name == "default" || managed.cluster_groups.contains_key(&id))
-                    && !managed.groups.contains_key(&id);
+            let aws_made = (name == "default" || managed.cluster_groups.contains_key(&id))
+                && !managed.groups.contains_key(&id);
             if !managed.groups.contains_key(&id) && !aws_made {
                 found.objects.push(UnmanagedObject {
                     kind: UnmanagedKind::SecurityGroup,
@@ -374,7 +379,10 @@ fn rules_of(
                 "unknown:".to_string()
             };
             rules.push(LiveRule {
-                id: rule.security_group_rule_id().unwrap_or_default().to_string(),
+                id: rule
+                    .security_group_rule_id()
+                    .unwrap_or_default()
+                    .to_string(),
                 key: RuleKey::new(
                     rule.group_id().unwrap_or(group),
                     rule.is_egress().unwrap_or(false),
@@ -401,10 +409,20 @@ mod tests {
             "cidr_blocks": ["0.0.0.0/0"], "self": false});
         let refreshed = json!({"id": "sg-1", "ingress": [block]});
         let recorded = json!({"id": "sg-1", "ingress": []});
-        managed.add("aws_security_group.app", "aws_security_group", &refreshed, Some(&recorded));
+        managed.add(
+            "aws_security_group.app",
+            "aws_security_group",
+            &refreshed,
+            Some(&recorded),
+        );
         let key = RuleKey::new("sg-1", false, "tcp", 22, 22, "cidr:0.0.0.0/0".into());
         assert!(!managed.rules.contains(&key));
-        managed.add("aws_security_group.app", "aws_security_group", &refreshed, None);
+        managed.add(
+            "aws_security_group.app",
+            "aws_security_group",
+            &refreshed,
+            None,
+        );
         assert!(managed.rules.contains(&key));
     }
 
