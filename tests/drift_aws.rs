@@ -291,6 +291,59 @@ fn on_moto_drift_reports_exactly_an_out_of_band_rule_and_security_group() {
         .chain([out.display().to_string()]),
     );
     assert_eq!(code, std::process::ExitCode::FAILURE);
+
+    // 4. Managed resources changed outside Terraform: a tag on the VPC, and
+    // the group's own rule revoked (its resource is deleted outside
+    // Terraform; the group's shrunken `ingress` is not reported again).
+    moto.boto3(&format!(
+        "ec2 = client('ec2')\n\
+         ec2.create_tags(Resources=['{vpc}'], Tags=[{{'Key': 'Owner', 'Value': 'someone'}}])\n\
+         rules = ec2.describe_security_group_rules(Filters=[{{'Name': 'group-id', 'Values': ['{db}']}}])['SecurityGroupRules']\n\
+         own = [r['SecurityGroupRuleId'] for r in rules if r.get('FromPort') == 5432]\n\
+         ec2.revoke_security_group_ingress(GroupId='{db}', SecurityGroupRuleIds=own)",
+        vpc = ids["vpc"].as_str().unwrap_or_default()
+    ));
+    say(
+        "out of band with boto3: tag Owner=someone on the VPC, the group's PostgreSQL rule revoked",
+    );
+    let report = app
+        .drift_report(Cloud::Aws, "dev", Some(STACK), &out)
+        .unwrap_or_else(|e| panic!("drift failed: {e}"));
+    let text = report.text();
+    say(&format!("drift after the managed changes:\n{text}"));
+    let managed: Vec<(String, bool, Vec<String>)> = report
+        .managed
+        .iter()
+        .map(|r| {
+            (
+                r.address.clone(),
+                r.deleted,
+                r.changes.iter().map(|c| c.path.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        managed,
+        vec![
+            (
+                "aws_vpc.main".to_string(),
+                false,
+                vec!["tags.Owner".to_string(), "tags_all.Owner".to_string()]
+            ),
+            (
+                "aws_vpc_security_group_ingress_rule.db_5432_0".to_string(),
+                true,
+                vec![]
+            ),
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("aws_vpc_security_group_ingress_rule.db_5432_0: deleted outside Terraform"),
+        "{text}"
+    );
+    assert!(text.contains("tags.Owner: (none) -> \"someone\""), "{text}");
+    assert_eq!(report.unmanaged_objects().len(), 2, "{text}");
     say(&format!(
         "whole test {:.0}s",
         started.elapsed().as_secs_f64()
