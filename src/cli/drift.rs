@@ -146,3 +146,56 @@ fn unmanaged(
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::drift::ManagedDrift;
+    use crate::app::StackDefinition;
+    use crate::platform::Platform;
+    use crate::Environment;
+
+    fn skipped(cloud: Cloud) -> String {
+        match unmanaged(cloud, Path::new("."), &ManagedDrift::default(), || None) {
+            Ok(UnmanagedCheck::Skipped(why)) => why,
+            other => panic!("{cloud}: expected a skipped check, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn gcp_and_azure_compare_managed_resources_only_and_say_so() {
+        assert!(skipped(Cloud::Gcp).contains("checked on AWS only"));
+        assert!(skipped(Cloud::Azure).contains("checked on AWS only"));
+    }
+
+    #[cfg(not(feature = "aws"))]
+    #[test]
+    fn without_the_aws_feature_drift_aws_says_how_to_enable_the_check() {
+        let why = skipped(Cloud::Aws);
+        assert!(why.contains("no `aws` feature"), "{why}");
+        assert!(
+            why.contains("cargo run --features aws -- drift aws"),
+            "{why}"
+        );
+    }
+
+    /// Exit 2 and nothing run when the output directory was never
+    /// synthesized.
+    #[test]
+    fn drift_of_a_directory_never_synthesized_exits_2() {
+        let app = App::new("t")
+            .environments([Environment::DEV])
+            .stack(StackDefinition::new("s", |env| Platform::new("s", env)));
+        let out = std::env::temp_dir().join(format!("infrasynth-drift-cli-{}", std::process::id()));
+        let code = app.run_with(["t", "drift", "aws", "dev", "--out", &out.to_string_lossy()]);
+        assert_eq!(code, ExitCode::from(2));
+        let error = app
+            .drift_report(Cloud::Aws, "dev", None, &out)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("s/aws/dev has no synthesized document"),
+            "{error}"
+        );
+    }
+}
