@@ -96,10 +96,8 @@ impl Managed {
         let id = text(known, "id").to_string();
         let address = address.to_string();
         match resource_type {
-            "aws_vpc" => {
-                if !values.is_null() {
-                    self.vpcs.insert(id, address);
-                }
+            "aws_vpc" if !values.is_null() => {
+                self.vpcs.insert(id, address);
             }
             "aws_security_group" | "aws_default_security_group" => {
                 // Inline rules as Terraform recorded them, not as refreshed.
