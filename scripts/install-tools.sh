@@ -2,6 +2,7 @@
 # Installs the external tools infrasynth's test suite checks output with, into a
 # cache folder (nothing system-wide but GNU time and Graphviz from Debian when absent):
 #   checkov (policy scan), moto[server] + boto3 (local AWS API for `terraform apply`),
+#   gcp-storage-emulator (local Cloud Storage JSON API for the `lookup gcp` preflight),
 #   helm-sdkpy + helm-python-sdk + jsonschema under Python 3.12 (helm lint and helm template
 #   without a helm binary), Graphviz `dot` (graph --svg).
 # terraform and the hashicorp/aws provider mirror (/opt/tf-plugins) come with the machine;
@@ -27,6 +28,11 @@ if [ ! -x "$venv/bin/checkov" ] || [ ! -x "$venv/bin/moto_server" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check checkov 'moto[server]' boto3
 fi
 "$venv/bin/checkov" --version >/dev/null || fail "checkov does not run"
+# Pinned: tests/lookup_gcp.rs relies on it storing bucket metadata set by PATCH.
+if ! "$venv/bin/python" -c 'import gcp_storage_emulator' 2>/dev/null; then
+  echo "install-tools: installing gcp-storage-emulator into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check 'gcp-storage-emulator==2026.7.19'
+fi
 
 helmvenv="$cache/helm-venv"
 if [ -x "$py312" ]; then

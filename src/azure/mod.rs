@@ -13,6 +13,8 @@ pub mod facts;
 pub mod identity;
 pub mod key_vault;
 pub mod kind;
+#[cfg(feature = "azure")]
+pub mod live;
 pub mod location;
 pub mod lock;
 pub mod log_analytics;

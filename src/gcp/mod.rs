@@ -12,6 +12,8 @@ pub mod firewall;
 pub mod gke;
 pub mod kind;
 pub mod kms;
+#[cfg(feature = "gcp")]
+pub mod live;
 pub mod names;
 pub mod network;
 pub mod node_pool;

@@ -5,6 +5,7 @@
 #[path = "../../stacks/mod.rs"]
 pub mod stacks;
 
+pub mod gcs;
 pub mod moto;
 
 use std::path::PathBuf;
