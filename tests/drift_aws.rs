@@ -270,7 +270,7 @@ fn on_moto_drift_reports_exactly_an_out_of_band_rule_and_security_group() {
     );
     assert!(
         text.contains(&format!(
-            "security group {group}: security group \"hand-made\" (made by hand) in {}",
+            "security group {group}: \"hand-made\" (made by hand) in {}",
             ids["vpc"].as_str().unwrap_or_default()
         )),
         "{text}"

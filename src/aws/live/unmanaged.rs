@@ -233,7 +233,7 @@ pub fn find(managed: &Managed, region: &str, policy: &RetryPolicy) -> Result<Fou
                     id: id.clone(),
                     parent: vpc_named.clone(),
                     description: format!(
-                        "security group \"{name}\" ({}) in {vpc_named}, with {} rule(s)",
+                        "\"{name}\" ({}) in {vpc_named}, with {} rule(s)",
                         group.description().unwrap_or_default(),
                         rules.len()
                     ),
@@ -278,7 +278,7 @@ pub fn find(managed: &Managed, region: &str, policy: &RetryPolicy) -> Result<Fou
                     id: id.to_string(),
                     parent: vpc_named.clone(),
                     description: format!(
-                        "subnet {} in {} of {vpc_named}",
+                        "{} in {} of {vpc_named}",
                         subnet.cidr_block().unwrap_or("(no IPv4 CIDR)"),
                         subnet.availability_zone().unwrap_or_default()
                     ),
@@ -307,7 +307,7 @@ pub fn find(managed: &Managed, region: &str, policy: &RetryPolicy) -> Result<Fou
                     kind: UnmanagedKind::NodeGroup,
                     id: name.clone(),
                     parent: parent.clone(),
-                    description: format!("node group \"{name}\" of cluster {parent}"),
+                    description: format!("of cluster {parent}"),
                     rule: None,
                 });
             }
@@ -340,7 +340,7 @@ pub fn find(managed: &Managed, region: &str, policy: &RetryPolicy) -> Result<Fou
                     kind: UnmanagedKind::Addon,
                     id: name.clone(),
                     parent: parent.clone(),
-                    description: format!("add-on \"{name}\" of cluster {parent}"),
+                    description: format!("of cluster {parent}"),
                     rule: None,
                 });
             }
