@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -23,27 +23,13 @@ use infrasynth::core::backend::LOCAL_BACKEND_OVERRIDE;
 use infrasynth::{Cloud, Environment};
 use serde_json::Value as Json;
 
-use common::PLUGIN_DIR;
+use common::terraform::{
+    assert_valid, init, plugin_cache, resource_count, PLAN_OFFLINE, PROVIDER_OVERRIDE,
+};
 
 /// Only one terraform at a time: the machine is small and the plugin cache is
 /// shared between the working directories.
 static TERRAFORM: Mutex<()> = Mutex::new(());
-
-/// Dummy credentials so `plan` can configure the provider without an account;
-/// every check that would call AWS is skipped. Test-only: never synthesized.
-const PROVIDER_OVERRIDE: &str = r#"{
-  "provider": {
-    "aws": {
-      "access_key": "mock",
-      "secret_key": "mock",
-      "skip_credentials_validation": true,
-      "skip_metadata_api_check": true,
-      "skip_region_validation": true,
-      "skip_requesting_account_id": true
-    }
-  }
-}
-"#;
 
 fn available() -> bool {
     common::terraform_available()
@@ -53,15 +39,12 @@ fn scratch() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("aws-terraform")
 }
 
-/// Runs terraform in `dir` (see `common::terraform`) with the shared plugin
-/// cache, and times it.
-fn terraform(dir: &Path, args: &[&str]) -> (bool, String, Duration) {
-    let cache = scratch().join("plugin-cache");
-    std::fs::create_dir_all(&cache).expect("plugin cache dir");
-    let cache = cache.to_string_lossy().into_owned();
+/// Runs `run` with the shared plugin cache in its environment, and times it.
+fn timed<T>(run: impl FnOnce(&[(&str, &str)]) -> T) -> (T, Duration) {
+    let cache = plugin_cache("aws-terraform");
     let started = Instant::now();
-    let (ok, text) = common::terraform(dir, args, &[("TF_PLUGIN_CACHE_DIR", &cache)]);
-    (ok, text, started.elapsed())
+    let result = run(&[("TF_PLUGIN_CACHE_DIR", &cache)]);
+    (result, started.elapsed())
 }
 
 /// How a test initializes the working directory.
@@ -89,19 +72,12 @@ fn prepare(env: Environment, init: Init) -> (PathBuf, usize) {
     let _ = std::fs::remove_file(dir.join("terraform.tfstate"));
     pipeline::write(&dir, &out).expect("write the synthesized files");
     let doc: Json = serde_json::from_str(out.main_tf_json()).expect("valid JSON");
-    let resources = doc["resource"].as_object().map_or(0, |t| {
-        t.values()
-            .filter_map(Json::as_object)
-            .map(|m| m.len())
-            .sum()
-    });
-    let plugin_dir = format!("-plugin-dir={PLUGIN_DIR}");
-    let mut args = vec!["init", "-input=false", "-no-color", &plugin_dir];
-    if init == Init::WithoutBackend {
-        args.push("-backend=false");
-    }
-    let (ok, text, took) = terraform(&dir, &args);
-    assert!(ok, "terraform init failed for {env}:\n{text}");
+    let resources = resource_count(&doc);
+    let extra: &[&str] = match init {
+        Init::WithoutBackend => &["-backend=false"],
+        Init::LocalBackendSwitch => &[],
+    };
+    let (text, took) = timed(|cache| common::terraform::init(&dir, extra, cache));
     if init == Init::LocalBackendSwitch {
         assert!(
             text.contains("Successfully configured the backend \"local\""),
@@ -114,15 +90,7 @@ fn prepare(env: Environment, init: Init) -> (PathBuf, usize) {
 
 fn validate(env: Environment, init: Init) -> PathBuf {
     let (dir, resources) = prepare(env, init);
-    let (_, text, took) = terraform(&dir, &["validate", "-json", "-no-color"]);
-    let report: Json = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("terraform validate -json printed no JSON ({e}):\n{text}"));
-    assert_eq!(report["valid"], true, "aws {env} is not valid:\n{text}");
-    assert_eq!(report["error_count"], 0, "{text}");
-    assert_eq!(
-        report["warning_count"], 0,
-        "aws {env} has warnings:\n{text}"
-    );
+    let ((), took) = timed(|cache| assert_valid(&dir, cache, &format!("aws {env}")));
     println!(
         "aws {env}: terraform validate: valid, {resources} resources, {:.2}s",
         took.as_secs_f64()
@@ -162,24 +130,10 @@ fn terraform_validates_and_plans_production() {
     // The document keeps its S3 backend; only the override makes it local.
     assert_eq!(doc["terraform"]["backend"]["s3"]["use_lockfile"], true);
     assert_eq!(doc["terraform"]["required_version"], ">= 1.10");
-    let resources: usize = doc["resource"].as_object().map_or(0, |t| {
-        t.values()
-            .filter_map(Json::as_object)
-            .map(|m| m.len())
-            .sum()
-    });
+    let resources = resource_count(&doc);
     let override_file = dir.join("provider_override.tf.json");
     std::fs::write(&override_file, PROVIDER_OVERRIDE).expect("write the provider override");
-    let (ok, text, took) = terraform(
-        &dir,
-        &[
-            "plan",
-            "-input=false",
-            "-lock=false",
-            "-refresh=false",
-            "-no-color",
-        ],
-    );
+    let ((ok, text), took) = timed(|cache| common::terraform(&dir, PLAN_OFFLINE, cache));
     let _ = std::fs::remove_file(&override_file);
     assert!(ok, "terraform plan failed for production:\n{text}");
     let expected = format!("Plan: {resources} to add, 0 to change, 0 to destroy.");
@@ -248,10 +202,8 @@ fn escape_hatch_keys_and_reference_meta_arguments_validate() {
     let dir = scratch().join("escape-hatch");
     let _ = std::fs::remove_dir_all(&dir);
     pipeline::write(&dir, &out).unwrap();
-    let plugin_dir = format!("-plugin-dir={PLUGIN_DIR}");
-    let (ok, text, _) = terraform(&dir, &["init", "-input=false", "-no-color", &plugin_dir]);
-    assert!(ok, "terraform init:\n{text}");
-    let (_, text, _) = terraform(&dir, &["validate", "-json", "-no-color"]);
-    let report: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    assert_eq!(report["valid"], true, "{text}");
+    timed(|cache| {
+        init(&dir, &[], cache);
+        assert_valid(&dir, cache, "the escaped document");
+    });
 }

@@ -25,23 +25,10 @@ use infrasynth::core::synth::MAIN_FILE;
 use infrasynth::{Cloud, Environment};
 use serde_json::{Map, Value as Json};
 
+use common::terraform::{assert_valid, init, plugin_cache, PLAN_OFFLINE, PROVIDER_OVERRIDE};
+
 /// One terraform at a time (see tests/aws_terraform.rs).
 static TERRAFORM: Mutex<()> = Mutex::new(());
-
-/// Dummy credentials for `plan`, test-only (as in tests/aws_terraform.rs).
-const PROVIDER_OVERRIDE: &str = r#"{
-  "provider": {
-    "aws": {
-      "access_key": "mock",
-      "secret_key": "mock",
-      "skip_credentials_validation": true,
-      "skip_metadata_api_check": true,
-      "skip_region_validation": true,
-      "skip_requesting_account_id": true
-    }
-  }
-}
-"#;
 
 fn synth(cloud: Cloud, env: Environment, format: DocumentFormat) -> infrasynth::Synthesized {
     let options = SynthOptions::new().with_format(format);
@@ -58,24 +45,9 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs terraform in `dir` with the plugin cache of this file.
 fn terraform(dir: &Path, args: &[&str]) -> (bool, String) {
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hcl/plugin-cache");
-    std::fs::create_dir_all(&cache).expect("plugin cache dir");
-    common::terraform(
-        dir,
-        args,
-        &[("TF_PLUGIN_CACHE_DIR", &cache.to_string_lossy())],
-    )
-}
-
-fn init(dir: &Path, backend: bool) {
-    let plugin_dir = format!("-plugin-dir={}", common::PLUGIN_DIR);
-    let mut args = vec!["init", "-input=false", "-no-color", &plugin_dir];
-    if !backend {
-        args.push("-backend=false");
-    }
-    let (ok, text) = terraform(dir, &args);
-    assert!(ok, "terraform init failed in {}:\n{text}", dir.display());
+    common::terraform(dir, args, &[("TF_PLUGIN_CACHE_DIR", &plugin_cache("hcl"))])
 }
 
 /// The output holds `main.tf` and no `main.tf.json`: Terraform reads every
@@ -115,13 +87,10 @@ fn aws_production_in_hcl_passes_terraform_validate() {
     let dir = scratch("validate-production");
     let out = synth(Cloud::Aws, Environment::PRODUCTION, DocumentFormat::Hcl);
     pipeline::write(&dir, &out).expect("write");
-    init(&dir, false);
-    let (_, text) = terraform(&dir, &["validate", "-json", "-no-color"]);
-    let report: Json = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("terraform validate -json printed no JSON ({e}):\n{text}"));
-    assert_eq!(report["valid"], true, "{text}");
-    assert_eq!(report["error_count"], 0, "{text}");
-    assert_eq!(report["warning_count"], 0, "{text}");
+    let cache = plugin_cache("hcl");
+    let env = [("TF_PLUGIN_CACHE_DIR", cache.as_str())];
+    init(&dir, &["-backend=false"], &env);
+    assert_valid(&dir, &env, "aws production (main.tf)");
     println!("aws production (main.tf): terraform validate: valid");
 }
 
@@ -141,18 +110,8 @@ fn aws_dev_plans_the_same_from_hcl_and_json() {
         pipeline::write(&dir, &out).expect("write");
         std::fs::write(dir.join("provider_override.tf.json"), PROVIDER_OVERRIDE)
             .expect("provider override");
-        init(&dir, true);
-        let (ok, text) = terraform(
-            &dir,
-            &[
-                "plan",
-                "-input=false",
-                "-lock=false",
-                "-refresh=false",
-                "-no-color",
-                "-out=plan.bin",
-            ],
-        );
+        init(&dir, &[], &[("TF_PLUGIN_CACHE_DIR", &plugin_cache("hcl"))]);
+        let (ok, text) = terraform(&dir, &[PLAN_OFFLINE, &["-out=plan.bin"]].concat());
         assert!(ok, "plan ({format:?}) failed:\n{text}");
         let (ok, shown) = terraform(&dir, &["show", "-json", "-no-color", "plan.bin"]);
         assert!(ok, "show ({format:?}) failed:\n{shown}");

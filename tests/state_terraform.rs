@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -21,7 +21,8 @@ use infrasynth::{Cloud, Environment};
 use serde_json::{json, Value as Json};
 
 use common::moto::{provider_override, python, Moto};
-use common::{skip, terraform, PLUGIN_DIR};
+use common::terraform::{assert_valid, init, resource_count, PROVIDER_OVERRIDE};
+use common::{skip, terraform};
 
 /// One terraform at a time: the machine is small.
 static TERRAFORM: Mutex<()> = Mutex::new(());
@@ -39,44 +40,6 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn init(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
-    let plugin_dir = format!("-plugin-dir={PLUGIN_DIR}");
-    let mut args = vec!["init", "-input=false", "-no-color", plugin_dir.as_str()];
-    args.extend_from_slice(extra);
-    let (ok, text) = terraform(dir, &args, env);
-    assert!(
-        ok,
-        "terraform init {extra:?} failed in {}:\n{text}",
-        dir.display()
-    );
-    text
-}
-
-/// Dummy credentials so `plan` can configure the provider without an
-/// account. Test-only: never synthesized.
-const PROVIDER_OVERRIDE: &str = r#"{
-  "provider": {
-    "aws": {
-      "access_key": "mock",
-      "secret_key": "mock",
-      "skip_credentials_validation": true,
-      "skip_metadata_api_check": true,
-      "skip_region_validation": true,
-      "skip_requesting_account_id": true
-    }
-  }
-}
-"#;
-
-fn resource_count(doc: &Json) -> usize {
-    doc["resource"].as_object().map_or(0, |t| {
-        t.values()
-            .filter_map(Json::as_object)
-            .map(|m| m.len())
-            .sum()
-    })
-}
-
 #[test]
 fn the_aws_bootstrap_validates_and_plans_without_credentials() {
     let _guard = TERRAFORM.lock().unwrap_or_else(|p| p.into_inner());
@@ -90,10 +53,7 @@ fn the_aws_bootstrap_validates_and_plans_without_credentials() {
     let dir = scratch("bootstrap-aws");
     write(&dir, &out).expect("write");
     init(&dir, &[], &[]);
-    let (_, text) = terraform(&dir, &["validate", "-json", "-no-color"], &[]);
-    let report: Json = serde_json::from_str(&text).expect("validate -json");
-    assert_eq!(report["valid"], true, "{text}");
-    assert_eq!(report["warning_count"], 0, "{text}");
+    assert_valid(&dir, &[], "the aws bootstrap");
     std::fs::write(dir.join("provider_override.tf.json"), PROVIDER_OVERRIDE).expect("write");
     let (ok, text) = terraform(
         &dir,

@@ -4,7 +4,7 @@
 use super::kind;
 use super::naming;
 use super::private_dns::PrivateDnsZoneHandle;
-use super::private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
+use super::private_endpoint::{EndpointPlacement, EndpointTarget};
 use super::resource_group::ResourceGroupHandle;
 use crate::core::reference::{Attr, Id, Ref};
 use crate::core::stack::{Construct, Stack};
@@ -43,9 +43,7 @@ pub struct KeyVault {
     name: String,
     resource_group: ResourceGroupHandle,
     tenant_id: Attr<kind::TenantId>,
-    endpoint_subnet_id: Attr<Id<kind::Subnet>>,
-    dns_zone: PrivateDnsZoneHandle,
-    endpoint_name: Option<String>,
+    endpoint: EndpointPlacement,
     soft_delete_days: u32,
     premium: bool,
 }
@@ -69,9 +67,7 @@ impl KeyVault {
             name: props.name.to_string(),
             resource_group: props.resource_group.clone(),
             tenant_id: props.tenant_id,
-            endpoint_subnet_id: props.endpoint_subnet_id,
-            dns_zone: props.dns_zone.clone(),
-            endpoint_name: None,
+            endpoint: EndpointPlacement::new(props.endpoint_subnet_id, props.dns_zone),
             soft_delete_days: 90,
             premium: false,
         }
@@ -85,7 +81,7 @@ impl KeyVault {
 
     /// The private endpoint's name (default `<name>-pe`).
     pub fn endpoint_name(mut self, name: &str) -> Self {
-        self.endpoint_name = Some(name.to_string());
+        self.endpoint.name(name);
         self
     }
 
@@ -135,18 +131,16 @@ impl Construct for KeyVault {
                 )
                 .tagged(),
         );
-        let endpoint = stack.add(PrivateEndpoint::new(PrivateEndpointProps {
-            logical_name: &format!("{ln}_vault"),
-            name: self
-                .endpoint_name
-                .clone()
-                .unwrap_or_else(|| format!("{}-pe", self.name)),
-            resource_group: rg,
-            subnet_id: self.endpoint_subnet_id.clone(),
-            private_connection_resource_id: vault.id(),
-            subresource_name: "vault",
-            dns_zone: &self.dns_zone,
-        }));
+        let endpoint = self.endpoint.add(
+            stack,
+            EndpointTarget {
+                logical_name: &format!("{ln}_vault"),
+                default_name: format!("{}-pe", self.name).into(),
+                resource_group: rg,
+                id: vault.id(),
+                subresource_name: "vault",
+            },
+        );
         KeyVaultHandle { vault, endpoint }
     }
 }
@@ -154,23 +148,14 @@ impl Construct for KeyVault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::{ClientConfig, Network, PrivateDnsZone, ResourceGroup};
+    use crate::azure::private_endpoint::test_endpoint_network;
+    use crate::azure::{ClientConfig, ResourceGroup};
 
     fn vault(stack: &mut Stack, name: &str) -> KeyVault {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "vault",
-            "privatelink.vaultcore.azure.net",
-            &rg,
-            net.vnet_id(),
-        ));
+        let (subnet, zone) =
+            test_endpoint_network(stack, &rg, "vault", "privatelink.vaultcore.azure.net");
         let client = stack.add(ClientConfig);
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
         KeyVault::new(KeyVaultProps {
             logical_name: "kv",
             name,

@@ -4,10 +4,9 @@
 //! (reached through a private endpoint).
 
 use super::kind;
-use super::private_dns::PrivateDnsZoneHandle;
-use super::private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
+use super::private_endpoint::{EndpointPlacement, EndpointTarget, PrivateServiceProps};
 use super::resource_group::ResourceGroupHandle;
-use crate::core::reference::{Attr, Id, Ref};
+use crate::core::reference::Ref;
 use crate::core::stack::{Construct, Stack};
 use crate::map;
 
@@ -71,27 +70,14 @@ impl ClusteringPolicy {
 }
 
 /// The required inputs of a [`ManagedRedis`], named as in
-/// `azurerm_managed_redis`.
-#[derive(Clone, Debug)]
-pub struct ManagedRedisProps<'a> {
-    /// The Terraform name of the instance (`azurerm_managed_redis.<logical_name>`)
-    /// and the prefix of its endpoint's (`<logical_name>_redis`).
-    pub logical_name: &'a str,
-    /// The instance name in Azure (`name`; its host is
-    /// `<name>.<region>.redis.azure.net`): 3-63 letters, digits and single
-    /// `-`, starting and ending with a letter or digit, globally unique.
-    pub name: &'a str,
-    /// The resource group the instance and its endpoint are created in (their
-    /// `location` too).
-    pub resource_group: &'a ResourceGroupHandle,
-    /// The subnet of the instance's private endpoint: the network's private
-    /// endpoint subnet
-    /// ([`NetworkHandle::private_endpoints`](crate::azure::NetworkHandle::private_endpoints)).
-    pub endpoint_subnet_id: Attr<Id<kind::Subnet>>,
-    /// The private DNS zone [`PRIVATE_DNS_ZONE`], linked to the network, the
-    /// endpoint registers in.
-    pub dns_zone: &'a PrivateDnsZoneHandle,
-}
+/// `azurerm_managed_redis`: `logical_name`
+/// (`azurerm_managed_redis.<logical_name>`, its endpoint is
+/// `<logical_name>_redis`); `name`, the instance name in Azure (its host is
+/// `<name>.<region>.redis.azure.net`): 3-63 letters, digits and single `-`,
+/// starting and ending with a letter or digit, globally unique;
+/// `resource_group`; `endpoint_subnet_id`; and `dns_zone`, the private DNS
+/// zone [`PRIVATE_DNS_ZONE`].
+pub type ManagedRedisProps<'a> = PrivateServiceProps<'a>;
 
 /// An Azure Managed Redis instance with its default database and a private
 /// endpoint.
@@ -121,9 +107,7 @@ pub struct ManagedRedis {
     logical_name: String,
     name: String,
     resource_group: ResourceGroupHandle,
-    endpoint_subnet_id: Attr<Id<kind::Subnet>>,
-    dns_zone: PrivateDnsZoneHandle,
-    endpoint_name: Option<String>,
+    endpoint: EndpointPlacement,
     sku: String,
     high_availability: bool,
     clustering: ClusteringPolicy,
@@ -149,9 +133,7 @@ impl ManagedRedis {
             logical_name: props.logical_name.to_string(),
             name: props.name.to_string(),
             resource_group: props.resource_group.clone(),
-            endpoint_subnet_id: props.endpoint_subnet_id,
-            dns_zone: props.dns_zone.clone(),
-            endpoint_name: None,
+            endpoint: EndpointPlacement::new(props.endpoint_subnet_id, props.dns_zone),
             sku: "Balanced_B1".to_string(),
             high_availability: true,
             clustering: ClusteringPolicy::Enterprise,
@@ -180,7 +162,7 @@ impl ManagedRedis {
 
     /// The private endpoint's name (default `<name>-pe`).
     pub fn endpoint_name(mut self, name: &str) -> Self {
-        self.endpoint_name = Some(name.to_string());
+        self.endpoint.name(name);
         self
     }
 
@@ -240,18 +222,16 @@ impl Construct for ManagedRedis {
             )
             .tagged();
         let cache = stack.resource::<kind::ManagedRedis>(&self.logical_name, attributes);
-        let endpoint = stack.add(PrivateEndpoint::new(PrivateEndpointProps {
-            logical_name: &format!("{}_redis", self.logical_name),
-            name: self
-                .endpoint_name
-                .clone()
-                .unwrap_or_else(|| format!("{}-pe", self.name)),
-            resource_group: rg,
-            subnet_id: self.endpoint_subnet_id.clone(),
-            private_connection_resource_id: cache.id(),
-            subresource_name: ENDPOINT_SUBRESOURCE,
-            dns_zone: &self.dns_zone,
-        }));
+        let endpoint = self.endpoint.add(
+            stack,
+            EndpointTarget {
+                logical_name: &format!("{}_redis", self.logical_name),
+                default_name: format!("{}-pe", self.name).into(),
+                resource_group: rg,
+                id: cache.id(),
+                subresource_name: ENDPOINT_SUBRESOURCE,
+            },
+        );
         ManagedRedisHandle { cache, endpoint }
     }
 }
@@ -259,22 +239,12 @@ impl Construct for ManagedRedis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::{Network, PrivateDnsZone, ResourceGroup};
+    use crate::azure::private_endpoint::test_endpoint_network;
+    use crate::azure::ResourceGroup;
 
     fn cache(stack: &mut Stack, name: &str) -> ManagedRedis {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "redis",
-            PRIVATE_DNS_ZONE,
-            &rg,
-            net.vnet_id(),
-        ));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
+        let (subnet, zone) = test_endpoint_network(stack, &rg, "redis", PRIVATE_DNS_ZONE);
         ManagedRedis::new(ManagedRedisProps {
             logical_name: "cache",
             name,

@@ -46,7 +46,7 @@ pub use monitoring::{ContainerInsights, ContainerInsightsHandle};
 pub use network::{Network, NetworkHandle, SubnetPurpose, SubnetSpec};
 pub use postgres::{EntraAdmin, PostgresHa, PostgresHandle, PostgresServer, PostgresServerProps};
 pub use private_dns::{PrivateDnsZone, PrivateDnsZoneHandle};
-pub use private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
+pub use private_endpoint::{PrivateEndpoint, PrivateEndpointProps, PrivateServiceProps};
 
 pub use redis::{RedisCache, RedisCacheProps, RedisHandle, RedisTier};
 pub use resource_group::{ResourceGroup, ResourceGroupHandle};

@@ -7,10 +7,9 @@
 //! platform uses. Every use of [`RedisCache`] is a synth warning.
 
 use super::kind;
-use super::private_dns::PrivateDnsZoneHandle;
-use super::private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
+use super::private_endpoint::{EndpointPlacement, EndpointTarget, PrivateServiceProps};
 use super::resource_group::ResourceGroupHandle;
-use crate::core::reference::{Attr, Id, Ref};
+use crate::core::reference::Ref;
 use crate::core::stack::{Construct, Stack};
 use crate::map;
 
@@ -47,27 +46,13 @@ impl RedisTier {
 }
 
 /// The required inputs of a [`RedisCache`], named as in
-/// `azurerm_redis_cache`.
-#[derive(Clone, Debug)]
-pub struct RedisCacheProps<'a> {
-    /// The Terraform name of the cache (`azurerm_redis_cache.<logical_name>`)
-    /// and the prefix of its endpoint's (`<logical_name>_redis`).
-    pub logical_name: &'a str,
-    /// The cache name in Azure (`name`, its host is
-    /// `<name>.redis.cache.windows.net`): 3-63 lowercase letters, digits and
-    /// `-`, not starting or ending with `-`, globally unique.
-    pub name: &'a str,
-    /// The resource group the cache and its endpoint are created in (their
-    /// `location` too).
-    pub resource_group: &'a ResourceGroupHandle,
-    /// The subnet of the cache's private endpoint: the network's private
-    /// endpoint subnet
-    /// ([`NetworkHandle::private_endpoints`](crate::azure::NetworkHandle::private_endpoints)).
-    pub endpoint_subnet_id: Attr<Id<kind::Subnet>>,
-    /// The private DNS zone `privatelink.redis.cache.windows.net`, linked to
-    /// the network, the endpoint registers in.
-    pub dns_zone: &'a PrivateDnsZoneHandle,
-}
+/// `azurerm_redis_cache`: `logical_name` (`azurerm_redis_cache.<logical_name>`,
+/// its endpoint is `<logical_name>_redis`); `name`, the cache name in Azure
+/// (its host is `<name>.redis.cache.windows.net`): 3-63 lowercase letters,
+/// digits and `-`, not starting or ending with `-`, globally unique;
+/// `resource_group`; `endpoint_subnet_id`; and `dns_zone`, the private DNS
+/// zone `privatelink.redis.cache.windows.net`.
+pub type RedisCacheProps<'a> = PrivateServiceProps<'a>;
 
 /// A Redis cache with a private endpoint.
 ///
@@ -97,9 +82,7 @@ pub struct RedisCache {
     logical_name: String,
     name: String,
     resource_group: ResourceGroupHandle,
-    endpoint_subnet_id: Attr<Id<kind::Subnet>>,
-    dns_zone: PrivateDnsZoneHandle,
-    endpoint_name: Option<String>,
+    endpoint: EndpointPlacement,
     tier: RedisTier,
     capacity: u8,
     replicas_per_primary: u8,
@@ -124,9 +107,7 @@ impl RedisCache {
             logical_name: props.logical_name.to_string(),
             name: props.name.to_string(),
             resource_group: props.resource_group.clone(),
-            endpoint_subnet_id: props.endpoint_subnet_id,
-            dns_zone: props.dns_zone.clone(),
-            endpoint_name: None,
+            endpoint: EndpointPlacement::new(props.endpoint_subnet_id, props.dns_zone),
             tier: RedisTier::Standard,
             capacity: 1,
             replicas_per_primary: 0,
@@ -155,7 +136,7 @@ impl RedisCache {
 
     /// The private endpoint's name (default `<name>-pe`).
     pub fn endpoint_name(mut self, name: &str) -> Self {
-        self.endpoint_name = Some(name.to_string());
+        self.endpoint.name(name);
         self
     }
 
@@ -254,18 +235,16 @@ impl Construct for RedisCache {
             attributes = attributes.set("zones", self.zones.clone());
         }
         let cache = stack.resource::<kind::RedisCache>(&self.logical_name, attributes);
-        let endpoint = stack.add(PrivateEndpoint::new(PrivateEndpointProps {
-            logical_name: &format!("{}_redis", self.logical_name),
-            name: self
-                .endpoint_name
-                .clone()
-                .unwrap_or_else(|| format!("{}-pe", self.name)),
-            resource_group: rg,
-            subnet_id: self.endpoint_subnet_id.clone(),
-            private_connection_resource_id: cache.id(),
-            subresource_name: "redisCache",
-            dns_zone: &self.dns_zone,
-        }));
+        let endpoint = self.endpoint.add(
+            stack,
+            EndpointTarget {
+                logical_name: &format!("{}_redis", self.logical_name),
+                default_name: format!("{}-pe", self.name).into(),
+                resource_group: rg,
+                id: cache.id(),
+                subresource_name: "redisCache",
+            },
+        );
         RedisHandle { cache, endpoint }
     }
 }
@@ -273,22 +252,13 @@ impl Construct for RedisCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::{Network, PrivateDnsZone, ResourceGroup};
+    use crate::azure::private_endpoint::test_endpoint_network;
+    use crate::azure::ResourceGroup;
 
     fn cache(stack: &mut Stack) -> RedisCache {
         let rg = stack.add(ResourceGroup::new("main", "p", "westeurope"));
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "redis",
-            "privatelink.redis.cache.windows.net",
-            &rg,
-            net.vnet_id(),
-        ));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
+        let (subnet, zone) =
+            test_endpoint_network(stack, &rg, "redis", "privatelink.redis.cache.windows.net");
         RedisCache::new(RedisCacheProps {
             logical_name: "cache",
             name: "p-cache-abc123",

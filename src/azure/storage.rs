@@ -10,7 +10,7 @@ use super::encryption::CustomerManagedKey;
 use super::kind;
 use super::naming;
 use super::private_dns::PrivateDnsZoneHandle;
-use super::private_endpoint::{PrivateEndpoint, PrivateEndpointProps};
+use super::private_endpoint::{EndpointPlacement, EndpointTarget};
 use super::resource_group::ResourceGroupHandle;
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Input, Ref};
@@ -101,7 +101,7 @@ pub struct StorageAccount {
     replication: Replication,
     soft_delete_days: u32,
     containers: Vec<ContainerSpec>,
-    endpoint: Option<(Attr<Id<kind::Subnet>>, PrivateDnsZoneHandle, Option<String>)>,
+    endpoint: Option<EndpointPlacement>,
     key: Option<CustomerManagedKey>,
     workspace_id: Option<Attr<Id<kind::LogAnalyticsWorkspace>>>,
     depends_on: Vec<Address>,
@@ -165,11 +165,11 @@ impl StorageAccount {
         dns_zone: &PrivateDnsZoneHandle,
         endpoint_name: Option<&str>,
     ) -> Self {
-        self.endpoint = Some((
-            subnet_id,
-            dns_zone.clone(),
-            endpoint_name.map(str::to_string),
-        ));
+        let mut endpoint = EndpointPlacement::new(subnet_id, dns_zone);
+        if let Some(name) = endpoint_name {
+            endpoint.name(name);
+        }
+        self.endpoint = Some(endpoint);
         self
     }
 
@@ -316,18 +316,17 @@ impl Construct for StorageAccount {
         }
         let account = stack.resource::<kind::StorageAccount>(&self.logical_name, attributes);
         let ln = &self.logical_name;
-        let endpoint = self.endpoint.as_ref().map(|(subnet, zone, name)| {
-            stack.add(PrivateEndpoint::new(PrivateEndpointProps {
-                logical_name: &format!("{ln}_blob"),
-                name: name
-                    .as_ref()
-                    .map_or_else(|| self.name.suffixed("-blob-pe"), Input::from),
-                resource_group: rg,
-                subnet_id: subnet.clone(),
-                private_connection_resource_id: account.id(),
-                subresource_name: "blob",
-                dns_zone: zone,
-            }))
+        let endpoint = self.endpoint.as_ref().map(|endpoint| {
+            endpoint.add(
+                stack,
+                EndpointTarget {
+                    logical_name: &format!("{ln}_blob"),
+                    default_name: self.name.suffixed("-blob-pe"),
+                    resource_group: rg,
+                    id: account.id(),
+                    subresource_name: "blob",
+                },
+            )
         });
         if let Some(workspace) = &self.workspace_id {
             for service in ["blob", "queue"] {
@@ -419,6 +418,7 @@ impl Construct for StorageAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::azure::private_endpoint::test_endpoint_network;
     use crate::azure::ResourceGroup;
 
     fn rg(stack: &mut Stack) -> ResourceGroupHandle {
@@ -455,23 +455,13 @@ mod tests {
 
     #[test]
     fn private_endpoint_customer_key_and_logs() {
-        use crate::azure::{LogAnalyticsWorkspace, ManagedIdentity, Network, PrivateDnsZone};
+        use crate::azure::{LogAnalyticsWorkspace, ManagedIdentity};
         let mut stack = Stack::new("t");
         let rg = rg(&mut stack);
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "blob",
-            "privatelink.blob.core.windows.net",
-            &rg,
-            net.vnet_id(),
-        ));
+        let (subnet, zone) =
+            test_endpoint_network(&mut stack, &rg, "blob", "privatelink.blob.core.windows.net");
         let workspace = stack.add(LogAnalyticsWorkspace::new("logs", "p-logs", &rg));
         let identity = stack.add(ManagedIdentity::new("cmk", "p-cmk", &rg));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
         let handle = stack.add(
             StorageAccount::new("data", "pdevabc123", &rg)
                 .private_endpoint(subnet, &zone, None)
@@ -509,21 +499,10 @@ mod tests {
 
     #[test]
     fn names_taken_from_another_resource_flow_into_every_name_derived_from_them() {
-        use crate::azure::{Network, PrivateDnsZone};
         let mut stack = Stack::new("t");
         let rg = rg(&mut stack);
-        let net = stack.add(Network::standard("main", "p", &rg, "10.0.0.0/16"));
-        let zone = stack.add(PrivateDnsZone::new(
-            "blob",
-            "privatelink.blob.core.windows.net",
-            &rg,
-            net.vnet_id(),
-        ));
-        let subnet = net
-            .private_endpoints
-            .clone()
-            .map(|s| s.id())
-            .expect("subnet");
+        let (subnet, zone) =
+            test_endpoint_network(&mut stack, &rg, "blob", "privatelink.blob.core.windows.net");
         let source = stack.add(StorageAccount::new("source", "pdevabc123", &rg).container(
             ContainerSpec {
                 name: "models".into(),

@@ -163,15 +163,7 @@ impl Environment {
     ///
     /// [`EnvironmentError::InvalidName`] naming the rule that failed.
     pub fn check(self) -> Result<(), EnvironmentError> {
-        let valid = |name: &str, max: usize| {
-            !name.is_empty()
-                && name.len() <= max
-                && name.starts_with(|c: char| c.is_ascii_lowercase())
-                && !name.ends_with('-')
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        };
+        let valid = super::naming::is_lowercase_label;
         if !valid(self.name, 16) {
             return Err(EnvironmentError::InvalidName {
                 name: self.name.to_string(),

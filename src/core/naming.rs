@@ -12,7 +12,8 @@
 //!   the whole name, not the kept head).
 //!
 //! One helper for every cloud: Azure's globally unique names
-//! (`azure::naming::stable_suffix`) use the same hash.
+//! (`azure::naming::stable_suffix`) use the same hash. [`is_lowercase_label`]
+//! is the rule those names and the environment's share.
 
 /// The characters a suffix is written in: lowercase base 36, valid in every
 /// cloud's names (DNS labels, storage accounts, service-account ids).
@@ -21,6 +22,25 @@ const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 /// How many characters [`stable_suffix`] has: 36^6 (about 2.2 billion)
 /// values, so two names of one stack collide with negligible probability.
 pub const SUFFIX_LEN: usize = 6;
+
+/// Whether `name` is an RFC 1035 label of at most `max` characters:
+/// lowercase letters, digits and `-`, starting with a letter, not ending
+/// with `-` (most GCP resource names, and an environment's name).
+///
+/// ```
+/// use infrasynth::core::naming::is_lowercase_label;
+/// assert!(is_lowercase_label("shop-dev", 16));
+/// assert!(!is_lowercase_label("shop-", 16) && !is_lowercase_label("1shop", 16));
+/// ```
+pub fn is_lowercase_label(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
 
 /// Six lowercase base-36 characters of a FNV-1a 64-bit hash of `input`.
 ///

@@ -240,27 +240,23 @@ impl Stack {
         let mut error = |resource: String, field: &str, message: String, hint: &str| {
             diagnostics.push(self.diagnostic(Severity::Error, &resource, field, message, hint));
         };
-        let mut sources: HashSet<&Address> = HashSet::new();
-        for moved in &self.refactors.moved {
-            let label = format!("moved {{ from = {}, to = {} }}", moved.from, moved.to);
+        let sources = check_blocks(&self.refactors.moved, &mut error, |moved| {
+            let mut problems = Vec::new();
             if !is_valid_identifier(moved.from.name()) {
-                error(
-                    label.clone(),
+                problems.push((
                     "from",
                     format!("`{}` is not a valid Terraform name", moved.from.name()),
                     "give the resource's old logical name, the part after the type",
-                );
+                ));
             }
             if let Some(problem) = self.target_problem(&moved.to) {
-                error(
-                    label.clone(),
+                problems.push((
                     "to",
                     format!("the target {problem}"),
                     "point `to` at the resource's handle in this stack (the builder's Ref, or stack.find::<K>(\"new_name\"))",
-                );
+                ));
             } else if moved.to.resource_type() != moved.from.resource_type() {
-                error(
-                    label.clone(),
+                problems.push((
                     "to",
                     format!(
                         "moves a `{}` to a `{}`: a moved block keeps the resource type",
@@ -268,43 +264,32 @@ impl Stack {
                         moved.to.resource_type()
                     ),
                     "move between addresses of the same type",
-                );
+                ));
             }
             if self.index.contains_key(&moved.from) {
-                error(
-                    label.clone(),
+                problems.push((
                     "from",
                     format!("the source `{}` still exists in this stack", moved.from),
                     "rename the resource (its builder's name) to the `to` address, or drop the moved block",
-                );
+                ));
             }
             if moved.from == moved.to {
-                error(
-                    label.clone(),
+                problems.push((
                     "from",
                     "moves a resource to its own address".to_string(),
                     "drop the moved block",
-                );
+                ));
             }
-            if !sources.insert(&moved.from) {
-                error(
-                    label,
-                    "from",
-                    format!("a second moved block starts at `{}`", moved.from),
-                    "keep one moved block per old address",
-                );
-            }
-        }
-        let mut imported: HashSet<&Address> = HashSet::new();
-        for import in &self.refactors.imports {
-            let label = format!("import {{ to = {} }}", import.to);
+            problems
+        });
+        check_blocks(&self.refactors.imports, &mut error, |import| {
+            let mut problems = Vec::new();
             if let Some(problem) = self.target_problem(&import.to) {
-                error(
-                    label.clone(),
+                problems.push((
                     "to",
                     format!("the target {problem}"),
                     "add the resource that will hold the imported object to this stack, then import into its Ref",
-                );
+                ));
             }
             let id_problem = match &import.id {
                 Value::String(text) if text.trim().is_empty() => Some("is empty"),
@@ -312,58 +297,39 @@ impl Stack {
                 _ => Some("is not text"),
             };
             if let Some(problem) = id_problem {
-                error(
-                    label.clone(),
+                problems.push((
                     "id",
                     format!("the import id {problem}"),
                     "give the id the provider's import takes (for an S3 bucket, its name)",
-                );
+                ));
             }
-            if !imported.insert(&import.to) {
-                error(
-                    label,
-                    "to",
-                    format!("`{}` is imported twice", import.to),
-                    "keep one import block per resource",
-                );
-            }
-        }
-        let mut removed: HashSet<&Address> = HashSet::new();
-        for block in &self.refactors.removed {
-            let label = format!("removed {{ from = {} }}", block.from);
+            problems
+        });
+        check_blocks(&self.refactors.removed, &mut error, |block| {
+            let mut problems = Vec::new();
             if !is_valid_identifier(block.from.name()) {
-                error(
-                    label.clone(),
+                problems.push((
                     "from",
                     format!("`{}` is not a valid Terraform name", block.from.name()),
                     "give the resource's logical name, the part after the type",
-                );
+                ));
             }
             if self.index.contains_key(&block.from) {
-                error(
-                    label.clone(),
+                problems.push((
                     "from",
                     format!("`{}` is still in this stack", block.from),
                     "remove the resource (its builder call) from the stack, or drop the removed block",
-                );
+                ));
             }
             if sources.contains(&block.from) {
-                error(
-                    label.clone(),
+                problems.push((
                     "from",
                     format!("`{}` is also the source of a moved block", block.from),
                     "either move the resource or remove it, not both",
-                );
+                ));
             }
-            if !removed.insert(&block.from) {
-                error(
-                    label,
-                    "from",
-                    format!("`{}` is removed twice", block.from),
-                    "keep one removed block per address",
-                );
-            }
-        }
+            problems
+        });
     }
 
     /// Why `target` cannot receive a moved or imported object, if it cannot.
@@ -380,74 +346,165 @@ impl Stack {
     }
 }
 
-/// The `import` section (`[{"id": ..., "to": "type.name"}]`), if any.
-pub(crate) fn write_imports(json: &mut PrettyJson, stack: &Stack) {
-    let refactors = &stack.refactors;
-    if refactors.imports.is_empty() {
+/// One problem of a refactor block: the field at fault, what is wrong and
+/// the fix.
+type Problem = (&'static str, String, &'static str);
+
+/// What [`check_blocks`] needs of one kind of refactor block: the address a
+/// block of that kind may name only once, and how to say it was named twice.
+trait RefactorBlock {
+    /// The field holding that address (`from` or `to`).
+    const FIELD: &'static str;
+    /// The fix when two blocks name the same address.
+    const TWICE_HINT: &'static str;
+    /// The block as a diagnostic names it: `moved { from = ..., to = ... }`.
+    fn label(&self) -> String;
+    /// The address a block of this kind may name once.
+    fn address(&self) -> &Address;
+    /// What is wrong with a second block naming [`RefactorBlock::address`].
+    fn twice(&self) -> String;
+}
+
+impl RefactorBlock for MovedBlock {
+    const FIELD: &'static str = "from";
+    const TWICE_HINT: &'static str = "keep one moved block per old address";
+    fn label(&self) -> String {
+        format!("moved {{ from = {}, to = {} }}", self.from, self.to)
+    }
+    fn address(&self) -> &Address {
+        &self.from
+    }
+    fn twice(&self) -> String {
+        format!("a second moved block starts at `{}`", self.from)
+    }
+}
+
+impl RefactorBlock for ImportBlock {
+    const FIELD: &'static str = "to";
+    const TWICE_HINT: &'static str = "keep one import block per resource";
+    fn label(&self) -> String {
+        format!("import {{ to = {} }}", self.to)
+    }
+    fn address(&self) -> &Address {
+        &self.to
+    }
+    fn twice(&self) -> String {
+        format!("`{}` is imported twice", self.to)
+    }
+}
+
+impl RefactorBlock for RemovedBlock {
+    const FIELD: &'static str = "from";
+    const TWICE_HINT: &'static str = "keep one removed block per address";
+    fn label(&self) -> String {
+        format!("removed {{ from = {} }}", self.from)
+    }
+    fn address(&self) -> &Address {
+        &self.from
+    }
+    fn twice(&self) -> String {
+        format!("`{}` is removed twice", self.from)
+    }
+}
+
+/// Reports, block by block, the `problems` of each and then whether an
+/// earlier block already named its address; returns the addresses named.
+fn check_blocks<'b, B: RefactorBlock>(
+    blocks: &'b [B],
+    error: &mut impl FnMut(String, &str, String, &str),
+    problems: impl Fn(&B) -> Vec<Problem>,
+) -> HashSet<&'b Address> {
+    let mut seen = HashSet::new();
+    for block in blocks {
+        let label = block.label();
+        for (field, message, hint) in problems(block) {
+            error(label.clone(), field, message, hint);
+        }
+        if !seen.insert(block.address()) {
+            error(label, B::FIELD, block.twice(), B::TWICE_HINT);
+        }
+    }
+    seen
+}
+
+/// Writes the section `name` (an array of objects, one a block, in the
+/// order `order` gives), if there are blocks; `fields` writes one block's.
+fn write_section<B>(
+    json: &mut PrettyJson,
+    name: &str,
+    blocks: &[B],
+    order: impl Fn(&B, &B) -> std::cmp::Ordering,
+    fields: impl Fn(&mut PrettyJson, &B),
+) {
+    if blocks.is_empty() {
         return;
     }
-    let mut blocks: Vec<&ImportBlock> = refactors.imports.iter().collect();
-    blocks.sort_by(|a, b| a.to.cmp(&b.to));
-    json.key("import");
+    let mut blocks: Vec<&B> = blocks.iter().collect();
+    blocks.sort_by(|a, b| order(a, b));
+    json.key(name);
     json.begin_array();
     for block in blocks {
         json.item();
         json.begin_object();
-        json.key("id");
-        json.value(&block.id);
-        json.key("to");
-        json.string(block.to.path());
+        fields(json, block);
         json.end_object();
     }
     json.end_array();
 }
 
+/// The `import` section (`[{"id": ..., "to": "type.name"}]`), if any.
+pub(crate) fn write_imports(json: &mut PrettyJson, stack: &Stack) {
+    let blocks = &stack.refactors.imports;
+    write_section(
+        json,
+        "import",
+        blocks,
+        |a, b| a.to.cmp(&b.to),
+        |json, block| {
+            json.key("id");
+            json.value(&block.id);
+            json.key("to");
+            json.string(block.to.path());
+        },
+    );
+}
+
 /// The `moved` section (`[{"from": "type.old", "to": "type.new"}]`), if any.
 pub(crate) fn write_moved(json: &mut PrettyJson, stack: &Stack) {
-    let refactors = &stack.refactors;
-    if refactors.moved.is_empty() {
-        return;
-    }
-    let mut blocks: Vec<&MovedBlock> = refactors.moved.iter().collect();
-    blocks.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
-    json.key("moved");
-    json.begin_array();
-    for block in blocks {
-        json.item();
-        json.begin_object();
-        json.key("from");
-        json.string(block.from.path());
-        json.key("to");
-        json.string(block.to.path());
-        json.end_object();
-    }
-    json.end_array();
+    let order = |a: &MovedBlock, b: &MovedBlock| (&a.from, &a.to).cmp(&(&b.from, &b.to));
+    write_section(
+        json,
+        "moved",
+        &stack.refactors.moved,
+        order,
+        |json, block| {
+            json.key("from");
+            json.string(block.from.path());
+            json.key("to");
+            json.string(block.to.path());
+        },
+    );
 }
 
 /// The `removed` section (`[{"from": "type.name", "lifecycle": {"destroy":
 /// false}}]`), if any.
 pub(crate) fn write_removed(json: &mut PrettyJson, stack: &Stack) {
-    let refactors = &stack.refactors;
-    if refactors.removed.is_empty() {
-        return;
-    }
-    let mut blocks: Vec<&RemovedBlock> = refactors.removed.iter().collect();
-    blocks.sort_by(|a, b| a.from.cmp(&b.from));
-    json.key("removed");
-    json.begin_array();
-    for block in blocks {
-        json.item();
-        json.begin_object();
-        json.key("from");
-        json.string(block.from.path());
-        json.key("lifecycle");
-        json.begin_object();
-        json.key("destroy");
-        json.bool(block.destroy);
-        json.end_object();
-        json.end_object();
-    }
-    json.end_array();
+    let blocks = &stack.refactors.removed;
+    write_section(
+        json,
+        "removed",
+        blocks,
+        |a, b| a.from.cmp(&b.from),
+        |json, block| {
+            json.key("from");
+            json.string(block.from.path());
+            json.key("lifecycle");
+            json.begin_object();
+            json.key("destroy");
+            json.bool(block.destroy);
+            json.end_object();
+        },
+    );
 }
 
 /// A resource whose address disappeared while one of the same type with the
@@ -834,6 +891,25 @@ mod tests {
             "import { to = aws_s3_bucket.x }",
             "the import id is empty",
             "`aws_s3_bucket.kept` is still in this stack",
+        ] {
+            assert!(errors.mentions(text), "{text} missing from:\n{errors}");
+        }
+    }
+
+    #[test]
+    fn an_address_named_by_two_blocks_of_a_kind_is_an_error_on_the_second() {
+        let mut stack = Stack::new("r");
+        let new = stack.resource::<Bucket>("new", Attributes::new());
+        stack.import(&new, "x");
+        stack.import(&new, "x");
+        stack.removed::<Bucket>("gone", false);
+        stack.removed::<Bucket>("gone", true);
+        let errors = stack.synth().expect_err("invalid");
+        for text in [
+            "`aws_s3_bucket.new` is imported twice",
+            "keep one import block per resource",
+            "`aws_s3_bucket.gone` is removed twice",
+            "keep one removed block per address",
         ] {
             assert!(errors.mentions(text), "{text} missing from:\n{errors}");
         }

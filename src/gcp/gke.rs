@@ -382,18 +382,10 @@ impl Construct for GkeCluster {
         if !cidr_blocks.is_empty() {
             authorized.insert("cidr_blocks", cidr_blocks);
         }
-        let mut default_pool = map! {
-            "service_account" => &self.node_service_account,
-            "oauth_scopes" => vec!["https://www.googleapis.com/auth/cloud-platform"],
-            "shielded_instance_config" => vec![map! {
-                "enable_secure_boot" => true,
-                "enable_integrity_monitoring" => true,
-            }],
-            "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
-        };
-        if let Some(key) = &self.boot_disk_key {
-            default_pool.insert("boot_disk_kms_key", key);
-        }
+        let default_pool = super::node_pool::hardened_node_config(
+            &self.node_service_account,
+            self.boot_disk_key.as_ref(),
+        );
         let mut attributes = Attributes::new()
             .set("name", self.name.as_str())
             .set("location", self.location.name())

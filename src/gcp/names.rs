@@ -10,13 +10,7 @@ use crate::Value;
 /// Whether `name` is a GCP resource name of at most `max` characters: lowercase
 /// letters, digits and `-`, starting with a letter, not ending with `-`.
 pub fn is_resource_name(name: &str, max: usize) -> bool {
-    !name.is_empty()
-        && name.len() <= max
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    crate::core::naming::is_lowercase_label(name, max)
 }
 
 /// A tag key as a GCP label key: the key lowercased (the one conversion),

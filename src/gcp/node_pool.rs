@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::kind::{self, Email};
+use super::names::is_resource_name;
 use crate::core::block::Attributes;
 use crate::core::reference::{Address, Attr, Id, Ref, ResourceKind};
 use crate::core::stack::{Construct, Stack};
@@ -169,15 +170,7 @@ impl NodePool {
     }
 
     fn validate(&self, stack: &mut Stack, resource: &str) {
-        let valid_name = !self.name.is_empty()
-            && self.name.len() <= 40
-            && self.name.starts_with(|c: char| c.is_ascii_lowercase())
-            && !self.name.ends_with('-')
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !valid_name {
+        if !is_resource_name(&self.name, 40) {
             stack.error(
                 resource,
                 "name",
@@ -241,28 +234,18 @@ impl Construct for NodePool {
         self.validate(stack, &resource);
         let resource_labels = super::names::default_labels(stack);
         let taints: Vec<Value> = self.taints.iter().map(Taint::to_block).collect();
-        let mut node_config = map! {
-            "machine_type" => self.machine_type.as_str(),
-            "image_type" => "COS_CONTAINERD",
-            "disk_type" => "pd-balanced",
-            "disk_size_gb" => self.disk_size_gb,
-            "service_account" => &self.service_account,
-            "oauth_scopes" => vec!["https://www.googleapis.com/auth/cloud-platform"],
-            "spot" => self.spot,
-            "labels" => Value::from(self.labels.clone()),
-            "resource_labels" => Value::from(resource_labels),
-            "metadata" => map! { "disable-legacy-endpoints" => "true" },
-            "shielded_instance_config" => vec![map! {
-                "enable_secure_boot" => true,
-                "enable_integrity_monitoring" => true,
-            }],
-            "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
-        };
+        let mut node_config =
+            hardened_node_config(&self.service_account, self.boot_disk_key.as_ref());
+        node_config.insert("machine_type", self.machine_type.as_str());
+        node_config.insert("image_type", "COS_CONTAINERD");
+        node_config.insert("disk_type", "pd-balanced");
+        node_config.insert("disk_size_gb", self.disk_size_gb);
+        node_config.insert("spot", self.spot);
+        node_config.insert("labels", Value::from(self.labels.clone()));
+        node_config.insert("resource_labels", Value::from(resource_labels));
+        node_config.insert("metadata", map! { "disable-legacy-endpoints" => "true" });
         if !taints.is_empty() {
             node_config.insert("taint", taints);
-        }
-        if let Some(key) = &self.boot_disk_key {
-            node_config.insert("boot_disk_kms_key", key);
         }
         if let Some((accelerator, count)) = &self.gpu {
             node_config.insert(
@@ -311,6 +294,31 @@ impl Construct for NodePool {
         }
         stack.resource::<kind::NodePool>(&self.logical, attributes)
     }
+}
+
+/// The `node_config` every GKE node gets, a pool's or the cluster's default
+/// pool's: running as `service_account` with the `cloud-platform` scope (its
+/// IAM roles, not scopes, limit it), shielded (secure boot, integrity
+/// monitoring), the GKE metadata server (workload identity, the VM's
+/// metadata concealed), and boot disks encrypted with `boot_disk_key` when
+/// one is given.
+pub(super) fn hardened_node_config(
+    service_account: &Attr<Email>,
+    boot_disk_key: Option<&Attr<Id<kind::CryptoKey>>>,
+) -> Value {
+    let mut config = map! {
+        "service_account" => service_account,
+        "oauth_scopes" => vec!["https://www.googleapis.com/auth/cloud-platform"],
+        "shielded_instance_config" => vec![map! {
+            "enable_secure_boot" => true,
+            "enable_integrity_monitoring" => true,
+        }],
+        "workload_metadata_config" => vec![map! { "mode" => "GKE_METADATA" }],
+    };
+    if let Some(key) = boot_disk_key {
+        config.insert("boot_disk_kms_key", key);
+    }
+    config
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-use super::{check_key_prefix, StateError, StateTarget, STATE_FILE};
+use super::{check_key_prefix, StateError, StateTarget};
 use crate::azure::kind::{self, PrincipalId};
 use crate::azure::naming::{storage_account_name_problem, STORAGE_ACCOUNT_NAME_RULE};
 use crate::azure::{
@@ -102,10 +102,7 @@ impl AzurermBackend {
 
     /// `[<key_prefix>/]<stack>/<cloud>/<env>/terraform.tfstate`.
     pub fn key(&self, target: &StateTarget<'_>) -> String {
-        format!(
-            "{}/{STATE_FILE}",
-            target.prefixed_path(self.key_prefix.as_deref())
-        )
+        target.state_key(self.key_prefix.as_deref())
     }
 
     /// Every problem of the settings, each naming its field.

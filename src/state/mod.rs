@@ -146,6 +146,12 @@ impl<'a> StateTarget<'a> {
             None => self.path(),
         }
     }
+
+    /// The key of the state object of S3 and azurerm:
+    /// `[<prefix>/]<path>/terraform.tfstate`.
+    fn state_key(&self, prefix: Option<&str>) -> String {
+        format!("{}/{STATE_FILE}", self.prefixed_path(prefix))
+    }
 }
 
 /// One problem with a declared backend, naming the setting at fault (the

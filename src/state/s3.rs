@@ -2,7 +2,7 @@
 //! lock file (`use_lockfile`, Terraform 1.10+; no DynamoDB table), and the
 //! bootstrap that creates the bucket and key with the AWS builders.
 
-use super::{check_key_prefix, dashed, StateError, StateTarget, STATE_FILE};
+use super::{check_key_prefix, dashed, StateError, StateTarget};
 use crate::aws::bucket::bucket_name_problem;
 use crate::aws::{AwsProvider, Bucket, KmsKey, Region};
 use crate::core::backend::Backend;
@@ -117,10 +117,7 @@ impl S3Backend {
 
     /// `[<key_prefix>/]<stack>/<cloud>/<env>/terraform.tfstate`.
     pub fn key(&self, target: &StateTarget<'_>) -> String {
-        format!(
-            "{}/{STATE_FILE}",
-            target.prefixed_path(self.key_prefix.as_deref())
-        )
+        target.state_key(self.key_prefix.as_deref())
     }
 
     /// Every problem of the settings, each naming its field.

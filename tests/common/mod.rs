@@ -7,6 +7,7 @@ pub mod stacks;
 
 pub mod gcs;
 pub mod moto;
+pub mod terraform;
 
 use std::path::PathBuf;
 

@@ -19,7 +19,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 use crate::core::live::{LiveError, LiveErrorKind, RetryPolicy};
 
@@ -177,7 +177,7 @@ where
 {
     let call = format!("{action} ({scope})");
     let attempts = policy.max_attempts.max(1);
-    let retried = format!("(the SDK made up to {attempts} attempts, with backoff)");
+    let retried = format!("(after up to {attempts} attempts with backoff)");
     let (kind, detail) = classify(&error);
     let detail = if kind.is_transient() {
         format!("{detail} {retried}")
@@ -190,7 +190,7 @@ where
             "allow the IAM action `{action}` to the identity of these credentials (`aws sts get-caller-identity` names it), or use a profile that has it (AWS_PROFILE)"
         ),
         LiveErrorKind::Throttled => format!(
-            "AWS throttled the account's API calls ({attempts} attempts failed): wait a minute and run the command again, or run it when fewer tools call the {scope} API"
+            "AWS throttled the account's API calls in {scope}: wait a minute and run the command again, or run it when fewer tools call the API"
         ),
         LiveErrorKind::Network => "check the network, the proxy (HTTPS_PROXY) and the endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_EKS when set): the AWS API must be reachable from here".to_string(),
         LiveErrorKind::Timeout => format!(
@@ -220,10 +220,7 @@ where
     E: ProvideErrorMetadata + StdError + 'static,
 {
     if let Some(credentials) = credentials_error(error) {
-        return (
-            LiveErrorKind::NoCredentials,
-            DisplayErrorContext(credentials).to_string(),
-        );
+        return (LiveErrorKind::NoCredentials, chain(credentials));
     }
     match error {
         SdkError::ServiceError(service) => {
@@ -255,10 +252,7 @@ where
             };
             (kind, detail)
         }
-        SdkError::TimeoutError(_) => (
-            LiveErrorKind::Timeout,
-            DisplayErrorContext(error).to_string(),
-        ),
+        SdkError::TimeoutError(_) => (LiveErrorKind::Timeout, chain(error)),
         SdkError::DispatchFailure(dispatch) => {
             let kind = if dispatch.is_timeout() {
                 LiveErrorKind::Timeout
@@ -267,9 +261,9 @@ where
             } else {
                 LiveErrorKind::Other
             };
-            (kind, DisplayErrorContext(error).to_string())
+            (kind, chain(error))
         }
-        _ => (LiveErrorKind::Other, DisplayErrorContext(error).to_string()),
+        _ => (LiveErrorKind::Other, chain(error)),
     }
 }
 
@@ -285,6 +279,21 @@ fn credentials_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a Cred
         current = error.source();
     }
     None
+}
+
+/// `error` and its sources, each once, joined by `: ` (the SDK's errors
+/// repeat their source's text, and their `Debug` form is for developers).
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    parts.join(": ")
 }
 
 /// The AWS CLI's name of an action: `ec2:DescribeAvailabilityZones` ->

@@ -181,3 +181,16 @@ fn default_addon_version(
     }
     Ok(default)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stack_without_a_region_is_refused_before_any_call() {
+        let error = lookup(&AwsLookup::default(), &RetryPolicy::default()).unwrap_err();
+        assert_eq!(error.kind, LiveErrorKind::Other);
+        assert_eq!(error.call, "lookup aws");
+        assert!(error.fix.contains("AwsProvider::new"), "{error}");
+    }
+}

@@ -352,24 +352,21 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 }
             }
         }
-        if let Some((key, grants)) = keys.for_purpose("gke") {
-            cluster = grants
-                .iter()
-                .fold(cluster.secrets_encryption_key(key), |c, grant| {
-                    c.depends_on(grant)
-                });
-        }
+        cluster = keys.encrypt(
+            "gke",
+            cluster,
+            GkeCluster::secrets_encryption_key,
+            GkeCluster::depends_on,
+        );
         // Boot disks (the default pool's too, for its minutes) and
         // PersistentVolumes use the disks key where the profile asks for
         // CMEK; Compute Engine's agent must hold the key before a disk exists.
-        let disks_key = keys.for_purpose("disks");
-        if let Some((key, grants)) = &disks_key {
-            cluster = grants
-                .iter()
-                .fold(cluster.boot_disk_kms_key(key.clone()), |c, grant| {
-                    c.depends_on(grant)
-                });
-        }
+        cluster = keys.encrypt(
+            "disks",
+            cluster,
+            GkeCluster::boot_disk_kms_key,
+            GkeCluster::depends_on,
+        );
         // Nodes that register before their roles exist cannot log or pull images.
         for role in &nodes.roles {
             cluster = cluster.depends_on(role.address());
@@ -396,13 +393,12 @@ impl<'p> Realization<'p> for Gcp<'p> {
             if let Some(gpus) = pool.gpus {
                 builder = builder.gpu(sizes::GPU_ACCELERATOR, gpus);
             }
-            if let Some((key, grants)) = &disks_key {
-                builder = grants
-                    .iter()
-                    .fold(builder.boot_disk_kms_key(key.clone()), |b, grant| {
-                        b.depends_on(grant)
-                    });
-            }
+            builder = keys.encrypt(
+                "disks",
+                builder,
+                NodePool::boot_disk_kms_key,
+                NodePool::depends_on,
+            );
             for taint in &pool.taints {
                 builder = builder.taint(taint.clone());
             }
@@ -487,11 +483,12 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 postgres = postgres.iam_user(&logical(&workload.name), sa.sql_user_name());
             }
         }
-        if let Some((key, grants)) = keys.for_purpose("sql") {
-            postgres = grants
-                .iter()
-                .fold(postgres.encryption_key(key), |p, grant| p.depends_on(grant));
-        }
+        let postgres = keys.encrypt(
+            "sql",
+            postgres,
+            Postgres::encryption_key,
+            Postgres::depends_on,
+        );
         stack.add(postgres)
     }
 
@@ -505,7 +502,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
         stack: &mut Stack,
     ) -> MemorystoreHandles {
         let (cache, psa) = (&self.platform.cache, &network.psa);
-        let mut redis = Redis::new(RedisProps {
+        let redis = Redis::new(RedisProps {
             logical_name: "main",
             // Memorystore instance names have at most 40 characters.
             name: &fit(&format!("{}-{}", self.prefix, cache.name), 40),
@@ -519,11 +516,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
         .replicas(cache.replicas)
         .zones(self.primary_zone(), self.secondary_zone())
         .depends_on(psa.connection.address());
-        if let Some((key, grants)) = keys.for_purpose("redis") {
-            redis = grants
-                .iter()
-                .fold(redis.encryption_key(key), |r, grant| r.depends_on(grant));
-        }
+        let redis = keys.encrypt("redis", redis, Redis::encryption_key, Redis::depends_on);
         let redis = stack.add(redis);
         // Apps read the AUTH string from Secret Manager through workload
         // identity: only the workloads that use the cache. Memorystore for
@@ -562,7 +555,7 @@ impl<'p> Realization<'p> for Gcp<'p> {
             .buckets
             .iter()
             .map(|spec| {
-                let mut bucket = Bucket::new(
+                let bucket = Bucket::new(
                     &logical(&spec.name),
                     // At most 63 characters with the `-<6 hex>` suffix.
                     fit(&format!("{}-{}", self.prefix, spec.name), 56),
@@ -575,11 +568,12 @@ impl<'p> Realization<'p> for Gcp<'p> {
                 .noncurrent_expire_days(spec.noncurrent_expire_days)
                 // A development-tier environment is thrown away whole.
                 .force_destroy(self.platform.environment.is_development());
-                if let Some((key, grants)) = keys.for_purpose("storage") {
-                    bucket = grants
-                        .iter()
-                        .fold(bucket.encryption_key(key), |b, grant| b.depends_on(grant));
-                }
+                let bucket = keys.encrypt(
+                    "storage",
+                    bucket,
+                    Bucket::encryption_key,
+                    Bucket::depends_on,
+                );
                 (spec.name.clone(), stack.add(bucket))
             })
             .collect()
@@ -1015,6 +1009,22 @@ impl Apis<'_> {
 }
 
 impl GcpKeys {
+    /// `builder` encrypted with the key for `purpose` (through `encrypt`)
+    /// and waiting (through `wait`) for every grant a resource using that
+    /// key needs; `builder` unchanged when the profile has no such key.
+    fn encrypt<B>(
+        &self,
+        purpose: &str,
+        builder: B,
+        encrypt: impl FnOnce(B, Attr<Id<kind::CryptoKey>>) -> B,
+        wait: impl Fn(B, &Address) -> B,
+    ) -> B {
+        match self.for_purpose(purpose) {
+            Some((key, grants)) => grants.iter().fold(encrypt(builder, key), wait),
+            None => builder,
+        }
+    }
+
     /// The key for `purpose` and the grants a resource using it must wait for.
     fn for_purpose(&self, purpose: &str) -> Option<(Attr<Id<kind::CryptoKey>>, Vec<Address>)> {
         self.keys.get(purpose).map(|key| {
