@@ -2,6 +2,7 @@
 //! customize, check, render, write atomically).
 
 mod definition;
+pub mod drift;
 #[cfg(feature = "hcl")]
 mod hcl;
 mod output;

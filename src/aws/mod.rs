@@ -10,6 +10,7 @@
 pub mod access_logs;
 pub mod bucket;
 pub mod cluster_autoscaler;
+pub mod companions;
 pub mod eks;
 pub mod facts;
 pub mod iam;
@@ -23,6 +24,7 @@ pub mod provider;
 
 pub mod redis;
 pub mod region;
+pub mod rule_keys;
 pub mod security_group;
 
 pub mod versions;

@@ -1,6 +1,6 @@
 //! The command line of a user's infrastructure program: `synth`, `diff`,
 //! `validate`, `values`, `bootstrap`, `graph`, `plan`/`apply`/`destroy`,
-//! `lookup`, `list`, `completions`. Behind the `cli` feature (on by default).
+//! `lookup`, `drift`, `list`, `completions`. Behind the `cli` feature (on by default).
 //!
 //! [`App::run`] parses the process arguments; the program's own name,
 //! version and description appear in `--help` and `--version`. Environments
@@ -8,6 +8,7 @@
 
 mod all;
 mod diff;
+mod drift;
 mod json;
 mod lookup;
 mod terraform;
@@ -181,6 +182,28 @@ enum Command {
         /// pull request comment) or json.
         #[arg(long, value_enum, default_value = "text")]
         format: diff::Format,
+    },
+    /// What changed outside Terraform: `terraform plan -refresh-only` in
+    /// OUT/<stack>/<cloud>/<env> (synthesized, initialized and applied)
+    /// summarized per resource and attribute, and on AWS (with the `aws`
+    /// feature) the security groups, rules, subnets, node groups and add-ons
+    /// in the stack's VPCs and clusters that Terraform does not manage.
+    /// Writes nothing, takes no state lock. Exit 0 no drift, 1 drift, 2
+    /// error.
+    Drift {
+        /// aws, gcp or azure.
+        cloud: Cloud,
+        /// One of the program's environments (see `list`).
+        env: String,
+        /// The output root `synth` wrote to.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Which stack (default: the first declared).
+        #[arg(long)]
+        stack: Option<String>,
+        /// text or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: drift::Format,
     },
     /// Checks the stack without writing: the stack itself, the built-in
     /// policies, the provider schema, and `terraform init -backend=false` +
@@ -401,6 +424,13 @@ impl App {
                 stack,
                 format,
             } => self.diff(cloud, &env, &out, stack.as_deref(), format, context),
+            Command::Drift {
+                cloud,
+                env,
+                out,
+                stack,
+                format,
+            } => self.drift(cloud, &env, stack.as_deref(), &out, format),
             Command::Validate {
                 cloud,
                 env,

@@ -12,6 +12,7 @@ pub mod context;
 pub mod diagnostics;
 pub mod diff;
 pub mod dot;
+pub mod drift;
 pub mod environment;
 pub mod graph;
 mod json;

@@ -15,6 +15,7 @@
 
 pub mod client;
 pub mod lookup;
+pub mod unmanaged;
 
 pub use client::{sdk_error, AwsSession};
 pub use lookup::lookup;

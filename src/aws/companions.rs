@@ -1,0 +1,199 @@
+//! Attributes of one AWS resource that another resource of the same state
+//! sets: hashicorp/aws 5.100.0 reads a resource when it creates it, before
+//! the resources that attach things to it exist, so the first refresh after
+//! an apply finds what Terraform itself attached. `drift` does not count such
+//! a change as made outside Terraform when the state's own resources account
+//! for all of it. Offline: no SDK.
+//!
+//! The pairs (provider docs at 5.100.0, each resource's page):
+//! - `aws_route_table.route` and `aws_route` (`route_table_id`, the
+//!   destination);
+//! - `aws_iam_role.managed_policy_arns` and `aws_iam_role_policy_attachment`
+//!   (`role`, `policy_arn`); `aws_iam_role.inline_policy` and
+//!   `aws_iam_role_policy` (`role`, `name`);
+//! - `aws_kms_key.policy` and `aws_kms_key_policy` (`key_id`, the same
+//!   policy as JSON);
+//! - the association attributes of `aws_eip` (`association_id`,
+//!   `network_interface`, `private_ip`, `private_dns`, `instance`) and the
+//!   `aws_nat_gateway` that uses its allocation (`allocation_id`).
+//!
+//! Security group rules are matched in [`crate::aws::rule_keys`].
+
+use serde_json::Value as Json;
+
+/// One resource of the state: its type and its attributes.
+pub type StateEntry<'a> = (&'a str, &'a Json);
+
+fn text<'a>(values: &'a Json, key: &str) -> &'a str {
+    values[key].as_str().unwrap_or_default()
+}
+
+fn of_type<'a>(
+    state: &'a [StateEntry<'a>],
+    resource_type: &'a str,
+) -> impl Iterator<Item = &'a Json> + 'a {
+    state
+        .iter()
+        .filter(move |(t, _)| *t == resource_type)
+        .map(|(_, v)| *v)
+}
+
+/// Whether one element of a list-of-blocks attribute (`route`,
+/// `inline_policy`) of a resource with attributes `values` is the work of
+/// a companion resource in `state`.
+pub fn element_explained(
+    resource_type: &str,
+    attribute: &str,
+    values: &Json,
+    element: &Json,
+    state: &[StateEntry<'_>],
+) -> bool {
+    match (resource_type, attribute) {
+        ("aws_route_table", "route") => {
+            let table = text(values, "id");
+            let destinations = [
+                ("cidr_block", "destination_cidr_block"),
+                ("ipv6_cidr_block", "destination_ipv6_cidr_block"),
+                ("destination_prefix_list_id", "destination_prefix_list_id"),
+            ];
+            of_type(state, "aws_route").any(|route| {
+                text(route, "route_table_id") == table
+                    && destinations.iter().any(|(inline, own)| {
+                        let d = text(element, inline);
+                        !d.is_empty() && d == text(route, own)
+                    })
+            })
+        }
+        ("aws_iam_role", "inline_policy") => {
+            let role = text(values, "name");
+            of_type(state, "aws_iam_role_policy").any(|policy| {
+                text(policy, "role") == role && text(policy, "name") == text(element, "name")
+            })
+        }
+        _ => false,
+    }
+}
+
+/// Whether the new value `after` of `attribute` (not a list of blocks) of a
+/// resource with attributes `values` is the work of a companion resource in
+/// `state`.
+pub fn value_explained(
+    resource_type: &str,
+    attribute: &str,
+    values: &Json,
+    after: &Json,
+    state: &[StateEntry<'_>],
+) -> bool {
+    match (resource_type, attribute) {
+        ("aws_iam_role", "managed_policy_arns") => {
+            let role = text(values, "name");
+            let attached: Vec<&str> = of_type(state, "aws_iam_role_policy_attachment")
+                .filter(|a| text(a, "role") == role)
+                .map(|a| text(a, "policy_arn"))
+                .collect();
+            after.as_array().is_some_and(|arns| {
+                arns.iter()
+                    .all(|arn| arn.as_str().is_some_and(|arn| attached.contains(&arn)))
+            })
+        }
+        ("aws_kms_key", "policy") => {
+            let key = text(values, "id");
+            let parsed = |text: &str| serde_json::from_str::<Json>(text).ok();
+            let after = after.as_str().and_then(parsed);
+            of_type(state, "aws_kms_key_policy").any(|policy| {
+                text(policy, "key_id") == key
+                    && after.is_some()
+                    && parsed(text(policy, "policy")) == after
+            })
+        }
+        (
+            "aws_eip",
+            "association_id" | "network_interface" | "private_ip" | "private_dns" | "instance",
+        ) => {
+            let allocation = text(values, "allocation_id");
+            let allocation = if allocation.is_empty() {
+                text(values, "id")
+            } else {
+                allocation
+            };
+            of_type(state, "aws_nat_gateway").any(|nat| text(nat, "allocation_id") == allocation)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// aws_route_table.html.markdown: inline `route` blocks and `aws_route`
+    /// resources both show in the table's `route` after a refresh.
+    #[test]
+    fn a_route_of_an_aws_route_resource_is_explained() {
+        let route = json!({"route_table_id": "rtb-1", "destination_cidr_block": "0.0.0.0/0"});
+        let state = [("aws_route", &route)];
+        let table = json!({"id": "rtb-1"});
+        let element = json!({"cidr_block": "0.0.0.0/0", "nat_gateway_id": "nat-1"});
+        assert!(element_explained(
+            "aws_route_table",
+            "route",
+            &table,
+            &element,
+            &state
+        ));
+        let other = json!({"cidr_block": "10.1.0.0/16"});
+        assert!(!element_explained(
+            "aws_route_table",
+            "route",
+            &table,
+            &other,
+            &state
+        ));
+    }
+
+    #[test]
+    fn a_kms_policy_set_by_aws_kms_key_policy_is_explained() {
+        let policy =
+            json!({"key_id": "k-1", "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[]}"});
+        let state = [("aws_kms_key_policy", &policy)];
+        let key = json!({"id": "k-1"});
+        let same = json!("{\"Statement\":[],\"Version\":\"2012-10-17\"}");
+        assert!(value_explained(
+            "aws_kms_key",
+            "policy",
+            &key,
+            &same,
+            &state
+        ));
+        let other = json!("{\"Statement\":[{}],\"Version\":\"2012-10-17\"}");
+        assert!(!value_explained(
+            "aws_kms_key",
+            "policy",
+            &key,
+            &other,
+            &state
+        ));
+    }
+
+    #[test]
+    fn role_policies_attached_by_the_state_are_explained() {
+        let attachment = json!({"role": "r", "policy_arn": "arn:a"});
+        let state = [("aws_iam_role_policy_attachment", &attachment)];
+        let role = json!({"name": "r"});
+        assert!(value_explained(
+            "aws_iam_role",
+            "managed_policy_arns",
+            &role,
+            &json!(["arn:a"]),
+            &state
+        ));
+        assert!(!value_explained(
+            "aws_iam_role",
+            "managed_policy_arns",
+            &role,
+            &json!(["arn:a", "arn:b"]),
+            &state
+        ));
+    }
+}
