@@ -15,7 +15,13 @@
 //!   policy as JSON);
 //! - the association attributes of `aws_eip` (`association_id`,
 //!   `network_interface`, `private_ip`, `private_dns`, `instance`) and the
-//!   `aws_nat_gateway` that uses its allocation (`allocation_id`).
+//!   `aws_nat_gateway` that uses its allocation (`allocation_id`);
+//! - the deprecated arguments of `aws_s3_bucket` (`versioning`, `policy`,
+//!   `lifecycle_rule`, `logging`, `server_side_encryption_configuration`,
+//!   ...) and the `aws_s3_bucket_*` resource that sets each (`bucket`).
+//!
+//! One attribute changes by itself and is never drift:
+//! `aws_db_instance.latest_restorable_time`.
 //!
 //! Security group rules are matched in [`crate::aws::rule_keys`].
 
@@ -36,6 +42,58 @@ fn of_type<'a>(
         .iter()
         .filter(move |(t, _)| *t == resource_type)
         .map(|(_, v)| *v)
+}
+
+/// The separate resource that configures each deprecated, computed
+/// argument of `aws_s3_bucket` (hashicorp/aws 5.100.0 s3_bucket.html.markdown:
+/// each of them "Use the resource `aws_s3_bucket_...` instead"). The bucket
+/// reads them back on refresh, so the first refresh after the companion's
+/// apply shows them as changed; a change made outside Terraform shows on
+/// the companion resource itself, so it is reported there, once.
+const S3_BUCKET_COMPANIONS: &[(&str, &str)] = &[
+    (
+        "acceleration_status",
+        "aws_s3_bucket_accelerate_configuration",
+    ),
+    ("acl", "aws_s3_bucket_acl"),
+    ("cors_rule", "aws_s3_bucket_cors_configuration"),
+    ("grant", "aws_s3_bucket_acl"),
+    ("lifecycle_rule", "aws_s3_bucket_lifecycle_configuration"),
+    ("logging", "aws_s3_bucket_logging"),
+    (
+        "object_lock_configuration",
+        "aws_s3_bucket_object_lock_configuration",
+    ),
+    ("policy", "aws_s3_bucket_policy"),
+    (
+        "replication_configuration",
+        "aws_s3_bucket_replication_configuration",
+    ),
+    (
+        "request_payer",
+        "aws_s3_bucket_request_payment_configuration",
+    ),
+    (
+        "server_side_encryption_configuration",
+        "aws_s3_bucket_server_side_encryption_configuration",
+    ),
+    ("versioning", "aws_s3_bucket_versioning"),
+    ("website", "aws_s3_bucket_website_configuration"),
+];
+
+/// Whether `attribute` of the bucket with attributes `values` is set by a
+/// companion resource of `state` (see [`S3_BUCKET_COMPANIONS`]).
+fn s3_bucket_companion(attribute: &str, values: &Json, state: &[StateEntry<'_>]) -> bool {
+    let Some((_, companion)) = S3_BUCKET_COMPANIONS.iter().find(|(a, _)| *a == attribute) else {
+        return false;
+    };
+    let bucket = text(values, "bucket");
+    let bucket = if bucket.is_empty() {
+        text(values, "id")
+    } else {
+        bucket
+    };
+    of_type(state, companion).any(|c| text(c, "bucket") == bucket)
 }
 
 /// Whether one element of a list-of-blocks attribute (`route`,
@@ -70,6 +128,7 @@ pub fn element_explained(
                 text(policy, "role") == role && text(policy, "name") == text(element, "name")
             })
         }
+        ("aws_s3_bucket", attribute) => s3_bucket_companion(attribute, values, state),
         _ => false,
     }
 }
@@ -118,6 +177,11 @@ pub fn value_explained(
             };
             of_type(state, "aws_nat_gateway").any(|nat| text(nat, "allocation_id") == allocation)
         }
+        ("aws_s3_bucket", attribute) => s3_bucket_companion(attribute, values, state),
+        // Not a companion's: AWS moves it forward by itself every few minutes
+        // (the latest time a point-in-time restore can reach; RDS API
+        // DBInstance.LatestRestorableTime), so a refresh always finds it new.
+        ("aws_db_instance", "latest_restorable_time") => true,
         _ => false,
     }
 }
@@ -149,6 +213,63 @@ mod tests {
             &table,
             &other,
             &state
+        ));
+    }
+
+    /// s3_bucket.html.markdown (5.100.0): `versioning`, `policy`,
+    /// `lifecycle_rule`, ... are deprecated and read back from the separate
+    /// resources; the first refresh after apply shows what they set.
+    #[test]
+    fn bucket_settings_of_its_companion_resources_are_explained() {
+        let versioning =
+            json!({"bucket": "b-1", "versioning_configuration": [{"status": "Enabled"}]});
+        let policy = json!({"bucket": "b-1", "policy": "{}"});
+        let state = [
+            ("aws_s3_bucket_versioning", &versioning),
+            ("aws_s3_bucket_policy", &policy),
+        ];
+        let bucket = json!({"bucket": "b-1", "id": "b-1"});
+        assert!(element_explained(
+            "aws_s3_bucket",
+            "versioning",
+            &bucket,
+            &json!({"enabled": true, "mfa_delete": false}),
+            &state
+        ));
+        assert!(value_explained(
+            "aws_s3_bucket",
+            "policy",
+            &bucket,
+            &json!("{\"Statement\":[]}"),
+            &state
+        ));
+        // No aws_s3_bucket_logging in the state: a logging change is drift.
+        assert!(!element_explained(
+            "aws_s3_bucket",
+            "logging",
+            &bucket,
+            &json!({"target_bucket": "elsewhere"}),
+            &state
+        ));
+        // Another bucket's companion explains nothing here.
+        let other = json!({"bucket": "b-2", "id": "b-2"});
+        assert!(!value_explained(
+            "aws_s3_bucket",
+            "policy",
+            &other,
+            &json!("{}"),
+            &state
+        ));
+    }
+
+    #[test]
+    fn a_databases_latest_restorable_time_is_never_drift() {
+        assert!(value_explained(
+            "aws_db_instance",
+            "latest_restorable_time",
+            &json!({}),
+            &json!("2026-11-30T04:15:38Z"),
+            &[]
         ));
     }
 
