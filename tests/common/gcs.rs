@@ -11,27 +11,7 @@ use std::time::{Duration, Instant};
 /// The Python with `gcp_storage_emulator`: `E2E_PYTHON`, the venv
 /// `scripts/install-tools.sh` makes, or `python3`.
 pub fn python() -> Option<PathBuf> {
-    let cache = std::env::var("INFRASYNTH_TOOLS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::env::var("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| {
-                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
-                })
-                .join("infrasynth")
-        });
-    let candidates = [
-        std::env::var("E2E_PYTHON").map(PathBuf::from).ok(),
-        Some(cache.join("venv/bin/python")),
-        Some(PathBuf::from("python3")),
-    ];
-    candidates.into_iter().flatten().find(|python| {
-        Command::new(python)
-            .args(["-c", "import gcp_storage_emulator"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    super::python_with("import gcp_storage_emulator")
 }
 
 /// gcp-storage-emulator on a free port of 127.0.0.1, in memory, stopped

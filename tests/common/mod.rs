@@ -17,6 +17,34 @@ use infrasynth::platform::{self, outputs, Platform};
 use infrasynth::schema::{self, BundledSchema};
 use infrasynth::{Cloud, Diagnostics, Environment, Synthesized};
 
+/// The first Python that runs `import` (a Python statement, such as
+/// `import moto.server, boto3`): `E2E_PYTHON`, the venv
+/// `scripts/install-tools.sh` makes (under `INFRASYNTH_TOOLS_DIR`, else
+/// `$XDG_CACHE_HOME/infrasynth` or `~/.cache/infrasynth`), or `python3`.
+pub fn python_with(import: &str) -> Option<PathBuf> {
+    let cache = std::env::var("INFRASYNTH_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::env::var("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| {
+                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
+                })
+                .join("infrasynth")
+        });
+    let candidates = [
+        std::env::var("E2E_PYTHON").map(PathBuf::from).ok(),
+        Some(cache.join("venv/bin/python")),
+        Some(PathBuf::from("python3")),
+    ];
+    candidates.into_iter().flatten().find(|python| {
+        std::process::Command::new(python)
+            .args(["-c", import])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

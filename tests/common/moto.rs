@@ -13,27 +13,7 @@ use serde_json::{json, Value as Json};
 /// The Python with moto[server] and boto3: `E2E_PYTHON`, the venv
 /// `scripts/install-tools.sh` makes, or `python3`.
 pub fn python() -> Option<PathBuf> {
-    let cache = std::env::var("INFRASYNTH_TOOLS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::env::var("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| {
-                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
-                })
-                .join("infrasynth")
-        });
-    let candidates = [
-        std::env::var("E2E_PYTHON").map(PathBuf::from).ok(),
-        Some(cache.join("venv/bin/python")),
-        Some(PathBuf::from("python3")),
-    ];
-    candidates.into_iter().flatten().find(|python| {
-        Command::new(python)
-            .args(["-c", "import moto.server, boto3"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    super::python_with("import moto.server, boto3")
 }
 
 /// A moto server on a free port, stopped (by its own pid) when dropped.
