@@ -401,7 +401,7 @@ impl Client<'_> {
             Ok(Err(e)) => {
                 return Err(self.error(
                     LiveErrorKind::Network,
-                    format!("{} unreachable: {}", url.origin().ascii_serialization(), chain(&e)),
+                    format!("{} unreachable: {}", url.origin().ascii_serialization(), crate::core::live::error_chain(&e)),
                     format!("check the network to management.azure.com (proxy, firewall, DNS); with {ARM_ENDPOINT_VAR} set, check that it names a running server"),
                 ))
             }
@@ -444,18 +444,6 @@ impl Client<'_> {
             )),
         }
     }
-}
-
-/// An error and its causes, on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// An ARM error answer's `error.code: error.message`, or the status.

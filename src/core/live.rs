@@ -81,6 +81,19 @@ impl fmt::Display for LiveError {
 
 impl std::error::Error for LiveError {}
 
+/// `error` and its causes on one line, joined by `: ` (HTTP clients'
+/// own messages often omit the cause, such as `Connection refused`).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// How long one call may take and how often it is retried.
 ///
 /// The default: 20 s per attempt, 4 attempts, backoff from 500 ms doubling

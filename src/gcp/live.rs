@@ -243,7 +243,7 @@ impl Request<'_> {
     }
 
     fn transport(&self, error: &reqwest::Error) -> LiveError {
-        let detail = chain(error);
+        let detail = crate::core::live::error_chain(error);
         if error.is_timeout() {
             self.error(
                 LiveErrorKind::Timeout,
@@ -260,19 +260,6 @@ impl Request<'_> {
             )
         }
     }
-}
-
-/// An error and its causes, on one line (reqwest's own message omits the
-/// cause, such as `Connection refused`).
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The `error.message` of a JSON API error answer, or the status.
